@@ -1,0 +1,3 @@
+"""monotowns: exact budget allocation for single-industry towns."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,134 @@
+"""Results as frozen dataclasses: what a method returns and what reports read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class Payoff:
+    """Row i: the criteria when criterion i is maximized, then the others
+    lexicographically with it held. `ideal` is the diagonal, `nadir` the column minima."""
+
+    criteria: tuple[str, ...]
+    table: np.ndarray  # (C, C)
+
+    @property
+    def ideal(self) -> np.ndarray:
+        return np.diag(self.table).copy()
+
+    @property
+    def nadir(self) -> np.ndarray:
+        return self.table.min(axis=0)
+
+    @property
+    def ranges(self) -> np.ndarray:
+        """ideal - nadir, with 1 where the range is (numerically) zero, so dividing is safe."""
+        r = self.ideal - self.nadir
+        return np.where(r > 1e-9 * np.maximum(1.0, np.abs(self.ideal)), r, 1.0)
+
+    def as_dict(self) -> dict:
+        return {
+            "ideal": dict(zip(self.criteria, map(float, self.ideal), strict=True)),
+            "nadir": dict(zip(self.criteria, map(float, self.nadir), strict=True)),
+            "table": {
+                c: dict(zip(self.criteria, map(float, row), strict=True))
+                for c, row in zip(self.criteria, self.table, strict=True)
+            },
+        }
+
+
+@dataclass(frozen=True)
+class SolverInfo:
+    name: str
+    version: str
+    seconds: float
+    solves: int
+
+
+@dataclass(frozen=True)
+class ShadowPrice:
+    """What relaxing one constraint by one unit is worth in the scenario's objective.
+
+    `unit`: 'mln' (one million), 'pp' (one percentage point of share), or
+    'per_capita' (one currency unit per resident). For the budget the value is the
+    signed rate per extra million; for rules and limits it is the gain from relaxing.
+    """
+
+    name: str
+    kind: str
+    unit: str
+    value: float
+    binding: bool
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """One part of an infeasibility diagnosis: a rule that must give, and by how much."""
+
+    name: str
+    bound: str
+    by_mln: float
+    by_pp: float | None = None
+    towns: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        pp = f" ({self.by_pp:.2f} percentage points)" if self.by_pp is not None else ""
+        where = (
+            f" in {', '.join(self.towns[:5])}{' ...' if len(self.towns) > 5 else ''}"
+            if self.towns
+            else ""
+        )
+        return f"{self.name} ({self.bound}) must give {self.by_mln:,.3f} mln{pp}{where}"
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Why a scenario is infeasible: the smallest total relaxation (elastic re-solve)."""
+
+    relaxations: tuple[Relaxation, ...]
+    message: str
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        out = {
+            "message": self.message,
+            "relax": [
+                {
+                    "rule": r.name,
+                    "bound": r.bound,
+                    "by_mln": r.by_mln,
+                    "by_pp": r.by_pp,
+                    "towns": list(r.towns),
+                }
+                for r in self.relaxations
+            ],
+        }
+        out.update(self.extra)
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class Solution:
+    """An optimal allocation. `volumes` is (towns, measures) in millions; `objectives`
+    are scored from the volumes (segments filled in order), like any actual spend."""
+
+    instance_name: str
+    scenario_name: str
+    method: str
+    budget_mln: float
+    volumes: np.ndarray
+    cost: np.ndarray  # (T, M) budget cost
+    objectives: dict[str, float]
+    payoff: Payoff | None
+    shadow_prices: tuple[ShadowPrice, ...]
+    solver: SolverInfo
+    lp_objective: float
+    x: np.ndarray = field(repr=False)
+    row_dual: np.ndarray = field(repr=False)
+
+    @property
+    def allocated_mln(self) -> float:
+        return float(self.cost.sum())

@@ -1,0 +1,365 @@
+"""The one place that hands the model to a solver.
+
+`open_session(model, solver)` returns a session that keeps the model loaded and
+solves it again and again with a new objective, changed row bounds, or added
+rows and columns (an `Extension`: criterion floors, goal deviations, the
+reference point's auxiliary variable). With HiGHS the model is passed in one
+call as a row-wise matrix and kept in a live `Highs` object, so a re-solve
+changes costs or bounds in place and starts warm from the last basis. With CBC
+(PuLP's bundled binary) every solve builds the PuLP problem from the same
+arrays: a fallback, not a fast path.
+
+Every solve checks the solver's status before a value is read; anything but a
+proven optimum raises (`InfeasibleError` for an infeasible model, `SolverError`
+otherwise), so no caller can read a half-solved allocation.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from optimizer.errors import InfeasibleError, OptimizerError, SolverError
+from optimizer.model import INF, LinearModel
+
+# Above this many columns HiGHS's dual simplex slows down roughly with the square
+# of the size on this model; interior point with crossover stays near-linear and
+# still gives a basic solution and duals (bench/results.md).
+IPM_COLUMNS = 60_000
+
+
+@dataclass(frozen=True, eq=False)
+class Extension:
+    """Extra columns and rows a method adds to the base model.
+
+    Rows are row-wise sparse over the extended column space (base columns then
+    the extra ones). Build them with `criteria_rows`.
+    """
+
+    n_cols: int = 0
+    col_lb: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    col_ub: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    row_start: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int32))
+    row_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    row_value: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    row_lb: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    row_ub: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    row_names: tuple[str, ...] = ()
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_lb)
+
+
+def criteria_rows(
+    model: LinearModel,
+    combos: np.ndarray,
+    lb: np.ndarray,
+    ub: np.ndarray,
+    names: list[str],
+    extra: np.ndarray | None = None,
+    n_extra: int = 0,
+    extra_lb: np.ndarray | None = None,
+    extra_ub: np.ndarray | None = None,
+) -> Extension:
+    """Rows `combos[r] . f(x) + extra[r] . z` within [lb, ub]; z are `n_extra` new columns.
+
+    `combos` is (rows, C): each row a linear combination of the criteria.
+    """
+    dense = np.asarray(combos, dtype=float) @ model.F  # (rows, n_x)
+    starts, idx_parts, val_parts = [0], [], []
+    for r in range(dense.shape[0]):
+        nz = np.flatnonzero(dense[r])
+        idx, val = nz.astype(np.int32), dense[r, nz]
+        if extra is not None:
+            ez = np.flatnonzero(extra[r])
+            idx = np.append(idx, (model.n_cols + ez).astype(np.int32))
+            val = np.append(val, extra[r, ez])
+        idx_parts.append(idx)
+        val_parts.append(val)
+        starts.append(starts[-1] + len(idx))
+    return Extension(
+        n_cols=n_extra,
+        col_lb=np.zeros(n_extra) if extra_lb is None else np.asarray(extra_lb, dtype=float),
+        col_ub=np.full(n_extra, INF) if extra_ub is None else np.asarray(extra_ub, dtype=float),
+        row_start=np.array(starts, dtype=np.int32),
+        row_index=np.concatenate(idx_parts) if idx_parts else np.zeros(0, dtype=np.int32),
+        row_value=np.concatenate(val_parts) if val_parts else np.zeros(0),
+        row_lb=np.asarray(lb, dtype=float),
+        row_ub=np.asarray(ub, dtype=float),
+        row_names=tuple(names),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class LpResult:
+    """A proven optimum: column values, row duals (d objective / d row bound, in the
+    objective's own sense), and the objective value. Extension rows follow the base rows."""
+
+    x: np.ndarray
+    row_dual: np.ndarray
+    objective: float
+    seconds: float
+
+
+class Session(Protocol):
+    name: str
+    version: str
+
+    def solve(
+        self,
+        cost: np.ndarray,
+        maximize: bool,
+        extension: Extension | None = None,
+        row_bounds: dict[int, tuple[float, float]] | None = None,
+    ) -> LpResult: ...
+
+
+def open_session(
+    model: LinearModel, solver: str = "highs", time_limit: float | None = None
+) -> Session:
+    """A session for `highs` (default) or `cbc`."""
+    if solver == "highs":
+        return HighsSession(model, time_limit)
+    if solver == "cbc":
+        return CbcSession(model, time_limit)
+    raise OptimizerError(f"--solver: unknown solver {solver!r} (highs or cbc)")
+
+
+# ----------------------------------------------------------------------------- HiGHS
+
+
+class HighsSession:
+    """The model kept in one live `highspy.Highs`; re-solves change it in place."""
+
+    name = "HiGHS"
+
+    def __init__(self, model: LinearModel, time_limit: float | None = None) -> None:
+        import highspy
+
+        self.hs = highspy
+        self.model = model
+        # `_Highs` is the core class: the Python wrapper prints a banner to stdout.
+        h = highspy._Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 1)
+        if time_limit is not None:
+            h.setOptionValue("time_limit", float(time_limit))
+        self.version = h.version()
+        self.h = h
+        self.large = model.n_cols > IPM_COLUMNS
+        self.solved_once = False
+        lp = highspy.HighsLp()
+        lp.num_col_ = model.n_cols
+        lp.num_row_ = model.n_rows
+        lp.col_cost_ = np.zeros(model.n_cols)
+        lp.col_lower_ = model.col_lb
+        lp.col_upper_ = model.col_ub
+        lp.row_lower_ = model.row_lb
+        lp.row_upper_ = model.row_ub
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.start_ = model.row_start
+        lp.a_matrix_.index_ = model.row_index
+        lp.a_matrix_.value_ = model.row_value
+        lp.a_matrix_.num_col_ = model.n_cols
+        lp.a_matrix_.num_row_ = model.n_rows
+        self.check(h.passModel(lp), "passModel")
+        self.extension: Extension | None = None
+        self.row_lb = model.row_lb.copy()
+        self.row_ub = model.row_ub.copy()
+
+    def check(self, status: object, what: str) -> None:
+        if status == self.hs.HighsStatus.kError:
+            raise SolverError(f"HiGHS rejected {what}")
+
+    def set_extension(self, ext: Extension | None) -> None:
+        if ext is self.extension:
+            return
+        m = self.model
+        if self.extension is not None:
+            old = self.extension
+            if old.n_rows:
+                self.h.deleteRows(
+                    old.n_rows, np.arange(m.n_rows, m.n_rows + old.n_rows, dtype=np.int32)
+                )
+            if old.n_cols:
+                self.h.deleteCols(
+                    old.n_cols, np.arange(m.n_cols, m.n_cols + old.n_cols, dtype=np.int32)
+                )
+        if ext is not None:
+            if ext.n_cols:
+                self.check(
+                    self.h.addCols(ext.n_cols, np.zeros(ext.n_cols), ext.col_lb, ext.col_ub, 0,
+                                   np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32),
+                                   np.zeros(0)),
+                    "addCols",
+                )  # fmt: skip
+            if ext.n_rows:
+                self.check(
+                    self.h.addRows(ext.n_rows, ext.row_lb, ext.row_ub, len(ext.row_index),
+                                   ext.row_start[:-1].astype(np.int32), ext.row_index, ext.row_value),
+                    "addRows",
+                )  # fmt: skip
+        self.extension = ext
+
+    def set_row_bounds(self, row_bounds: dict[int, tuple[float, float]] | None) -> None:
+        want_lb, want_ub = self.model.row_lb.copy(), self.model.row_ub.copy()
+        for i, (lo, hi) in (row_bounds or {}).items():
+            want_lb[i], want_ub[i] = lo, hi
+        changed = np.flatnonzero((want_lb != self.row_lb) | (want_ub != self.row_ub))
+        if len(changed):
+            self.h.changeRowsBounds(
+                len(changed), changed.astype(np.int32), want_lb[changed], want_ub[changed]
+            )
+            self.row_lb, self.row_ub = want_lb, want_ub
+
+    def solve(
+        self,
+        cost: np.ndarray,
+        maximize: bool,
+        extension: Extension | None = None,
+        row_bounds: dict[int, tuple[float, float]] | None = None,
+    ) -> LpResult:
+        hs, h = self.hs, self.h
+        self.set_extension(extension)
+        self.set_row_bounds(row_bounds)
+        n = self.model.n_cols + (extension.n_cols if extension else 0)
+        full = np.zeros(n)
+        full[: len(cost)] = cost
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), full)
+        h.changeObjectiveSense(hs.ObjSense.kMaximize if maximize else hs.ObjSense.kMinimize)
+        # Interior point (with crossover, so the answer is a vertex with duals) only for
+        # the first solve of a large model; re-solves start warm from its basis.
+        h.setOptionValue("solver", "ipm" if self.large and not self.solved_once else "simplex")
+        t0 = time.perf_counter()
+        h.run()
+        seconds = time.perf_counter() - t0
+        status = h.getModelStatus()
+        if status == hs.HighsModelStatus.kOptimal:
+            self.solved_once = True
+            sol = h.getSolution()
+            return LpResult(
+                x=np.array(sol.col_value),
+                row_dual=np.array(sol.row_dual),
+                objective=float(h.getInfo().objective_function_value),
+                seconds=seconds,
+            )
+        text = h.modelStatusToString(status)
+        if status == hs.HighsModelStatus.kInfeasible:
+            raise InfeasibleError("the scenario is infeasible")
+        if status in (hs.HighsModelStatus.kUnbounded, hs.HighsModelStatus.kUnboundedOrInfeasible):
+            # A bounded x and A <= budget cannot be unbounded; say what HiGHS said.
+            raise SolverError(f"HiGHS stopped: {text}")
+        raise SolverError(f"HiGHS stopped without a proven optimum: {text}")
+
+
+# ----------------------------------------------------------------------------- CBC via PuLP
+
+
+class CbcSession:
+    """PuLP's bundled CBC: builds the PuLP problem for every solve (no warm start)."""
+
+    name = "CBC"
+
+    def __init__(self, model: LinearModel, time_limit: float | None = None) -> None:
+        import pulp
+
+        self.pulp = pulp
+        self.model = model
+        self.time_limit = time_limit
+        self.version = f"bundled with PuLP {pulp.__version__}"
+
+    def solve(
+        self,
+        cost: np.ndarray,
+        maximize: bool,
+        extension: Extension | None = None,
+        row_bounds: dict[int, tuple[float, float]] | None = None,
+    ) -> LpResult:
+        pulp = self.pulp
+        prob, cols, rows = to_pulp(self.model, cost, maximize, extension, row_bounds)
+        t0 = time.perf_counter()
+        prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=self.time_limit))
+        seconds = time.perf_counter() - t0
+        status = pulp.LpStatus[prob.status]
+        if status == "Infeasible":
+            raise InfeasibleError("the scenario is infeasible")
+        if status != "Optimal":
+            raise SolverError(f"CBC stopped without a proven optimum: {status}")
+        x = np.array([v.varValue or 0.0 for v in cols])
+        duals = np.zeros(len(rows))
+        for i, cons in enumerate(rows):
+            for c in cons:
+                if c.pi is not None:
+                    duals[i] += c.pi
+        # PuLP/CBC duals are d(objective)/d(rhs) for the problem as stated.
+        return LpResult(x=x, row_dual=duals, objective=float(pulp.value(prob.objective) or 0.0),
+                        seconds=seconds)  # fmt: skip
+
+
+def to_pulp(
+    model: LinearModel,
+    cost: np.ndarray | None = None,
+    maximize: bool = True,
+    extension: Extension | None = None,
+    row_bounds: dict[int, tuple[float, float]] | None = None,
+) -> tuple[object, list, list[list]]:
+    """The same model as a PuLP problem, built in bulk from the arrays.
+
+    Returns the problem, its variables in column order, and for each row the
+    PuLP constraints it became (a ranged row becomes two).
+    """
+    import pulp
+
+    from optimizer.model import column_names, row_names
+
+    ext = extension or Extension()
+    n = model.n_cols + ext.n_cols
+    names = column_names(model) + [f"z{k}" for k in range(ext.n_cols)]
+    lb = np.concatenate([model.col_lb, ext.col_lb])
+    ub = np.concatenate([model.col_ub, ext.col_ub])
+    cols = [
+        pulp.LpVariable(
+            names[j],
+            lowBound=None if lb[j] == -INF else float(lb[j]),
+            upBound=None if ub[j] == INF else float(ub[j]),
+        )
+        for j in range(n)
+    ]
+    prob = pulp.LpProblem("monotowns", pulp.LpMaximize if maximize else pulp.LpMinimize)
+    c = np.zeros(n) if cost is None else np.concatenate([cost, np.zeros(n - len(cost))])
+    nz = np.flatnonzero(c)
+    prob.setObjective(pulp.LpAffineExpression([(cols[j], float(c[j])) for j in nz]))
+    r_lb = np.concatenate([model.row_lb, ext.row_lb])
+    r_ub = np.concatenate([model.row_ub, ext.row_ub])
+    for i, (lo, hi) in (row_bounds or {}).items():
+        r_lb[i], r_ub[i] = lo, hi
+    rnames = row_names(model) + list(ext.row_names or [f"e{k}" for k in range(ext.n_rows)])
+    starts = [(model.row_start, model.row_index, model.row_value, 0)]
+    starts.append((ext.row_start, ext.row_index, ext.row_value, model.n_rows))
+    rows: list[list] = []
+    for start, index, value, offset in starts:
+        for r in range(len(start) - 1):
+            i = offset + r
+            lo, hi = start[r], start[r + 1]
+            expr = pulp.LpAffineExpression(
+                [(cols[j], float(v)) for j, v in zip(index[lo:hi], value[lo:hi], strict=True)]
+            )
+            made = []
+            name = rnames[i].replace("-", "_")
+            if r_lb[i] == r_ub[i]:
+                made.append(pulp.LpConstraint(expr, pulp.LpConstraintEQ, name, float(r_lb[i])))
+            else:
+                if r_lb[i] > -INF:
+                    made.append(
+                        pulp.LpConstraint(expr, pulp.LpConstraintGE, f"{name}_lo", float(r_lb[i]))
+                    )
+                if r_ub[i] < INF:
+                    made.append(pulp.LpConstraint(expr, pulp.LpConstraintLE, name, float(r_ub[i])))
+            for con in made:
+                prob.addConstraint(con)
+            rows.append(made)
+    return prob, cols, rows
