@@ -273,9 +273,11 @@ def generate(
 def register(modules: list[str]) -> None:
     """Commands that live in their own modules add themselves to `app` on import."""
     import importlib
+    import importlib.util
 
     for name in modules:
-        importlib.import_module(name)
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
 
 
 def main() -> None:
@@ -293,7 +295,11 @@ def main() -> None:
         sys.exit(1)
 
 
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "optimizer.cli_pareto",
+    "optimizer.cli_compare",
+    "optimizer.cli_sensitivity",
+]
 register(COMMAND_MODULES)
 
 _: Callable[..., Any] = main
