@@ -521,13 +521,15 @@ def plan_scenarios(d: Draw) -> Plan:
         high_cap=high_cap,
         guarantee_limit=guarantee_limit,
         best={c: scores(fills[c]) for c in d.criteria},
-        epsilon_level=scores(sum(fills[c] for c in others) / len(others)),
-        mix_all=scores(sum(fills.values()) / len(fills)),
+        epsilon_level=scores(np.mean([fills[c] for c in others], axis=0)),
+        mix_all=scores(np.mean(list(fills.values()), axis=0)),
         rules_toml=rules_scenario(d, x0, budget, present),
     )
 
 
 # ----------------------------------------------------------------------------- scenarios
+
+RuleValue = str | float | bool | list[str]  # a value of a [[rules]] key
 
 
 def inline_table(values: dict[str, float] | dict[str, str]) -> str:
@@ -535,7 +537,7 @@ def inline_table(values: dict[str, float] | dict[str, str]) -> str:
     return "{ " + ", ".join(parts) + " }"
 
 
-def rule_block(fields: dict[str, object]) -> str:
+def rule_block(fields: dict[str, RuleValue]) -> str:
     lines = ["[[rules]]"]
     for key, value in fields.items():
         if isinstance(value, bool):
@@ -545,7 +547,7 @@ def rule_block(fields: dict[str, object]) -> str:
         elif isinstance(value, list):
             text = "[" + ", ".join(json.dumps(v) for v in value) + "]"
         else:
-            text = toml_number(float(value))  # type: ignore[arg-type]
+            text = toml_number(value)
         lines.append(f"{key} = {text}")
     return "\n".join(lines) + "\n"
 
@@ -555,7 +557,7 @@ def scenario_text(
     description: str,
     budget: float,
     objective: list[str],
-    rules: list[dict[str, object]],
+    rules: list[dict[str, RuleValue]],
     limits: dict[str, float],
     spend_all: bool = False,
 ) -> str:
@@ -591,7 +593,7 @@ def rules_scenario(d: Draw, x0: np.ndarray, budget: float, present: np.ndarray) 
     def measures_mask(names: list[str]) -> np.ndarray:
         return np.broadcast_to(np.isin(names_m, names)[None, :], spent.shape)
 
-    rules: list[dict[str, object]] = []
+    rules: list[dict[str, RuleValue]] = []
     if present[t_low]:
         rules.append(
             {
@@ -693,7 +695,7 @@ def rules_scenario(d: Draw, x0: np.ndarray, budget: float, present: np.ndarray) 
 
 def method_scenarios(d: Draw, plan: Plan) -> dict[str, str]:
     """balanced.toml and one scenario per method, all over the same base rules."""
-    base_rules: list[dict[str, object]] = []
+    base_rules: list[dict[str, RuleValue]] = []
     if plan.low_floor is not None:
         base_rules.append({"name": "low-tier floor", "tier": "low", "min_share": plan.low_floor})
     if plan.high_cap is not None:
@@ -721,13 +723,13 @@ def method_scenarios(d: Draw, plan: Plan) -> dict[str, str]:
         ),
         "epsilon": make(
             "Epsilon constraint",
-            "Maximize jobs while every other criterion reaches 90% of what an average of "
+            "Maximize jobs while every other criterion reaches 95% of what an average of "
             "greedy feasible allocations reaches.",
             [
                 'method = "epsilon"',
                 'primary = "jobs"',
                 "epsilon = "
-                + inline_table({c: floor_sig(0.9 * plan.epsilon_level[c]) for c in others}),
+                + inline_table({c: floor_sig(0.95 * plan.epsilon_level[c]) for c in others}),
             ],
         ),
         "min_budget": make(
@@ -884,8 +886,9 @@ Use it for benchmarks and tests, never for decisions.
 
 ## towns.csv
 
-- `town`: `T1`.. zero-padded to the width of the number of towns.
-- `region`: {len(d.region_names)} regions (`R01`..), about one per {TOWNS_PER_REGION} towns;
+- `town`: `T` and a number from 1, zero-padded to the width of the number of towns
+  (`T001`..`T100` for 100 towns).
+- `region`: {len(d.region_names)} region(s) (`R01`..), about one per {TOWNS_PER_REGION} towns;
   each region gets one town, the rest are assigned uniformly at random.
 - `tier`: {tiers}; the programme's 6 / 19 / 2 proportions of 27 towns, rounded by
   largest remainder (with 3 or more towns every tier has at least one), assigned by a
@@ -928,7 +931,10 @@ greedy fills per criterion), with slack, so every scenario is feasible:
 - `balanced` (default): weighted, equal weights, payoff-normalized; low-tier floor,
   high-tier cap, guarantee limit (60% of guarantee capacity).
 - `lexicographic`, `epsilon`, `reference`, `goal`, `min_budget`: one per method, with
-  the same rules and limit.
+  the same rules and limit. Epsilon levels are 95% of the criteria values of an average
+  of the greedy fills for the non-primary criteria; `min_budget` targets 60% of an
+  average of all greedy fills; `reference` and `goal` aim at the best greedy value of
+  each criterion (goal: 90% of it).
 - `rules`: `spend_all = true` and a rule of every kind (shares, amounts, per capita,
   per town) and every selector, limits on guarantees and loans.
 
