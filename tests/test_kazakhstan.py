@@ -277,6 +277,32 @@ def test_scenario_keys_and_selectors(inst: Instance, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
+def test_scenario_floors_fit(inst: Instance, name: str) -> None:
+    """Without a solver: every per-capita and mln floor fits the selected towns'
+    eligible capacity (in budget cost), and all floors together fit the budget."""
+    from optimizer.scenario import load_scenario
+
+    scen = load_scenario(inst, name)
+    cap_cost = inst.effective_capacity() * inst.budget_cost[None, :]  # (T, M) in mln
+    floors = 0.0
+    for rule in scen.rules:
+        cells = rule.cells(inst)
+        room = (cap_cost * cells).sum(axis=1)  # (T,)
+        towns = cells.any(axis=1)
+        for b in rule.bounds:
+            if b.kind == "min_per_capita":
+                need = b.value * inst.population / 1e6
+                assert np.all(room[towns] >= need[towns]), rule.label
+                floors += need[towns].sum()
+            elif b.kind == "min_mln":
+                assert room.sum() >= b.value, rule.label
+                floors += b.value
+            elif b.kind == "min_share":
+                floors += b.value * scen.budget_mln
+    assert floors <= scen.budget_mln
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
 def test_scenario_loads(inst: Instance, name: str) -> None:
     from optimizer.scenario import load_scenario
 
