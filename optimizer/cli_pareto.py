@@ -1,0 +1,170 @@
+"""`monotowns pareto`: the exact efficient front of a scenario (SPEC sections 5, 8, 9).
+
+The scenario's budget, rules and limits apply; its method does not (the front
+is the same for every method), so `--method` and `--weights` are not taken.
+The table goes to standard output, progress and notes to standard error;
+`--out DIR` writes pareto.csv, pareto_allocations.csv and pareto.png.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from optimizer.cli import (
+    ActualOpt,
+    BudgetOpt,
+    InstanceArg,
+    OutOpt,
+    ScenarioOpt,
+    Solver,
+    SolverOpt,
+    app,
+    err,
+    guarded,
+    out,
+    prepare,
+)
+
+PointsOpt = Annotated[
+    int,
+    typer.Option(
+        "--points",
+        "-p",
+        min=2,
+        help="Two criteria: evenly spaced points along the front (besides its breakpoints). "
+        "Three or more: grid levels per constrained criterion.",
+    ),
+]
+OUTPUTS = ("pareto.csv", "pareto_allocations.csv", "pareto.png")
+
+
+@app.command()
+def pareto(
+    instance: InstanceArg,
+    scenario: ScenarioOpt = None,
+    budget: BudgetOpt = None,
+    solver: SolverOpt = Solver.highs,
+    points: PointsOpt = 21,
+    out_dir: OutOpt = None,
+    actual: ActualOpt = None,
+) -> None:
+    """The exact efficient front: every breakpoint, evenly spaced points, the knee."""
+    from optimizer.actual import load_actual
+    from optimizer.evaluate import score_volumes
+    from optimizer.methods import Engine
+    from optimizer.output import OutputDir, input_files
+    from optimizer.pareto import actual_position, compute_front, front_tables
+
+    with guarded():
+        inst, scen = prepare(instance, scenario, budget)
+        spend = load_actual(inst, actual) if actual is not None else None
+        target = None
+        if out_dir is not None:
+            extra = [spend.path] if spend is not None else []
+            target = OutputDir(out_dir, input_files(inst, scen, extra))
+            target.check(OUTPUTS)
+        err.print(f"computing the efficient front of {scen.name!r} ...")
+        eng = Engine.open(inst, scen, solver.value)
+        front = compute_front(inst, scen, points, solver.value, engine=eng)
+        position = None
+        if spend is not None:
+            position = actual_position(eng, score_volumes(inst, spend.volume), front.payoff)
+        out.print(front_table(front, inst.currency))
+        if spend is not None and position is not None:
+            out.print(actual_text(front, spend.name, position, inst.currency,
+                                  float((spend.volume * inst.budget_cost[None, :]).sum())))  # fmt: skip
+        if front.message:
+            err.print(f"[yellow]note:[/] {front.message}")
+        err.print(
+            f"{front.method}: {len(front.breakpoints)} breakpoints, {len(front.points)} points, "
+            f"{front.solves} LP solves, {front.seconds:.2f} s"
+        )
+        if target is not None:
+            from optimizer.plot_pareto import front_png
+
+            (head, rows), (alloc_head, alloc) = front_tables(front, inst)
+            png = front_png(
+                front,
+                position.values if position is not None else None,
+                inst.name,
+                inst.currency,
+                position.better if position is not None else None,
+                f"actual: {spend.name}" if spend is not None else "actual spend",
+            )
+            target.write_csv("pareto.csv", head, rows)
+            target.write_csv("pareto_allocations.csv", alloc_head, alloc)
+            target.write_bytes("pareto.png", png)
+            err.print(f"wrote {', '.join(OUTPUTS)} to {target.path}")
+
+
+def front_table(front: Any, currency: str) -> Table:
+    """One row per point: criteria, money, breakpoint, knee, trade-off to both neighbours."""
+    from optimizer.plot_pareto import unit
+
+    cx, cy = front.criteria[front.x], front.criteria[front.y]
+    cur = f"mln {currency}" if currency else "mln"
+    table = Table(
+        title=f"Efficient front, budget {front.budget_mln:,.1f} {cur}: "
+        f"{len(front.breakpoints)} breakpoints, {len(front.points)} points",
+        title_justify="left",
+        caption=f"trade-off: {unit(cy)} retained per {unit(cx, False)} given up, towards the "
+        f"previous (<-) and the next (->) point",
+        caption_justify="left",
+    )
+    table.add_column("point", justify="right")
+    for c in front.criteria:
+        table.add_column(c, justify="right")
+    table.add_column(f"allocated {cur}", justify="right")
+    table.add_column("breakpoint", justify="center")
+    table.add_column("knee", justify="center")
+    table.add_column("<- trade-off", justify="right")
+    table.add_column("trade-off ->", justify="right")
+    for k, p in enumerate(front.points, start=1):
+        table.add_row(
+            str(k),
+            *(f"{v:,.1f}" for v in p.values),
+            f"{p.allocated_mln:,.1f}",
+            "yes" if p.is_breakpoint else "",
+            "[bold]knee[/]" if p.is_knee else "",
+            rate(p.rate_prev),
+            rate(p.rate_next),
+            style="bold" if p.is_knee else None,
+        )
+    return table
+
+
+def rate(v: float | None) -> str:
+    return "" if v is None else f"{v:,.4g}"
+
+
+def actual_text(front: Any, name: str, position: Any, currency: str, cost_mln: float) -> str:
+    """Whether the actual spend is dominated, and by how much a dominating plan does better."""
+    cur = f"mln {currency}" if currency else "mln"
+    have = ", ".join(
+        f"{c} {v:,.1f}" for c, v in zip(front.criteria, position.values, strict=True)
+    )
+    lines = [f"actual spend {name!r}: budget cost {cost_mln:,.1f} {cur}; {have}"]
+    if position.dominated:
+        gain = ", ".join(
+            f"{c} {b:,.1f} ({b - a:+,.1f})"
+            for c, a, b in zip(front.criteria, position.values, position.better, strict=True)
+        )
+        lines.append(
+            f"dominated: within the scenario's budget ({front.budget_mln:,.1f} {cur}) and rules, "
+            f"an efficient allocation reaches {gain}"
+        )
+    else:
+        lines.append(
+            "not dominated: no allocation under the scenario's budget and rules is at least as "
+            "good on every criterion and better on one"
+        )
+    if cost_mln > front.budget_mln * (1 + 1e-9):
+        lines.append(
+            f"note: the actual spend cost more than the scenario's budget; "
+            f"add --budget {cost_mln:.6g} to compare at the same money"
+        )
+    return "\n".join(lines)
+

@@ -1,0 +1,200 @@
+"""The efficient front as a picture (`pareto.png`).
+
+matplotlib is imported inside the functions, with the Agg backend, so importing
+this module costs nothing and no display is needed. Two criteria: the front as
+a line through its breakpoints over the shaded region it dominates,
+the evenly spaced points, the knee, the trade-off rate of each edge, and the
+actual spend. Three or more: x against y, coloured by the third criterion.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from optimizer.output import OutputDir
+from optimizer.pareto import ParetoFront
+
+LABELS = {
+    "jobs": ("Jobs created or kept", "jobs", "job"),
+    "population": ("Residents retained", "residents", "resident"),
+    "firms": ("Firms supported", "firms", "firm"),
+}
+FRONT = "#1f4e79"
+POINT = "#5b9bd5"
+KNEE = "#e07b00"
+ACTUAL = "#c0392b"
+MAX_RATE_LABELS = 8  # label every edge's rate only while it stays readable
+
+
+def axis_label(criterion: str) -> str:
+    long, unit, _ = LABELS.get(criterion, (criterion.replace("_", " ").capitalize(), criterion, criterion))
+    return f"{long} ({unit})"
+
+
+def unit(criterion: str, plural: bool = True) -> str:
+    names = LABELS.get(criterion, (criterion, criterion, criterion))
+    return names[1] if plural else names[2]
+
+
+def plot_front(
+    front: ParetoFront,
+    path: str | Path,
+    actual_values: np.ndarray | None = None,
+    instance_name: str = "",
+    currency: str = "",
+    actual_better: np.ndarray | None = None,
+    actual_label: str = "actual spend",
+) -> Path:
+    """Write the picture of `front` to `path` (PNG, written atomically)."""
+    path = Path(path)
+    data = front_png(front, actual_values, instance_name, currency, actual_better, actual_label)
+    return OutputDir(path.parent, []).write_bytes(path.name, data)
+
+
+def front_png(
+    front: ParetoFront,
+    actual_values: np.ndarray | None = None,
+    instance_name: str = "",
+    currency: str = "",
+    actual_better: np.ndarray | None = None,
+    actual_label: str = "actual spend",
+) -> bytes:
+    """The picture as PNG bytes. `actual_better`: criteria of a point that dominates it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    fig, ax = plt.subplots(figsize=(9, 6.2), dpi=120)
+    try:
+        x, y = front.x, front.y
+        cx, cy = front.criteria[x], front.criteria[y]
+        shown = [front.values[:, [x, y]]]
+        for extra in (actual_values, actual_better):
+            if extra is not None:
+                shown.append(np.asarray(extra, float)[[x, y]][None, :])
+        limits = axis_limits(np.concatenate(shown))
+        ax.set_xlim(*limits[0])
+        ax.set_ylim(*limits[1])
+        if len(front.criteria) == 2:
+            draw_two(ax, front, limits)
+        else:
+            draw_many(fig, ax, front)
+        knee = front.knee
+        if knee is not None:
+            ax.scatter([knee.values[x]], [knee.values[y]], marker="*", s=320, color=KNEE,
+                       edgecolor="black", linewidth=0.6, zorder=6, label="knee")  # fmt: skip
+            ax.annotate(
+                f"knee: {knee.values[x]:,.4g} {unit(cx)},\n{knee.values[y]:,.4g} {unit(cy)}",
+                (knee.values[x], knee.values[y]), xytext=(14, 12), textcoords="offset points",
+                fontsize=9, color=KNEE, fontweight="bold",
+            )  # fmt: skip
+        if actual_values is not None:
+            draw_actual(ax, front, np.asarray(actual_values, float), actual_better, actual_label)
+        ax.set_xlabel(axis_label(cx))
+        ax.set_ylabel(axis_label(cy))
+        thousands = FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.4g}")
+        ax.xaxis.set_major_formatter(thousands)
+        ax.yaxis.set_major_formatter(thousands)
+        ax.grid(True, color="#dddddd", linewidth=0.7)
+        ax.set_axisbelow(True)
+        cur = f" mln {currency}" if currency else " mln"
+        title = "Efficient front" + (f": {instance_name}" if instance_name else "")
+        sub = (f"budget {front.budget_mln:,.0f}{cur} · {len(front.breakpoints)} breakpoints · "
+               f"{len(front.points)} points · {front.method}")  # fmt: skip
+        ax.set_title(f"{title}\n{sub}", fontsize=11, loc="left")
+        if front.message:
+            ax.text(0.01, 0.99, wrap(front.message, 90), transform=ax.transAxes, fontsize=8,
+                    color="#555555", va="top")  # fmt: skip
+        ax.legend(loc="lower left", fontsize=8.5, framealpha=0.92)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        return buf.getvalue()
+    finally:
+        plt.close(fig)
+
+
+def axis_limits(xy: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Room around the shown points: a margin of 8% of the span (of the value if no span)."""
+    out = []
+    for k in range(2):
+        lo, hi = float(xy[:, k].min()), float(xy[:, k].max())
+        span = hi - lo if hi > lo else max(abs(hi), 1.0)
+        out.append((lo - 0.08 * span, hi + 0.08 * span))
+    return out[0], out[1]
+
+
+def draw_two(
+    ax: Any, front: ParetoFront, limits: tuple[tuple[float, float], tuple[float, float]]
+) -> None:
+    """Front line through the breakpoints, the region it dominates, the rate of each edge."""
+    x, y = front.x, front.y
+    V = front.values
+    B = np.array([p.values for p in front.breakpoints]).reshape(-1, V.shape[1])
+    (left, _), (bottom, _) = limits
+    # Every outcome on or below the front (left of its right end) is dominated by it.
+    poly_x = np.concatenate([[left], B[:, x], [B[-1, x]]])
+    poly_y = np.concatenate([[B[0, y]], B[:, y], [bottom]])
+    ax.fill_between(poly_x, poly_y, bottom, color=POINT, alpha=0.10, linewidth=0,
+                    label="dominated by the front")  # fmt: skip
+    ax.plot(B[:, x], B[:, y], "-", color=FRONT, lw=2.0, zorder=3, label="efficient front")
+    plain = np.array([not p.is_breakpoint for p in front.points])
+    if plain.any():
+        ax.scatter(V[plain, x], V[plain, y], s=26, facecolor="white", edgecolor=FRONT,
+                   linewidth=1.1, zorder=4, label="evenly spaced points")  # fmt: skip
+    ax.scatter(B[:, x], B[:, y], marker="D", s=46, color=FRONT, zorder=5,
+               label="breakpoints (vertices)")  # fmt: skip
+    if 1 < len(B) <= MAX_RATE_LABELS + 1:
+        cx, cy = front.criteria[x], front.criteria[y]
+        for a, b in zip(B[:-1], B[1:], strict=True):
+            dx = b[x] - a[x]
+            if dx <= 0:
+                continue
+            rate = -(b[y] - a[y]) / dx
+            ax.annotate(f"{rate:,.3g} {unit(cy)}\nper {unit(cx, False)}",
+                        (0.5 * a[x] + 0.5 * b[x], 0.5 * a[y] + 0.5 * b[y]), xytext=(6, 6),
+                        textcoords="offset points", ha="left", va="bottom", fontsize=8,
+                        color="#444444")  # fmt: skip
+
+
+def draw_many(fig: Any, ax: Any, front: ParetoFront) -> None:
+    """x against y, coloured by the first other criterion; the payoff points marked."""
+    x, y = front.x, front.y
+    V = front.values
+    z = next(c for c in range(len(front.criteria)) if c not in (x, y))
+    sc = ax.scatter(V[:, x], V[:, y], c=V[:, z], cmap="viridis", s=30, edgecolor="none",
+                    zorder=4, label="efficient points (grid)")  # fmt: skip
+    bar = fig.colorbar(sc, ax=ax, pad=0.01)
+    bar.set_label(axis_label(front.criteria[z]))
+    B = np.array([p.values for p in front.breakpoints]).reshape(-1, V.shape[1])
+    ax.scatter(B[:, x], B[:, y], marker="D", s=60, facecolor="none", edgecolor="black",
+               linewidth=1.2, zorder=5, label="best on one criterion (payoff table)")  # fmt: skip
+
+
+def draw_actual(
+    ax: Any, front: ParetoFront, values: np.ndarray, better: np.ndarray | None, label: str
+) -> None:
+    x, y = front.x, front.y
+    cx, cy = front.criteria[x], front.criteria[y]
+    ax.scatter([values[x]], [values[y]], marker="X", s=130, color=ACTUAL, edgecolor="white",
+               linewidth=0.8, zorder=7, label=label)  # fmt: skip
+    verdict = "dominated" if better is not None else "not dominated"
+    ax.annotate(f"{label} ({verdict})\n{values[x]:,.4g} {unit(cx)}, {values[y]:,.4g} {unit(cy)}",
+                (values[x], values[y]), xytext=(10, -26), textcoords="offset points",
+                fontsize=8.5, color=ACTUAL)  # fmt: skip
+    if better is not None:
+        ax.annotate("", xy=(better[x], better[y]), xytext=(values[x], values[y]),
+                    arrowprops={"arrowstyle": "->", "color": ACTUAL, "lw": 1.2, "ls": "--"},
+                    zorder=6)  # fmt: skip
+
+
+def wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
