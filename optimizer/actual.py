@@ -42,7 +42,9 @@ def parse_actual_table(
     if not table.rows:
         problems.append(f"{table.name}: no rows (the file has only a header)")
         return None
-    volume = np.zeros((len(town_pos), len(measure_pos)))
+    volume = np.zeros(
+        (max(town_pos.values(), default=-1) + 1, max(measure_pos.values(), default=-1) + 1)
+    )
     seen: dict[tuple[str, str], int] = {}
     for i, row in enumerate(table.rows):
         cells = dict(zip(table.header, row, strict=False))

@@ -10,6 +10,24 @@ divided by the allocated budget, in percentage points).
 If the rules themselves are feasible, the method's own targets (epsilon floors,
 min_budget targets) are what cannot be met; the diagnosis says how far each is
 above the best reachable value.
+
+On top of that, `repair` (in `Diagnosis.extra["repair"]`) answers two questions
+a budget officer asks next, each by its own small LP, with the method's hard
+floors (epsilon's `epsilon`, min_budget's `targets`) kept:
+
+- `budget`: the least budget at which the rules hold together, `min A` with the
+  budget row freed (and, with `spend_all`, the most, `max A`: a spend-everything
+  scenario is feasible only for budgets between the two). `binds` says whether
+  the scenario's budget lies outside that range, i.e. whether money alone repairs it.
+  `least_mln` is null when no budget helps (the rules conflict whatever the money).
+- `rules`: for each rule bound (or limit) the diagnosis names, the smallest change
+  of that bound alone, every other bound and the budget held, in the bound's own
+  unit (mln, percentage points of share, currency per resident): one added column
+  `d >= 0` that moves every row of the bound by `d` (per-capita rows by
+  `d * population / 1e6`), minimized. Shares multiply the allocated budget, a
+  variable, so a share is found by bisection on its value instead (the rows'
+  coefficient of A changed in place on a HiGHS object). `by` is null when
+  relaxing that bound alone is not enough.
 """
 
 from __future__ import annotations
@@ -19,9 +37,9 @@ from dataclasses import replace
 import numpy as np
 
 from optimizer.errors import InfeasibleError
-from optimizer.model import INF, LinearModel
+from optimizer.model import INF, LinearModel, RowBlock
 from optimizer.results import Diagnosis, Relaxation
-from optimizer.solvers import open_session
+from optimizer.solvers import Extension, open_session
 
 TOL = 1e-7
 
@@ -91,7 +109,7 @@ def diagnose(eng: object) -> Diagnosis:
     slack = res.x[model.n_cols :]
     A = float(res.x[model.col_A])
     if slack.sum() <= TOL * max(1.0, eng.scenario.budget_mln):
-        return target_diagnosis(eng)
+        return with_repair(eng, target_diagnosis(eng), [])
     by_block: dict[str, list] = {}
     for (r, _c, sign), s in zip(slacks, slack, strict=True):
         if s <= TOL:
@@ -114,7 +132,8 @@ def diagnose(eng: object) -> Diagnosis:
         relax.append(Relaxation(name, bound, amount, pp, tuple(towns)))
     relax.sort(key=lambda r: -r.by_mln)
     message = "; ".join(r.text() for r in relax)
-    return Diagnosis(tuple(relax), message)
+    named = [entry[0] for entry in by_block.values()]
+    return with_repair(eng, Diagnosis(tuple(relax), message), named)
 
 
 def target_diagnosis(eng: object) -> Diagnosis:
@@ -137,3 +156,177 @@ def target_diagnosis(eng: object) -> Diagnosis:
     if not relax:
         return Diagnosis((), "the method's targets cannot all be reached together under the rules")
     return Diagnosis(tuple(relax), "; ".join(f"{r.name}: {r.bound}" for r in relax))
+
+
+# ----------------------------------------------------------------------------- repair
+
+
+def with_repair(eng: object, diagnosis: Diagnosis, blocks: list[RowBlock]) -> Diagnosis:
+    """The diagnosis with the budget and single-rule repairs in `extra` and the message."""
+    from optimizer.methods import Engine
+
+    assert isinstance(eng, Engine)
+    budget = budget_repair(eng)
+    seen: set[int] = set()
+    rules = []
+    for block in blocks:
+        if block.kind in ("rule", "limit") and id(block) not in seen:
+            seen.add(id(block))
+            rules.append(rule_repair(eng, block))
+    text = repair_text(budget, rules)
+    message = f"{diagnosis.message}; {text}" if text else diagnosis.message
+    extra = {**diagnosis.extra, "repair": {"budget": budget, "rules": rules}}
+    return replace(diagnosis, message=message, extra=extra)
+
+
+def method_floors(eng: object) -> Extension | None:
+    """Rows f_c >= value for the method's hard floors (epsilon, min_budget targets)."""
+    from optimizer.methods import Engine
+
+    assert isinstance(eng, Engine)
+    obj = eng.scenario.objective
+    wanted = {"epsilon": obj.epsilon, "min_budget": obj.targets}.get(obj.method, {})
+    if not wanted:
+        return None
+    return eng.floors({eng.criteria.index(c): v for c, v in wanted.items()})
+
+
+def budget_repair(eng: object) -> dict:
+    """Least (and with spend_all most) budget at which the rules and floors hold."""
+    from optimizer.methods import Engine
+
+    assert isinstance(eng, Engine)
+    model = eng.model
+    session = open_session(model, "highs")
+    ext = method_floors(eng)
+    free = {model.budget_row: (-INF, INF)}
+    cost = np.zeros(model.n_cols)
+    cost[model.col_A] = 1.0
+    B = eng.scenario.budget_mln
+    try:
+        least = float(session.solve(cost, False, ext, free).x[model.col_A])
+    except InfeasibleError:
+        return {"binds": False, "least_mln": None, "most_mln": None}
+    most = None
+    if eng.scenario.spend_all:
+        most = float(session.solve(cost, True, ext, free).x[model.col_A])
+    tol = 1e-7 * max(1.0, B)
+    binds = least > B + tol or (most is not None and most < B - tol)
+    return {"binds": binds, "least_mln": least, "most_mln": most}
+
+
+def rule_repair(eng: object, block: RowBlock) -> dict:
+    """The smallest change of one bound alone that makes the scenario feasible."""
+    from optimizer.methods import Engine
+
+    assert isinstance(eng, Engine)
+    by = share_repair(eng, block) if block.unit == "pp" else column_repair(eng, block)
+    unit = {"mln": "mln", "pp": "pp", "per_capita": "per_capita"}[block.unit]
+    bound = block.bound if block.kind == "rule" else "max_mln"
+    value = block.value
+    relaxed_to = None
+    if by is not None:
+        step = by / 100 if block.unit == "pp" else by
+        relaxed_to = value - step if block.is_lower else value + step
+    return {"rule": block.label, "bound": bound, "value": value, "by": by, "unit": unit,
+            "relaxed_to": relaxed_to, "alone_enough": by is not None}  # fmt: skip
+
+
+def with_column(model: LinearModel, rows: np.ndarray, coefs: np.ndarray) -> LinearModel:
+    """The model with one more column (>= 0, after A) entering `rows` (ascending)."""
+    counts = np.diff(model.row_start).astype(np.int64)
+    counts[rows] += 1
+    start = np.zeros(model.n_rows + 1, dtype=np.int32)
+    np.cumsum(counts, out=start[1:])
+    at = model.row_start[rows + 1]
+    return replace(
+        model,
+        n_slack=model.n_slack + 1,
+        col_lb=np.append(model.col_lb, 0.0),
+        col_ub=np.append(model.col_ub, INF),
+        row_start=start,
+        row_index=np.insert(model.row_index, at, model.n_cols).astype(np.int32),
+        row_value=np.insert(model.row_value, at, coefs),
+    )
+
+
+def column_repair(eng: object, block: RowBlock) -> float | None:
+    """min d: every row of the bound moved by d (per-capita rows by d * population / 1e6)."""
+    from optimizer.methods import Engine
+
+    assert isinstance(eng, Engine)
+    rows = np.arange(block.start, block.stop)
+    k = np.ones(len(rows))
+    if block.unit == "per_capita":
+        assert block.towns is not None
+        k = eng.instance.population[block.towns] / 1e6
+    # a lower bound row gets + k d (easier to reach), an upper bound row - k d
+    model = with_column(eng.model, rows, k if block.is_lower else -k)
+    session = open_session(model, "highs")
+    cost = np.zeros(model.n_cols)
+    cost[-1] = 1.0
+    try:
+        res = session.solve(cost, False, method_floors(eng))
+    except InfeasibleError:
+        return None
+    return max(float(res.x[-1]), 0.0)
+
+
+def share_repair(eng: object, block: RowBlock) -> float | None:
+    """Smallest change of a share bound, in percentage points, by bisection on the share."""
+    from optimizer.methods import Engine
+
+    assert isinstance(eng, Engine)
+    model = eng.model
+    session = open_session(model, "highs")
+    h = session.h  # type: ignore[attr-defined]
+    ext = method_floors(eng)
+    zero = np.zeros(model.n_cols)
+    share = block.value
+
+    def feasible(step: float) -> bool:
+        new = share - step if block.is_lower else share + step
+        for r in range(block.start, block.stop):
+            h.changeCoeff(r, model.col_A, -new)
+        try:
+            session.solve(zero, False, ext)
+        except InfeasibleError:
+            return False
+        return True
+
+    top = share if block.is_lower else 1.0 - share
+    if not feasible(top):
+        return None
+    lo, hi = 0.0, top
+    while hi - lo > 1e-9:
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if feasible(mid) else (mid, hi)
+    return hi * 100
+
+
+def repair_text(budget: dict, rules: list[dict]) -> str:
+    """One clause per repair, for the one-line message."""
+    parts = []
+    if budget["binds"] and budget["least_mln"] is not None:
+        least, most = budget["least_mln"], budget["most_mln"]
+        if most is not None and most < least + 1e-9:
+            parts.append(f"a budget of exactly {least:,.1f} mln would make it feasible")
+        elif most is not None and most < float("inf"):
+            parts.append(f"a budget between {least:,.1f} and {most:,.1f} mln would make it feasible")
+        else:
+            parts.append(f"a budget of at least {least:,.1f} mln would make it feasible")
+    unit_words = {"mln": "mln", "pp": "percentage points", "per_capita": "per resident"}
+    for r in rules:
+        name = f"{r['rule']} ({r['bound']})"
+        if r["by"] is None:
+            parts.append(f"relaxing {name} alone is not enough")
+            continue
+        shown = r["relaxed_to"] * 100 if r["unit"] == "pp" else r["relaxed_to"]
+        suffix = "%" if r["unit"] == "pp" else ""
+        parts.append(
+            f"or {name} alone relaxed by {r['by']:,.3f} {unit_words[r['unit']]} "
+            f"(to {shown:,.4g}{suffix})"
+        )
+    if parts and parts[0].startswith("or "):
+        parts[0] = parts[0][3:]
+    return "; ".join(parts)

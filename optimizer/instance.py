@@ -531,8 +531,8 @@ def load_instance(path: str | Path) -> Instance:
     if towns is None or measures is None or not head.criteria or not head.tiers:
         raise InstanceError(problems[0], problems)
 
-    town_pos = {n: i for i, n in enumerate(towns["names"])}
-    measure_pos = {n: i for i, n in enumerate(measures["names"])}
+    town_pos = first_positions(towns["names"])
+    measure_pos = first_positions(measures["names"])
     tier_tables = apply_tier_effects(root, head, measure_pos, problems)
     T, M = len(towns["names"]), len(measures["names"])
     base = np.broadcast_to(measures["effects"][None, :, :], (T, M, len(head.criteria))).copy()
@@ -576,6 +576,14 @@ def load_instance(path: str | Path) -> Instance:
         sha256=file_digest(root, files),
         town_extra=towns["extra"],
     )
+
+
+def first_positions(names: list[str]) -> dict[str, int]:
+    """Name -> row of its first occurrence (duplicates are reported separately)."""
+    out: dict[str, int] = {}
+    for i, n in enumerate(names):
+        out.setdefault(n, i)
+    return out
 
 
 def check_actual_files(

@@ -187,17 +187,18 @@ def as_names(where: str, value: Any) -> tuple[str, ...]:
 
 
 def criterion_map(
-    where: str, value: Any, criteria: tuple[str, ...], *, allow_negative: bool = False
+    where: str, key: str, value: Any, criteria: tuple[str, ...], *, allow_negative: bool = False
 ) -> dict[str, float]:
+    """A table criterion -> number, e.g. `weights = { jobs = 0.7 }`; `key` is its dotted name."""
     if not isinstance(value, dict) or not value:
-        raise InstanceError(f"{where}: must be a table like {{ {criteria[0]} = 1.0 }}")
+        raise InstanceError(f"{where}: key {key!r} must be a table like {{ {criteria[0]} = 1.0 }}")
     out = {}
     for k, v in value.items():
         if k not in criteria:
             raise InstanceError(
-                f"{where}: unknown criterion {k!r} (the instance has {', '.join(criteria)})"
+                f"{where}: key '{key}.{k}': unknown criterion {k!r} (the instance has {', '.join(criteria)})"
             )
-        out[k] = as_number(f"{where}.{k}", v, allow_negative=allow_negative)
+        out[k] = as_number(f"{where}: key '{key}.{k}'", v, allow_negative=allow_negative)
     return out
 
 
@@ -217,7 +218,7 @@ def parse_objective(where: str, doc: Any, criteria: tuple[str, ...]) -> Objectiv
     kw: dict[str, Any] = {}
     kw["method"] = doc.get("method", "weighted")
     if "weights" in doc:
-        kw["weights"] = criterion_map(f"{where}: key 'objective.weights'", doc["weights"], criteria)
+        kw["weights"] = criterion_map(where, "objective.weights", doc["weights"], criteria)
     if "normalize" in doc:
         kw["normalize"] = doc["normalize"]
     if "order" in doc:
@@ -228,11 +229,9 @@ def parse_objective(where: str, doc: Any, criteria: tuple[str, ...]) -> Objectiv
         kw["primary"] = doc["primary"]
     for key in ("epsilon", "targets"):
         if key in doc:
-            kw[key] = criterion_map(f"{where}: key 'objective.{key}'", doc[key], criteria)
+            kw[key] = criterion_map(where, f"objective.{key}", doc[key], criteria)
     if "ref" in doc:
-        kw["ref"] = criterion_map(
-            f"{where}: key 'objective.ref'", doc["ref"], criteria, allow_negative=True
-        )
+        kw["ref"] = criterion_map(where, "objective.ref", doc["ref"], criteria, allow_negative=True)
     if "rho" in doc:
         kw["rho"] = as_number(f"{where}: key 'objective.rho'", doc["rho"])
     present = set(doc)

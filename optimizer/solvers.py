@@ -17,6 +17,7 @@ otherwise), so no caller can read a half-solved allocation.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -282,7 +283,10 @@ class CbcSession:
         pulp = self.pulp
         prob, cols, rows = to_pulp(self.model, cost, maximize, extension, row_bounds)
         t0 = time.perf_counter()
-        prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=self.time_limit))
+        with warnings.catch_warnings():
+            # PuLP 3 marks its bundled CBC deprecated (removed in PuLP 4); pyproject pins < 4.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=self.time_limit))
         seconds = time.perf_counter() - t0
         status = pulp.LpStatus[prob.status]
         if status == "Infeasible":
@@ -321,15 +325,17 @@ def to_pulp(
     names = column_names(model) + [f"z{k}" for k in range(ext.n_cols)]
     lb = np.concatenate([model.col_lb, ext.col_lb])
     ub = np.concatenate([model.col_ub, ext.col_ub])
+    prob = pulp.LpProblem("monotowns", pulp.LpMaximize if maximize else pulp.LpMinimize)
+    # PuLP 3 attaches variables to the problem; older releases construct them directly.
+    new_var = getattr(prob, "add_variable", None) or pulp.LpVariable
     cols = [
-        pulp.LpVariable(
+        new_var(
             names[j],
-            lowBound=None if lb[j] == -INF else float(lb[j]),
-            upBound=None if ub[j] == INF else float(ub[j]),
+            None if lb[j] == -INF else float(lb[j]),
+            None if ub[j] == INF else float(ub[j]),
         )
         for j in range(n)
     ]
-    prob = pulp.LpProblem("monotowns", pulp.LpMaximize if maximize else pulp.LpMinimize)
     c = np.zeros(n) if cost is None else np.concatenate([cost, np.zeros(n - len(cost))])
     nz = np.flatnonzero(c)
     prob.setObjective(pulp.LpAffineExpression([(cols[j], float(c[j])) for j in nz]))
