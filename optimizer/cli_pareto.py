@@ -57,6 +57,7 @@ def pareto(
     from optimizer.methods import Engine
     from optimizer.output import OutputDir, input_files
     from optimizer.pareto import actual_position, compute_front, front_tables
+    from optimizer.plot_pareto import count
 
     with guarded():
         inst, scen = prepare(instance, scenario, budget)
@@ -79,8 +80,8 @@ def pareto(
         if front.message:
             err.print(f"[yellow]note:[/] {front.message}")
         err.print(
-            f"{front.method}: {len(front.breakpoints)} breakpoints, {len(front.points)} points, "
-            f"{front.solves} LP solves, {front.seconds:.2f} s"
+            f"{front.method}: {count(len(front.breakpoints), 'breakpoint')}, "
+            f"{count(len(front.points), 'point')}, {front.solves} LP solves, {front.seconds:.2f} s"
         )
         if target is not None:
             from optimizer.plot_pareto import front_png
@@ -102,33 +103,35 @@ def pareto(
 
 def front_table(front: Any, currency: str) -> Table:
     """One row per point: criteria, money, breakpoint, knee, trade-off to both neighbours."""
-    from optimizer.plot_pareto import unit
+    from rich import box
+
+    from optimizer.plot_pareto import count, unit
 
     cx, cy = front.criteria[front.x], front.criteria[front.y]
-    cur = f"mln {currency}" if currency else "mln"
     table = Table(
-        title=f"Efficient front, budget {front.budget_mln:,.1f} {cur}: "
-        f"{len(front.breakpoints)} breakpoints, {len(front.points)} points",
+        title=f"Efficient front, budget {front.budget_mln:,.1f} mln {currency}: "
+        f"{count(len(front.breakpoints), 'breakpoint')}, {count(len(front.points), 'point')}",
         title_justify="left",
-        caption=f"trade-off: {unit(cy)} retained per {unit(cx, False)} given up, towards the "
-        f"previous (<-) and the next (->) point",
+        caption=f"vertex: a breakpoint of the front. trade-off: {unit(cy)} retained per "
+        f"{unit(cx, False)} given up, towards the previous (<-) and the next (->) point",
         caption_justify="left",
+        box=box.SIMPLE_HEAD,
     )
     table.add_column("point", justify="right")
     for c in front.criteria:
         table.add_column(c, justify="right")
-    table.add_column(f"allocated {cur}", justify="right")
-    table.add_column("breakpoint", justify="center")
+    table.add_column(f"mln {currency}".strip(), justify="right")
+    table.add_column("vertex", justify="center")
     table.add_column("knee", justify="center")
-    table.add_column("<- trade-off", justify="right")
-    table.add_column("trade-off ->", justify="right")
+    table.add_column("<-", justify="right")
+    table.add_column("->", justify="right")
     for k, p in enumerate(front.points, start=1):
         table.add_row(
             str(k),
             *(f"{v:,.1f}" for v in p.values),
             f"{p.allocated_mln:,.1f}",
             "yes" if p.is_breakpoint else "",
-            "[bold]knee[/]" if p.is_knee else "",
+            "knee" if p.is_knee else "",
             rate(p.rate_prev),
             rate(p.rate_next),
             style="bold" if p.is_knee else None,

@@ -105,8 +105,8 @@ def front_png(
         ax.set_axisbelow(True)
         cur = f" mln {currency}" if currency else " mln"
         title = "Efficient front" + (f": {instance_name}" if instance_name else "")
-        sub = (f"budget {front.budget_mln:,.0f}{cur} · {len(front.breakpoints)} breakpoints · "
-               f"{len(front.points)} points · {front.method}")  # fmt: skip
+        sub = (f"budget {front.budget_mln:,.0f}{cur} · {count(len(front.breakpoints), 'breakpoint')}"
+               f" · {count(len(front.points), 'point')} · {front.method}")  # fmt: skip
         ax.set_title(f"{title}\n{sub}", fontsize=11, loc="left")
         if front.message:
             ax.text(0.01, 0.99, wrap(front.message, 90), transform=ax.transAxes, fontsize=8,
@@ -192,6 +192,10 @@ def draw_actual(
         ax.annotate("", xy=(better[x], better[y]), xytext=(values[x], values[y]),
                     arrowprops={"arrowstyle": "->", "color": ACTUAL, "lw": 1.2, "ls": "--"},
                     zorder=6)  # fmt: skip
+
+
+def count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def wrap(text: str, width: int) -> str:
