@@ -146,9 +146,7 @@ def rate(v: float | None) -> str:
 def actual_text(front: Any, name: str, position: Any, currency: str, cost_mln: float) -> str:
     """Whether the actual spend is dominated, and by how much a dominating plan does better."""
     cur = f"mln {currency}" if currency else "mln"
-    have = ", ".join(
-        f"{c} {v:,.1f}" for c, v in zip(front.criteria, position.values, strict=True)
-    )
+    have = ", ".join(f"{c} {v:,.1f}" for c, v in zip(front.criteria, position.values, strict=True))
     lines = [f"actual spend {name!r}: budget cost {cost_mln:,.1f} {cur}; {have}"]
     if position.dominated:
         gain = ", ".join(
@@ -170,4 +168,3 @@ def actual_text(front: Any, name: str, position: Any, currency: str, cost_mln: f
             f"add --budget {cost_mln:.6g} to compare at the same money"
         )
     return "\n".join(lines)
-

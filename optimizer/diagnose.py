@@ -19,7 +19,8 @@ floors (epsilon's `epsilon`, min_budget's `targets`) kept:
   budget row freed (and, with `spend_all`, the most, `max A`: a spend-everything
   scenario is feasible only for budgets between the two). `binds` says whether
   the scenario's budget lies outside that range, i.e. whether money alone repairs it.
-  `least_mln` is null when no budget helps (the rules conflict whatever the money).
+  `least_mln` is null when no budget helps (the rules conflict whatever the
+  money, or hold only when nothing is spent).
 - `rules`: for each rule bound (or limit) the diagnosis names, the smallest change
   of that bound alone, every other bound and the budget held, in the bound's own
   unit (mln, percentage points of share, currency per resident): one added column
@@ -207,10 +208,14 @@ def budget_repair(eng: object) -> dict:
         least = float(session.solve(cost, False, ext, free).x[model.col_A])
     except InfeasibleError:
         return {"binds": False, "least_mln": None, "most_mln": None}
+    least = max(least, 0.0)
     most = None
     if eng.scenario.spend_all:
-        most = float(session.solve(cost, True, ext, free).x[model.col_A])
+        most = max(float(session.solve(cost, True, ext, free).x[model.col_A]), 0.0)
     tol = 1e-7 * max(1.0, B)
+    if most is not None and most <= tol:
+        # only a zero budget satisfies the rules (e.g. shares that add up to more than 1)
+        return {"binds": False, "least_mln": None, "most_mln": None}
     binds = least > B + tol or (most is not None and most < B - tol)
     return {"binds": binds, "least_mln": least, "most_mln": most}
 
@@ -312,7 +317,9 @@ def repair_text(budget: dict, rules: list[dict]) -> str:
         if most is not None and most < least + 1e-9:
             parts.append(f"a budget of exactly {least:,.1f} mln would make it feasible")
         elif most is not None and most < float("inf"):
-            parts.append(f"a budget between {least:,.1f} and {most:,.1f} mln would make it feasible")
+            parts.append(
+                f"a budget between {least:,.1f} and {most:,.1f} mln would make it feasible"
+            )
         else:
             parts.append(f"a budget of at least {least:,.1f} mln would make it feasible")
     unit_words = {"mln": "mln", "pp": "percentage points", "per_capita": "per resident"}

@@ -10,8 +10,7 @@ first criterion) and `y` (population when present, else the next one).
 concave, so it is found exactly:
 
 1. Its two ends are the lexicographic optima, the rows of the payoff table:
-   max f_x then f_y, and max f_y then f_x, each polished by one weighted
-   solve that removes the round-off of the lexicographic hold.
+   max f_x then f_y, and max f_y then f_x.
 2. Dichotomic weighted-sum search (Aneja & Nair 1979). For two adjacent known
    points a, b with a_x < b_x, solve
 
@@ -93,8 +92,7 @@ TOL_DOMINATED = 1e-6  # total normalized gain above which an outcome is dominate
 # than the lexicographic hold (methods.HOLD_REL, HOLD_ABS), so round-off of the
 # hold is never mistaken for a trade-off.
 ZERO_RANGE_REL = 1e-6
-POLISH_MU = 1e-6  # weight of the other criteria when polishing an end (normalized)
-POLISH_SAME = 1e-5  # a polished end may move this far (normalized), no more
+PURIFY_REL = 1e-6  # a purified point may fall this far (relative) below the point it replaces
 EPS_AUG = 1e-3  # AUGMECON2 augmentation weight on the normalized slacks
 ALLOC_TOL = 1e-9  # volumes at or below this are not written to pareto_allocations.csv
 
@@ -205,7 +203,7 @@ def compute_front(
     crit = eng.criteria
     x, y = trade_off_axes(crit)
     try:
-        ends = [lexicographic_vertex(eng, [c] + [d for d in range(len(crit)) if d != c])
+        ends = [lexicographic_end(eng, [c] + [d for d in range(len(crit)) if d != c])
                 for c in range(len(crit))]  # fmt: skip
     except InfeasibleError as e:
         from optimizer.diagnose import diagnose
@@ -218,10 +216,6 @@ def compute_front(
     payoff = Payoff(crit, np.array([v.values for v in ends]))
     flat = zero_range(payoff)
     scale = Scale(payoff.nadir, np.where(flat, 1.0, payoff.ideal - payoff.nadir))
-    if not flat.all():
-        ends = [polished(eng, v, c, scale) for c, v in enumerate(ends)]
-        payoff = Payoff(crit, np.array([v.values for v in ends]))
-        scale = Scale(payoff.nadir, np.where(flat, 1.0, payoff.ideal - payoff.nadir))
 
     if flat.all() or max_distance(scale, ends) <= TOL_SAME:
         built = single_point(eng.instance, ends, x)
@@ -286,25 +280,27 @@ def vertex_of(eng: Engine, res: LpResult) -> _Vertex:
     return _Vertex(score_volumes(eng.instance, volumes), volumes)
 
 
-def lexicographic_vertex(eng: Engine, order: list[int]) -> _Vertex:
-    return vertex_of(eng, eng.lexicographic(order, 0.0))
+def lexicographic_end(eng: Engine, order: list[int]) -> _Vertex:
+    """Each criterion of `order` maximized in turn, the earlier ones held at their best.
 
-
-def polished(eng: Engine, end: _Vertex, c: int, scale: Scale) -> _Vertex:
-    """The lexicographic end without the round-off of its hold, when a solve can give it.
-
-    `Engine.lexicographic` holds f_c a hair below its best (methods.hold_at), so the
-    end it returns gives up ~1e-7 of f_c for the others. One weighted solve,
-    max z_c + POLISH_MU * sum_{d != c} z_d, returns an exact vertex; it replaces the
-    end only if it is at least as good on c and otherwise the same point up to
-    round-off (a too-large weight on the others would slide along the front).
+    Unlike `Engine.lexicographic`, the hold is the optimum itself, not a hair
+    below it: the end is then the exact vertex (jobs 125.0, not 124.9999998),
+    and the solver's primal tolerance absorbs the round-off. Should that ever
+    make a later stage infeasible, the engine's method, with its margin, decides.
     """
-    w = np.full(len(scale.range), POLISH_MU)
-    w[c] = 1.0
-    p = weighted_vertex(eng, scale, w)
-    at_best = p.values[c] >= end.values[c] - 1e-12 * max(1.0, abs(float(end.values[c])))
-    same = float(np.abs(scale.z(p.values) - scale.z(end.values)).max()) <= POLISH_SAME
-    return p if at_best and same else end
+    C = len(eng.criteria)
+    held: dict[int, float] = {}
+    res: LpResult | None = None
+    try:
+        for c in order:
+            res = eng.run(eng.cost_vector(np.eye(C)[c]), True, eng.floors(held) if held else None)
+            held[c] = float(eng.model.criteria_values(res.x)[c])
+    except InfeasibleError:
+        if not held:
+            raise  # the first stage: the scenario itself is infeasible
+        res = eng.lexicographic(order, 0.0)
+    assert res is not None
+    return vertex_of(eng, res)
 
 
 def weighted_vertex(eng: Engine, scale: Scale, w: np.ndarray) -> _Vertex:
@@ -371,8 +367,11 @@ def dichotomic(
         w[x], w[y] = za[y] - zb[y], zb[x] - za[x]
         if w[x] <= TOL_SAME or w[y] <= TOL_SAME:
             continue  # a and b are (numerically) one point
+        # Unit weights: on a short segment the solver's optimality tolerance would
+        # otherwise be large against the objective.
+        w /= w.sum()
         p = weighted_vertex(eng, scale, w)
-        if w @ (scale.z(p.values) - za) > TOL_BEYOND * w.sum():
+        if w @ (scale.z(p.values) - za) > TOL_BEYOND:
             found.append(p)
             stack += [(a, p), (p, b)]
     return sorted(found, key=lambda v: float(v.values[x]))
@@ -493,6 +492,9 @@ def augmecon2(
                 slack = float(res.x[eng.model.n_cols])
                 jump = math.floor(slack / step[inner] + 1e-9) if step[inner] > 0 else 0
                 i += 1 + max(jump, 0)
+        found = dedupe(found, scale)
+        found = [found[i] if i < len(ends) else v
+                 for i, v in enumerate(purified(eng, found, scale, len(ends)))]  # fmt: skip
     finally:
         release_extension(eng)
 
@@ -508,6 +510,50 @@ def augmecon2(
     for _, group in itertools.groupby(zip(keys, pts, strict=True), key=lambda kp: kp[0]):
         out += rates_along([p for _, p in group], x, primary)
     return mark_knee(out, scale, ends, flat)
+
+
+class Improver:
+    """max sum_c s_c / r_c  s.t.  f_c - s_c >= v_c, s_c >= 0: the best gain over v.
+
+    One extension for any number of outcomes v; only its bounds move. The optimum
+    is efficient (every criterion has a positive weight) and at least as good as
+    v everywhere; it is infeasible when nothing reaches v.
+    """
+
+    def __init__(self, eng: Engine, scale: Scale) -> None:
+        C = len(eng.criteria)
+        self.eng, self.scale = eng, scale
+        self.ext = criteria_rows(eng.model, np.eye(C), scale.nadir, np.full(C, INF),
+                                 [f"reach_{c}" for c in eng.criteria], -np.eye(C), C)  # fmt: skip
+        self.cost = np.append(np.zeros(eng.model.n_cols), 1.0 / scale.range)
+
+    def __call__(self, values: np.ndarray) -> _Vertex | None:
+        try:
+            res = run_with_extension_bounds(self.eng, self.ext, self.cost, values,
+                                            np.full(len(values), INF))  # fmt: skip
+        except InfeasibleError:
+            return None
+        return vertex_of(self.eng, res)
+
+
+def purified(eng: Engine, found: list[_Vertex], scale: Scale, skip: int) -> list[_Vertex]:
+    """Each point replaced by the best point that dominates it (the first `skip` kept).
+
+    AUGMECON2's augmentation weighs slack by EPS_AUG * 10^-j, which can fall
+    under the solver's optimality tolerance (1e-7): a grid point can then be
+    dominated by ~1e-5 of a range. One solve with unit weights per distinct
+    point removes that. The point's own volumes reach its values, so the floor
+    is feasible; the answer is taken if it is no worse anywhere than the solver's
+    primal tolerance allows.
+    """
+    improve = Improver(eng, scale)
+    out = list(found[:skip])
+    for v in found[skip:]:
+        better = improve(v.values)
+        slack = PURIFY_REL * np.maximum(1.0, np.abs(v.values))
+        out.append(better if better is not None and np.all(better.values >= v.values - slack)
+                   else v)  # fmt: skip
+    return out
 
 
 def dedupe(found: list[_Vertex], scale: Scale) -> list[_Vertex]:
@@ -604,7 +650,7 @@ def actual_position(
 ) -> ActualPosition:
     """Is the outcome `values` dominated by a feasible allocation of the scenario?
 
-    One LP, exact for any number of criteria:
+    One LP, exact for any number of criteria (see `Improver`):
 
         max  sum_c s_c / r_c   s.t.  f_c - s_c >= v_c,  s_c >= 0
 
@@ -613,24 +659,20 @@ def actual_position(
     `payoff` (e.g. `front.payoff`) normalizes the gains; computed when not given.
     """
     C = len(eng.criteria)
+    values = np.asarray(values, float)
     if payoff is None:
-        rows = [lexicographic_vertex(eng, [c] + [d for d in range(C) if d != c]).values
+        rows = [lexicographic_end(eng, [c] + [d for d in range(C) if d != c]).values
                 for c in range(C)]  # fmt: skip
         payoff = Payoff(eng.criteria, np.array(rows))
     flat = zero_range(payoff)
-    r = np.where(flat, 1.0, payoff.ideal - payoff.nadir)
-    ext = criteria_rows(eng.model, np.eye(C), np.asarray(values, float), np.full(C, INF),
-                        [f"actual_{c}" for c in eng.criteria], -np.eye(C), C)  # fmt: skip
-    cost = np.append(np.zeros(eng.model.n_cols), 1.0 / r)
+    scale = Scale(payoff.nadir, np.where(flat, 1.0, payoff.ideal - payoff.nadir))
     try:
-        res = eng.run(cost, True, ext)
-    except InfeasibleError:
-        return ActualPosition(np.asarray(values, float), False, None)
-    v = vertex_of(eng, res)
-    gain = float(((v.values - values) / r).sum())
-    if gain <= TOL_DOMINATED:
-        return ActualPosition(np.asarray(values, float), False, None)
-    return ActualPosition(np.asarray(values, float), True, v.values, v.volumes)
+        better = Improver(eng, scale)(values)
+    finally:
+        release_extension(eng)
+    if better is None or float(((better.values - values) / scale.range).sum()) <= TOL_DOMINATED:
+        return ActualPosition(values, False, None)
+    return ActualPosition(values, True, better.values, better.volumes)
 
 
 # ----------------------------------------------------------------------------- tables

@@ -10,6 +10,7 @@ actual spend. Three or more: x against y, coloured by the third criterion.
 from __future__ import annotations
 
 import io
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,9 @@ MAX_RATE_LABELS = 8  # label every edge's rate only while it stays readable
 
 
 def axis_label(criterion: str) -> str:
-    long, unit, _ = LABELS.get(criterion, (criterion.replace("_", " ").capitalize(), criterion, criterion))
+    long, unit, _ = LABELS.get(
+        criterion, (criterion.replace("_", " ").capitalize(), criterion, criterion)
+    )
     return f"{long} ({unit})"
 
 
@@ -152,7 +155,7 @@ def draw_two(
                label="breakpoints (vertices)")  # fmt: skip
     if 1 < len(B) <= MAX_RATE_LABELS + 1:
         cx, cy = front.criteria[x], front.criteria[y]
-        for a, b in zip(B[:-1], B[1:], strict=True):
+        for a, b in itertools.pairwise(B):
             dx = b[x] - a[x]
             if dx <= 0:
                 continue

@@ -431,5 +431,6 @@ def apply_overrides(
             present.add(key)
     if method is not None:
         obj = replace(obj, method=method)
-    obj = check_objective("--method/--weights", obj, instance.criteria, present)
+    where = f"{scenario.path or scenario.name} (with --method {obj.method})" if method else "--weights"
+    obj = check_objective(where, obj, instance.criteria, present)
     return replace(scenario, objective=obj)
