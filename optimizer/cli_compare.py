@@ -212,7 +212,9 @@ def explain_command(
             change = f"-{c.change_pct:.0f}% keeps it"
         tab.add_row(
             c.measure,
-            f"{c.volume_mln:,.1f} / {c.capacity_mln:,.1f}",
+            "not eligible"
+            if c.status == "ineligible"
+            else f"{c.volume_mln:,.1f} / {c.capacity_mln:,.1f}",
             "" if c.value_per_mln is None else f"{c.value_per_mln * ex.scale:.3g}",
             "" if c.margin_per_mln is None else f"{c.margin_per_mln * ex.scale:.3g}",
             change,

@@ -422,19 +422,21 @@ def town_words(ex: TownExplanation, currency: str = "") -> list[str]:
     """A few sentences about the town as a whole."""
     cur = f" {currency}" if currency else ""
     share = ex.allocated_mln / ex.total_mln if ex.total_mln > 0 else 0.0
-    unit = unit_words(ex.scale)
+    amount = "billion" if ex.scale == 1000.0 else "million"
     lines = [
         f"{ex.town} ({ex.tier} tier, {ex.region}, {ex.population:,.0f} residents) gets "
         f"{ex.allocated_mln:,.1f} mln{cur} ({share:.1%} of the allocation, rank {ex.rank}; "
         f"{ex.per_capita:,.0f}{cur} per resident).",
-        f"A million inside the allocation is worth {ex.price_per_mln * ex.scale:.3g} weighted "
-        f"units {unit} (the margin); one more million of budget is worth "
-        f"{ex.budget_shadow_price * ex.scale:.3g} {unit}.",
+        f"A {amount} inside the allocation is worth {ex.price_per_mln * ex.scale:.3g} weighted "
+        f"units: the margin every cell must clear before rules; one more {amount} of budget "
+        f"would add {ex.budget_shadow_price * ex.scale:.3g}.",
     ]
     for sp in ex.binding:
+        per = UNIT_WORDS.get(sp.unit, sp.unit)
+        value = sp.value * (ex.scale if sp.unit == "mln" else 1.0)
         lines.append(
-            f"Binding here: {sp.name} (shadow price {sp.value * ex.scale:.3g} {unit} "
-            f"per {UNIT_WORDS.get(sp.unit, sp.unit)} of relaxation)."
+            f"Binding here: {sp.name}; relaxing it by one {amount if sp.unit == 'mln' else per} "
+            f"would add {value:.3g} weighted units."
         )
     if ex.note:
         lines.append(f"Note: {ex.note}.")
