@@ -93,12 +93,19 @@ def pareto(
                 inst.name,
                 inst.currency,
                 position.better if position is not None else None,
-                f"actual: {spend.name}" if spend is not None else "actual spend",
+                actual_label(spend, inst),
             )
             target.write_csv("pareto.csv", head, rows)
             target.write_csv("pareto_allocations.csv", alloc_head, alloc)
             target.write_bytes("pareto.png", png)
             err.print(f"wrote {', '.join(OUTPUTS)} to {target.path}")
+
+
+def actual_label(spend: Any, inst: Any) -> str:
+    if spend is None:
+        return "actual spend"
+    cost = float((spend.volume * inst.budget_cost[None, :]).sum())
+    return f"actual: {spend.name}, {cost:,.0f} mln {inst.currency}".rstrip()
 
 
 def front_table(front: Any, currency: str) -> Table:
@@ -108,11 +115,17 @@ def front_table(front: Any, currency: str) -> Table:
     from optimizer.plot_pareto import count, unit
 
     cx, cy = front.criteria[front.x], front.criteria[front.y]
+    vertex = (
+        "a breakpoint of the front"
+        if len(front.criteria) == 2
+        else "best on one criterion (a payoff-table row); the rates are within slices of "
+        "equal grid level in the other criteria"
+    )
     table = Table(
         title=f"Efficient front, budget {front.budget_mln:,.1f} mln {currency}: "
         f"{count(len(front.breakpoints), 'breakpoint')}, {count(len(front.points), 'point')}",
         title_justify="left",
-        caption=f"vertex: a breakpoint of the front. trade-off: {unit(cy)} retained per "
+        caption=f"vertex: {vertex}. trade-off: {unit(cy)} retained per "
         f"{unit(cx, False)} given up, towards the previous (<-) and the next (->) point",
         caption_justify="left",
         box=box.SIMPLE_HEAD,

@@ -66,22 +66,29 @@ def front_png(
     actual_better: np.ndarray | None = None,
     actual_label: str = "actual spend",
 ) -> bytes:
-    """The picture as PNG bytes. `actual_better`: criteria of a point that dominates it."""
+    """The picture as PNG bytes. `actual_better`: criteria of a point that dominates it.
+
+    The view is the front's; an actual spend far outside it (e.g. a much larger
+    budget) is drawn on the border, labelled with its values, rather than
+    shrinking the front to a corner.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
-    fig, ax = plt.subplots(figsize=(9, 6.2), dpi=120)
+    fig, ax = plt.subplots(figsize=(9, 6.6), dpi=120)
     try:
         x, y = front.x, front.y
         cx, cy = front.criteria[x], front.criteria[y]
-        shown = [front.values[:, [x, y]]]
-        for extra in (actual_values, actual_better):
-            if extra is not None:
-                shown.append(np.asarray(extra, float)[[x, y]][None, :])
-        limits = axis_limits(np.concatenate(shown))
+        shown = front.values[:, [x, y]]
+        if actual_better is not None:
+            shown = np.vstack([shown, np.asarray(actual_better, float)[[x, y]]])
+        limits = axis_limits(shown)
+        actual = None if actual_values is None else np.asarray(actual_values, float)
+        if actual is not None and near(actual[[x, y]], limits):
+            limits = axis_limits(np.vstack([shown, actual[[x, y]]]))
         ax.set_xlim(*limits[0])
         ax.set_ylim(*limits[1])
         if len(front.criteria) == 2:
@@ -92,29 +99,31 @@ def front_png(
         if knee is not None:
             ax.scatter([knee.values[x]], [knee.values[y]], marker="*", s=320, color=KNEE,
                        edgecolor="black", linewidth=0.6, zorder=6, label="knee")  # fmt: skip
-            ax.annotate(
-                f"knee: {knee.values[x]:,.4g} {unit(cx)},\n{knee.values[y]:,.4g} {unit(cy)}",
-                (knee.values[x], knee.values[y]), xytext=(14, 12), textcoords="offset points",
-                fontsize=9, color=KNEE, fontweight="bold",
-            )  # fmt: skip
-        if actual_values is not None:
-            draw_actual(ax, front, np.asarray(actual_values, float), actual_better, actual_label)
+            annotate(ax, limits, knee.values[[x, y]],
+                     f"knee: {amount(knee.values[x])} {unit(cx)},\n"
+                     f"{amount(knee.values[y])} {unit(cy)}",
+                     color=KNEE, fontweight="bold", fontsize=9)  # fmt: skip
+        if actual is not None:
+            draw_actual(ax, front, limits, actual, actual_better, actual_label)
         ax.set_xlabel(axis_label(cx))
         ax.set_ylabel(axis_label(cy))
-        thousands = FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.4g}")
-        ax.xaxis.set_major_formatter(thousands)
-        ax.yaxis.set_major_formatter(thousands)
+        ticks = FuncFormatter(lambda v, _: amount(v))
+        ax.xaxis.set_major_formatter(ticks)
+        ax.yaxis.set_major_formatter(ticks)
         ax.grid(True, color="#dddddd", linewidth=0.7)
         ax.set_axisbelow(True)
         cur = f" mln {currency}" if currency else " mln"
         title = "Efficient front" + (f": {instance_name}" if instance_name else "")
-        sub = (f"budget {front.budget_mln:,.0f}{cur} · {count(len(front.breakpoints), 'breakpoint')}"
+        corners = "breakpoint" if len(front.criteria) == 2 else "payoff-table point"
+        sub = (f"budget {front.budget_mln:,.0f}{cur} · {count(len(front.breakpoints), corners)}"
                f" · {count(len(front.points), 'point')} · {front.method}")  # fmt: skip
         ax.set_title(f"{title}\n{sub}", fontsize=11, loc="left")
         if front.message:
             ax.text(0.01, 0.99, wrap(front.message, 90), transform=ax.transAxes, fontsize=8,
                     color="#555555", va="top")  # fmt: skip
-        ax.legend(loc="lower left", fontsize=8.5, framealpha=0.92)
+        # Below the axes: a legend inside would sit on the front or on a label.
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=3, fontsize=8.5,
+                  frameon=False)  # fmt: skip
         fig.tight_layout()
         buf = io.BytesIO()
         fig.savefig(buf, format="png")
@@ -123,7 +132,10 @@ def front_png(
         plt.close(fig)
 
 
-def axis_limits(xy: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
+Limits = tuple[tuple[float, float], tuple[float, float]]
+
+
+def axis_limits(xy: np.ndarray) -> Limits:
     """Room around the shown points: a margin of 8% of the span (of the value if no span)."""
     out = []
     for k in range(2):
@@ -131,6 +143,36 @@ def axis_limits(xy: np.ndarray) -> tuple[tuple[float, float], tuple[float, float
         span = hi - lo if hi > lo else max(abs(hi), 1.0)
         out.append((lo - 0.08 * span, hi + 0.08 * span))
     return out[0], out[1]
+
+
+def near(xy: np.ndarray, limits: Limits) -> bool:
+    """Within the view grown by half its size on every side."""
+    for k in range(2):
+        lo, hi = limits[k]
+        pad = 0.5 * (hi - lo)
+        if not lo - pad <= xy[k] <= hi + pad:
+            return False
+    return True
+
+
+def amount(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.4g}"
+
+
+def annotate(
+    ax: Any, limits: Limits, xy: np.ndarray, text: str, away: float = 0.0, **style: Any
+) -> None:
+    """A label beside a point, on the side towards the middle of the view, so it stays inside.
+
+    `away`: the vertical direction of an arrow leaving the point; the label goes
+    to the other side so the arrow does not cross it.
+    """
+    (x0, x1), (y0, y1) = limits
+    right = xy[0] > (x0 + x1) / 2
+    top = away > 0 if away else xy[1] > (y0 + y1) / 2
+    ax.annotate(text, (xy[0], xy[1]), xytext=(-12 if right else 12, -12 if top else 12),
+                textcoords="offset points", ha="right" if right else "left",
+                va="top" if top else "bottom", **style)  # fmt: skip
 
 
 def draw_two(
@@ -181,18 +223,32 @@ def draw_many(fig: Any, ax: Any, front: ParetoFront) -> None:
 
 
 def draw_actual(
-    ax: Any, front: ParetoFront, values: np.ndarray, better: np.ndarray | None, label: str
+    ax: Any,
+    front: ParetoFront,
+    limits: Limits,
+    values: np.ndarray,
+    better: np.ndarray | None,
+    label: str,
 ) -> None:
+    """The actual spend, an arrow to a plan that dominates it; on the border if far off."""
     x, y = front.x, front.y
     cx, cy = front.criteria[x], front.criteria[y]
-    ax.scatter([values[x]], [values[y]], marker="X", s=130, color=ACTUAL, edgecolor="white",
-               linewidth=0.8, zorder=7, label=label)  # fmt: skip
+    (x0, x1), (y0, y1) = limits
+    at = np.array([values[x], values[y]])
+    inside = x0 <= at[0] <= x1 and y0 <= at[1] <= y1
+    if not inside:  # pin it to the border, 2% in
+        at = np.array([np.clip(at[0], x0 + 0.02 * (x1 - x0), x1 - 0.02 * (x1 - x0)),
+                       np.clip(at[1], y0 + 0.02 * (y1 - y0), y1 - 0.02 * (y1 - y0))])  # fmt: skip
+    ax.scatter([at[0]], [at[1]], marker="X" if inside else "D", s=130 if inside else 70,
+               color=ACTUAL, edgecolor="white", linewidth=0.8, zorder=7, label=label)  # fmt: skip
     verdict = "dominated" if better is not None else "not dominated"
-    ax.annotate(f"{label} ({verdict})\n{values[x]:,.4g} {unit(cx)}, {values[y]:,.4g} {unit(cy)}",
-                (values[x], values[y]), xytext=(10, -26), textcoords="offset points",
-                fontsize=8.5, color=ACTUAL)  # fmt: skip
+    where = "" if inside else "off the chart: "
+    annotate(ax, limits, at,
+             f"{label} ({verdict})\n{where}{amount(values[x])} {unit(cx)}, "
+             f"{amount(values[y])} {unit(cy)}", color=ACTUAL, fontsize=8.5,
+             away=0.0 if better is None else float(better[y] - at[1]))  # fmt: skip
     if better is not None:
-        ax.annotate("", xy=(better[x], better[y]), xytext=(values[x], values[y]),
+        ax.annotate("", xy=(better[x], better[y]), xytext=(at[0], at[1]),
                     arrowprops={"arrowstyle": "->", "color": ACTUAL, "lw": 1.2, "ls": "--"},
                     zorder=6)  # fmt: skip
 

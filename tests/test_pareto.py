@@ -500,6 +500,27 @@ def test_too_few_points_is_bad_input() -> None:
         compute_front(inst, scen, points=1)
 
 
+# ----------------------------------------------------------------------------- the shipped instance
+
+KAZAKHSTAN = Path(__file__).resolve().parents[1] / "instances" / "kazakhstan"
+
+
+@pytest.mark.skipif(not (KAZAKHSTAN / "instance.toml").is_file(), reason="no Kazakhstan instance")
+def test_kazakhstan_front_is_exact() -> None:
+    inst, scen = loaded(str(KAZAKHSTAN), None)
+    front = front_of(str(KAZAKHSTAN), None)
+    assert front.method == "dichotomic" and front.message is None
+    assert front.solves == 4 + 2 * len(front.breakpoints) - 3
+    assert front.knee is not None
+    assert_efficient(inst, scen, front)
+    lp, scale = IndependentLP(inst, scen), payoff_scale(front)
+    for w in np.random.default_rng(0).random((25, 2)):
+        best = lp.weighted(w / scale)
+        assert best is not None
+        assert float((front.values @ (w / scale)).max()) >= best[0] - 1e-7 * abs(best[0])
+        assert_not_beyond(front, best[1], scale)
+
+
 # ----------------------------------------------------------------------------- tables and plot
 
 
