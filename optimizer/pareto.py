@@ -88,9 +88,8 @@ TOL_BEYOND = 1e-7  # a weighted optimum this far beyond a segment is a new break
 TOL_SAME = 1e-7  # points closer than this are one point
 TOL_KNEE = 1e-6  # a knee must lie at least this far off the line through the ends
 TOL_DOMINATED = 1e-6  # total normalized gain above which an outcome is dominated
-# Relative: a payoff range this small (against the ideal) counts as zero. Wider
-# than the lexicographic hold (methods.HOLD_REL, HOLD_ABS), so round-off of the
-# hold is never mistaken for a trade-off.
+# Relative: a payoff range this small (against the ideal) counts as zero, so the
+# round-off of the lexicographic solves is never mistaken for a trade-off.
 ZERO_RANGE_REL = 1e-6
 PURIFY_REL = 1e-6  # a purified point may fall this far (relative) below the point it replaces
 EPS_AUG = 1e-3  # AUGMECON2 augmentation weight on the normalized slacks
@@ -261,7 +260,7 @@ class Scale:
 
 
 def zero_range(payoff: Payoff) -> np.ndarray:
-    """(C,) bool: criteria whose payoff range is zero (up to the lexicographic hold)."""
+    """(C,) bool: criteria whose payoff range is zero (up to round-off)."""
     r = payoff.ideal - payoff.nadir
     return ~(r > ZERO_RANGE_REL * np.maximum(1.0, np.abs(payoff.ideal)))
 
@@ -492,9 +491,7 @@ def augmecon2(
                 slack = float(res.x[eng.model.n_cols])
                 jump = math.floor(slack / step[inner] + 1e-9) if step[inner] > 0 else 0
                 i += 1 + max(jump, 0)
-        found = dedupe(found, scale)
-        found = [found[i] if i < len(ends) else v
-                 for i, v in enumerate(purified(eng, found, scale, len(ends)))]  # fmt: skip
+        found = purified(eng, dedupe(found, scale), scale, keep={id(v) for v in ends})
     finally:
         release_extension(eng)
 
@@ -536,8 +533,9 @@ class Improver:
         return vertex_of(self.eng, res)
 
 
-def purified(eng: Engine, found: list[_Vertex], scale: Scale, skip: int) -> list[_Vertex]:
-    """Each point replaced by the best point that dominates it (the first `skip` kept).
+def purified(eng: Engine, found: list[_Vertex], scale: Scale, keep: set[int]) -> list[_Vertex]:
+    """Each point replaced by the best point that dominates it (those whose id is in `keep`,
+    the lexicographic ends, are efficient already).
 
     AUGMECON2's augmentation weighs slack by EPS_AUG * 10^-j, which can fall
     under the solver's optimality tolerance (1e-7): a grid point can then be
@@ -547,8 +545,11 @@ def purified(eng: Engine, found: list[_Vertex], scale: Scale, skip: int) -> list
     primal tolerance allows.
     """
     improve = Improver(eng, scale)
-    out = list(found[:skip])
-    for v in found[skip:]:
+    out = []
+    for v in found:
+        if id(v) in keep:
+            out.append(v)
+            continue
         better = improve(v.values)
         slack = PURIFY_REL * np.maximum(1.0, np.abs(v.values))
         out.append(better if better is not None and np.all(better.values >= v.values - slack)
