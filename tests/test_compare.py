@@ -351,3 +351,12 @@ def test_cli_compare_infeasible_scenario(tiny: Path, runner) -> None:
     res = runner.invoke(app, ["compare", str(tiny), "-a", "spend", "-s", "infeasible"])
     assert res.exit_code == 3, res.output
     assert "infeasible" in res.output
+
+
+def test_cbc_gives_the_same_comparison() -> None:
+    inst = load_instance(TINY)
+    c = compare(inst, load_scenario(inst, "weighted"), load_actual(inst, "spend"), solver="cbc")
+    assert c.efficiency.value == pytest.approx(0.9, rel=1e-5)
+    assert [p.moved_mln for p in c.closest] == pytest.approx(
+        [7.0370, 15.2381, 27.5, 130 / 3], rel=1e-4
+    )
