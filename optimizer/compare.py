@@ -720,7 +720,11 @@ def headline(cmp: Comparison) -> list[str]:
         u = cmp.uplift[c]
         pct = "" if u["pct"] is None else f" ({u['pct']:+.1f}%)"
         parts.append(f"{c} {u['abs']:+,.0f}{pct}")
-    lines = [f"{with_what}, the optimum changes {', '.join(parts)}."]
+    spent = cmp.optimal.allocated_mln
+    optimum = "the optimum"
+    if spent < cmp.budget_mln * (1 - 1e-6):
+        optimum += f" (spending {money(spent, cur)} of it)"
+    lines = [f"{with_what}, {optimum} changes {', '.join(parts)}."]
     eff = cmp.efficiency
     if eff.value is None:
         lines.append(f"Efficiency: n/a ({eff.reason}).")
