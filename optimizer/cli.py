@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from optimizer.errors import InfeasibleError, InstanceError, OptimizerError
 
@@ -93,13 +94,10 @@ def guarded() -> Iterator[None]:
     try:
         yield
     except InfeasibleError as e:
-        err.print(f"[red]infeasible:[/] {e}")
-        raise typer.Exit(code=e.exit_code) from None
-    except InstanceError as e:
-        err.print(f"[red]error:[/] {e}", soft_wrap=True)
+        err.print(f"[red]infeasible:[/] {escape(str(e))}")
         raise typer.Exit(code=e.exit_code) from None
     except OptimizerError as e:
-        err.print(f"[red]error:[/] {e}", soft_wrap=True)
+        err.print(f"[red]error:[/] {escape(str(e))}")
         raise typer.Exit(code=e.exit_code) from None
 
 
@@ -128,7 +126,7 @@ def validate(instance: InstanceArg) -> None:
         inst = load_instance(instance)
     except InstanceError as e:
         for p in e.problems:
-            err.print(f"[red]error:[/] {p}", soft_wrap=True)
+            err.print(f"[red]error:[/] {escape(p)}")
         err.print(f"{len(e.problems)} problem(s) found")
         raise typer.Exit(code=2) from None
     problems = []
@@ -145,7 +143,7 @@ def validate(instance: InstanceArg) -> None:
         problems.append(f"{inst.path / 'instance.toml'}: key 'default_scenario': no scenario "
                         f"{inst.default_scenario!r} in scenarios/")  # fmt: skip
     for p in problems:
-        err.print(f"[red]error:[/] {p}", soft_wrap=True)
+        err.print(f"[red]error:[/] {escape(p)}")
     if problems:
         err.print(f"{len(problems)} problem(s) found")
         raise typer.Exit(code=2)

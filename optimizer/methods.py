@@ -89,14 +89,18 @@ class Engine:
         return self.model.criteria_values(res.x)
 
     def payoff(self) -> Payoff:
-        """Each criterion maximized, then the others lexicographically with it held."""
+        """Each criterion maximized, then the others lexicographically with it held.
+
+        The diagonal holds each criterion's own best exactly, as its first solve found
+        it; the later solves hold it with a round-off margin only."""
         if self._payoff is None:
             C = len(self.criteria)
             table = np.zeros((C, C))
             for c in range(C):
                 order = [c] + [d for d in range(C) if d != c]
-                res = self.lexicographic(order, 0.0)
+                res, bests = self.lexicographic_steps(order, 0.0)
                 table[c] = self.criteria_of(res)
+                table[c, c] = bests[c]
             self._payoff = Payoff(self.criteria, table)
         return self._payoff
 
@@ -106,15 +110,46 @@ class Engine:
         return self.payoff().ranges
 
     def lexicographic(self, order: list[int], tolerance: float) -> LpResult:
+        return self.lexicographic_steps(order, tolerance)[0]
+
+    def lexicographic_steps(
+        self, order: list[int], tolerance: float
+    ) -> tuple[LpResult, dict[int, float]]:
+        """Maximize the criteria in `order`, each with the earlier ones held at
+        (1 - tolerance) of their best. Returns the last solve and each best."""
         held: dict[int, float] = {}
+        bests: dict[int, float] = {}
         res = None
         for c in order:
             ext = self.floors(held) if held else None
             res = self.run(self.cost_vector(np.eye(len(self.criteria))[c]), True, ext)
-            best = float(self.criteria_of(res)[c])
-            held[c] = hold_at(best, tolerance)
+            bests[c] = float(self.criteria_of(res)[c])
+            held[c] = hold_at(bests[c], tolerance)
         assert res is not None
-        return res
+        return res, bests
+
+    def polish(self, res: LpResult, hold_budget: bool = False) -> LpResult:
+        """Make an answer efficient: max sum_c f_c / n_c  s.t.  f_c >= f_c(found).
+
+        Weighted sums with a zero weight, epsilon, reference (its rho term is below
+        the solver's tolerance) and goal (reached targets stop counting) can return
+        a plan that another plan beats on one criterion and ties on the rest; this
+        second solve only moves to such a plan, so the method's own objective stays
+        optimal. The duals of the method's solve are kept for shadow prices.
+        """
+        found = self.criteria_of(res)
+        # Held exactly: any margin would be traded away for the other criteria. The
+        # found plan meets these rows, so the LP is feasible up to round-off.
+        ext = self.floors({i: float(v) for i, v in enumerate(found)})
+        bounds = None
+        if hold_budget:
+            a = float(res.x[self.model.col_A])
+            bounds = {self.model.budget_row: (-INF, a)}
+        try:
+            better = self.run(self.cost_vector(1.0 / self.normalizers()), True, ext, bounds)
+        except InfeasibleError:  # round-off made the found plan's own values unreachable
+            return res
+        return LpResult(better.x, res.row_dual, res.objective, res.seconds + better.seconds)
 
 
 def hold_at(best: float, tolerance: float) -> float:
@@ -128,7 +163,8 @@ def hold_at(best: float, tolerance: float) -> float:
 
 def solve_weighted(eng: Engine) -> LpResult:
     w = eng.scenario.objective.weight_vector(eng.criteria) / eng.normalizers()
-    return eng.run(eng.cost_vector(w))
+    res = eng.run(eng.cost_vector(w))
+    return eng.polish(res) if (w <= 0).any() else res
 
 
 def solve_lexicographic(eng: Engine) -> LpResult:
@@ -142,7 +178,7 @@ def solve_epsilon(eng: Engine) -> LpResult:
     assert obj.primary is not None
     p = eng.criteria.index(obj.primary)
     ext = eng.floors({eng.criteria.index(c): v for c, v in obj.epsilon.items()})
-    return eng.run(eng.cost_vector(np.eye(len(eng.criteria))[p]), True, ext)
+    return eng.polish(eng.run(eng.cost_vector(np.eye(len(eng.criteria))[p]), True, ext))
 
 
 def solve_reference(eng: Engine) -> LpResult:
@@ -158,7 +194,7 @@ def solve_reference(eng: Engine) -> LpResult:
                         [f"ref_{eng.criteria[i]}" for i in idx], extra, 1,
                         np.array([-INF]), np.array([INF]))  # fmt: skip
     cost = np.append(eng.cost_vector(obj.rho / n), 1.0)
-    return eng.run(cost, True, ext)
+    return eng.polish(eng.run(cost, True, ext))
 
 
 def solve_goal(eng: Engine) -> LpResult:
@@ -174,15 +210,16 @@ def solve_goal(eng: Engine) -> LpResult:
                         [f"goal_{eng.criteria[i]}" for i in idx], extra, len(idx))  # fmt: skip
     w = obj.weight_vector(eng.criteria)
     cost = np.append(np.zeros(eng.model.n_cols), w[idx] / n[idx])
-    return eng.run(cost, False, ext)
+    return eng.polish(eng.run(cost, False, ext))
 
 
 def solve_min_budget(eng: Engine) -> LpResult:
     obj = eng.scenario.objective
     ext = eng.floors({eng.criteria.index(c): v for c, v in obj.targets.items()})
     b = eng.model.budget_row
-    return eng.run(eng.cost_vector(np.zeros(len(eng.criteria)), 1.0), False, ext,
-                   {b: (-INF, eng.scenario.budget_mln)})  # fmt: skip
+    res = eng.run(eng.cost_vector(np.zeros(len(eng.criteria)), 1.0), False, ext,
+                  {b: (-INF, eng.scenario.budget_mln)})  # fmt: skip
+    return eng.polish(res, hold_budget=True)
 
 
 METHODS: dict[str, Callable[[Engine], LpResult]] = {

@@ -262,6 +262,7 @@ def add_rule(
             rows.add_row(idx, val, lb, ub, name=name, unit=unit, **common)
             continue
         towns = np.flatnonzero(sel_cells.any(axis=1))
+        rhs_t: np.ndarray
         mask = sel.reshape(T, M * S)[towns]
         cols = np.arange(T * M * S, dtype=np.int32).reshape(T, M * S)[towns]
         counts = mask.sum(axis=1)
@@ -274,15 +275,15 @@ def add_rule(
             index = np.insert(index, starts[1:], col_A)
             value = np.insert(value, starts[1:], -bnd.value)
             counts = counts + 1
-            rhs = np.zeros(k)
+            rhs_t = np.zeros(k)
         elif bnd.kind in PER_CAPITA_BOUNDS:
-            rhs = bnd.value * instance.population[towns] / 1e6
+            rhs_t = bnd.value * instance.population[towns] / 1e6
             unit = "per_capita"
         else:
-            rhs = np.full(len(towns), bnd.value)
+            rhs_t = np.full(len(towns), bnd.value)
         inf = np.full(len(towns), INF)
-        lb, ub = (rhs, inf) if lower else (-inf, rhs)
-        rows.add(counts, index, value, lb, ub, name=name, unit=unit, towns=towns, **common)
+        lo, hi = (rhs_t, inf) if lower else (-inf, rhs_t)
+        rows.add(counts, index, value, lo, hi, name=name, unit=unit, towns=towns, **common)
 
 
 # ----------------------------------------------------------------------------- names

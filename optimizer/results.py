@@ -27,7 +27,7 @@ class Payoff:
     def ranges(self) -> np.ndarray:
         """ideal - nadir, with 1 where the range is (numerically) zero, so dividing is safe."""
         r = self.ideal - self.nadir
-        return np.where(r > 1e-9 * np.maximum(1.0, np.abs(self.ideal)), r, 1.0)
+        return np.where(r > 1e-6 * np.maximum(1.0, np.abs(self.ideal)), r, 1.0)
 
     def as_dict(self) -> dict:
         return {

@@ -321,12 +321,12 @@ def parse_rules(where: str, doc: Any, instance: Instance) -> tuple[Rule, ...]:
         bounds = []
         for key in BOUNDS:
             if key in raw:
-                v = as_number(f"{where}: key '{key_at}.{key}'", raw[key])
-                if key in SHARE_BOUNDS and v > 1:
+                amount = as_number(f"{where}: key '{key_at}.{key}'", raw[key])
+                if key in SHARE_BOUNDS and amount > 1:
                     raise InstanceError(
-                        f"{where}: key '{key_at}.{key}': a share must lie in [0, 1], got {v:g}"
+                        f"{where}: key '{key_at}.{key}': a share must lie in [0, 1], got {amount:g}"
                     )
-                bounds.append(Bound(key, v))
+                bounds.append(Bound(key, amount))
         if not bounds:
             raise InstanceError(
                 f"{where}: key '{key_at}': a rule needs a bound ({', '.join(BOUNDS)})"
@@ -431,6 +431,8 @@ def apply_overrides(
             present.add(key)
     if method is not None:
         obj = replace(obj, method=method)
-    where = f"{scenario.path or scenario.name} (with --method {obj.method})" if method else "--weights"
+    where = (
+        f"{scenario.path or scenario.name} (with --method {obj.method})" if method else "--weights"
+    )
     obj = check_objective(where, obj, instance.criteria, present)
     return replace(scenario, objective=obj)

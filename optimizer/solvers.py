@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -144,7 +144,7 @@ class HighsSession:
         self.hs = highspy
         self.model = model
         # `_Highs` is the core class: the Python wrapper prints a banner to stdout.
-        h = highspy._Highs()
+        h = highspy._Highs()  # type: ignore[attr-defined]
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", 1)
         if time_limit is not None:
@@ -205,9 +205,26 @@ class HighsSession:
                     "addRows",
                 )  # fmt: skip
         self.extension = ext
+        # model rows keep whatever bounds they had; added rows start at their own
+        kept = self.model.n_rows
+        lb, ub = self.default_bounds()
+        lb[:kept], ub[:kept] = self.row_lb[:kept], self.row_ub[:kept]
+        self.row_lb, self.row_ub = lb, ub
+
+    def default_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Row bounds as the model and the current extension define them."""
+        ext = self.extension
+        if ext is None or not ext.n_rows:
+            return self.model.row_lb.copy(), self.model.row_ub.copy()
+        return (
+            np.concatenate([self.model.row_lb, ext.row_lb]),
+            np.concatenate([self.model.row_ub, ext.row_ub]),
+        )
 
     def set_row_bounds(self, row_bounds: dict[int, tuple[float, float]] | None) -> None:
-        want_lb, want_ub = self.model.row_lb.copy(), self.model.row_ub.copy()
+        """Bounds for this solve: the defaults, overridden for the rows given (model rows
+        first, then the extension's rows at `model.n_rows + j`)."""
+        want_lb, want_ub = self.default_bounds()
         for i, (lo, hi) in (row_bounds or {}).items():
             want_lb[i], want_ub[i] = lo, hi
         changed = np.flatnonzero((want_lb != self.row_lb) | (want_ub != self.row_ub))
@@ -215,7 +232,7 @@ class HighsSession:
             self.h.changeRowsBounds(
                 len(changed), changed.astype(np.int32), want_lb[changed], want_ub[changed]
             )
-            self.row_lb, self.row_ub = want_lb, want_ub
+        self.row_lb, self.row_ub = want_lb, want_ub
 
     def solve(
         self,
@@ -315,7 +332,7 @@ def to_pulp(
     maximize: bool = True,
     extension: Extension | None = None,
     row_bounds: dict[int, tuple[float, float]] | None = None,
-) -> tuple[object, list, list[list]]:
+) -> tuple[Any, list[Any], list[list[Any]]]:
     """The same model as a PuLP problem, built in bulk from the arrays.
 
     Returns the problem, its variables in column order, and for each row the

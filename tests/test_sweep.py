@@ -1,0 +1,134 @@
+"""`monotowns sweep` (issue 6, item 3): one model, only the budget row changes."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optimizer.cli import app
+from optimizer.errors import InfeasibleError, InstanceError
+from optimizer.generate import generate_instance
+from optimizer.instance import load_instance
+from optimizer.methods import optimize
+from optimizer.scenario import Scenario, apply_overrides, load_scenario
+from optimizer.sweep import parse_range, sweep_budgets
+
+TINY = Path(__file__).parent / "data" / "tiny"
+
+
+@pytest.fixture(scope="module")
+def gen(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate_instance(tmp_path_factory.mktemp("gen") / "g", towns=10, seed=4)
+
+
+def unnormalized(scen: Scenario) -> Scenario:
+    return replace(scen, objective=replace(scen.objective, normalize="none"))
+
+
+def test_parse_range() -> None:
+    assert parse_range("5bn:15bn:11").tolist() == [5000.0 + 1000 * k for k in range(11)]
+    assert parse_range("100:100:1").tolist() == [100.0]
+    assert parse_range("850mln:1.2bn:2").tolist() == [850.0, 1200.0]
+    for bad in ("5bn:15bn", "a:b:3", "10:5:3", "5:10:0", "5:10:x", "5:5:3"):
+        with pytest.raises(InstanceError, match="--budget"):
+            parse_range(bad)
+
+
+def test_model_built_once_only_budget_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import optimizer.methods as methods
+
+    built = []
+    real = methods.build_model
+    monkeypatch.setattr(methods, "build_model", lambda *a: built.append(1) or real(*a))
+    inst = load_instance(TINY)
+    sweep_budgets(inst, load_scenario(inst, "weighted"), np.linspace(10, 300, 8))
+    assert len(built) == 1
+
+
+@pytest.mark.parametrize("name", ["weighted", "jobs-only", "lexicographic", "reference"])
+def test_tiny_objective_never_falls(name: str) -> None:
+    inst = load_instance(TINY)
+    scen = unnormalized(load_scenario(inst, name))
+    res = sweep_budgets(inst, scen, np.linspace(0, 300, 31))
+    objectives = [s.objective for s in res.steps]
+    assert all(s.status == "optimal" for s in res.steps)
+    assert all(b >= a - 1e-9 * max(1, abs(a)) for a, b in pairwise(objectives))
+
+
+def test_generated_objective_and_single_criterion_never_fall(gen: Path) -> None:
+    inst = load_instance(gen)
+    budgets = np.linspace(500, 20_000, 25)
+    for name in ("balanced", "rules"):  # rules: spend_all, feasible from ~3 to ~11 bn
+        scen = unnormalized(load_scenario(inst, name))
+        res = sweep_budgets(inst, scen, budgets)
+        ok = res.feasible()
+        assert len(ok) >= 10
+        obj = [s.objective for s in ok]
+        assert all(b >= a - 1e-9 * max(1, abs(a)) for a, b in pairwise(obj)), name
+    for c in inst.criteria:
+        weights = ",".join(f"{d}={1 if d == c else 0}" for d in inst.criteria)
+        scen = apply_overrides(load_scenario(inst, "balanced"), inst, weights=weights)
+        res = sweep_budgets(inst, scen, budgets)
+        j = inst.criteria.index(c)
+        vals = [s.criteria[j] for s in res.feasible() if s.criteria is not None]
+        assert all(b >= a - 1e-7 * max(1, abs(a)) for a, b in pairwise(vals)), c
+
+
+@pytest.mark.parametrize(
+    "name", ["balanced", "rules", "epsilon", "lexicographic", "reference", "goal", "min_budget"]
+)
+def test_every_step_equals_a_fresh_solve(gen: Path, name: str) -> None:
+    """Payoff normalizers are recomputed per step, as `solve --budget b` does."""
+    inst = load_instance(gen)
+    scen = load_scenario(inst, name)
+    budgets = np.linspace(0.3 * scen.budget_mln, 1.5 * scen.budget_mln, 6)
+    res = sweep_budgets(inst, scen, budgets)
+    for step, b in zip(res.steps, budgets, strict=True):
+        try:
+            fresh = optimize(inst, scen.with_budget(b))
+        except InfeasibleError:
+            assert step.status == "infeasible"
+            continue
+        assert step.status == "optimal"
+        assert step.objective == pytest.approx(fresh.lp_objective, rel=1e-6, abs=1e-9)
+        assert step.allocated_mln == pytest.approx(fresh.allocated_mln, rel=1e-6, abs=1e-6)
+        for j, c in enumerate(inst.criteria):
+            assert step.criteria[j] == pytest.approx(fresh.objectives[c], rel=1e-6, abs=1e-6)
+
+
+def test_spend_all_steps_spend_everything_or_are_infeasible(tmp_path: Path) -> None:
+    """Spend-all budgets above what every cell can absorb (250 mln) are infeasible rows."""
+    inst = load_instance(TINY)
+    path = tmp_path / "all.toml"
+    path.write_text('name = "all"\nbudget_mln = 100\nspend_all = true\n')
+    res = sweep_budgets(inst, load_scenario(inst, path), np.array([50.0, 200.0, 250.0, 300.0]))
+    assert [s.status for s in res.steps] == ["optimal", "optimal", "optimal", "infeasible"]
+    for s in res.feasible():
+        assert s.allocated_mln == pytest.approx(s.budget_mln)
+        assert sum(s.share_tier) == pytest.approx(1.0)
+        assert sum(s.share_measure) == pytest.approx(1.0)
+
+
+def test_cli_writes_csv_and_png(runner, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["sweep", str(TINY), "--budget", "20:300:8", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.reader((out / "sweep.csv").open()))
+    assert rows[0][:7] == ["budget_mln", "allocated_mln", "jobs", "population", "share_high",
+                           "share_low", "share_m1"]  # fmt: skip
+    assert len(rows) == 9
+    assert (out / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "by budget" in res.stdout
+
+
+def test_cli_bad_range_exits_2(runner, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["sweep", str(TINY), "--budget", "300:20:8", "--out", str(out)])
+    assert res.exit_code == 2
+    assert "--budget" in res.output
+    assert not out.exists()

@@ -1,0 +1,177 @@
+"""`monotowns uncertainty` (issue 6, item 4): draws, reproducibility, robustness."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optimizer.actual import load_actual
+from optimizer.cli import app
+from optimizer.errors import InstanceError
+from optimizer.generate import generate_instance
+from optimizer.instance import load_instance
+from optimizer.methods import optimize
+from optimizer.scenario import load_scenario
+from optimizer.uncertainty import (
+    FUNDED_MLN,
+    draw_factors,
+    measure_sigmas,
+    run_uncertainty,
+)
+
+TINY = Path(__file__).parent / "data" / "tiny"
+OUTPUTS = ("uncertainty.csv", "robustness.csv", "uncertainty.json")
+
+
+@pytest.fixture(scope="module")
+def gen(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate_instance(tmp_path_factory.mktemp("gen") / "g", towns=8, seed=2)
+
+
+def test_factors_are_mean_one_lognormal_and_reproducible() -> None:
+    sig = np.array([0.0, 0.3, 0.6])
+    f = np.stack([draw_factors(7, i, sig, 2) for i in range(4000)])
+    assert np.all(f[:, 0] == 1.0)  # sigma 0: exactly one
+    assert np.all(f > 0)
+    assert f[:, 1:].mean(axis=0) == pytest.approx(np.ones((2, 2)), rel=0.04)
+    assert np.log(f[:, 2]).std() == pytest.approx(0.6, rel=0.05)
+    assert np.array_equal(draw_factors(7, 123, sig, 2), f[123])
+    assert not np.array_equal(draw_factors(8, 123, sig, 2), f[123])
+
+
+def test_measure_sigma_column_overrides_and_nan_falls_back() -> None:
+    inst = load_instance(TINY)
+    assert measure_sigmas(inst, 0.25).tolist() == [0.25, 0.25]
+    own = replace(inst, measure_sigma=np.array([np.nan, 0.7]))
+    assert measure_sigmas(own, 0.25).tolist() == [0.25, 0.7]
+    with pytest.raises(InstanceError, match="--sigma"):
+        measure_sigmas(inst, -0.1)
+
+
+@pytest.mark.parametrize("name", ["weighted", "lexicographic", "epsilon", "reference", "goal"])
+def test_sigma_zero_reproduces_the_deterministic_optimum(name: str) -> None:
+    inst = load_instance(TINY)
+    scen = load_scenario(inst, name)
+    sol = optimize(inst, scen)
+    res = run_uncertainty(inst, scen, draws=30, sigma=0.0)
+    want = np.array([sol.objectives[c] for c in inst.criteria])
+    assert res.feasible.all()
+    assert np.allclose(res.nominal, want, rtol=1e-12)
+    assert np.allclose(res.reoptimized, want, rtol=1e-9, atol=1e-9)
+    assert set(np.unique(res.frequency)) <= {0.0, 1.0}
+    assert np.array_equal(res.frequency == 1.0, sol.volumes > FUNDED_MLN)
+    assert np.allclose(res.mean_volume, sol.volumes, atol=1e-7)
+
+
+def test_per_measure_sigma_zero_keeps_that_measure_fixed(gen: Path) -> None:
+    inst = load_instance(gen)
+    own = replace(inst, measure_sigma=np.where(np.arange(inst.n_measures) == 0, 0.0, np.nan))
+    sig = measure_sigmas(own, 0.4)
+    f = draw_factors(0, 5, sig, len(inst.criteria))
+    assert np.all(f[0] == 1.0) and np.all(f[1:] != 1.0)
+
+
+def test_draws_spread_and_value_of_knowing(gen: Path) -> None:
+    inst = load_instance(gen)
+    scen = load_scenario(inst, "balanced")
+    res = run_uncertainty(inst, scen, draws=60, sigma=0.3, seed=3)
+    pct = res.percentiles()
+    for plan in ("nominal", "reoptimized"):
+        for c in inst.criteria:
+            s = pct[plan][c]
+            assert s["p5"] < s["p50"] < s["p95"]
+    # re-optimizing with the drawn effects can only raise the weighted objective
+    w = res.weights
+    assert w is not None
+    assert np.all(res.reoptimized @ w >= res.nominal @ w - 1e-7 * np.abs(res.nominal @ w))
+    assert res.value_of_knowing()["objective"] > 0
+
+
+def test_infeasible_draws_are_marked(tmp_path: Path) -> None:
+    """epsilon's population floor (200 of at most 300) fails when residents' effects
+    are drawn low; those draws have no re-optimized plan."""
+    inst = load_instance(TINY)
+    res = run_uncertainty(inst, load_scenario(inst, "epsilon"), draws=40, sigma=1.0)
+    assert 0 < res.feasible.sum() < 40
+    assert np.isnan(res.reoptimized[~res.feasible]).all()
+    header, rows = res.csv_rows()
+    assert header == ["draw", "plan", "jobs", "population", "feasible"]
+    bad = [r for r in rows if r[1] == "reoptimized" and r[4] is False]
+    assert bad and all(r[2] == "" for r in bad)
+
+
+def test_actual_spend_dominated_at_sigma_zero() -> None:
+    """The tiny actual spend (103 jobs, 127.5 residents for 100 mln) lies below the
+    front (at 103 jobs the front keeps ~191 residents): dominated in every draw."""
+    inst = load_instance(TINY)
+    spend = load_actual(inst, "spend")
+    res = run_uncertainty(inst, load_scenario(inst, "weighted"), draws=10, sigma=0.0,
+                          actual=spend.volume, actual_name=spend.name)  # fmt: skip
+    assert res.actual is not None
+    assert np.allclose(res.actual, [103.0, 127.5])
+    assert res.probability_dominated() == 1.0
+
+
+def run_cli(runner, instance: Path, out: Path, *args: str):
+    res = runner.invoke(app, ["uncertainty", str(instance), "--out", str(out), *args])
+    assert res.exit_code == 0, res.output
+    return res
+
+
+def test_same_seed_same_outputs_for_workers_and_dask(runner, gen: Path, tmp_path: Path) -> None:
+    """--workers 1, --workers 2 and a Dask cluster give byte-identical files."""
+    from distributed import Client, LocalCluster
+
+    common = ["--draws", "60", "--sigma", "0.3", "--seed", "11", "--scenario", "balanced"]
+    run_cli(runner, gen, tmp_path / "w1", *common, "--workers", "1")
+    run_cli(runner, gen, tmp_path / "w2", *common, "--workers", "2")
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,  # fmt: skip
+        Client(cluster),
+    ):
+        run_cli(runner, gen, tmp_path / "dask", *common, "--dask", cluster.scheduler_address)
+    for name in OUTPUTS:
+        one = (tmp_path / "w1" / name).read_bytes()
+        assert one == (tmp_path / "w2" / name).read_bytes(), name
+        assert one == (tmp_path / "dask" / name).read_bytes(), name
+
+
+def test_cli_files_and_columns(runner, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res = run_cli(runner, TINY, out, "--draws", "20", "--actual", "spend")
+    rows = list(csv.reader((out / "uncertainty.csv").open()))
+    assert rows[0][:4] == ["draw", "plan", "jobs", "population"]
+    assert [r[1] for r in rows[1:3]] == ["nominal", "reoptimized"]
+    assert len(rows) == 1 + 2 * 20
+    rob = list(csv.reader((out / "robustness.csv").open()))
+    assert rob[0][:4] == ["town", "measure", "frequency", "mean_volume_mln"]
+    assert len(rob) == 1 + 2 * 2  # every (town, measure) cell
+    doc = json.loads((out / "uncertainty.json").read_text())
+    assert doc["draws"] == 20 and doc["probability_dominated"] is not None
+    assert (out / "uncertainty.png").read_bytes()[:4] == b"\x89PNG"
+    assert "P50" in res.stdout
+
+
+def test_cli_notes_unused_sigma(runner, gen: Path, tmp_path: Path) -> None:
+    """Generated instances give every measure a sigma: --sigma then changes nothing."""
+    res = runner.invoke(app, ["uncertainty", str(gen), "--draws", "3", "--sigma", "0.5"])
+    assert res.exit_code == 0
+    assert "--sigma 0.5 is not used" in res.output
+
+
+def test_cli_bad_draws_exit_2(runner) -> None:
+    res = runner.invoke(app, ["uncertainty", str(TINY), "--draws", "0"])
+    assert res.exit_code == 2
+
+
+def test_cli_infeasible_scenario_exits_3(runner) -> None:
+    res = runner.invoke(app, ["uncertainty", str(TINY), "-s", "infeasible", "--draws", "5"])
+    assert res.exit_code == 3
+    assert "infeasible" in res.output
