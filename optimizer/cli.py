@@ -30,7 +30,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False)
+# Piped or captured output gets room for the wide tables instead of the 80-column default.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
 
 
 class Format(StrEnum):
@@ -175,9 +176,16 @@ def solve(
         Path | None,
         typer.Option("--export-mps", help="Also write the model as an MPS file (PuLP)."),
     ] = None,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity/--no-sensitivity",
+            help="Shadow prices in money per criterion, checked by re-solves (about 50 warm re-solves).",
+        ),
+    ] = True,
 ) -> None:
     """Solve a scenario: the exact optimal split of the budget."""
-    from optimizer.methods import optimize
+    from optimizer.methods import Engine, optimize_engine
     from optimizer.output import (
         OutputDir,
         allocation_rows,
@@ -204,8 +212,9 @@ def solve(
             target.check(names)
         if extra_out:
             export_model(inst, scen, export_lp, export_mps)
+        eng = Engine.open(inst, scen, solver.value)
         try:
-            sol = optimize(inst, scen, solver.value)
+            sol = optimize_engine(eng)
         except InfeasibleError as e:
             if target is not None:
                 target.write_json("summary.json", infeasible_document(inst, scen, e.diagnosis))  # type: ignore[arg-type]
@@ -213,6 +222,12 @@ def solve(
                 out.print_json(json.dumps(infeasible_document(inst, scen, e.diagnosis)))  # type: ignore[arg-type]
             raise
         doc = summary_document(inst, scen, sol)
+        report = None
+        if sensitivity:
+            from optimizer.sensitivity import sensitivity_report
+
+            report = sensitivity_report(eng, sol)
+            doc["sensitivity"] = report
         header, rows = allocation_rows(inst, sol.volumes)
         if target is not None:
             target.write_csv("allocation.csv", header, rows)
@@ -228,7 +243,12 @@ def solve(
         else:
             from optimizer.terminal import print_all, solution_tables
 
-            print_all(out, solution_tables(inst, sol))
+            tables = solution_tables(inst, sol, shadow_prices=report is None)
+            if report is not None:
+                from optimizer.sensitivity import sensitivity_table
+
+                tables.append(sensitivity_table(report))
+            print_all(out, tables)
         if target is not None:
             err.print(f"wrote {', '.join(names)} to {target.path}")
 

@@ -20,7 +20,9 @@ def num(v: float) -> str:
     return f"{v:,.1f}" if abs(v) >= 100 else f"{v:,.3g}"
 
 
-def solution_tables(instance: Instance, sol: Solution, top: int = 10) -> list[Any]:
+def solution_tables(
+    instance: Instance, sol: Solution, top: int = 10, shadow_prices: bool = True
+) -> list[Any]:
     """Criteria, payoff, totals by tier and by measure, top towns, shadow prices."""
     cur = instance.currency or "currency"
     out: list[Any] = []
@@ -73,6 +75,8 @@ def solution_tables(instance: Instance, sol: Solution, top: int = 10) -> list[An
                       instance.measures[int(np.argmax(sol.cost[t]))])  # fmt: skip
     out.append(towns)
 
+    if not shadow_prices:
+        return out
     sp = Table(title="Shadow prices (objective per unit of relaxation)", title_justify="left")
     for col in ("constraint", "unit", "value", "binding"):
         sp.add_column(col, justify="right" if col == "value" else "left")
