@@ -12,7 +12,14 @@ from pathlib import Path
 import numpy as np
 
 from optimizer.errors import InstanceError
-from optimizer.instance import Instance, Table, parse_number, read_table, require_columns
+from optimizer.instance import (
+    Instance,
+    Table,
+    parse_number,
+    read_table,
+    require_columns,
+    table_from_rows,
+)
 
 ACTUAL_COLUMNS = ("town", "measure", "amount_mln")
 OPTIONAL_COLUMNS = ("note", "source", "year")
@@ -51,16 +58,18 @@ def parse_actual_table(
         town, meas = cells.get("town", ""), cells.get("measure", "")
         ok = True
         if town not in town_pos:
-            problems.append(f"{table.name}: row {i + 2}, column 'town': unknown town {town!r}")
+            problems.append(
+                f"{table.name}: row {table.line(i)}, column 'town': unknown town {town!r}"
+            )
             ok = False
         if meas not in measure_pos:
             problems.append(
-                f"{table.name}: row {i + 2}, column 'measure': unknown measure {meas!r}"
+                f"{table.name}: row {table.line(i)}, column 'measure': unknown measure {meas!r}"
             )
             ok = False
         if (town, meas) in seen:
             problems.append(
-                f"{table.name}: row {i + 2}: duplicate cell ({town}, {meas}) (also row {seen[(town, meas)] + 2})"
+                f"{table.name}: row {table.line(i)}: duplicate cell ({town}, {meas}) (also row {table.line(seen[(town, meas)])})"
             )
             ok = False
         seen[(town, meas)] = i
@@ -80,11 +89,7 @@ def xlsx_table(path: Path, problems: list[str]) -> Table | None:
         problems.append(f"{path}: cannot be read as a workbook ({type(e).__name__}: {e})")
         return None
     rows = [tuple(str(c).strip() for c in r) for r in frame.itertuples(index=False)]
-    rows = [r for r in rows if any(r)]
-    if not rows:
-        problems.append(f"{path}: the first sheet is empty (a header row is required)")
-        return None
-    return Table(str(path), rows[0], tuple(rows[1:]))
+    return table_from_rows(str(path), rows, problems)
 
 
 def resolve_actual_path(instance: Instance, ref: str | Path) -> Path:

@@ -47,6 +47,11 @@ class Table:
     name: str
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    lines: tuple[int, ...] = ()  # spreadsheet row of each data row (blank rows are skipped)
+
+    def line(self, i: int) -> int:
+        """The 1-based spreadsheet row of data row i (the header is row 1)."""
+        return self.lines[i] if self.lines else i + 2
 
     def column(self, col: str) -> list[str]:
         i = self.header.index(col)
@@ -133,11 +138,17 @@ def read_table(path: Path, problems: list[str]) -> Table | None:
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         problems.append(f"{path}: cannot be read ({e})")
         return None
-    rows = [r for r in rows if any(rows and c for c in r)]
-    if not rows:
-        problems.append(f"{path}: the file is empty (a header row is required)")
+    return table_from_rows(str(path), rows, problems)
+
+
+def table_from_rows(name: str, rows: list[tuple[str, ...]], problems: list[str]) -> Table | None:
+    """Header and data rows, skipping blank rows but keeping their spreadsheet numbers."""
+    kept = [(n, r) for n, r in enumerate(rows, start=1) if any(c for c in r)]
+    if not kept:
+        problems.append(f"{name}: the file is empty (a header row is required)")
         return None
-    return Table(str(path), rows[0], tuple(rows[1:]))
+    (_, header), data = kept[0], kept[1:]
+    return Table(name, header, tuple(r for _, r in data), tuple(n for n, _ in data))
 
 
 def require_columns(
@@ -163,7 +174,7 @@ def parse_number(
     allow_empty: bool = False,
 ) -> float | None:
     """A finite number >= 0 (or > 0); `row` is the 0-based data row."""
-    where = f"{table.name}: row {row + 2}, column {col!r}"
+    where = f"{table.name}: row {table.line(row)}, column {col!r}"
     if raw == "":
         if allow_empty:
             return None
@@ -192,7 +203,9 @@ def parse_bool(table: Table, row: int, col: str, raw: str, problems: list[str]) 
         return True
     if low in FALSE_WORDS:
         return False
-    problems.append(f"{table.name}: row {row + 2}, column {col!r}: {raw!r} is not true/false")
+    problems.append(
+        f"{table.name}: row {table.line(row)}, column {col!r}: {raw!r} is not true/false"
+    )
     return None
 
 
@@ -310,17 +323,17 @@ def read_towns(root: Path, head: Header, problems: list[str]) -> dict[str, Any] 
         cells = dict(zip(table.header, row, strict=False))
         name = cells.get("town", "")
         if not name:
-            problems.append(f"{table.name}: row {i + 2}, column 'town': the name is empty")
+            problems.append(f"{table.name}: row {table.line(i)}, column 'town': the name is empty")
         elif name in seen:
             problems.append(
-                f"{table.name}: row {i + 2}, column 'town': duplicate town {name!r} (also row {seen[name] + 2})"
+                f"{table.name}: row {table.line(i)}, column 'town': duplicate town {name!r} (also row {table.line(seen[name])})"
             )
         else:
             seen[name] = i
         tier = cells.get("tier", "")
         if head.tiers and tier not in head.tiers:
             problems.append(
-                f"{table.name}: row {i + 2}, column 'tier': unknown tier {tier!r} (instance.toml lists {', '.join(head.tiers)})"
+                f"{table.name}: row {table.line(i)}, column 'tier': unknown tier {tier!r} (instance.toml lists {', '.join(head.tiers)})"
             )
         pop = parse_number(
             table, i, "population", cells.get("population", ""), problems, positive=True
@@ -364,17 +377,19 @@ def read_measures(root: Path, head: Header, problems: list[str]) -> dict[str, An
         cells = dict(zip(table.header, row, strict=False))
         name = cells.get("measure", "")
         if not name:
-            problems.append(f"{table.name}: row {i + 2}, column 'measure': the name is empty")
+            problems.append(
+                f"{table.name}: row {table.line(i)}, column 'measure': the name is empty"
+            )
         elif name in seen:
             problems.append(
-                f"{table.name}: row {i + 2}, column 'measure': duplicate measure {name!r} (also row {seen[name] + 2})"
+                f"{table.name}: row {table.line(i)}, column 'measure': duplicate measure {name!r} (also row {table.line(seen[name])})"
             )
         else:
             seen[name] = i
         inst = cells.get("instrument", "")
         if inst not in INSTRUMENTS:
             problems.append(
-                f"{table.name}: row {i + 2}, column 'instrument': unknown instrument {inst!r} (one of {', '.join(INSTRUMENTS)})"
+                f"{table.name}: row {table.line(i)}, column 'instrument': unknown instrument {inst!r} (one of {', '.join(INSTRUMENTS)})"
             )
         bc = parse_number(
             table, i, "budget_cost", cells.get("budget_cost", ""), problems, positive=True
@@ -426,16 +441,18 @@ def apply_tier_effects(
         tier, meas = cells.get("tier", ""), cells.get("measure", "")
         ok = True
         if tier not in head.tiers:
-            problems.append(f"{table.name}: row {i + 2}, column 'tier': unknown tier {tier!r}")
+            problems.append(
+                f"{table.name}: row {table.line(i)}, column 'tier': unknown tier {tier!r}"
+            )
             ok = False
         if meas not in measure_pos:
             problems.append(
-                f"{table.name}: row {i + 2}, column 'measure': unknown measure {meas!r}"
+                f"{table.name}: row {table.line(i)}, column 'measure': unknown measure {meas!r}"
             )
             ok = False
         if (tier, meas) in seen:
             problems.append(
-                f"{table.name}: row {i + 2}: duplicate pair ({tier}, {meas}) (also row {seen[(tier, meas)] + 2})"
+                f"{table.name}: row {table.line(i)}: duplicate pair ({tier}, {meas}) (also row {table.line(seen[(tier, meas)])})"
             )
             ok = False
         seen[(tier, meas)] = i
@@ -486,16 +503,18 @@ def apply_effects(
         town, meas = cells.get("town", ""), cells.get("measure", "")
         ok = True
         if town not in town_pos:
-            problems.append(f"{table.name}: row {i + 2}, column 'town': unknown town {town!r}")
+            problems.append(
+                f"{table.name}: row {table.line(i)}, column 'town': unknown town {town!r}"
+            )
             ok = False
         if meas not in measure_pos:
             problems.append(
-                f"{table.name}: row {i + 2}, column 'measure': unknown measure {meas!r}"
+                f"{table.name}: row {table.line(i)}, column 'measure': unknown measure {meas!r}"
             )
             ok = False
         if (town, meas) in seen:
             problems.append(
-                f"{table.name}: row {i + 2}: duplicate cell ({town}, {meas}) (also row {seen[(town, meas)] + 2})"
+                f"{table.name}: row {table.line(i)}: duplicate cell ({town}, {meas}) (also row {table.line(seen[(town, meas)])})"
             )
             ok = False
         seen[(town, meas)] = i

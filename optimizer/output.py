@@ -63,6 +63,8 @@ class OutputDir:
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
+            # mkstemp makes the file private (0600); outputs get the usual umask mode
+            os.chmod(tmp, 0o666 & ~UMASK)
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -77,6 +79,15 @@ class OutputDir:
 
     def write_csv(self, name: str, header: list[str], rows: Iterable[Iterable[Any]]) -> Path:
         return self.write_text(name, csv_text(header, rows))
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+UMASK = current_umask()
 
 
 def fmt_cell(v: Any) -> Any:

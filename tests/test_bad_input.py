@@ -312,3 +312,23 @@ def test_out_never_overwrites_an_input(tiny_copy: Path, runner) -> None:
     assert res.exit_code == 2
     assert "towns.csv" in res.output
     assert (tiny_copy / "towns.csv").read_text().startswith("town,region")
+
+
+def test_rows_are_counted_as_a_spreadsheet_shows_them(tiny_copy: Path, runner) -> None:
+    # a blank line before Beta: Beta is on spreadsheet row 4
+    write(
+        "towns.csv",
+        "town,region,tier,population\nAlpha,North,high,100000\n\nBeta,South,mid,50000\n",
+    )(tiny_copy)
+    res = runner.invoke(app, ["validate", str(tiny_copy)])
+    assert res.exit_code == 2
+    assert "towns.csv: row 4, column 'tier'" in res.output
+
+
+def test_outputs_are_readable_by_others(tiny, tmp_path, runner) -> None:
+    out = tmp_path / "o"
+    assert (
+        runner.invoke(app, ["solve", str(tiny), "--out", str(out), "--no-sensitivity"]).exit_code
+        == 0
+    )
+    assert (out / "summary.json").stat().st_mode & 0o044  # group/other read under a usual umask
