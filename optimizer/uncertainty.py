@@ -49,7 +49,7 @@ from __future__ import annotations
 import math
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -439,8 +439,6 @@ def run_on_processes(
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     ctx = multiprocessing.get_context("spawn")
-    done = 0
-    results = []
     with ProcessPoolExecutor(
         max_workers=min(workers, len(chunks)),
         mp_context=ctx,
@@ -448,12 +446,19 @@ def run_on_processes(
         initargs=(setup,),
     ) as pool:
         futures = [pool.submit(_pool_chunk, a, b) for a, b in chunks]
-        for fut in as_completed(futures):
-            r = fut.result()
-            results.append(r)
-            done += len(r.feasible)
-            if progress is not None:
-                progress(done)
+        return gather(as_completed(futures), progress)
+
+
+def gather(finished: Iterable[Any], progress: Callable[[int], None] | None) -> list[ChunkResult]:
+    """Chunk results in the order they finish, reporting draws done; callers sort by draw."""
+    results: list[ChunkResult] = []
+    done = 0
+    for fut in finished:
+        r = fut.result()
+        results.append(r)
+        done += len(r.feasible)
+        if progress is not None:
+            progress(done)
     return results
 
 
@@ -467,10 +472,7 @@ def run_on_dask(
     try:
         from distributed import Client, as_completed
     except ImportError:
-        # no square brackets in the message: the terminal reads them as markup
-        raise OptimizerError(
-            "--dask: needs Dask (pip install dask distributed, or monotowns' dask extra)"
-        ) from None
+        raise OptimizerError("--dask: needs Dask: pip install 'monotowns[dask]'") from None
     own = isinstance(dask, str)
     client: Any = dask
     try:
@@ -481,15 +483,7 @@ def run_on_dask(
     try:
         shared = client.scatter(setup, broadcast=True)
         futures = [client.submit(run_chunk, shared, a, b, pure=False) for a, b in chunks]
-        results = []
-        done = 0
-        for fut in as_completed(futures):
-            r = fut.result()
-            results.append(r)
-            done += len(r.feasible)
-            if progress is not None:
-                progress(done)
-        return results
+        return gather(as_completed(futures), progress)
     finally:
         if own:
             client.close()

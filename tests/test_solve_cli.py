@@ -169,7 +169,9 @@ def test_per_town_and_per_capita_rules(tiny_copy, tmp_path, runner) -> None:
 
 def test_summary_carries_the_sensitivity_report(tiny, tmp_path, runner) -> None:
     out = tmp_path / "s"
-    res = runner.invoke(app, ["solve", str(tiny), "-s", "jobs-only", "--budget", "90", "--out", str(out)])
+    res = runner.invoke(
+        app, ["solve", str(tiny), "-s", "jobs-only", "--budget", "90", "--out", str(out)]
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads((out / "summary.json").read_text())
     budget = next(e for e in doc["sensitivity"]["constraints"] if e["name"] == "budget")
