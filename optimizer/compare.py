@@ -118,7 +118,7 @@ class Dominance:
     ends: tuple[dict[str, float], ...] = ()
     reason: str | None = None
     front_points: int | None = None
-    front_dominating: tuple[int, ...] = ()
+    front_dominating: tuple[int, ...] = ()  # front point numbers, from 1 as in pareto.csv
     front_note: str | None = None
     front_values: np.ndarray | None = field(default=None, repr=False)  # (points, C)
 
@@ -331,8 +331,9 @@ def with_front(
         return replace(dom, front_note="the scenario has no front at the actual budget")
     values = [point_values(p, instance.criteria) for p in front.points]
     tol = 1e-9 * np.maximum(1.0, np.abs(fa))
+    # numbered from 1, as the `point` column of pareto.csv
     dominating = tuple(
-        i for i, v in enumerate(values) if np.all(v >= fa - tol) and np.any(v > fa + tol)
+        i for i, v in enumerate(values, start=1) if np.all(v >= fa - tol) and np.any(v > fa + tol)
     )
     return replace(
         dom,
