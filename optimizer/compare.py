@@ -413,33 +413,19 @@ def closest_plans(
 def run_with_row_bound(
     eng: Engine, ext: Extension, row: int, lb: float, ub: float, cost: np.ndarray
 ) -> LpResult:
-    """Minimize `cost` with row `row` of `ext` moved to [lb, ub].
+    """Minimize `cost` with row `row` of `ext` moved to [lb, ub] (in place with HiGHS).
 
-    The session's `row_bounds` reach base-model rows only. With HiGHS the row is
-    moved in place on the live `Highs` object once `ext` is the loaded extension;
-    CBC builds its problem anew for every solve, so
-    it gets a copy of `ext` with the new bound.
+    A warm start does not pay here: the last basis (another objective, or another
+    target) is a poor start for the movement LP; on 2,000 towns the first solve is
+    four times faster cold, and the later ones are no slower.
     """
-    session: Any = eng.session
-    h = getattr(session, "h", None)
-    if h is None or not hasattr(session, "set_extension"):
-        row_lb, row_ub = ext.row_lb.copy(), ext.row_ub.copy()
-        row_lb[row], row_ub[row] = lb, ub
-        return eng.run(cost, False, replace(ext, row_lb=row_lb, row_ub=row_ub))
-    session.set_extension(ext)
-    # A warm start does not pay here: the last basis (another objective, or another
-    # target) is a poor start for the movement LP; on 2,000 towns the first solve is
-    # four times faster cold, and the later ones are no slower.
-    h.clearSolver()
-    h.changeRowBounds(eng.model.n_rows + row, lb, ub)
-    return eng.run(cost, False, ext)
+    eng.session.reset()
+    return eng.run(cost, False, ext, {eng.model.n_rows + row: (lb, ub)})
 
 
 def release_extension(eng: Engine) -> None:
-    """Drop the extension from a HiGHS session, so its moved bound cannot leak."""
-    session: Any = eng.session
-    if hasattr(session, "set_extension"):
-        session.set_extension(None)
+    """Drop the movement rows from the session once the plans are found."""
+    eng.session.release()
 
 
 def plan_from_volumes(

@@ -310,30 +310,17 @@ def weighted_vertex(eng: Engine, scale: Scale, w: np.ndarray) -> _Vertex:
 def run_with_extension_bounds(
     eng: Engine, ext: Extension, cost: np.ndarray, lb: np.ndarray, ub: np.ndarray
 ) -> LpResult:
-    """Solve with the rows of `ext` moved to [lb, ub], without rebuilding anything.
-
-    The session's `row_bounds` reach base-model rows only. With HiGHS the
-    extension's rows (they follow the model's rows) are moved in place on the
-    live `Highs` object, after making sure `ext` is the loaded extension; CBC
-    builds its problem anew for every solve anyway, so it gets a copy of `ext`
-    with the new bounds.
-    """
-    session: Any = eng.session
-    h = getattr(session, "h", None)
-    if h is None or not hasattr(session, "set_extension"):
-        return eng.run(cost, True, replace(ext, row_lb=lb, row_ub=ub))
-    session.set_extension(ext)
+    """Solve with the rows of `ext` moved to [lb, ub], without rebuilding anything:
+    the session addresses the extension's rows after the model's, and HiGHS moves
+    their bounds in place while `ext` stays loaded."""
     first = eng.model.n_rows
-    rows = np.arange(first, first + ext.n_rows, dtype=np.int32)
-    h.changeRowsBounds(ext.n_rows, rows, np.asarray(lb, float), np.asarray(ub, float))
-    return eng.run(cost, True, ext)
+    bounds = {first + j: (float(lb[j]), float(ub[j])) for j in range(ext.n_rows)}
+    return eng.run(cost, True, ext, bounds)
 
 
 def release_extension(eng: Engine) -> None:
-    """Drop a sweep's extension from a HiGHS session, so its moved bounds cannot leak."""
-    session: Any = eng.session
-    if hasattr(session, "set_extension"):
-        session.set_extension(None)
+    """Drop a sweep's added rows from the session once the sweep is done."""
+    eng.session.release()
 
 
 # ----------------------------------------------------------------------------- two criteria

@@ -118,6 +118,12 @@ class Session(Protocol):
         row_bounds: dict[int, tuple[float, float]] | None = None,
     ) -> LpResult: ...
 
+    def reset(self) -> None:
+        """Forget the last basis: the next solve starts cold."""
+
+    def release(self) -> None:
+        """Drop any rows and columns a method added."""
+
 
 def open_session(
     model: LinearModel, solver: str = "highs", time_limit: float | None = None
@@ -211,6 +217,12 @@ class HighsSession:
         lb[:kept], ub[:kept] = self.row_lb[:kept], self.row_ub[:kept]
         self.row_lb, self.row_ub = lb, ub
 
+    def reset(self) -> None:
+        self.h.clearSolver()
+
+    def release(self) -> None:
+        self.set_extension(None)
+
     def default_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Row bounds as the model and the current extension define them."""
         ext = self.extension
@@ -294,6 +306,12 @@ class CbcSession:
         self.model = model
         self.time_limit = time_limit
         self.version = f"bundled with PuLP {pulp.__version__}"
+
+    def reset(self) -> None:
+        """Every CBC solve starts cold."""
+
+    def release(self) -> None:
+        """Every CBC solve builds its problem anew."""
 
     def solve(
         self,

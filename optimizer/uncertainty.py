@@ -145,10 +145,9 @@ def reset(eng: Engine, basis: Any) -> None:
     """Put the solver in the same state whatever was solved before: the base model
     only, solver data cleared, the start basis set."""
     if basis is not None:
-        eng.session.set_extension(None)  # type: ignore[attr-defined]
-        h = eng.session.h  # type: ignore[attr-defined]
-        h.clearSolver()
-        h.setBasis(basis)
+        eng.session.release()
+        eng.session.reset()
+        eng.session.h.setBasis(basis)  # type: ignore[attr-defined]
 
 
 def run_chunk(setup: Setup, start: int, stop: int) -> ChunkResult:
