@@ -21,28 +21,28 @@ TOL = 1e-6
 
 def segment_fill(instance: Instance, volumes: np.ndarray) -> np.ndarray:
     """(T, M, S) volume in each segment when cells are filled in order."""
-    seg_cap = instance.effective_capacity()[:, :, None] * instance.widths[None, None, :]
-    before = np.concatenate(
-        [np.zeros((*seg_cap.shape[:2], 1)), np.cumsum(seg_cap, axis=2)[:, :, :-1]], axis=2
-    )
-    return np.clip(volumes[:, :, None] - before, 0.0, seg_cap)
+    start, size = instance.segment_bounds
+    return np.clip(volumes[:, :, None] - start, 0.0, size)
 
 
 def cell_scores(
     instance: Instance, volumes: np.ndarray, base: np.ndarray | None = None
 ) -> np.ndarray:
     """(T, M, C) criterion values of each cell."""
-    fill = segment_fill(instance, volumes)  # (T, M, S)
-    effective = (fill * instance.seg_mult[None, None, :]).sum(axis=2)  # (T, M)
-    b = instance.base if base is None else base
-    return b * (effective * instance.mult * instance.eligible)[:, :, None]
+    effective = segment_fill(instance, volumes) @ instance.seg_mult  # (T, M)
+    if base is None:
+        return instance.effect_per_mln * effective[:, :, None]
+    return base * (effective * instance.mult * instance.eligible)[:, :, None]
 
 
 def score_volumes(
     instance: Instance, volumes: np.ndarray, base: np.ndarray | None = None
 ) -> np.ndarray:
     """(C,) criterion values of an allocation given as (T, M) volumes in millions."""
-    return cell_scores(instance, volumes, base).sum(axis=(0, 1))
+    effective = segment_fill(instance, volumes) @ instance.seg_mult  # (T, M)
+    if base is None:
+        return np.einsum("tm,tmc->c", effective, instance.effect_per_mln)
+    return np.einsum("tm,tmc->c", effective * instance.mult * instance.eligible, base)
 
 
 def budget_cost(instance: Instance, volumes: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ import itertools
 import math
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,23 @@ class Instance:
     def effective_capacity(self) -> np.ndarray:
         """(T, M) capacity in millions, 0 where not eligible."""
         return np.where(self.eligible, self.capacity, 0.0)
+
+    @cached_property
+    def segment_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(T, M, S) volume at which each curve segment starts, and its size.
+
+        Computed once per instance: every allocation scored (a front's points, a
+        study's draws) fills the same segments."""
+        size = self.effective_capacity()[:, :, None] * self.widths[None, None, :]
+        start = np.concatenate(
+            [np.zeros((*size.shape[:2], 1)), np.cumsum(size, axis=2)[:, :, :-1]], axis=2
+        )
+        return start, size
+
+    @cached_property
+    def effect_per_mln(self) -> np.ndarray:
+        """(T, M, C) `cell_coefficients()`, computed once per instance."""
+        return self.cell_coefficients()
 
     def town_position(self, name: str) -> int:
         try:

@@ -26,10 +26,56 @@ import numpy as np
 from optimizer.errors import InfeasibleError, OptimizerError, SolverError
 from optimizer.model import INF, LinearModel
 
-# Above this many columns HiGHS's dual simplex slows down roughly with the square
-# of the size on this model; interior point with crossover stays near-linear and
-# still gives a basic solution and duals (bench/results.md).
+# How HiGHS solves a model the first time, chosen from what `python -m bench` shows
+# (bench/results.md, "HiGHS algorithm and presolve"):
+#
+# - Copy-heavy models (at most DISTINCT_SHARE of the columns distinct, as in
+#   generated instances, where cells differ only by tier, measure and segment):
+#   HiGHS's presolve merges the parallel columns cheaply; dual simplex is fastest
+#   up to about IPM_COLUMNS, interior point with crossover above.
+# - Models with their own coefficients per town (effects.csv overrides, as real
+#   national data would have): the same presolve rule (rule 13, parallel rows and
+#   columns) then costs seconds to minutes (1,000 towns: 1.9 s with it, 0.2 s
+#   without; 10,000 towns: over a minute with it, 9 s without), so it is switched
+#   off, and interior point wins from IPM_COLUMNS_DISTINCT columns.
+#
+# Crossover stays on, so every answer is a vertex with duals; re-solves are warm
+# dual simplex from the last basis.
 IPM_COLUMNS = 60_000
+IPM_COLUMNS_DISTINCT = 10_000
+DISTINCT_SHARE = 0.02
+PARALLEL_RULE_OFF = 8192  # HiGHS presolve_rule_off bit of rule 13, parallel rows and columns
+
+
+@dataclass(frozen=True)
+class FirstSolve:
+    """The HiGHS options for a model: first-solve algorithm and the presolve rules off."""
+
+    algorithm: str  # "simplex" | "ipm"
+    presolve_rule_off: int
+    distinct_share: float
+
+
+def distinct_share(F: np.ndarray, cost: np.ndarray) -> float:
+    """Share of distinct columns (criterion coefficients and budget cost) among the x
+    columns. Each column is reduced to one number by a fixed random projection;
+    identical columns give identical numbers, distinct ones practically never do
+    (random weights, fixed seed)."""
+    n = len(cost)
+    if n == 0:
+        return 0.0
+    weights = 0.5 + np.random.default_rng(20121).random(F.shape[0] + 1)
+    key = np.sort(weights[:-1] @ F + weights[-1] * cost)
+    return (1 + int(np.count_nonzero(key[1:] != key[:-1]))) / n
+
+
+def first_solve(model: LinearModel) -> FirstSolve:
+    share = distinct_share(model.F, model.cost)
+    if share <= DISTINCT_SHARE:
+        ipm = model.n_cols > IPM_COLUMNS
+        return FirstSolve("ipm" if ipm else "simplex", 0, share)
+    ipm = model.n_cols > IPM_COLUMNS_DISTINCT
+    return FirstSolve("ipm" if ipm else "simplex", PARALLEL_RULE_OFF, share)
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,8 +203,13 @@ class HighsSession:
             h.setOptionValue("time_limit", float(time_limit))
         self.version = h.version()
         self.h = h
-        self.large = model.n_cols > IPM_COLUMNS
+        self.plan = first_solve(model)
+        if self.plan.presolve_rule_off:
+            h.setOptionValue("presolve_rule_off", self.plan.presolve_rule_off)
         self.solved_once = False
+        self.all_cols = np.arange(model.n_cols, dtype=np.int32)
+        self.maximize: bool | None = None  # the sense and algorithm HiGHS holds
+        self.algorithm: str | None = None
         lp = highspy.HighsLp()
         lp.num_col_ = model.n_cols
         lp.num_row_ = model.n_rows
@@ -264,11 +315,18 @@ class HighsSession:
         # simplex crawl (40 s instead of 1 s at 30,000 towns). Values are scaled back.
         top = float(np.abs(full).max()) if n else 0.0
         scale = 1.0 / top if top > 0 else 1.0
-        h.changeColsCost(n, np.arange(n, dtype=np.int32), full * scale)
-        h.changeObjectiveSense(hs.ObjSense.kMaximize if maximize else hs.ObjSense.kMinimize)
+        if len(self.all_cols) != n:
+            self.all_cols = np.arange(n, dtype=np.int32)
+        h.changeColsCost(n, self.all_cols, full * scale)
+        if maximize != self.maximize:
+            h.changeObjectiveSense(hs.ObjSense.kMaximize if maximize else hs.ObjSense.kMinimize)
+            self.maximize = maximize
         # Interior point (with crossover, so the answer is a vertex with duals) only for
         # the first solve of a large model; re-solves start warm from its basis.
-        h.setOptionValue("solver", "ipm" if self.large and not self.solved_once else "simplex")
+        algorithm = self.plan.algorithm if not self.solved_once else "simplex"
+        if algorithm != self.algorithm:
+            h.setOptionValue("solver", algorithm)
+            self.algorithm = algorithm
         t0 = time.perf_counter()
         h.run()
         seconds = time.perf_counter() - t0
@@ -279,7 +337,7 @@ class HighsSession:
             return LpResult(
                 x=np.array(sol.col_value),
                 row_dual=np.array(sol.row_dual) / scale,
-                objective=float(h.getInfo().objective_function_value) / scale,
+                objective=float(h.getObjectiveValue()) / scale,
                 seconds=seconds,
             )
         text = h.modelStatusToString(status)

@@ -1,0 +1,1 @@
+"""Benchmarks of monotowns against raw highspy and PuLP (python -m bench)."""
