@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.worker import rss_mb
+from bench.worker import load_case, rss_mb
 
 
 @dataclass(eq=False)
@@ -52,11 +52,7 @@ def make_workload(name: str, a: dict[str, Any]) -> tuple[Any, str] | tuple[None,
     """A zero-argument callable running the workload, or None and why not."""
     import importlib
 
-    from optimizer.instance import load_instance
-    from optimizer.scenario import load_scenario
-
-    inst = load_instance(a["instance"])
-    scen = load_scenario(inst, a.get("scenario"))
+    inst, scen = load_case(a)
     try:
         if name == "front":
             mod = importlib.import_module("optimizer.pareto")
@@ -306,13 +302,10 @@ def sample(calls: list[Call], k: int) -> list[Call]:
 def rebuild_engine(calls: list[Call], a: dict[str, Any], k: int) -> tuple[float, int]:
     """Mean seconds per solve with a fresh model and HiGHS session for every solve."""
     from optimizer.errors import OptimizerError
-    from optimizer.instance import load_instance
     from optimizer.model import build_model
-    from optimizer.scenario import load_scenario
     from optimizer.solvers import open_session
 
-    inst = load_instance(a["instance"])
-    scen = load_scenario(inst, a.get("scenario"))
+    inst, scen = load_case(a)
     picked = sample(calls, k)
     t0 = time.perf_counter()
     for c in picked:
@@ -327,13 +320,10 @@ def rebuild_pulp(calls: list[Call], a: dict[str, Any], k: int) -> tuple[float, i
     """Mean seconds per solve with a fresh PuLP problem (to_pulp) solved by CBC."""
     import pulp
 
-    from optimizer.instance import load_instance
     from optimizer.model import build_model
-    from optimizer.scenario import load_scenario
     from optimizer.solvers import to_pulp
 
-    inst = load_instance(a["instance"])
-    scen = load_scenario(inst, a.get("scenario"))
+    inst, scen = load_case(a)
     picked = sample(calls, k)
     t0 = time.perf_counter()
     for c in picked:
@@ -362,12 +352,9 @@ def run(a: dict[str, Any]) -> dict[str, Any]:
     out["infeasible"] = sum(not c.feasible for c in calls)
     study = a["workload"] == "uncertainty"
     if study:
-        from optimizer.instance import load_instance
         from optimizer.methods import Engine
-        from optimizer.scenario import load_scenario
 
-        inst = load_instance(a["instance"])
-        scen = load_scenario(inst, a.get("scenario"))
+        inst, scen = load_case(a)
         wn = scen.objective.weight_vector(inst.criteria) / Engine.open(inst, scen).normalizers()
     # Interleaved repeats, medians: at 27 towns a whole workload takes milliseconds.
     ours, warm, studies = [], [], []

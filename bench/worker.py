@@ -48,16 +48,22 @@ def extra_options(h: Any, options: dict[str, Any]) -> None:
         h.setOptionValue(k, v)
 
 
+def load_case(a: dict[str, Any]) -> tuple[Any, Any]:
+    """The validated instance and scenario a measurement names."""
+    from optimizer.instance import load_instance
+    from optimizer.scenario import load_scenario
+
+    inst = load_instance(a["instance"])
+    return inst, load_scenario(inst, a.get("scenario"))
+
+
 def run_prep(a: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
 
-    from optimizer.instance import load_instance
     from optimizer.methods import Engine
-    from optimizer.scenario import load_scenario
     from optimizer.solvers import first_solve
 
-    inst = load_instance(a["instance"])
-    scen = load_scenario(inst, a.get("scenario"))
+    inst, scen = load_case(a)
     t0 = time.perf_counter()
     eng = Engine.open(inst, scen)
     wn = scen.objective.weight_vector(inst.criteria) / eng.normalizers()
@@ -87,14 +93,11 @@ def run_ours(a: dict[str, Any]) -> dict[str, Any]:
     import highspy  # noqa: F401
     import numpy as np
 
-    from optimizer.instance import load_instance
     from optimizer.model import build_model
-    from optimizer.scenario import load_scenario
     from optimizer.solvers import open_session
 
     t1 = time.perf_counter()
-    inst = load_instance(a["instance"])
-    scen = load_scenario(inst, a.get("scenario"))
+    inst, scen = load_case(a)
     t2 = time.perf_counter()
     model = build_model(inst, scen)
     tm = time.perf_counter()
@@ -243,14 +246,11 @@ def run_ourpulp(a: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
     import pulp
 
-    from optimizer.instance import load_instance
     from optimizer.model import build_model
-    from optimizer.scenario import load_scenario
     from optimizer.solvers import to_pulp
 
     t1 = time.perf_counter()
-    inst = load_instance(a["instance"])
-    scen = load_scenario(inst, a.get("scenario"))
+    inst, scen = load_case(a)
     t2 = time.perf_counter()
     model = build_model(inst, scen)
     cost = np.zeros(model.n_cols)
