@@ -43,6 +43,7 @@ class Call:
     row_lb: np.ndarray  # every row HiGHS holds at solve time (base, then extension)
     row_ub: np.ndarray
     feasible: bool
+    strategy: int = 1  # the simplex strategy our session chose (1 dual, 4 primal)
 
 
 # ----------------------------------------------------------------------------- workloads
@@ -109,7 +110,8 @@ def record(fn: Any) -> tuple[list[Call], dict[int, Any]]:
             full = np.zeros(n)
             full[: len(cost)] = cost
             calls.append(Call(id(self), full, bool(maximize), extension,
-                              np.array(lp.row_lower_), np.array(lp.row_upper_), feasible))  # fmt: skip
+                              np.array(lp.row_lower_), np.array(lp.row_upper_), feasible,
+                              int(self.strategy)))  # fmt: skip
 
     solvers.HighsSession.solve = recording  # type: ignore[method-assign]
     try:
@@ -149,7 +151,8 @@ def warm_loop(
 ) -> tuple[float, int]:
     """The recorded LPs on raw highspy objects, changed in place; wall seconds, solves.
     `plans`: our first-solve options per session (`solvers.first_solve`), chosen
-    before the clock starts: the floor pays nothing for choosing them."""
+    before the clock starts, and each call's simplex strategy as our session chose
+    it: the floor runs the same algorithm and pays nothing for choosing it."""
     import highspy
 
     t0 = time.perf_counter()
@@ -207,6 +210,7 @@ def warm_loop(
             highspy.ObjSense.kMaximize if c.maximize else highspy.ObjSense.kMinimize
         )
         h.setOptionValue("solver", plans[c.session].algorithm if st["first"] else "simplex")
+        h.setOptionValue("simplex_strategy", c.strategy)
         h.run()
         if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
             st["first"] = False

@@ -40,7 +40,7 @@ import numpy as np
 from optimizer.errors import InfeasibleError, SolverError
 from optimizer.model import INF, LinearModel, RowBlock
 from optimizer.results import Diagnosis, Relaxation
-from optimizer.solvers import Extension, open_session
+from optimizer.solvers import Extension, HighsSession, open_session
 
 TOL = 1e-7
 
@@ -284,7 +284,7 @@ def share_repair(eng: object, block: RowBlock) -> float | None:
     assert isinstance(eng, Engine)
     model = eng.model
     session = open_session(model, "highs")
-    h = session.h  # type: ignore[attr-defined]
+    assert isinstance(session, HighsSession)
     ext = method_floors(eng)
     zero = np.zeros(model.n_cols)
     share = block.value
@@ -292,7 +292,7 @@ def share_repair(eng: object, block: RowBlock) -> float | None:
     def feasible(step: float) -> bool:
         new = share - step if block.is_lower else share + step
         for r in range(block.start, block.stop):
-            h.changeCoeff(r, model.col_A, -new)
+            session.change_coefficient(r, model.col_A, -new)
         try:
             session.solve(zero, False, ext)
         except (InfeasibleError, SolverError):

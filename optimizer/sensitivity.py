@@ -58,7 +58,7 @@ from optimizer.errors import InfeasibleError
 from optimizer.methods import METHODS, Engine, shadow_prices
 from optimizer.model import INF, LinearModel, RowBlock
 from optimizer.scenario import Scenario
-from optimizer.solvers import Extension, LpResult
+from optimizer.solvers import Extension, HighsSession, LpResult
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -209,7 +209,7 @@ def row_steps(eng: Engine, block: RowBlock, A0: float, coefficient_form: bool) -
 
 
 def has_live_highs(eng: Engine) -> bool:
-    return hasattr(eng.session, "h") and hasattr(eng.session.h, "changeCoeff")
+    return isinstance(eng.session, HighsSession)
 
 
 @contextmanager
@@ -235,16 +235,17 @@ def relaxed(eng: Engine, block: RowBlock, units: float, A0: float) -> Iterator[E
     if not coefficient_form:
         yield view(eng, overrides=overrides)
         return
-    h = eng.session.h  # type: ignore[attr-defined]
+    session = eng.session
+    assert isinstance(session, HighsSession)
     share = block.value
     new = share - units / 100 if block.is_lower else share + units / 100
     try:
         for r in rows:
-            h.changeCoeff(int(r), m.col_A, -new)
+            session.change_coefficient(int(r), m.col_A, -new)
         yield view(eng, overrides=overrides)
     finally:
         for r in rows:
-            h.changeCoeff(int(r), m.col_A, -share)
+            session.change_coefficient(int(r), m.col_A, -share)
 
 
 # ----------------------------------------------------------------------------- the report

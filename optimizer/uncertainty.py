@@ -136,7 +136,7 @@ def worker_engine(setup: Setup) -> tuple[Engine, Any]:
         w = setup.scenario.objective.weight_vector(eng.criteria)
         w = (w if w.any() else np.ones(len(w))) / eng.normalizers()
         eng.run(eng.cost_vector(w))
-        basis = eng.session.h.getBasis()  # type: ignore[attr-defined]
+        basis = eng.session.get_basis()  # type: ignore[attr-defined]
     _LOCAL.engine = (setup.key, eng, basis)
     return eng, basis
 
@@ -147,7 +147,7 @@ def reset(eng: Engine, basis: Any) -> None:
     if basis is not None:
         eng.session.release()
         eng.session.reset()
-        eng.session.h.setBasis(basis)  # type: ignore[attr-defined]
+        eng.session.set_basis(basis)  # type: ignore[attr-defined]
 
 
 def run_chunk(setup: Setup, start: int, stop: int) -> ChunkResult:

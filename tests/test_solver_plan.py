@@ -20,9 +20,12 @@ from optimizer.model import build_model
 from optimizer.scenario import load_scenario
 from optimizer.solvers import (
     DISTINCT_SHARE,
+    DUAL_SIMPLEX,
     IPM_COLUMNS,
     IPM_COLUMNS_DISTINCT,
     PARALLEL_RULE_OFF,
+    PRIMAL_SIMPLEX,
+    HighsSession,
     distinct_share,
     first_solve,
 )
@@ -152,3 +155,30 @@ def test_presolve_choice_does_not_change_the_optimum(tmp_path: Path) -> None:
     assert np.isclose(a.objective, b.objective, rtol=1e-9)
     budget = ours.model.budget_row
     assert np.isclose(a.row_dual[budget], b.row_dual[budget], rtol=1e-6, atol=1e-12)
+
+
+def test_primal_simplex_only_right_after_rows_the_last_optimum_meets(tmp_path: Path) -> None:
+    folder = generated(tmp_path, 150)
+    make_heterogeneous(folder, seed=7)
+    inst = load_instance(folder)
+    scen = load_scenario(inst, None)
+    eng = Engine.open(inst, scen)
+    session = eng.session
+    assert isinstance(session, HighsSession)
+    jobs, pop = eng.cost_vector(np.array([1.0, 0.0])), eng.cost_vector(np.array([0.0, 1.0]))
+    first = eng.run(jobs)
+    best_jobs, pop_then = eng.criteria_of(first)
+    held = eng.floors({0: best_jobs * (1 - 1e-9)})
+    second = eng.run(pop, True, held)
+    assert session.strategy == PRIMAL_SIMPLEX
+    fresh = Engine.open(inst, scen).run(pop, True, eng.floors({0: best_jobs * (1 - 1e-9)}))
+    assert np.isclose(second.objective, fresh.objective, rtol=1e-9)
+    # objective-only change: dual simplex
+    eng.run(jobs)
+    assert session.strategy == DUAL_SIMPLEX
+    # a floor the last optimum does not meet: dual simplex, same optimum as a fresh solve
+    above = eng.floors({1: pop_then + 0.5 * (float(second.objective) - pop_then)})
+    third = eng.run(jobs, True, above)
+    assert session.strategy == DUAL_SIMPLEX
+    fresh = Engine.open(inst, scen).run(jobs, True, above)
+    assert np.isclose(third.objective, fresh.objective, rtol=1e-9)
