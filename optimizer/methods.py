@@ -46,6 +46,8 @@ class Engine:
     solves: int = 0
     seconds: float = 0.0
     _payoff: Payoff | None = field(default=None, repr=False)
+    # called with the number of solves so far after each one (a progress display)
+    on_solve: Callable[[int], None] | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, instance: Instance, scenario: Scenario, solver: str = "highs") -> Engine:
@@ -76,6 +78,8 @@ class Engine:
         finally:
             self.solves += 1
             self.seconds += time.perf_counter() - t0
+            if self.on_solve is not None:
+                self.on_solve(self.solves)
 
     def floors(self, values: dict[int, float]) -> Extension:
         """Rows f_c >= value for the given criterion indices."""

@@ -29,6 +29,7 @@ POINT = "#5b9bd5"
 KNEE = "#e07b00"
 ACTUAL = "#c0392b"
 MAX_RATE_LABELS = 8  # label every edge's rate only while it stays readable
+DENSE_BREAKPOINTS = 60
 
 
 def axis_label(criterion: str) -> str:
@@ -190,10 +191,13 @@ def draw_two(
                     label="dominated by the front")  # fmt: skip
     ax.plot(B[:, x], B[:, y], "-", color=FRONT, lw=2.0, zorder=3, label="efficient front")
     plain = np.array([not p.is_breakpoint for p in front.points])
+    # Fronts of real per-town data have hundreds of vertices: small marks, and the
+    # evenly spaced points drawn on top so they stay visible.
+    dense = len(B) > DENSE_BREAKPOINTS
     if plain.any():
         ax.scatter(V[plain, x], V[plain, y], s=26, facecolor="white", edgecolor=FRONT,
-                   linewidth=1.1, zorder=4, label="evenly spaced points")  # fmt: skip
-    ax.scatter(B[:, x], B[:, y], marker="D", s=46, color=FRONT, zorder=5,
+                   linewidth=1.1, zorder=6 if dense else 4, label="evenly spaced points")  # fmt: skip
+    ax.scatter(B[:, x], B[:, y], marker="D", s=5 if dense else 46, color=FRONT, zorder=5,
                label="breakpoints (vertices)")  # fmt: skip
     if 1 < len(B) <= MAX_RATE_LABELS + 1:
         cx, cy = front.criteria[x], front.criteria[y]

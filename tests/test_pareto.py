@@ -395,8 +395,11 @@ def test_an_open_engine_is_reused() -> None:
 
     inst, scen = loaded(str(TINY), "weighted")
     eng = Engine.open(inst, scen)
+    seen: list[int] = []
+    eng.on_solve = seen.append  # the progress display's hook: called after every solve
     front = compute_front(inst, scen, engine=eng)
     assert eng.solves == front.solves
+    assert seen == list(range(1, front.solves + 1))
     np.testing.assert_allclose(front.values, front_of(str(TINY), "weighted").values)
 
 
