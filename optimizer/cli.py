@@ -34,6 +34,33 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
 
 
+@contextmanager
+def progress_bar(
+    what: str, total: int | None, unit: str = "done"
+) -> Iterator[Callable[[int], None]]:
+    """A transient progress display on standard error; yields `update(done)`. With a
+    total: a bar and done/total; without (a count not known in advance, such as the
+    LPs of an exact front): a spinner and the count so far."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns: list[ProgressColumn | str]
+    if total is None:
+        columns = [SpinnerColumn(), TextColumn(f"{what}: {{task.completed:,.0f}} {unit}")]
+    else:
+        columns = [f"[progress.description]{what}", BarColumn(), MofNCompleteColumn()]
+    with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task(what, total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
 class Format(StrEnum):
     table = "table"
     json = "json"

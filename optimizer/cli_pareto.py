@@ -8,8 +8,6 @@ The table goes to standard output, progress and notes to standard error;
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -28,6 +26,7 @@ from optimizer.cli import (
     guarded,
     out,
     prepare,
+    progress_bar,
 )
 
 PointsOpt = Annotated[
@@ -70,7 +69,7 @@ def pareto(
             target = OutputDir(out_dir, input_files(inst, scen, extra))
             target.check(OUTPUTS)
         eng = Engine.open(inst, scen, solver.value)
-        with solve_counter(f"efficient front of {scen.name!r}") as eng.on_solve:
+        with progress_bar(f"efficient front of {scen.name!r}", None, "LPs solved") as eng.on_solve:
             front = compute_front(inst, scen, points, solver.value, engine=eng)
         eng.on_solve = None
         position = None
@@ -102,23 +101,6 @@ def pareto(
             target.write_csv("pareto_allocations.csv", alloc_head, alloc)
             target.write_bytes("pareto.png", png)
             err.print(f"wrote {', '.join(OUTPUTS)} to {target.path}")
-
-
-@contextmanager
-def solve_counter(what: str) -> Iterator[Callable[[int], None]]:
-    """A transient display on standard error: the LPs solved so far and the time (the
-    number of breakpoints, hence of solves, is not known in advance)."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        SpinnerColumn(),
-        TextColumn(f"{what}: {{task.completed:,.0f}} LPs solved"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(what, total=None)
-        yield lambda done: bar.update(task, completed=done)
 
 
 def actual_label(spend: Any, inst: Any) -> str:

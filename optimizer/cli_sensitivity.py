@@ -7,8 +7,6 @@ to standard error, and write files with `--out`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -28,6 +26,7 @@ from optimizer.cli import (
     guarded,
     out,
     prepare,
+    progress_bar,
 )
 
 RangeOpt = Annotated[
@@ -39,23 +38,6 @@ RangeOpt = Annotated[
         show_default=False,
     ),
 ]
-
-
-@contextmanager
-def progress_bar(what: str, total: int) -> Iterator[Callable[[int], None]]:
-    """A transient progress bar on standard error; yields `update(done)`."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    with Progress(
-        f"[progress.description]{what}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(what, total=total)
-        yield lambda done: bar.update(task, completed=done)
 
 
 @app.command()
