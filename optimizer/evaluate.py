@@ -25,11 +25,16 @@ def segment_fill(instance: Instance, volumes: np.ndarray) -> np.ndarray:
     return np.clip(volumes[:, :, None] - start, 0.0, size)
 
 
+def effective_volume(instance: Instance, volumes: np.ndarray) -> np.ndarray:
+    """(T, M) volume weighted by its segments' effect multipliers."""
+    return segment_fill(instance, volumes) @ instance.seg_mult
+
+
 def cell_scores(
     instance: Instance, volumes: np.ndarray, base: np.ndarray | None = None
 ) -> np.ndarray:
     """(T, M, C) criterion values of each cell."""
-    effective = segment_fill(instance, volumes) @ instance.seg_mult  # (T, M)
+    effective = effective_volume(instance, volumes)
     if base is None:
         return instance.effect_per_mln * effective[:, :, None]
     return base * (effective * instance.mult * instance.eligible)[:, :, None]
@@ -39,7 +44,7 @@ def score_volumes(
     instance: Instance, volumes: np.ndarray, base: np.ndarray | None = None
 ) -> np.ndarray:
     """(C,) criterion values of an allocation given as (T, M) volumes in millions."""
-    effective = segment_fill(instance, volumes) @ instance.seg_mult  # (T, M)
+    effective = effective_volume(instance, volumes)
     if base is None:
         return np.einsum("tm,tmc->c", effective, instance.effect_per_mln)
     return np.einsum("tm,tmc->c", effective * instance.mult * instance.eligible, base)

@@ -35,9 +35,9 @@ from optimizer.model import INF, LinearModel
 #   up to about IPM_COLUMNS, interior point with crossover above.
 # - Models with their own coefficients per town (effects.csv overrides, as real
 #   national data would have): the same presolve rule (rule 13, parallel rows and
-#   columns) then costs seconds to minutes (1,000 towns: 1.9 s with it, 0.2 s
-#   without; 10,000 towns: over a minute with it, 9 s without), so it is switched
-#   off, and interior point wins from IPM_COLUMNS_DISTINCT columns.
+#   columns) then costs seconds to minutes (first solve of 1,000 towns: 1.7 s with
+#   it, 0.10 s without; 10,000 towns: over a minute with it, 1.5 s without), so it
+#   is switched off, and interior point wins from IPM_COLUMNS_DISTINCT columns.
 #
 # Crossover stays on, so every answer is a vertex with duals. Re-solves start warm
 # from the last basis with dual simplex, except right after rows were added that the
@@ -225,12 +225,10 @@ class HighsSession:
         self.maximize: bool | None = None  # the sense and algorithm HiGHS holds
         self.algorithm: str | None = None
         self.strategy = DUAL_SIMPLEX
-        # True while the last optimal basis is still primal feasible: the costs, the
-        # sense, added rows or moved bounds that the last optimum meets.
-        self.primal_warm = False
-        self.rows_added_met = False  # this solve: rows just added, met by the last optimum
+        # The last optimum (columns), while HiGHS still holds its basis unchanged but
+        # for costs and sense: rows it meets can be added and the basis stays feasible.
         self.last_x: np.ndarray | None = None
-        self.last_rows: np.ndarray | None = None
+        self.rows_added_met = False  # this solve: rows just added, met by the last optimum
         lp = highspy.HighsLp()
         lp.num_col_ = model.n_cols
         lp.num_row_ = model.n_rows
@@ -257,8 +255,8 @@ class HighsSession:
     def set_extension(self, ext: Extension | None) -> None:
         if ext is self.extension:
             return
-        keep_warm = self.primal_warm and self.extension is None and self.meets(ext)
-        self.primal_warm = False
+        met = self.extension is None and self.meets(ext)
+        self.last_x = None
         m = self.model
         if self.extension is not None:
             old = self.extension
@@ -290,36 +288,26 @@ class HighsSession:
         lb, ub = self.default_bounds()
         lb[:kept], ub[:kept] = self.row_lb[:kept], self.row_ub[:kept]
         self.row_lb, self.row_ub = lb, ub
-        self.primal_warm = self.rows_added_met = keep_warm
+        self.rows_added_met = met
 
     def meets(self, ext: Extension | None) -> bool:
         """Whether the last optimum, with the added columns at their lower bounds,
         satisfies the added rows: the warm basis then stays primal feasible."""
-        if ext is None or self.last_x is None or self.last_rows is None:
-            return False
-        if not np.all(np.isfinite(ext.col_lb)):
+        if ext is None or self.last_x is None or not np.all(np.isfinite(ext.col_lb)):
             return False
         x = np.concatenate([self.last_x[: self.model.n_cols], ext.col_lb])
-        if ext.n_rows:
-            row_of = np.repeat(np.arange(ext.n_rows), np.diff(ext.row_start))
-            act = np.bincount(row_of, ext.row_value * x[ext.row_index], minlength=ext.n_rows)
-            if not within(act, ext.row_lb, ext.row_ub):
-                return False
-        self.last_x = x
-        self.last_rows = np.concatenate(
-            [self.last_rows[: self.model.n_rows], act if ext.n_rows else []]
-        )
-        return True
+        row_of = np.repeat(np.arange(ext.n_rows), np.diff(ext.row_start))
+        act = np.bincount(row_of, ext.row_value * x[ext.row_index], minlength=ext.n_rows)
+        return within(act, ext.row_lb, ext.row_ub)
 
     def reset(self) -> None:
         self.h.clearSolver()
-        self.primal_warm = False
+        self.last_x = None
 
     def set_basis(self, basis: Any) -> None:
-        """Start the next solve from `basis`: one this session reached at an optimum
-        of the same rows and bounds (so it is primal feasible whatever the costs)."""
+        """Start the next solve from `basis` (one this session returned)."""
         self.check(self.h.setBasis(basis), "setBasis")
-        self.primal_warm = True
+        self.last_x = None
 
     def get_basis(self) -> Any:
         return self.h.getBasis()
@@ -327,7 +315,7 @@ class HighsSession:
     def change_coefficient(self, row: int, col: int, value: float) -> None:
         """One matrix coefficient changed in place (a share rule at another share)."""
         self.check(self.h.changeCoeff(row, col, value), "changeCoeff")
-        self.primal_warm = False
+        self.last_x = None
 
     def release(self) -> None:
         self.set_extension(None)
@@ -350,13 +338,8 @@ class HighsSession:
             want_lb[i], want_ub[i] = lo, hi
         changed = np.flatnonzero((want_lb != self.row_lb) | (want_ub != self.row_ub))
         if len(changed):
-            rows = self.last_rows
-            if (
-                rows is None
-                or len(rows) != len(want_lb)
-                or not within(rows[changed], want_lb[changed], want_ub[changed])
-            ):
-                self.primal_warm = self.rows_added_met = False
+            self.last_x = None
+            self.rows_added_met = False
             self.h.changeRowsBounds(
                 len(changed), changed.astype(np.int32), want_lb[changed], want_ub[changed]
             )
@@ -387,8 +370,7 @@ class HighsSession:
         if maximize != self.maximize:
             h.changeObjectiveSense(hs.ObjSense.kMaximize if maximize else hs.ObjSense.kMinimize)
             self.maximize = maximize
-        # Interior point (with crossover, so the answer is a vertex with duals) only for
-        # the first solve of a large model; re-solves start warm from its basis.
+        # The first solve as `first_solve` planned it; re-solves are warm simplex.
         algorithm = self.plan.algorithm if not self.solved_once else "simplex"
         if algorithm != self.algorithm:
             h.setOptionValue("solver", algorithm)
@@ -401,13 +383,13 @@ class HighsSession:
         h.run()
         seconds = time.perf_counter() - t0
         status = h.getModelStatus()
-        self.primal_warm = status == hs.HighsModelStatus.kOptimal
+        self.last_x = None
         if status == hs.HighsModelStatus.kOptimal:
             self.solved_once = True
             sol = h.getSolution()
-            self.last_x, self.last_rows = np.array(sol.col_value), np.array(sol.row_value)
+            self.last_x = np.array(sol.col_value)
             return LpResult(
-                x=self.last_x,
+                x=self.last_x.copy(),
                 row_dual=np.array(sol.row_dual) / scale,
                 objective=float(h.getObjectiveValue()) / scale,
                 seconds=seconds,
