@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-resolves", action="store_true", help="skip the re-solve workloads")
     args = ap.parse_args(argv)
 
-    from optimizer.solvers import DISTINCT_SHARE, IPM_COLUMNS, IPM_COLUMNS_DISTINCT
+    from optimizer.lp.highs import DISTINCT_SHARE, IPM_COLUMNS, IPM_COLUMNS_DISTINCT
 
     t0 = time.perf_counter()
     res: dict[str, Any] = {"quick": args.quick, "machine": machine(), "load_start": load(),

@@ -56,13 +56,13 @@ def make_workload(name: str, a: dict[str, Any]) -> tuple[Any, str] | tuple[None,
     inst, scen = load_case(a)
     try:
         if name == "front":
-            mod = importlib.import_module("optimizer.pareto")
+            mod = importlib.import_module("optimizer.analysis.pareto")
             points = int(a.get("points", 21))
             return (lambda: mod.compute_front(inst, scen, points=points)), (
                 f"compute_front, points={points}"
             )
         if name == "sweep":
-            mod = importlib.import_module("optimizer.sweep")
+            mod = importlib.import_module("optimizer.analysis.sweep")
             steps = int(a.get("steps", 50))
             b = scen.budget_mln
             budgets = np.linspace(0.5 * b, b, steps)
@@ -70,13 +70,13 @@ def make_workload(name: str, a: dict[str, Any]) -> tuple[Any, str] | tuple[None,
                 f"sweep_budgets, {steps} budgets from {0.5 * b:g} to {b:g} mln"
             )
         if name == "uncertainty":
-            mod = importlib.import_module("optimizer.uncertainty")
+            mod = importlib.import_module("optimizer.analysis.uncertainty")
             draws = int(a.get("draws", 1000))
             return (lambda: mod.run_uncertainty(inst, scen, draws=draws, workers=1)), (
                 f"run_uncertainty, {draws} draws, 1 worker"
             )
         if name == "solve":
-            from optimizer.methods import optimize
+            from optimizer.methods.solution import optimize
 
             return (lambda: optimize(inst, scen)), "optimize (payoff table + method)"
     except (ImportError, AttributeError) as e:
@@ -306,8 +306,8 @@ def sample(calls: list[Call], k: int) -> list[Call]:
 def rebuild_engine(calls: list[Call], a: dict[str, Any], k: int) -> tuple[float, int]:
     """Mean seconds per solve with a fresh model and HiGHS session for every solve."""
     from optimizer.errors import OptimizerError
-    from optimizer.model import build_model
-    from optimizer.solvers import open_session
+    from optimizer.lp.engine import open_session
+    from optimizer.lp.model import build_model
 
     inst, scen = load_case(a)
     picked = sample(calls, k)
@@ -324,8 +324,8 @@ def rebuild_pulp(calls: list[Call], a: dict[str, Any], k: int) -> tuple[float, i
     """Mean seconds per solve with a fresh PuLP problem (to_pulp) solved by CBC."""
     import pulp
 
-    from optimizer.model import build_model
-    from optimizer.solvers import to_pulp
+    from optimizer.lp.model import build_model
+    from optimizer.lp.pulp import to_pulp
 
     inst, scen = load_case(a)
     picked = sample(calls, k)
@@ -343,7 +343,7 @@ def rebuild_pulp(calls: list[Call], a: dict[str, Any], k: int) -> tuple[float, i
 
 
 def run(a: dict[str, Any]) -> dict[str, Any]:
-    from optimizer.solvers import first_solve
+    from optimizer.lp.highs import first_solve
 
     fn, what = make_workload(a["workload"], a)
     out: dict[str, Any] = {"workload": a["workload"], "what": what}
@@ -356,7 +356,7 @@ def run(a: dict[str, Any]) -> dict[str, Any]:
     out["infeasible"] = sum(not c.feasible for c in calls)
     study = a["workload"] == "uncertainty"
     if study:
-        from optimizer.methods import Engine
+        from optimizer.lp.engine import Engine
 
         inst, scen = load_case(a)
         wn = scen.objective.weight_vector(inst.criteria) / Engine.open(inst, scen).normalizers()

@@ -27,13 +27,14 @@ from pathlib import Path
 
 import numpy as np
 
-from optimizer.evaluate import score_volumes
-from optimizer.instance import load_instance
-from optimizer.methods import Engine, optimize_engine
-from optimizer.model import criterion_matrix
-from optimizer.scenario import load_scenario
-from optimizer.solvers import to_pulp
-from optimizer.uncertainty import draw_factors, measure_sigmas, run_uncertainty
+from optimizer.analysis.uncertainty import draw_factors, measure_sigmas, run_uncertainty
+from optimizer.domain.evaluate import score_volumes
+from optimizer.domain.instance import load_instance
+from optimizer.domain.scenario import load_scenario
+from optimizer.lp.engine import Engine
+from optimizer.lp.model import criterion_matrix
+from optimizer.lp.pulp import to_pulp
+from optimizer.methods.solution import optimize_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -50,8 +50,8 @@ def extra_options(h: Any, options: dict[str, Any]) -> None:
 
 def load_case(a: dict[str, Any]) -> tuple[Any, Any]:
     """The validated instance and scenario a measurement names."""
-    from optimizer.instance import load_instance
-    from optimizer.scenario import load_scenario
+    from optimizer.domain.instance import load_instance
+    from optimizer.domain.scenario import load_scenario
 
     inst = load_instance(a["instance"])
     return inst, load_scenario(inst, a.get("scenario"))
@@ -60,8 +60,8 @@ def load_case(a: dict[str, Any]) -> tuple[Any, Any]:
 def run_prep(a: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
 
-    from optimizer.methods import Engine
-    from optimizer.solvers import first_solve
+    from optimizer.lp.engine import Engine
+    from optimizer.lp.highs import first_solve
 
     inst, scen = load_case(a)
     t0 = time.perf_counter()
@@ -93,8 +93,8 @@ def run_ours(a: dict[str, Any]) -> dict[str, Any]:
     import highspy  # noqa: F401
     import numpy as np
 
-    from optimizer.model import build_model
-    from optimizer.solvers import open_session
+    from optimizer.lp.engine import open_session
+    from optimizer.lp.model import build_model
 
     t1 = time.perf_counter()
     inst, scen = load_case(a)
@@ -246,8 +246,8 @@ def run_ourpulp(a: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
     import pulp
 
-    from optimizer.model import build_model
-    from optimizer.solvers import to_pulp
+    from optimizer.lp.model import build_model
+    from optimizer.lp.pulp import to_pulp
 
     t1 = time.perf_counter()
     inst, scen = load_case(a)

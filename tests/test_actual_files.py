@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from optimizer.actual import load_actual
 from optimizer.cli import app
-from optimizer.instance import load_instance
+from optimizer.domain.actual import load_actual
+from optimizer.domain.instance import load_instance
 
 TINY = Path(__file__).parent / "data" / "tiny"
 HEADER = ["town", "measure", "amount_mln"]

@@ -28,13 +28,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optimizer.actual import ActualSpend, load_actual
+from optimizer.analysis.compare import compare
 from optimizer.cli import app
-from optimizer.compare import compare, comparison_document, reallocation_rows
-from optimizer.evaluate import budget_cost, check_scenario
-from optimizer.instance import load_instance
-from optimizer.methods import optimize
-from optimizer.scenario import load_scenario
+from optimizer.domain.actual import ActualSpend, load_actual
+from optimizer.domain.evaluate import budget_cost, check_scenario
+from optimizer.domain.instance import load_instance
+from optimizer.domain.scenario import load_scenario
+from optimizer.methods.solution import optimize
+from optimizer.outputs.documents import comparison_document
+from optimizer.outputs.tables import reallocation_rows
 
 TINY = Path(__file__).parent / "data" / "tiny"
 KZ = Path(__file__).resolve().parent.parent / "instances" / "kazakhstan"

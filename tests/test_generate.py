@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from optimizer.domain.instance import Instance, load_instance
 from optimizer.errors import InstanceError
 from optimizer.generate import generate_instance, tier_counts
-from optimizer.instance import Instance, load_instance
 
 SCENARIOS = ("balanced", "lexicographic", "epsilon", "min_budget", "reference", "goal", "rules")
 
@@ -64,7 +64,7 @@ def test_generated_instance_validates(generated, towns: int, criteria: int) -> N
 @pytest.mark.parametrize("towns", [1, 2, 5, 27, 1000])
 @pytest.mark.parametrize("criteria", [2, 3])
 def test_every_scenario_loads(generated, towns: int, criteria: int) -> None:
-    scenario = pytest.importorskip("optimizer.scenario")
+    scenario = pytest.importorskip("optimizer.domain.scenario")
     root = generated(towns, criteria)
     inst = load_instance(root)
     assert sorted(p.stem for p in (root / "scenarios").glob("*.toml")) == sorted(SCENARIOS)
@@ -91,8 +91,8 @@ def test_every_scenario_loads(generated, towns: int, criteria: int) -> None:
 
 
 def test_actual_spend_is_plausible_and_imperfect(generated) -> None:
-    actual = pytest.importorskip("optimizer.actual")
-    scenario = pytest.importorskip("optimizer.scenario")
+    actual = pytest.importorskip("optimizer.domain.actual")
+    scenario = pytest.importorskip("optimizer.domain.scenario")
     inst = load_instance(generated(27))
     spend = actual.load_actual(inst, "spend-illustrative")
     budget = scenario.load_scenario(inst, "balanced").budget_mln
@@ -263,7 +263,7 @@ def assert_feasible(inst: Instance, sc) -> None:
 
 @pytest.mark.parametrize(("towns", "criteria"), [(2, 2), (5, 3), (27, 2), (27, 3), (60, 3)])
 def test_every_scenario_is_feasible(generated, towns: int, criteria: int) -> None:
-    scenario = pytest.importorskip("optimizer.scenario")
+    scenario = pytest.importorskip("optimizer.domain.scenario")
     inst = load_instance(generated(towns, criteria))
     for name in SCENARIOS:
         assert_feasible(inst, scenario.load_scenario(inst, name))
@@ -271,8 +271,8 @@ def test_every_scenario_is_feasible(generated, towns: int, criteria: int) -> Non
 
 @pytest.mark.parametrize(("towns", "criteria"), [(5, 2), (27, 2), (27, 3)])
 def test_every_scenario_solves(generated, towns: int, criteria: int) -> None:
-    methods = pytest.importorskip("optimizer.methods")
-    scenario = pytest.importorskip("optimizer.scenario")
+    methods = pytest.importorskip("optimizer.methods.solution")
+    scenario = pytest.importorskip("optimizer.domain.scenario")
     inst = load_instance(generated(towns, criteria))
     for name in SCENARIOS:
         sc = scenario.load_scenario(inst, name)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optimizer.instance import Instance, load_instance
+from optimizer.domain.instance import Instance, load_instance
 
 ROOT = Path(__file__).resolve().parent.parent / "instances" / "kazakhstan"
 SCENARIOS = sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml"))
@@ -85,8 +85,8 @@ def local_score(inst: Instance, volumes: np.ndarray) -> np.ndarray:
 def score(inst: Instance, volumes: np.ndarray) -> np.ndarray:
     """The library's scorer where it exists, checked against the local one."""
     mine = local_score(inst, volumes)
-    if importlib.util.find_spec("optimizer.evaluate") is not None:
-        from optimizer.evaluate import score_volumes
+    if importlib.util.find_spec("optimizer.domain.evaluate") is not None:
+        from optimizer.domain.evaluate import score_volumes
 
         theirs = score_volumes(inst, volumes)
         np.testing.assert_allclose(theirs, mine, rtol=1e-9, atol=1e-9)
@@ -280,7 +280,7 @@ def test_scenario_keys_and_selectors(inst: Instance, name: str) -> None:
 def test_scenario_floors_fit(inst: Instance, name: str) -> None:
     """Without a solver: every per-capita and mln floor fits the selected towns'
     eligible capacity (in budget cost), and all floors together fit the budget."""
-    from optimizer.scenario import load_scenario
+    from optimizer.domain.scenario import load_scenario
 
     scen = load_scenario(inst, name)
     cap_cost = inst.effective_capacity() * inst.budget_cost[None, :]  # (T, M) in mln
@@ -304,7 +304,7 @@ def test_scenario_floors_fit(inst: Instance, name: str) -> None:
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_scenario_loads(inst: Instance, name: str) -> None:
-    from optimizer.scenario import load_scenario
+    from optimizer.domain.scenario import load_scenario
 
     scen = load_scenario(inst, name)
     assert scen.budget_mln > 0

@@ -11,10 +11,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from optimizer.domain.instance import load_instance
+from optimizer.domain.scenario import load_scenario
 from optimizer.errors import InfeasibleError
-from optimizer.instance import load_instance
-from optimizer.methods import optimize
-from optimizer.scenario import load_scenario
+from optimizer.methods.solution import optimize
 from tests.strategies import instance_and_scenario, write_instance
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -36,9 +36,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer.instance import load_instance
-from optimizer.methods import optimize
-from optimizer.scenario import load_scenario
+from optimizer.domain.instance import load_instance
+from optimizer.domain.scenario import load_scenario
+from optimizer.methods.solution import optimize
 
 HAND = {
     "weighted": (95.0, 237.5, 100.0),

@@ -19,14 +19,15 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
+from optimizer.analysis.pareto import ParetoFront, compute_front
 from optimizer.cli import app
+from optimizer.domain.evaluate import score_volumes
+from optimizer.domain.instance import Instance, load_instance
+from optimizer.domain.scenario import Scenario, load_scenario
 from optimizer.errors import InfeasibleError, InstanceError
-from optimizer.evaluate import score_volumes
 from optimizer.generate import generate_instance
-from optimizer.instance import Instance, load_instance
-from optimizer.pareto import ParetoFront, compute_front, front_tables
-from optimizer.plot_pareto import front_png, plot_front
-from optimizer.scenario import Scenario, load_scenario
+from optimizer.outputs.plots.pareto import front_png, plot_front
+from optimizer.outputs.tables import front_tables
 from tests.conftest import TINY
 from tests.strategies import (
     instance_and_scenario,
@@ -380,7 +381,11 @@ def test_random_instances_give_efficient_complete_fronts(case: tuple[dict, dict]
 
 
 def test_model_is_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    import optimizer.methods as methods
+    import sys
+
+    from optimizer.lp.engine import Engine
+
+    methods = sys.modules[Engine.__module__]
 
     calls = []
     real = methods.build_model
@@ -391,7 +396,7 @@ def test_model_is_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_an_open_engine_is_reused() -> None:
-    from optimizer.methods import Engine
+    from optimizer.lp.engine import Engine
 
     inst, scen = loaded(str(TINY), "weighted")
     eng = Engine.open(inst, scen)

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from optimizer.cli import app
-from optimizer.instance import load_instance
-from optimizer.output import provenance
-from optimizer.scenario import load_scenario
+from optimizer.domain.instance import load_instance
+from optimizer.domain.scenario import load_scenario
+from optimizer.outputs.documents import provenance
 
 KZ = Path(__file__).resolve().parent.parent / "instances" / "kazakhstan"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -151,13 +151,13 @@ def test_payoff_table_when_the_front_is_missing(tmp_path: Path, monkeypatch) -> 
     """Without optimizer.pareto the report shows the payoff table and says so."""
     import importlib.util
 
-    from optimizer.report import build_report, html_page
+    from optimizer.outputs.report import build_report, html_page
 
     real = importlib.util.find_spec
     monkeypatch.setattr(
         importlib.util,
         "find_spec",
-        lambda name, *a: None if name == "optimizer.pareto" else real(name, *a),
+        lambda name, *a: None if name == "optimizer.analysis.pareto" else real(name, *a),
     )
     tiny = Path(__file__).parent / "data" / "tiny"
     inst = load_instance(tiny)

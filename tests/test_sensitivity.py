@@ -16,14 +16,16 @@ import numpy as np
 import pytest
 from rich.console import Console
 
+from optimizer.analysis.sensitivity import sensitivity_report
 from optimizer.cli import app
-from optimizer.diagnose import diagnose
+from optimizer.domain.instance import load_instance
+from optimizer.domain.scenario import Bound, Scenario, load_scenario
 from optimizer.errors import InfeasibleError
 from optimizer.generate import generate_instance
-from optimizer.instance import load_instance
-from optimizer.methods import Engine, optimize, optimize_engine
-from optimizer.scenario import Bound, Scenario, load_scenario
-from optimizer.sensitivity import sensitivity_report, sensitivity_table
+from optimizer.lp.engine import Engine
+from optimizer.methods.diagnose import diagnose
+from optimizer.methods.solution import optimize, optimize_engine
+from optimizer.outputs.tables import sensitivity_table
 
 TINY = Path(__file__).parent / "data" / "tiny"
 

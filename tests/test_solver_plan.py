@@ -14,11 +14,10 @@ import numpy as np
 from typer.testing import CliRunner
 
 from optimizer.cli import app
-from optimizer.instance import load_instance
-from optimizer.methods import Engine
-from optimizer.model import build_model
-from optimizer.scenario import load_scenario
-from optimizer.solvers import (
+from optimizer.domain.instance import load_instance
+from optimizer.domain.scenario import load_scenario
+from optimizer.lp.engine import Engine
+from optimizer.lp.highs import (
     DISTINCT_SHARE,
     DUAL_SIMPLEX,
     IPM_COLUMNS,
@@ -29,6 +28,7 @@ from optimizer.solvers import (
     distinct_share,
     first_solve,
 )
+from optimizer.lp.model import build_model
 from tests.independent import linprog_solve, read_allocation, read_raw, score, violations
 
 runner = CliRunner()

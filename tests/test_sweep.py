@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from optimizer.analysis.sweep import parse_range, sweep_budgets
 from optimizer.cli import app
+from optimizer.domain.instance import load_instance
+from optimizer.domain.scenario import Scenario, apply_overrides, load_scenario
 from optimizer.errors import InfeasibleError, InstanceError
 from optimizer.generate import generate_instance
-from optimizer.instance import load_instance
-from optimizer.methods import optimize
-from optimizer.scenario import Scenario, apply_overrides, load_scenario
-from optimizer.sweep import parse_range, sweep_budgets
+from optimizer.methods.solution import optimize
 
 TINY = Path(__file__).parent / "data" / "tiny"
 
@@ -40,7 +40,11 @@ def test_parse_range() -> None:
 
 
 def test_model_built_once_only_budget_changes(monkeypatch: pytest.MonkeyPatch) -> None:
-    import optimizer.methods as methods
+    import sys
+
+    from optimizer.lp.engine import Engine
+
+    methods = sys.modules[Engine.__module__]
 
     built = []
     real = methods.build_model

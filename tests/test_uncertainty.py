@@ -10,19 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optimizer.actual import load_actual
+from optimizer.analysis.uncertainty import FUNDED_MLN, draw_factors, measure_sigmas, run_uncertainty
 from optimizer.cli import app
+from optimizer.domain.actual import load_actual
+from optimizer.domain.instance import load_instance
+from optimizer.domain.scenario import load_scenario
 from optimizer.errors import InstanceError
 from optimizer.generate import generate_instance
-from optimizer.instance import load_instance
-from optimizer.methods import optimize
-from optimizer.scenario import load_scenario
-from optimizer.uncertainty import (
-    FUNDED_MLN,
-    draw_factors,
-    measure_sigmas,
-    run_uncertainty,
-)
+from optimizer.methods.solution import optimize
 
 TINY = Path(__file__).parent / "data" / "tiny"
 OUTPUTS = ("uncertainty.csv", "robustness.csv", "uncertainty.json")

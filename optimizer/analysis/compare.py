@@ -1,0 +1,505 @@
+"""Actual spend against the optimum (SPEC section 7).
+
+`compare(instance, scenario, actual)` scores an actual spend with the same
+function that scores optimal allocations (`evaluate.score_volumes`) and answers
+the budget officer's questions, each with a few solves of one loaded model:
+
+Notation: `Xa[t,m]` the actual volumes, `Ba = sum_{t,m} cost_m Xa[t,m]` their
+budget cost, `fa = f(Xa)` their criteria values (segments filled in order, volume
+above capacity and in ineligible cells without effect), `B` the comparison
+budget (`Ba` unless `--budget` is given), `n_c` the scenario's normalizers
+(payoff ranges at `B`, or 1 with `normalize = "none"`), `w_c` the scenario's
+weights and `W(f) = sum_c w_c f_c / n_c` the scenario's weighted objective.
+Every LP below keeps the scenario's rules and limits.
+
+- optimum: the scenario's method at budget `B`; uplift `f*_c - fa_c` (and the
+  percentage of `fa_c`, null when `fa_c = 0`).
+- efficiency: `min A  s.t.  f_c(x) >= fa_c` for every c, the budget row
+  relaxed to `(-inf, +inf)` (so `spend_all` does not force `A = B`), divided by
+  `Ba`. The ceiling is lifted on purpose: when the actual spend breaks a rule,
+  reaching its outcomes *under* the rules may cost more than `Ba`, and an
+  efficiency above 1 says exactly that. When no budget reaches `fa` under the
+  rules and limits (e.g. the actual spend exceeds an instrument limit) the
+  efficiency is null, with the reason.
+- dominated: `max sum_c s_c / n_c  s.t.  f_c(x) - s_c >= fa_c, s_c >= 0` at
+  budget `Ba`; dominated when the optimum is positive. The part of the front
+  that dominates `fa` is described by its ends: for each criterion c the
+  efficient point that is best in c among those with `f >= fa`
+  (`max f_c` under the floors, then `max sum_d f_d / n_d` with `f_c` held).
+  When `optimizer.pareto` is installed, the computed front points that
+  dominate `fa` are listed too.
+- closest plans: `W* = max W(f(x))  s.t.  f(x) >= fa` at budget `B` is the best
+  reachable without losing on any criterion; for each share `phi` of the gain
+  `W* - W(fa)`:
+
+      min  sum_{t,m} cost_m (p[t,m] + n[t,m])
+      s.t. X[t,m] - p[t,m] + n[t,m] = Xa[t,m],  p, n >= 0    (p + n = |X - Xa| at an optimum)
+           f_c(x) >= fa_c  for every c
+           W(f(x)) >= W(fa) + phi (W* - W(fa))
+           budget B, rules, limits, capacities
+
+  `moved_mln = sum cost_m |X - Xa|` counts both sides of a move: 10 mln taken
+  from one cell and given to another is 20 mln moved (`taken_mln` and
+  `added_mln` give the two sides). Capacity is hard in every plan, so actual
+  volume above a cell's capacity, and all actual volume in an ineligible cell,
+  cannot be kept: it is always moved, and `moved_mln` includes it. Where no plan
+  exists (the actual's outcomes cannot be reached under the rules at budget
+  `B`), `moved_mln` is null and `reason` says why.
+
+Core code: nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from optimizer.domain.actual import ActualSpend
+from optimizer.domain.evaluate import (
+    CellIssue,
+    Violation,
+    budget_cost,
+    check_scenario,
+    score_volumes,
+    wasted_cells,
+)
+from optimizer.domain.instance import Instance
+from optimizer.domain.results import Solution
+from optimizer.domain.scenario import Scenario
+from optimizer.errors import InfeasibleError, InstanceError
+from optimizer.lp.engine import Engine, hold_at
+from optimizer.lp.model import INF
+from optimizer.lp.session import Extension, criteria_rows
+from optimizer.methods.solution import optimize_engine
+
+PHIS = (0.25, 0.5, 0.75, 1.0)
+# An improvement smaller than this share of a criterion's normalizer is round-off.
+DOMINANCE_TOL = 1e-6
+# Cells whose change is below this (mln) are not listed.
+CELL_TOL = 1e-7
+
+
+@dataclass(frozen=True, eq=False)
+class ClosestPlan:
+    """The least money moved from the actual cells to reach `phi` of the achievable gain."""
+
+    phi: float
+    target_weighted: float | None
+    moved_mln: float | None
+    taken_mln: float | None = None
+    added_mln: float | None = None
+    objectives: dict[str, float] | None = None
+    weighted: float | None = None
+    volumes: np.ndarray | None = field(default=None, repr=False)
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Efficiency:
+    """`min_budget_mln / actual budget`; null value with a reason when unreachable."""
+
+    value: float | None
+    min_budget_mln: float | None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Dominance:
+    """Whether some allocation at the actual budget is at least as good on every
+    criterion and better on one; `ends` are the efficient points at either end of
+    the dominating part of the front (one per criterion, best in that criterion)."""
+
+    dominated: bool
+    improvement: dict[str, float] | None
+    ends: tuple[dict[str, float], ...] = ()
+    reason: str | None = None
+    front_points: int | None = None
+    front_dominating: tuple[int, ...] = ()  # front point numbers, from 1 as in pareto.csv
+    front_note: str | None = None
+    front_values: np.ndarray | None = field(default=None, repr=False)  # (points, C)
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Everything `compare` found; `comparison_document` turns it into comparison.json."""
+
+    instance: Instance
+    scenario: Scenario  # the scenario at the comparison budget
+    actual: ActualSpend
+    actual_budget_mln: float
+    actual_objectives: dict[str, float]
+    broken_rules: tuple[Violation, ...]
+    over_capacity: tuple[CellIssue, ...]
+    ineligible: tuple[CellIssue, ...]
+    optimal: Solution
+    uplift: dict[str, dict[str, float | None]]
+    efficiency: Efficiency
+    dominance: Dominance
+    weights: dict[str, float]  # w_c / n_c of the weighted objective W
+    weighted_actual: float
+    weighted_optimal: float
+    weighted_best: float | None  # W*: best W with no criterion below the actual
+    closest: tuple[ClosestPlan, ...]
+    solves: int
+    seconds: float
+
+    @property
+    def budget_mln(self) -> float:
+        """The comparison budget (the actual's budget cost unless --budget was given)."""
+        return self.scenario.budget_mln
+
+    @property
+    def without_effect_cost_mln(self) -> float:
+        cost = dict(zip(self.instance.measures, self.instance.budget_cost, strict=True))
+        return float(
+            sum(
+                c.without_effect_mln * cost[c.measure] for c in self.over_capacity + self.ineligible
+            )
+        )
+
+
+# ----------------------------------------------------------------------------- the comparison
+
+
+def compare(
+    instance: Instance,
+    scenario: Scenario,
+    actual: ActualSpend,
+    budget_mln: float | None = None,
+    solver: str = "highs",
+    phis: tuple[float, ...] = PHIS,
+    front_points: int = 0,
+) -> Comparison:
+    """Compare an actual spend with the scenario's optimum (module docstring).
+
+    `front_points > 0` also computes the Pareto front at the actual budget with
+    `optimizer.pareto` (when that module exists) to list the front points that
+    dominate the actual spend. Raises `InfeasibleError` (with the diagnosis)
+    when the scenario itself has no solution at the comparison budget.
+    """
+    xa = np.asarray(actual.volume, dtype=float)
+    ba = float(budget_cost(instance, xa).sum())
+    if ba <= 0:
+        raise InstanceError(
+            f"{actual.path}: the actual spend has no budget cost (every amount is 0)"
+        )
+    fa = score_volumes(instance, xa)
+    broken = check_scenario(instance, scenario.with_budget(ba), xa)
+    over, inelig = wasted_cells(instance, xa)
+
+    b = ba if budget_mln is None else float(budget_mln)
+    scen = scenario.with_budget(b)
+    eng = Engine.open(instance, scen, solver)
+    try:
+        optimal = optimize_engine(eng)
+    except InfeasibleError as e:
+        raise InfeasibleError(
+            f"at the comparison budget of {b:,.1f} mln: {e}", e.diagnosis
+        ) from None
+
+    wn = scen.objective.weight_vector(instance.criteria) / eng.normalizers()
+    f_opt = np.array([optimal.objectives[c] for c in instance.criteria])
+    uplift = {
+        c: {
+            "abs": float(f_opt[i] - fa[i]),
+            "pct": float((f_opt[i] - fa[i]) / fa[i] * 100) if abs(fa[i]) > 1e-12 else None,
+        }
+        for i, c in enumerate(instance.criteria)
+    }
+    floors = eng.floors({i: hold_at(float(v), 0.0) for i, v in enumerate(fa)})
+    efficiency = min_budget_efficiency(eng, floors, ba)
+    dominance = dominated_by(eng, fa, ba, floors)
+    if front_points > 0:
+        dominance = with_front(
+            dominance, instance, scenario.with_budget(ba), fa, front_points, solver
+        )
+    w_best, best_reason = best_weighted(eng, wn, floors)
+    closest = closest_plans(eng, xa, fa, wn, w_best, phis, best_reason)
+    return Comparison(
+        instance=instance,
+        scenario=scen,
+        actual=actual,
+        actual_budget_mln=ba,
+        actual_objectives=dict(zip(instance.criteria, map(float, fa), strict=True)),
+        broken_rules=tuple(broken),
+        over_capacity=tuple(over),
+        ineligible=tuple(inelig),
+        optimal=optimal,
+        uplift=uplift,
+        efficiency=efficiency,
+        dominance=dominance,
+        weights=dict(zip(instance.criteria, map(float, wn), strict=True)),
+        weighted_actual=float(wn @ fa),
+        weighted_optimal=float(wn @ f_opt),
+        weighted_best=w_best,
+        closest=closest,
+        solves=eng.solves,
+        seconds=eng.seconds,
+    )
+
+
+def budget_bounds(eng: Engine, b: float) -> dict[int, tuple[float, float]]:
+    """The budget row at `b`, as the scenario states it (`== b` with spend_all)."""
+    return {eng.model.budget_row: (b if eng.scenario.spend_all else -INF, b)}
+
+
+def min_budget_efficiency(eng: Engine, floors: Extension, ba: float) -> Efficiency:
+    """`min A  s.t.  f >= fa` under the rules, with no budget ceiling, over `Ba`."""
+    cost = eng.cost_vector(np.zeros(len(eng.criteria)), 1.0)
+    try:
+        res = eng.run(cost, False, floors, {eng.model.budget_row: (-INF, INF)})
+    except InfeasibleError:
+        return Efficiency(
+            None,
+            None,
+            "no budget reaches the actual's outcomes under the scenario's rules and limits",
+        )
+    a = float(res.x[eng.model.col_A])
+    return Efficiency(a / ba, a)
+
+
+def dominated_by(eng: Engine, fa: np.ndarray, ba: float, floors: Extension) -> Dominance:
+    """Max the normalized improvement over `fa` at budget `Ba`; describe the dominating arc."""
+    crit = eng.criteria
+    C = len(crit)
+    n = eng.normalizers()
+    lb = np.array([hold_at(float(v), 0.0) for v in fa])
+    ext = criteria_rows(
+        eng.model, np.eye(C), lb, np.full(C, INF), [f"improve_{c}" for c in crit], -np.eye(C), C
+    )
+    cost = np.append(np.zeros(eng.model.n_cols), 1.0 / n)
+    bounds = budget_bounds(eng, ba)
+    try:
+        res = eng.run(cost, True, ext, bounds)
+    except InfeasibleError:
+        return Dominance(
+            False,
+            None,
+            reason="no allocation that keeps the scenario's rules and "
+            "limits at the actual budget reaches the actual's "
+            "outcomes",
+        )
+    f = eng.criteria_of(res)
+    gain = np.maximum(f - fa, 0.0)
+    dominated = bool(np.max(gain / n) > DOMINANCE_TOL)
+    improvement = dict(zip(crit, map(float, gain), strict=True))
+    if not dominated:
+        return Dominance(
+            False,
+            improvement,
+            reason="no allocation at the actual budget is better "
+            "on one criterion without being worse on another",
+        )
+    ends = []
+    for c in range(C):
+        top = eng.run(eng.cost_vector(np.eye(C)[c]), True, floors, bounds)
+        best = float(eng.criteria_of(top)[c])
+        held = eng.floors({**floor_values(floors, crit), c: hold_at(best, 0.0)})
+        point = eng.run(eng.cost_vector(1.0 / n), True, held, bounds)
+        ends.append(dict(zip(crit, map(float, eng.criteria_of(point)), strict=True)))
+    return Dominance(True, improvement, tuple(ends))
+
+
+def floor_values(floors: Extension, criteria: tuple[str, ...]) -> dict[int, float]:
+    """Back from a floors Extension (rows named floor_<criterion>) to {index: value}."""
+    return {
+        criteria.index(name.removeprefix("floor_")): float(lb)
+        for name, lb in zip(floors.row_names, floors.row_lb, strict=True)
+    }
+
+
+def with_front(
+    dom: Dominance,
+    instance: Instance,
+    scenario: Scenario,
+    fa: np.ndarray,
+    points: int,
+    solver: str,
+) -> Dominance:
+    """The front at the actual budget from `optimizer.pareto` (when installed), and which
+    of its points dominate `fa`."""
+    if importlib.util.find_spec("optimizer.analysis.pareto") is None:
+        return replace(dom, front_note="the Pareto module is not installed")
+    pareto = importlib.import_module("optimizer.analysis.pareto")
+    try:
+        front = pareto.compute_front(instance, scenario, points, solver)
+    except InfeasibleError:
+        return replace(dom, front_note="the scenario has no front at the actual budget")
+    values = [point_values(p, instance.criteria) for p in front.points]
+    tol = 1e-9 * np.maximum(1.0, np.abs(fa))
+    # numbered from 1, as the `point` column of pareto.csv
+    dominating = tuple(
+        i for i, v in enumerate(values, start=1) if np.all(v >= fa - tol) and np.any(v > fa + tol)
+    )
+    return replace(
+        dom,
+        front_points=len(values),
+        front_dominating=dominating,
+        front_values=np.array(values).reshape(-1, len(instance.criteria)),
+    )
+
+
+def point_values(point: Any, criteria: tuple[str, ...]) -> np.ndarray:
+    """A front point's criteria values as a vector (the point may carry a dict or an array)."""
+    v = point.values
+    if isinstance(v, dict):
+        return np.array([float(v[c]) for c in criteria])
+    return np.asarray(v, dtype=float)
+
+
+def best_weighted(
+    eng: Engine, wn: np.ndarray, floors: Extension
+) -> tuple[float | None, str | None]:
+    """W* = max W(f(x)) s.t. f(x) >= fa at the comparison budget (None with a reason)."""
+    try:
+        res = eng.run(eng.cost_vector(wn), True, floors)
+    except InfeasibleError:
+        return None, (
+            f"no allocation that keeps the scenario's rules and limits at "
+            f"{eng.scenario.budget_mln:,.1f} mln reaches the actual's outcomes"
+        )
+    return float(wn @ eng.criteria_of(res)), None
+
+
+def closest_plans(
+    eng: Engine,
+    xa: np.ndarray,
+    fa: np.ndarray,
+    wn: np.ndarray,
+    w_best: float | None,
+    phis: tuple[float, ...],
+    reason: str | None,
+) -> tuple[ClosestPlan, ...]:
+    """Least money moved (sum cost |X - Xa|) to reach each share `phi` of the gain
+    `W* - W(fa)`. The rows are added once; between shares only the bound of the
+    weighted-target row moves."""
+    if w_best is None:
+        return tuple(ClosestPlan(phi, None, None, reason=reason) for phi in phis)
+    inst = eng.instance
+    w_a = float(wn @ fa)
+    targets = [hold_at(w_a + phi * max(w_best - w_a, 0.0), 0.0) for phi in phis]
+    ext = movement_extension(eng, xa, fa, wn, targets[0] if targets else w_a)
+    w_row = len(inst.criteria)  # the weighted-target row follows the criterion floors
+    # objective: sum_{t,m} cost_m (p[t,m] + n[t,m]) over the two blocks of new columns
+    per_cell = np.tile(inst.budget_cost, inst.n_towns)
+    cost = np.concatenate([np.zeros(eng.model.n_cols), per_cell, per_cell])
+    plans = []
+    # A warm start does not pay here: the last basis (another objective, or another
+    # target) is a poor start for the movement LP; on 2,000 towns the first solve is
+    # four times faster cold, and the later ones are no slower.
+    with eng.extended(ext) as moves:
+        for phi, target in zip(phis, targets, strict=True):
+            try:
+                res = moves.run(cost, False, {w_row: (target, INF)}, cold=True)
+            except InfeasibleError:
+                plans.append(
+                    ClosestPlan(
+                        phi,
+                        target,
+                        None,
+                        reason="no plan reaches this share "
+                        "of the gain under the scenario's rules and limits",
+                    )
+                )
+                continue
+            x = np.maximum(eng.model.volumes(res.x), 0.0)
+            plans.append(plan_from_volumes(inst, phi, target, xa, x, wn))
+    return tuple(plans)
+
+
+def plan_from_volumes(
+    instance: Instance, phi: float, target: float, xa: np.ndarray, x: np.ndarray, wn: np.ndarray
+) -> ClosestPlan:
+    delta = budget_cost(instance, x - xa)
+    f = score_volumes(instance, x)
+    return ClosestPlan(
+        phi=phi,
+        target_weighted=target,
+        moved_mln=float(np.abs(delta).sum()),
+        taken_mln=float(np.maximum(-delta, 0.0).sum()),
+        added_mln=float(np.maximum(delta, 0.0).sum()),
+        objectives=dict(zip(instance.criteria, map(float, f), strict=True)),
+        weighted=float(wn @ f),
+        volumes=x,
+    )
+
+
+def movement_extension(
+    eng: Engine, xa: np.ndarray, fa: np.ndarray, wn: np.ndarray, w_target: float
+) -> Extension:
+    """Columns p[t,m], n[t,m] >= 0 (the volume added to and taken from each cell,
+    after the base columns) and the rows `f_c >= fa_c`, `W >= w_target` and
+    `X[t,m] - p[t,m] + n[t,m] = Xa[t,m]`.
+
+    With both p and n costing `cost_m`, an optimum never has both positive, so
+    `p + n = |X - Xa|`. This is the same LP as `u >= +-(X - Xa)` with one row
+    per cell instead of two; on 2,000 towns HiGHS's simplex solves it about ten
+    times faster. The cell rows are general sparse rows (a cell's segment
+    columns and its p and n), so they are built here rather than by
+    `criteria_rows`. Cells without capacity and without actual volume need no
+    row: their X is 0 and their p and n stay 0.
+    """
+    inst, model = eng.instance, eng.model
+    C = len(inst.criteria)
+    S = inst.n_segments
+    K = inst.n_towns * inst.n_measures
+    combos = np.vstack([np.eye(C), wn[None, :]])
+    lb = np.append([hold_at(float(v), 0.0) for v in fa], w_target)
+    names = [f"floor_{c}" for c in inst.criteria] + ["weighted_target"]
+    crit = criteria_rows(model, combos, lb, np.full(C + 1, INF), names, n_extra=2 * K)
+
+    active = np.flatnonzero(((inst.effective_capacity() > 0) | (xa > CELL_TOL)).ravel())
+    k = len(active)
+    seg_cols = active[:, None] * S + np.arange(S)[None, :]  # (k, S): x columns of each cell
+    p_cols = (model.n_cols + active)[:, None]
+    n_cols = (model.n_cols + K + active)[:, None]
+    index = np.hstack([seg_cols, p_cols, n_cols]).astype(np.int32)
+    value = np.hstack([np.ones((k, S)), -np.ones((k, 1)), np.ones((k, 1))])
+    xa_k = xa.ravel()[active]
+    cell_start = np.arange(1, k + 1, dtype=np.int32) * (S + 2)
+    return Extension(
+        n_cols=2 * K,
+        col_lb=np.zeros(2 * K),
+        col_ub=np.full(2 * K, INF),
+        row_start=np.concatenate([crit.row_start, crit.row_start[-1] + cell_start]).astype(
+            np.int32
+        ),
+        row_index=np.concatenate([crit.row_index, index.ravel()]).astype(np.int32),
+        row_value=np.concatenate([crit.row_value, value.ravel()]),
+        row_lb=np.concatenate([crit.row_lb, xa_k]),
+        row_ub=np.concatenate([crit.row_ub, xa_k]),
+        row_names=(*names, *(f"move_{j}" for j in active)),
+    )
+
+
+def change_totals(instance: Instance, xa: np.ndarray, x: np.ndarray) -> dict[str, Any]:
+    """Actual, optimal and change by tier and by measure, in volume and budget cost."""
+    ca, co = budget_cost(instance, xa), budget_cost(instance, x)
+
+    def entry(sel_a: np.ndarray, sel_o: np.ndarray, vol_a: float, vol_o: float) -> dict:
+        a, o = float(sel_a.sum()), float(sel_o.sum())
+        return {
+            "actual_mln": vol_a,
+            "optimal_mln": vol_o,
+            "change_mln": vol_o - vol_a,
+            "actual_cost_mln": a,
+            "optimal_cost_mln": o,
+            "change_cost_mln": o - a,
+        }
+
+    tiers = instance.tier_index
+    by_tier = {
+        t: entry(
+            ca[tiers == i], co[tiers == i], float(xa[tiers == i].sum()), float(x[tiers == i].sum())
+        )
+        for i, t in enumerate(instance.tiers)
+    }
+    by_measure = {
+        m: entry(ca[:, j], co[:, j], float(xa[:, j].sum()), float(x[:, j].sum()))
+        for j, m in enumerate(instance.measures)
+    }
+    return {"by_tier": by_tier, "by_measure": by_measure}

@@ -1,0 +1,298 @@
+"""Why a town got what it got: reduced costs of the weighted LP, in plain words.
+
+The scenario is solved with its weighted objective `max c . x`, where
+`c_j = sum_c w_c F[c, j] / n_c` (weights and normalizers as in the scenario).
+With the row duals `y` of the optimum (`d(optimum) / d(row bound)`), column j's
+reduced cost is `d_j = c_j - a_j . y`, where `a_j` is column j of the constraint
+matrix. Column j (segment s of cell (t, m)) carries budget cost `cost_m` per
+unit of volume, so per million of budget cost:
+
+- its value is `v_j = c_j / cost_m` (weighted units per million), and
+- the value it must clear, "the margin", is `h_j = (c_j - d_j) / cost_m = a_j . y / cost_m`:
+  the price of a million inside the allocation (the dual of the `alloc` row,
+  the same for every cell) plus what binding rules and limits that select the
+  cell add (a binding ceiling raises it) or take away (a binding floor lowers it).
+
+At an optimum a segment at zero has `v_j <= h_j`, a full segment `v_j >= h_j`,
+and a partly filled one `v_j = h_j`. For an unfunded cell, the first segment
+becomes worth funding when the cell's effect (every criterion scaled alike)
+rises by `-d_j / c_j`; a fully funded cell stays full unless its effect falls
+by more than `d_j / c_j` (its last segment). Both thresholds hold the other
+cells' effects, the rules and the normalizers fixed, and are exact where the
+optimal basis is not degenerate (otherwise a larger change may be needed).
+
+Scenarios whose method is not `weighted` are explained under the weighted
+objective with their weights; the explanation says so. Core code: no printing.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from optimizer.domain.instance import Instance
+from optimizer.domain.results import ShadowPrice
+from optimizer.domain.scenario import Scenario
+from optimizer.errors import InfeasibleError, InstanceError
+from optimizer.lp.engine import Engine
+from optimizer.methods.scalarize import solve_weighted
+from optimizer.methods.solution import shadow_prices
+
+TOL = 1e-7
+UNIT_WORDS = {
+    "mln": "million",
+    "pp": "percentage point",
+    "per_capita": "currency unit per resident",
+}
+
+
+@dataclass(frozen=True)
+class RuleEffect:
+    """A binding rule or limit that changes a cell's margin, per million of budget cost."""
+
+    name: str
+    kind: str  # "rule" | "limit"
+    bound: str
+    per_mln: float  # added to the margin (negative: the rule pulls money into the cell)
+
+
+@dataclass(frozen=True)
+class CellExplanation:
+    """One measure in the town: what its next million is worth against the margin."""
+
+    measure: str
+    label: str
+    instrument: str
+    status: str  # "full" | "partial" | "marginal" | "unfunded" | "ineligible" | "no capacity"
+    volume_mln: float
+    capacity_mln: float
+    cost_mln: float
+    segment: int | None  # the segment the numbers refer to
+    value_per_mln: float | None  # weighted units per million of budget cost
+    margin_per_mln: float | None
+    effects_per_mln: dict[str, float]  # criteria per million of budget cost in that segment
+    rule_effects: tuple[RuleEffect, ...]
+    change_pct: float | None  # unfunded: +% effect needed; full: -% it can lose and stay full
+    tier: str  # the town's tier (an ineligible cell names it)
+    n_segments: int
+    scale: float  # 1 (per million) or 1000 (per billion) for the words
+
+
+@dataclass(frozen=True)
+class TownExplanation:
+    town: str
+    tier: str
+    region: str
+    population: float
+    allocated_mln: float  # the town's budget cost
+    total_mln: float  # the whole allocation
+    rank: int  # 1 = the town with the most money
+    cells: tuple[CellExplanation, ...]
+    price_per_mln: float  # the dual of the alloc row: a million inside the allocation
+    budget_shadow_price: float  # one more million of budget
+    binding: tuple[ShadowPrice, ...]  # rules and limits that bind in this town
+    scale: float  # 1 (per million) or 1000 (per billion) for the words
+    note: str | None
+
+    @property
+    def per_capita(self) -> float:
+        return self.allocated_mln * 1e6 / self.population
+
+
+def find_town(instance: Instance, town: str) -> int:
+    """The town's index; an unknown name is bad input naming the town (and close names)."""
+    if town in instance.towns:
+        return instance.towns.index(town)
+    close = difflib.get_close_matches(town, instance.towns, n=3)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise InstanceError(
+        f"--town: unknown town {town!r}: it is not in {instance.path / 'towns.csv'}{hint}"
+    )
+
+
+def explain(
+    instance: Instance, scenario: Scenario, town: str, solver: str = "highs"
+) -> TownExplanation:
+    """Solve the scenario's weighted objective and explain the town's cells (module docstring)."""
+    t = find_town(instance, town)
+    eng = Engine.open(instance, scenario, solver)
+    try:
+        eng.payoff()
+        res = solve_weighted(eng)
+    except InfeasibleError as e:
+        from optimizer.methods.diagnose import diagnose
+
+        diagnosis = diagnose(eng)
+        raise InfeasibleError(
+            f"scenario {scenario.name!r} is infeasible: {diagnosis.message}", diagnosis
+        ) from e
+    model = eng.model
+    wn = scenario.objective.weight_vector(instance.criteria) / eng.normalizers()
+    c = eng.cost_vector(wn)
+    y = res.row_dual
+    M, S = instance.n_measures, instance.n_segments
+    cols = np.arange(t * M * S, (t + 1) * M * S)
+    contrib = column_contributions(eng, y, cols)  # block name -> (M*S,) a_ij y_i
+    alloc = model.block("alloc")
+    price = float(y[alloc.start])
+    aty = sum(contrib.values(), np.zeros(len(cols)))
+    d = c[cols] - aty  # reduced costs of the town's columns
+
+    x = res.x[cols].reshape(M, S)
+    ub = model.col_ub[cols].reshape(M, S)
+    volumes = np.maximum(model.volumes(res.x), 0.0)
+    cost = volumes * instance.budget_cost[None, :]
+    per_town = cost.sum(axis=1)
+    scale = 1000.0 if abs(price) < 0.01 else 1.0
+
+    cells = []
+    for m in range(M):
+        j = slice(m * S, (m + 1) * S)
+        cells.append(
+            explain_cell(
+                instance,
+                eng,
+                t,
+                m,
+                x[m],
+                ub[m],
+                c[cols][j],
+                d[j],
+                {k: v[j] for k, v in contrib.items()},
+                scale,
+            )
+        )
+    prices = dict(
+        zip(
+            [b.name for b in model.blocks if b.kind != "alloc"],
+            shadow_prices(eng, res, True),
+            strict=True,
+        )
+    )
+    binding = tuple(
+        prices[name]
+        for name, v in contrib.items()
+        if name in prices and np.abs(v).max() > TOL * max(1.0, abs(price))
+    )
+    method = scenario.objective.method
+    note = (
+        None
+        if method == "weighted"
+        else f"the scenario's method is {method}; this explains the weighted objective with its "
+        f"weights ({', '.join(f'{k}={v:g}' for k, v in scenario.objective.weights.items())})"
+    )
+    return TownExplanation(
+        town=instance.towns[t],
+        tier=instance.town_tier[t],
+        region=instance.regions[t],
+        population=float(instance.population[t]),
+        allocated_mln=float(per_town[t]),
+        total_mln=float(cost.sum()),
+        rank=int((per_town > per_town[t] + TOL).sum()) + 1,
+        cells=tuple(cells),
+        price_per_mln=price,
+        budget_shadow_price=prices["budget"].value,
+        binding=binding,
+        scale=scale,
+        note=note,
+    )
+
+
+def column_contributions(eng: Engine, y: np.ndarray, cols: np.ndarray) -> dict[str, np.ndarray]:
+    """For each row block touching `cols`: its share `sum_i a_ij y_i` of each column's price."""
+    model = eng.model
+    entry_row = np.repeat(np.arange(model.n_rows), np.diff(model.row_start))
+    lo, hi = int(cols[0]), int(cols[-1]) + 1
+    sel = np.flatnonzero((model.row_index >= lo) & (model.row_index < hi))
+    starts = np.array([b.start for b in model.blocks])
+    out: dict[str, np.ndarray] = {}
+    for e in sel:
+        r = entry_row[e]
+        block = model.blocks[int(np.searchsorted(starts, r, side="right")) - 1]
+        vec = out.setdefault(block.name, np.zeros(len(cols)))
+        vec[model.row_index[e] - lo] += model.row_value[e] * y[r]
+    return out
+
+
+def effect_of(eng: Engine, block_name: str, size: float) -> RuleEffect:
+    b = eng.model.block(block_name)
+    return RuleEffect(b.label, b.kind, b.bound, size)
+
+
+def explain_cell(
+    instance: Instance,
+    eng: Engine,
+    t: int,
+    m: int,
+    x: np.ndarray,
+    ub: np.ndarray,
+    c: np.ndarray,
+    d: np.ndarray,
+    contrib: dict[str, np.ndarray],
+    scale: float,
+) -> CellExplanation:
+    """Status of one cell, the segment that decides it, and the words."""
+    cost_m = float(instance.budget_cost[m])
+    label = instance.labels[m]
+    volume = float(x.sum())
+    common: dict[str, Any] = dict(
+        measure=instance.measures[m],
+        label=label,
+        instrument=instance.instruments[m],
+        volume_mln=volume,
+        capacity_mln=float(ub.sum()),
+        cost_mln=volume * cost_m,
+        tier=instance.town_tier[t],
+        n_segments=len(x),
+        scale=scale,
+    )
+    none: dict[str, Any] = dict(
+        segment=None,
+        value_per_mln=None,
+        margin_per_mln=None,
+        effects_per_mln={},
+        rule_effects=(),
+        change_pct=None,
+    )
+    if not instance.eligible[t, m]:
+        return CellExplanation(status="ineligible", **common, **none)
+    if ub.sum() <= TOL:
+        return CellExplanation(status="no capacity", **common, **none)
+    full = x >= ub - TOL * np.maximum(1.0, ub)
+    empty = x <= TOL * np.maximum(1.0, ub)
+    if full.all():
+        s, status = len(x) - 1, "full"
+    elif (~full & ~empty).any():
+        s, status = int(np.flatnonzero(~full & ~empty)[0]), "marginal"
+    else:
+        s = int(np.flatnonzero(~full)[0])
+        status = "unfunded" if s == 0 else "partial"
+    value = c[s] / cost_m
+    margin = (c[s] - d[s]) / cost_m
+    coef = instance.cell_coefficients()[t, m] * instance.seg_mult[s] / cost_m
+    effects = dict(zip(instance.criteria, map(float, coef), strict=True))
+    rules = tuple(
+        effect_of(eng, name, float(v[s]) / cost_m)
+        for name, v in contrib.items()
+        if name != "alloc" and abs(v[s]) > TOL * max(1.0, abs(margin))
+    )
+    change: float | None
+    if status == "full":
+        change = float(d[s] / c[s] * 100) if c[s] > 0 else None
+    elif status in ("unfunded", "partial"):
+        change = float(-d[s] / c[s] * 100) if c[s] > 0 else None
+    else:
+        change = 0.0
+    return CellExplanation(
+        status=status,
+        segment=s,
+        value_per_mln=float(value),
+        margin_per_mln=float(margin),
+        effects_per_mln=effects,
+        rule_effects=rules,
+        change_pct=change,
+        **common,
+    )

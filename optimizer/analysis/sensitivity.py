@@ -1,0 +1,399 @@
+"""What one more unit of money or one point of a rule buys: shadow prices in money (issue 6).
+
+For the budget, each instrument limit and each rule bound, `sensitivity_report`
+gives the rate at which relaxing it by one unit improves the scenario's
+objective and moves each criterion. Units: 1 bn of money (1,000 mln) for the
+budget, limits and `*_mln` bounds; one percentage point for `*_share` bounds;
+one currency unit per resident for `*_per_capita` bounds. A per-town bound is
+relaxed in every selected town at once, which is what changing its one number
+in the scenario file does.
+
+- `objective`: the rate read from the LP's duals (the core's `shadow_prices`,
+  scaled to the unit). Relaxing an upper bound raises it, a lower bound lowers
+  it. A share rule `S - share * A >= 0` relaxed by one point gains `dual * 0.01 * A`
+  (the envelope theorem for a matrix coefficient).
+- `checked`: the same rate from a re-solve with the bound relaxed by a small
+  `delta` (1 mln or 0.1 % of the budget, whichever is less; 0.01 point; 1 currency unit
+  per resident; tried again at a tenth and a hundredth of that if the rates differ). The method runs again on the engine's own solver session; only row
+  bounds change, or for a share the coefficient of `A` in the rule's rows
+  (`changeCoeff` on the live HiGHS object, restored afterwards; CBC sessions use the
+  first-order right-hand-side form `S - share * A >= -delta * A*` instead).
+  `agrees` says whether dual and re-solve give the same rate; they differ only
+  where the optimal basis changes within `delta` (a degenerate vertex).
+- `criteria`: `(f_c(b + delta) - f_c(b)) / delta` per unit from that re-solve: how
+  each criterion moves when the optimal allocation follows the relaxed bound. The
+  duals give no per-criterion rate; this is the only way to read one.
+- budget `range_mln`: the budgets over which the objective rate holds. With HiGHS
+  and a single final LP this is HiGHS's ranging of the budget row (the budgets
+  over which the optimal basis stays optimal), confirmed by a re-solve at each
+  finite end; otherwise, or if that check fails, it is found by bisection on
+  re-solves (the optimal value is concave in the budget, so the points where the
+  rate still holds form an interval around the budget).
+- `drop`: for rules and limits, what removing the whole rule gains (objective and
+  criteria), and the budget that buys the same gain at the current budget rate.
+  The rule whose removal gains most is `most_expensive_rule`.
+
+The scenario's objective is what the method optimizes, with payoff normalizers
+held at their values for this scenario (a re-solve does not recompute the payoff
+table, so dual and re-solve measure the same function): the weighted sum for
+`weighted`, the achievement function for `reference`, the epsilon problem's
+primary criterion, the weighted deviation for `goal` and the allocated budget for
+`min_budget` (these two minimize; a gain is a decrease). For `lexicographic` it is
+the first criterion of `order`, whose dual is read from the first stage's LP and
+scaled by `1 - tolerance`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from optimizer.errors import InfeasibleError
+from optimizer.lp.engine import Engine
+from optimizer.lp.model import INF, RowBlock
+from optimizer.lp.session import LpResult
+from optimizer.methods.scalarize import SCALARIZATIONS, maximizes
+from optimizer.methods.solution import shadow_prices
+from optimizer.outputs.tables import unit_text
+
+if TYPE_CHECKING:
+    from optimizer.domain.results import Solution
+
+# The unit a rate is reported in, per unit the model's rows are written in.
+UNIT_SCALE = {"mln": 1000.0, "pp": 1.0, "per_capita": 1.0}
+UNIT_NAME = {"mln": "bn", "pp": "pp", "per_capita": "per_capita"}
+DELTA_PP = 0.01
+DELTA_PER_CAPITA = 1.0
+# Two rates agree when they differ by less than this share of the larger one ...
+RATE_REL_TOL = 1e-4
+# ... or by less than the objective's solver round-off spread over delta.
+OBJ_REL_TOL = 1e-7
+
+
+# ----------------------------------------------------------------------------- the objective
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One re-solve: the scenario objective and the criteria (None if infeasible)."""
+
+    objective: float
+    criteria: np.ndarray
+    allocated: float
+
+
+def scenario_objective(eng: Engine, res: LpResult) -> float:
+    """The value of the scenario's objective in a method's result (see module docstring)."""
+    obj = eng.scenario.objective
+    if obj.method == "lexicographic":
+        return float(eng.criteria_of(res)[eng.criteria.index(obj.order[0])])
+    return float(res.objective)
+
+
+def solve_outcome(v: Engine) -> Outcome | None:
+    """Run the scenario's method on a view; None if it is infeasible there."""
+    try:
+        res = SCALARIZATIONS[v.scenario.objective.method].solve(v)
+    except InfeasibleError:
+        return None
+    return Outcome(scenario_objective(v, res), v.criteria_of(res), float(res.x[v.model.col_A]))
+
+
+def objective_lp(v: Engine) -> tuple[LpResult, float]:
+    """The LP whose duals price the scenario objective, solved last on the session
+    (so HiGHS ranging reads it), and the factor from its optimum to the objective."""
+    obj = v.scenario.objective
+    if obj.method == "lexicographic":
+        first = np.eye(len(v.criteria))[v.criteria.index(obj.order[0])]
+        return v.run(v.cost_vector(first), True), 1.0 - obj.tolerance
+    return SCALARIZATIONS[obj.method].solve(v), 1.0
+
+
+# ----------------------------------------------------------------------------- relaxing a block
+
+
+def row_steps(eng: Engine, block: RowBlock, A0: float, coefficient_form: bool) -> np.ndarray:
+    """How far each row bound of `block` moves per unit of relaxation (always >= 0).
+
+    Shares: zero when the coefficient of A is changed instead (HiGHS), else the
+    first-order `0.01 * A*` per point."""
+    n = block.stop - block.start
+    if block.unit == "pp":
+        return np.zeros(n) if coefficient_form else np.full(n, 0.01 * A0)
+    if block.unit == "per_capita":
+        assert block.towns is not None
+        return eng.instance.population[block.towns] / 1e6
+    return np.ones(n)
+
+
+@contextmanager
+def relaxed(eng: Engine, block: RowBlock, units: float, A0: float) -> Iterator[Engine]:
+    """A view of `eng` with `block` relaxed by `units` of its unit (`inf`: dropped).
+
+    Budget: the scenario's budget rises. Shares on HiGHS: the coefficient of A in
+    the block's rows changes in place and is restored on exit."""
+    m = eng.model
+    if block.kind == "budget":
+        with eng.at_budget(eng.scenario.budget_mln + units) as v:
+            yield v
+        return
+    rows = np.arange(block.start, block.stop)
+    if math.isinf(units):
+        yield eng.view(overrides={int(r): (-INF, INF) for r in rows})
+        return
+    coefficient_form = block.unit == "pp"
+    steps = row_steps(eng, block, A0, coefficient_form) * units
+    overrides = {}
+    for r, s in zip(rows, steps, strict=True):
+        lb, ub = float(m.row_lb[r]), float(m.row_ub[r])
+        overrides[int(r)] = (lb - s, ub) if block.is_lower else (lb, ub + s)
+    if not coefficient_form:
+        yield eng.view(overrides=overrides)
+        return
+    share = block.value
+    new = share - units / 100 if block.is_lower else share + units / 100
+    with eng.coefficients({(int(r), m.col_A): -new for r in rows}):
+        yield eng.view(overrides=overrides)
+
+
+# ----------------------------------------------------------------------------- the report
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every entry of the report needs: the nominal outcome and the scales."""
+
+    eng: Engine
+    base: Outcome
+    sense: float  # +1 maximize, -1 minimize: gain = sense * (new - old)
+    A0: float
+
+    def gain(self, o: Outcome) -> float:
+        return self.sense * (o.objective - self.base.objective)
+
+    def obj_tol(self) -> float:
+        return OBJ_REL_TOL * max(1.0, abs(self.base.objective))
+
+    def clean(self, change: np.ndarray) -> np.ndarray:
+        """Criterion changes with solver round-off set to zero."""
+        tol = OBJ_REL_TOL * np.maximum(1.0, np.abs(self.base.criteria))
+        return np.where(np.abs(change) <= tol, 0.0, change)
+
+    def criteria_dict(self, values: np.ndarray) -> dict[str, float]:
+        return {c: float(v) + 0.0 for c, v in zip(self.eng.criteria, values, strict=True)}
+
+
+def delta_for(ctx: Context, block: RowBlock) -> float:
+    """The re-solve's step, in the block's own unit (mln, pp, currency per resident)."""
+    if block.unit == "pp":
+        return DELTA_PP
+    if block.unit == "per_capita":
+        return DELTA_PER_CAPITA
+    return min(1.0, 1e-3 * max(1.0, ctx.eng.scenario.budget_mln))
+
+
+def block_name(eng: Engine, block: RowBlock) -> str:
+    """The name a person knows the constraint by (as in the core's shadow prices)."""
+    if block.kind != "rule":
+        return block.label
+    rule = next(r for r in eng.scenario.rules if r.label == block.label)
+    return f"{block.label} ({block.bound})" if len(rule.bounds) > 1 else block.label
+
+
+def check_block(ctx: Context, block: RowBlock, dual_rate: float) -> dict[str, Any]:
+    """Re-solve with the block relaxed by delta: objective and per-criterion rates.
+
+    If the re-solve's rate differs from the dual's, the step may have crossed a
+    basis change; it is tried again at a tenth and a hundredth of delta, and the
+    smallest step's rates are reported."""
+    delta = delta_for(ctx, block)
+    result: dict[str, Any] = {}
+    for shrink in (1.0, 0.1, 0.01):
+        result = resolve_rates(ctx, block, delta * shrink, dual_rate)
+        if result["agrees"]:
+            break
+    return result
+
+
+def resolve_rates(ctx: Context, block: RowBlock, delta: float, dual_rate: float) -> dict[str, Any]:
+    scale = UNIT_SCALE[block.unit]
+    with relaxed(ctx.eng, block, delta, ctx.A0) as v:
+        o = solve_outcome(v)
+    if o is None:  # relaxing never removes solutions; only round-off could get here
+        return {"checked": None, "agrees": False, "criteria": None, "delta": delta}
+    gain = ctx.gain(o)
+    checked = 0.0 if abs(gain) <= ctx.obj_tol() else gain / delta * scale
+    crit = ctx.clean(o.criteria - ctx.base.criteria) / delta * scale
+    tol = RATE_REL_TOL * max(abs(checked), abs(dual_rate)) + ctx.obj_tol() / delta * scale
+    return {
+        "checked": checked + 0.0,
+        "agrees": bool(abs(checked - dual_rate) <= tol),
+        "criteria": ctx.criteria_dict(crit),
+        "delta": delta,
+    }
+
+
+def drop_block_group(ctx: Context, blocks: list[RowBlock], budget_rate_bn: float) -> dict:
+    """What removing every bound of a rule (or a limit) gains."""
+    eng = ctx.eng
+    overrides = {int(r): (-INF, INF) for b in blocks for r in range(b.start, b.stop)}
+    o = solve_outcome(eng.view(overrides=overrides))
+    if o is None:
+        return {"objective": None, "criteria": None, "budget_equivalent_bn": None}
+    gain = ctx.gain(o)
+    gain = 0.0 if abs(gain) <= ctx.obj_tol() else gain
+    equivalent = gain / budget_rate_bn if budget_rate_bn > 1e-12 and gain > 0 else None
+    return {
+        "objective": gain + 0.0,
+        "criteria": ctx.criteria_dict(ctx.clean(o.criteria - ctx.base.criteria)),
+        "budget_equivalent_bn": equivalent,
+    }
+
+
+def budget_range(ctx: Context, rate_mln: float, ranging: tuple[float, float] | None) -> dict:
+    """Budgets over which the objective rate per million holds (see module docstring).
+
+    HiGHS's ranging gives the budgets over which the basis stays optimal; at a
+    degenerate vertex the rate can hold beyond them, so each end is probed just
+    outside and, if the rate still holds there, pushed out by bisection."""
+    B = ctx.eng.scenario.budget_mln
+    inst = ctx.eng.instance
+    # Beyond the budget cost of every cell's full capacity more money changes nothing.
+    top = max(B, float(inst.effective_capacity().sum(axis=0) @ inst.budget_cost)) + 1.0
+    eps = 1e-6 * max(1.0, B)
+
+    def holds(budget: float) -> bool:
+        with ctx.eng.at_budget(budget) as v:
+            o = solve_outcome(v)
+        if o is None:
+            return False
+        want = rate_mln * (budget - B)
+        return abs(ctx.gain(o) - want) <= ctx.obj_tol() + 1e-9 * abs(want)
+
+    def extend(inner: float, outer: float) -> float:
+        """The last budget between `inner` (where the rate holds) and `outer` where it holds."""
+        if abs(outer - inner) <= eps:
+            return inner
+        probe = inner + math.copysign(eps, outer - inner)
+        if not holds(probe):
+            return inner
+        inner = probe
+        if holds(outer):
+            return outer
+        while abs(outer - inner) > 1e-5 * max(1.0, B):
+            mid = 0.5 * (inner + outer)
+            inner, outer = (mid, outer) if holds(mid) else (inner, mid)
+        return inner
+
+    lo_in = hi_in = B
+    source = "bisection"
+    if ranging is not None:
+        lo, hi = max(ranging[0], 0.0), min(ranging[1], top)
+        if lo <= B <= hi and holds(lo) and holds(hi):
+            lo_in, hi_in, source = lo, hi, "highs-ranging"
+    lo, hi = extend(lo_in, 0.0), extend(hi_in, top)
+    if source == "highs-ranging" and (lo, hi) != (lo_in, hi_in):
+        source = "highs-ranging, extended by bisection"
+    return {"range_mln": [lo, None if hi >= top else hi], "range_source": source}
+
+
+def highs_ranging(eng: Engine) -> tuple[float, float] | None:
+    """The solver's range of the budget row's bound keeping the last basis optimal."""
+    return eng.session.row_bound_range(eng.model.budget_row)
+
+
+def sensitivity_report(eng: Engine, sol: Solution) -> dict[str, Any]:
+    """Shadow prices in money per criterion, checked by re-solves (module docstring).
+
+    Call with the engine that produced `sol` (after `optimize_engine(eng)`); it
+    re-solves on that engine's session (row bounds and coefficients are restored;
+    `sol` is not touched). Returns a JSON-ready dict:
+
+    - `objective`: method, sense (max/min), value, the normalizers held fixed;
+    - `criteria`: the solution's criteria; `allocated_mln`;
+    - `constraints`: one entry per budget, limit and rule bound, in model order:
+      `name`, `kind` (budget/limit/rule), `bound`, `value` (as in the scenario
+      file), `unit` (bn/pp/per_capita) and `unit_text`, `binding`, `objective`
+      (rate per unit from the duals), `checked` (from the re-solve), `agrees`,
+      `criteria` (per-criterion rates per unit), `delta` (the re-solve's step in
+      the model's unit: mln, pp, currency per resident); the budget adds
+      `range_mln` ([lo, hi], hi null if unbounded) and `range_source`; rules and
+      limits add `drop` (`objective`, `criteria`, `budget_equivalent_bn`);
+    - `most_expensive_rule`: the rule or limit whose removal gains most (its
+      `name`, `kind` and `drop` figures), null if none costs anything;
+    - `solves`, `seconds`: the work the report took.
+    """
+    t0 = time.perf_counter()
+    solves0 = eng.solves
+    method = eng.scenario.objective.method
+    sense = 1.0 if maximizes(method) else -1.0
+    eng.payoff()  # cached by the solve; normalizers stay fixed from here on
+    nominal = eng.view()
+    res, factor = objective_lp(replace(nominal, raw=True))
+    ranging = highs_ranging(eng)  # must read the LP just solved, hence no polish
+    duals = shadow_prices(nominal, res, maximizes(method))
+    base = solve_outcome(nominal)
+    if base is None:
+        raise InfeasibleError(f"scenario {eng.scenario.name!r} is infeasible")
+    ctx = Context(eng, base, sense, base.allocated)
+    cur = eng.instance.currency or "currency"
+
+    blocks = [b for b in eng.model.blocks if b.kind != "alloc"]
+    entries: list[dict[str, Any]] = []
+    budget_rate_bn = 0.0
+    for block, sp in zip(blocks, duals, strict=True):
+        rate = sp.value * factor * UNIT_SCALE[block.unit]
+        entry: dict[str, Any] = {
+            "name": block_name(eng, block),
+            "kind": block.kind,
+            "bound": "spend_all" if block.kind == "budget" and block.bound == "eq" else block.bound,
+            "value": block.value,
+            "unit": UNIT_NAME[block.unit],
+            "unit_text": unit_text(block.unit, cur),
+            "binding": sp.binding,
+            "objective": rate + 0.0,
+        }
+        entry.update(check_block(ctx, block, rate))
+        if block.kind == "budget":
+            budget_rate_bn = rate
+            entry.update(budget_range(ctx, rate / 1000.0, ranging))
+        entries.append(entry)
+
+    most: dict[str, Any] | None = None
+    groups: dict[str, list[RowBlock]] = {}
+    for block in blocks:
+        if block.kind in ("rule", "limit"):
+            groups.setdefault(f"{block.kind}:{block.label}", []).append(block)
+    for key, group in groups.items():
+        drop = drop_block_group(ctx, group, budget_rate_bn)
+        for entry, block in zip(entries, blocks, strict=True):
+            if block in group:
+                entry["drop"] = drop
+        gain = drop["objective"]
+        if gain is not None and gain > 0 and (most is None or gain > most["objective"]):
+            most = {"name": group[0].label, "kind": key.split(":", 1)[0], **drop}
+
+    return {
+        "objective": {
+            "method": method,
+            "sense": "max" if sense > 0 else "min",
+            "value": base.objective,
+            "normalizers": (
+                dict(zip(eng.criteria, map(float, eng.normalizers()), strict=True))
+                if method in ("weighted", "reference", "goal")
+                else None
+            ),
+        },
+        "allocated_mln": base.allocated,
+        "criteria": dict(sol.objectives),
+        "constraints": entries,
+        "most_expensive_rule": most,
+        "solves": eng.solves - solves0,
+        "seconds": round(time.perf_counter() - t0, 6),
+    }

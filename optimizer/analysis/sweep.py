@@ -1,0 +1,180 @@
+"""Each criterion against the budget: a parametric sweep of the budget (SPEC sections 8, 9).
+
+The model is built once. At each budget `b` only the budget row's bounds change
+(`A <= b`, or `A == b` with `spend_all`), through `session.solve(...,
+row_bounds=...)`, and the scenario's method runs again on the same solver
+session, starting warm from the previous step's basis.
+
+Payoff normalization: the payoff table depends on the budget, so methods that
+normalize by it (`weighted`, `reference`, `goal` with `normalize = "payoff"`)
+recompute it at every step, on the same session (C lexicographic solves, cheap).
+Each step is then exactly what `monotowns solve --budget b` gives; a budget
+officer reads a row of the sweep as "the plan at that budget". The price: with
+payoff normalization the objective's scale moves with the budget, so the
+`objective` column of two steps compares two slightly different functions; the
+criteria columns are in their own units and compare directly.
+
+Infeasible steps (a budget below what the rules need, or above what can be spent
+under `spend_all`) are kept as rows with `status = infeasible` and empty values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from optimizer.domain.instance import Instance
+from optimizer.domain.scenario import Scenario, parse_money
+from optimizer.errors import InfeasibleError, InstanceError
+from optimizer.lp.engine import Engine
+from optimizer.methods.scalarize import SCALARIZATIONS, maximizes
+from optimizer.methods.solution import make_solution
+
+MAX_STEPS = 10_000
+
+
+@dataclass(frozen=True)
+class SweepStep:
+    """One budget of the sweep: the plan's criteria and where its money goes.
+
+    Shares are fractions (0-1) of the allocated budget cost; None when infeasible."""
+
+    budget_mln: float
+    status: str  # "optimal" | "infeasible"
+    allocated_mln: float | None = None
+    objective: float | None = None
+    criteria: tuple[float, ...] | None = None
+    share_tier: tuple[float, ...] | None = None
+    share_measure: tuple[float, ...] | None = None
+    volumes: np.ndarray | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class SweepResult:
+    instance_name: str
+    scenario_name: str
+    method: str
+    criteria: tuple[str, ...]
+    tiers: tuple[str, ...]
+    measures: tuple[str, ...]
+    steps: tuple[SweepStep, ...]
+    solves: int
+    seconds: float
+
+    def feasible(self) -> list[SweepStep]:
+        return [s for s in self.steps if s.status == "optimal"]
+
+    def share_columns(self) -> tuple[list[str], list[str]]:
+        """`share_<tier>` and `share_<measure>` names; a measure named like a tier
+        becomes `share_measure_<measure>` so no two columns share a name."""
+        tiers = [f"share_{t}" for t in self.tiers]
+        measures = [
+            f"share_measure_{m}" if f"share_{m}" in tiers else f"share_{m}" for m in self.measures
+        ]
+        return tiers, measures
+
+    def header(self) -> list[str]:
+        tiers, measures = self.share_columns()
+        return ["budget_mln", "allocated_mln", *self.criteria, *tiers, *measures, "objective",
+                "status"]  # fmt: skip
+
+    def rows(self) -> list[list[Any]]:
+        """Rows of `sweep.csv` (SPEC section 9); more columns follow the fixed ones."""
+        blank = [""] * (len(self.criteria) + len(self.tiers) + len(self.measures) + 2)
+        out: list[list[Any]] = []
+        for s in self.steps:
+            if s.status != "optimal":
+                out.append([s.budget_mln, *blank, s.status])
+                continue
+            assert s.criteria is not None and s.share_tier is not None
+            assert s.share_measure is not None
+            out.append([s.budget_mln, s.allocated_mln, *s.criteria, *s.share_tier,
+                        *s.share_measure, s.objective, s.status])  # fmt: skip
+        return out
+
+
+def parse_range(text: str) -> np.ndarray:
+    """`FROM:TO:STEPS` (money as on the command line: 5bn, 8000, 850mln) -> the budgets.
+
+    STEPS is the number of budgets, both ends included; 1 gives FROM alone."""
+    parts = str(text).split(":")
+    if len(parts) != 3:
+        raise InstanceError(
+            f"--budget: {text!r} is not FROM:TO:STEPS (e.g. 5bn:15bn:11 for 5, 6, ..., 15 bn)"
+        )
+    lo = parse_money(parts[0], "--budget FROM")
+    hi = parse_money(parts[1], "--budget TO")
+    try:
+        steps = int(parts[2])
+    except ValueError:
+        raise InstanceError(
+            f"--budget: STEPS {parts[2]!r} is not a whole number (the number of budgets)"
+        ) from None
+    if steps < 1 or steps > MAX_STEPS:
+        raise InstanceError(f"--budget: STEPS must be between 1 and {MAX_STEPS:,}, got {steps}")
+    if hi < lo:
+        raise InstanceError(f"--budget: TO ({hi:g} mln) is below FROM ({lo:g} mln)")
+    if steps == 1:
+        return np.array([lo])
+    if hi == lo:
+        raise InstanceError("--budget: FROM equals TO; give STEPS = 1 for a single budget")
+    return np.linspace(lo, hi, steps)
+
+
+def sweep_budgets(
+    instance: Instance,
+    scenario: Scenario,
+    budgets: np.ndarray,
+    solver: str = "highs",
+    progress: Callable[[int], None] | None = None,
+) -> SweepResult:
+    """Solve the scenario at each budget on one model (module docstring).
+
+    `progress(k)` is called after each step with the number of steps done."""
+    eng = Engine.open(instance, scenario, solver)
+    method = scenario.objective.method
+    tier_idx = instance.tier_index
+    steps = []
+    for k, b in enumerate(budgets):
+        try:
+            with eng.at_budget(float(b), keep_payoff=False) as v:
+                v.payoff()
+                res = SCALARIZATIONS[method].solve(v)
+        except InfeasibleError:
+            steps.append(SweepStep(float(b), "infeasible"))
+        else:
+            sol = make_solution(v, res, maximizes(method))
+            cost = sol.cost
+            total = float(cost.sum())
+            by_tier = np.array([cost[tier_idx == i].sum() for i in range(len(instance.tiers))])
+            by_measure = cost.sum(axis=0)
+            shares_t = by_tier / total if total > 0 else np.zeros_like(by_tier)
+            shares_m = by_measure / total if total > 0 else np.zeros_like(by_measure)
+            steps.append(
+                SweepStep(
+                    budget_mln=float(b),
+                    status="optimal",
+                    allocated_mln=total,
+                    objective=float(res.objective),
+                    criteria=tuple(sol.objectives[c] for c in instance.criteria),
+                    share_tier=tuple(map(float, shares_t)),
+                    share_measure=tuple(map(float, shares_m)),
+                    volumes=sol.volumes,
+                )
+            )
+        if progress is not None:
+            progress(k + 1)
+    return SweepResult(
+        instance_name=instance.name,
+        scenario_name=scenario.name,
+        method=method,
+        criteria=instance.criteria,
+        tiers=instance.tiers,
+        measures=instance.measures,
+        steps=tuple(steps),
+        solves=eng.solves,
+        seconds=eng.seconds,
+    )

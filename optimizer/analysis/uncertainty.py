@@ -1,0 +1,476 @@
+"""How sure are we: the plan under uncertain effect coefficients (issue 6).
+
+Draws. The effect coefficients (`<criterion>_per_mln`, and the cell overrides of
+`effects.csv`) are estimates calibrated per measure from programme-wide figures,
+so their error is systematic: if a measure works a third worse than estimated, it
+does so in every town. Each draw therefore multiplies `base[t, m, c]` by one
+factor per (measure, criterion), shared by all towns:
+
+    factor[m, c] = exp(sigma_m * z[m, c] - sigma_m**2 / 2),   z ~ N(0, 1) independent
+
+Independent across criteria because jobs and residents retained are calibrated
+from different published figures. The `- sigma**2 / 2` makes the factor's mean 1
+(its median is exp(-sigma**2 / 2), slightly below 1): the estimates are unbiased
+in expectation, so the nominal plan's expected outcome under the draws is its
+nominal outcome and the gap between the two plans' means is the value of knowing
+the effects. `sigma_m` is the measure's `sigma` column in measures.csv where
+given, else `--sigma`; `sigma = 0` gives factors of exactly 1.
+
+Per draw:
+- `nominal`: the scenario's optimal plan (solved once, at the nominal
+  coefficients) scored under the drawn coefficients (`evaluate.score_volumes`).
+- `reoptimized`: the scenario's method solved again with the drawn criterion
+  matrix `F_draw = criterion_matrix(instance, base=drawn)`: the same model and
+  solver session with only the cost vector changed in place (and, for methods
+  whose extra rows are criteria, epsilon / min_budget / reference / goal /
+  lexicographic, only those extra rows rebuilt). Payoff normalizers stay at their
+  nominal values for every draw: the exchange rate between criteria is the
+  scenario's preference, not something that should move with the draw (and it
+  saves C * C solves per draw). A draw in which the method's hard floors
+  (epsilon, min_budget targets) cannot be met is `feasible = false`.
+- with `--actual`: the actual spend scored under the draw, and whether it is
+  dominated: whether some allocation with the actual's budget cost, under the
+  scenario's rules and limits, is at least as good on every criterion and better
+  on one (max sum_c f_c / max(1, |fa_c|) s.t. f_c >= fa_c).
+
+Reproducibility. Draw i uses `numpy.random.default_rng([seed, i])`, whatever
+process runs it. Draws are cut into chunks of fixed size (`CHUNK`), each chunk's
+sums are formed in draw order and chunks are added in chunk order, so the
+worker count never changes a number. Every solve sequence of a draw starts the
+solver from the same state (extra rows removed, HiGHS's solver data cleared, the
+nominal weighted optimum's basis set), so a draw's solution does not depend on
+which draws the same process solved before.
+Workers are processes (`concurrent.futures`, each opens its own Engine once) or
+the threads of a Dask cluster (`--dask ADDRESS`; each thread opens its own).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from optimizer.domain.evaluate import budget_cost, score_volumes
+from optimizer.domain.instance import Instance
+from optimizer.domain.scenario import Scenario
+from optimizer.errors import InfeasibleError, InstanceError, OptimizerError
+from optimizer.lp.engine import Engine
+from optimizer.lp.model import criterion_matrix
+from optimizer.methods.scalarize import SCALARIZATIONS
+from optimizer.methods.solution import optimize_engine
+
+DEFAULT_SIGMA = 0.2
+CHUNK = 25  # draws per task; fixed, so results do not depend on the worker count
+FUNDED_MLN = 1e-6  # a cell counts as funded above this volume
+PERCENTILES = (5, 50, 95)
+
+
+# ----------------------------------------------------------------------------- draws
+
+
+def measure_sigmas(instance: Instance, sigma: float) -> np.ndarray:
+    """(M,) sigma of each measure: the `sigma` column of measures.csv, else `sigma`."""
+    if not math.isfinite(sigma) or sigma < 0:
+        raise InstanceError(f"--sigma: must be a number >= 0, got {sigma!r}")
+    out = np.full(instance.n_measures, float(sigma))
+    if instance.measure_sigma is not None:
+        given = ~np.isnan(instance.measure_sigma)
+        out[given] = instance.measure_sigma[given]
+    return out
+
+
+def draw_factors(seed: int, draw: int, sigmas: np.ndarray, n_criteria: int) -> np.ndarray:
+    """(M, C) multiplicative factors of draw `draw`: mean-one lognormal (module docstring)."""
+    z = np.random.default_rng([seed, draw]).standard_normal((len(sigmas), n_criteria))
+    s = sigmas[:, None]
+    return np.exp(s * z - 0.5 * s * s)
+
+
+# ----------------------------------------------------------------------------- one chunk
+
+
+@dataclass(frozen=True, eq=False)
+class Setup:
+    """Everything a worker needs; pickled once per worker (or scattered to Dask)."""
+
+    instance: Instance
+    scenario: Scenario
+    solver: str
+    sigmas: np.ndarray  # (M,)
+    seed: int
+    nominal_volumes: np.ndarray  # (T, M)
+    actual_volumes: np.ndarray | None  # (T, M)
+    key: str  # a worker keeps one engine per key
+
+
+@dataclass(frozen=True, eq=False)
+class ChunkResult:
+    start: int
+    nominal: np.ndarray  # (n, C)
+    reoptimized: np.ndarray  # (n, C), NaN where infeasible
+    feasible: np.ndarray  # (n,) bool
+    actual: np.ndarray | None  # (n, C)
+    dominated: np.ndarray | None  # (n,) bool
+    funded: np.ndarray  # (T, M) count of draws funding each cell
+    volume: np.ndarray  # (T, M) sum of re-optimized volumes over the chunk
+
+
+_LOCAL = threading.local()
+
+
+def worker_engine(setup: Setup) -> tuple[Engine, Any]:
+    """This thread's engine for `setup`, opened once, and the basis every solve of a
+    draw starts from: the optimal basis of the base model (no extra rows) under the
+    nominal weighted objective, which for a weighted scenario is its nominal optimum."""
+    cached = getattr(_LOCAL, "engine", None)
+    if cached is not None and cached[0] == setup.key:
+        return cached[1], cached[2]
+    eng = Engine.open(setup.instance, setup.scenario, setup.solver)
+    optimize_engine(eng)  # the payoff table, kept for every draw
+    w = setup.scenario.objective.weight_vector(eng.criteria)
+    w = (w if w.any() else np.ones(len(w))) / eng.normalizers()
+    eng.run(eng.cost_vector(w))
+    basis = eng.session.get_basis()
+    _LOCAL.engine = (setup.key, eng, basis)
+    return eng, basis
+
+
+def run_chunk(setup: Setup, start: int, stop: int) -> ChunkResult:
+    """Draws start..stop-1 on this thread's engine."""
+    eng, basis = worker_engine(setup)
+    inst, scen = setup.instance, setup.scenario
+    C, n = len(inst.criteria), stop - start
+    nominal = np.zeros((n, C))
+    reopt = np.full((n, C), np.nan)
+    feasible = np.zeros(n, dtype=bool)
+    actual = np.zeros((n, C)) if setup.actual_volumes is not None else None
+    dominated = np.zeros(n, dtype=bool) if setup.actual_volumes is not None else None
+    funded = np.zeros((inst.n_towns, inst.n_measures), dtype=np.int64)
+    volume = np.zeros((inst.n_towns, inst.n_measures))
+    method = SCALARIZATIONS[scen.objective.method].solve
+    for k, i in enumerate(range(start, stop)):
+        base = inst.base * draw_factors(setup.seed, i, setup.sigmas, C)[None, :, :]
+        nominal[k] = score_volumes(inst, setup.nominal_volumes, base)
+        model = replace(eng.model, F=criterion_matrix(inst, base))
+        drawn = eng.view(model=model)
+        if setup.actual_volumes is not None:
+            assert actual is not None and dominated is not None
+            actual[k] = score_volumes(inst, setup.actual_volumes, base)
+            eng.restart(basis)
+            dominated[k] = is_dominated(drawn, setup.actual_volumes, actual[k])
+        eng.restart(basis)
+        try:
+            res = method(drawn)
+        except InfeasibleError:
+            continue
+        vol = np.maximum(model.volumes(res.x), 0.0)
+        reopt[k] = score_volumes(inst, vol, base)
+        feasible[k] = True
+        funded += vol > FUNDED_MLN
+        volume += vol
+    return ChunkResult(start, nominal, reopt, feasible, actual, dominated, funded, volume)
+
+
+def is_dominated(drawn: Engine, volumes: np.ndarray, fa: np.ndarray) -> bool:
+    """Is some allocation at the actual's budget cost, under the scenario's rules and
+    limits, at least as good as `fa` on every criterion and better on one?"""
+    Ba = float(budget_cost(drawn.instance, volumes).sum())
+    scale = np.maximum(1.0, np.abs(fa))
+    try:
+        with drawn.at_budget(Ba) as at:
+            floors = at.floors(dict(enumerate(map(float, fa))))
+            res = at.run(at.cost_vector(1.0 / scale), True, floors)
+    except InfeasibleError:
+        return False
+    gain = (at.criteria_of(res) - fa) / scale
+    return bool(np.any(gain > 1e-6))
+
+
+# ----------------------------------------------------------------------------- running
+
+
+@dataclass(frozen=True, eq=False)
+class UncertaintyResult:
+    instance: Instance
+    scenario_name: str
+    method: str
+    draws: int
+    seed: int
+    sigmas: np.ndarray  # (M,)
+    nominal_criteria: np.ndarray  # (C,) at the nominal coefficients
+    nominal_volumes: np.ndarray  # (T, M)
+    nominal: np.ndarray  # (D, C)
+    reoptimized: np.ndarray  # (D, C), NaN where infeasible
+    feasible: np.ndarray  # (D,)
+    actual: np.ndarray | None  # (D, C)
+    dominated: np.ndarray | None  # (D,)
+    frequency: np.ndarray  # (T, M) share of feasible draws funding the cell
+    mean_volume: np.ndarray  # (T, M) over feasible draws
+    weights: np.ndarray | None  # (C,) w / n of a weighted scenario, for the value of knowing
+    actual_name: str | None = None
+
+    @property
+    def criteria(self) -> tuple[str, ...]:
+        return self.instance.criteria
+
+    def plans(self) -> dict[str, np.ndarray]:
+        out = {"nominal": self.nominal, "reoptimized": self.reoptimized}
+        if self.actual is not None:
+            out["actual"] = self.actual
+        return out
+
+    def percentiles(self) -> dict[str, dict[str, dict[str, float | None]]]:
+        """plan -> criterion -> {p5, p50, p95, mean} over the draws (feasible ones)."""
+        out: dict[str, dict[str, dict[str, float | None]]] = {}
+        for plan, values in self.plans().items():
+            out[plan] = {}
+            for j, c in enumerate(self.criteria):
+                col = values[:, j]
+                col = col[~np.isnan(col)]
+                stats: dict[str, float | None] = dict.fromkeys(
+                    [*(f"p{p}" for p in PERCENTILES), "mean"]
+                )
+                if len(col):
+                    for p, q in zip(PERCENTILES, np.percentile(col, PERCENTILES), strict=True):
+                        stats[f"p{p}"] = float(q)
+                    stats["mean"] = float(col.mean())
+                out[plan][c] = stats
+        return out
+
+    def value_of_knowing(self) -> dict[str, Any]:
+        """Mean re-optimized minus nominal over feasible draws, per criterion and, for a
+        weighted scenario, in its objective (nominal normalizers)."""
+        ok = self.feasible
+        diff = self.reoptimized[ok] - self.nominal[ok]
+        means = {c: float(diff[:, j].mean()) if ok.any() else None
+                 for j, c in enumerate(self.criteria)}  # fmt: skip
+        out: dict[str, Any] = {"criteria": means}
+        if self.weights is not None and ok.any():
+            out["objective"] = float((diff @ self.weights).mean())
+        return out
+
+    def probability_dominated(self) -> float | None:
+        return None if self.dominated is None else float(self.dominated.mean())
+
+    def csv_rows(self) -> tuple[list[str], list[list[Any]]]:
+        """`uncertainty.csv`: draw,plan,<criterion> ...,feasible[,actual_dominated,actual_<c> ...]."""
+        header = ["draw", "plan", *self.criteria, "feasible"]
+        if self.actual is not None:
+            header += ["actual_dominated", *(f"actual_{c}" for c in self.criteria)]
+        rows: list[list[Any]] = []
+        for i in range(self.draws):
+            tail: list[Any] = []
+            if self.actual is not None and self.dominated is not None:
+                tail = [bool(self.dominated[i]), *map(float, self.actual[i])]
+            rows.append([i, "nominal", *map(float, self.nominal[i]), True, *tail])
+            reopt = [float(v) if self.feasible[i] else "" for v in self.reoptimized[i]]
+            rows.append([i, "reoptimized", *reopt, bool(self.feasible[i]), *tail])
+        return header, rows
+
+    def robustness_rows(self) -> tuple[list[str], list[list[Any]]]:
+        """`robustness.csv`: every (town, measure) cell, sorted by town then measure."""
+        inst = self.instance
+        header = ["town", "measure", "frequency", "mean_volume_mln", "nominal_volume_mln"]
+        order = sorted(
+            (inst.towns[t], inst.measures[m], t, m)
+            for t in range(inst.n_towns)
+            for m in range(inst.n_measures)
+        )
+        rows = [
+            [town, meas, float(self.frequency[t, m]), float(self.mean_volume[t, m]),
+             float(self.nominal_volumes[t, m])]
+            for town, meas, t, m in order
+        ]  # fmt: skip
+        return header, rows
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "instance": self.instance.name,
+            "scenario": self.scenario_name,
+            "method": self.method,
+            "draws": self.draws,
+            "seed": self.seed,
+            "sigma": dict(zip(self.instance.measures, map(float, self.sigmas), strict=True)),
+            "draw_model": "factor[m,c] = exp(sigma_m z - sigma_m^2/2), one per measure and "
+            "criterion, shared by all towns; payoff normalizers fixed at nominal",
+            "nominal": dict(zip(self.criteria, map(float, self.nominal_criteria), strict=True)),
+            "percentiles": self.percentiles(),
+            "feasible_draws": int(self.feasible.sum()),
+            "value_of_knowing": self.value_of_knowing(),
+            "actual": self.actual_name,
+            "probability_dominated": self.probability_dominated(),
+        }
+
+
+def run_uncertainty(
+    instance: Instance,
+    scenario: Scenario,
+    *,
+    draws: int = 1000,
+    sigma: float = DEFAULT_SIGMA,
+    seed: int = 0,
+    workers: int = 1,
+    solver: str = "highs",
+    actual: np.ndarray | None = None,
+    actual_name: str | None = None,
+    dask: str | Any | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> UncertaintyResult:
+    """Score the nominal plan and re-optimize under `draws` draws (module docstring).
+
+    `actual` is an actual spend's (T, M) volumes. `dask` is a scheduler address or a
+    `distributed.Client`. `progress(k)` is called with the number of draws done.
+    Raises InfeasibleError (with a diagnosis) if the scenario itself is infeasible."""
+    if draws < 1:
+        raise InstanceError(f"--draws: must be at least 1, got {draws}")
+    if workers < 1:
+        raise InstanceError(f"--workers: must be at least 1, got {workers}")
+    sigmas = measure_sigmas(instance, sigma)
+    eng = Engine.open(instance, scenario, solver)
+    sol = optimize_engine(eng)
+    weights = None
+    if scenario.objective.method == "weighted":
+        weights = scenario.objective.weight_vector(instance.criteria) / eng.normalizers()
+    setup = Setup(instance, scenario, solver, sigmas, int(seed), sol.volumes, actual,
+                  uuid.uuid4().hex)  # fmt: skip
+    chunks = [(a, min(a + CHUNK, draws)) for a in range(0, draws, CHUNK)]
+    if dask is not None:
+        results = run_on_dask(setup, chunks, dask, progress)
+    elif workers > 1 and len(chunks) > 1:
+        results = run_on_processes(setup, chunks, workers, progress)
+    else:
+        results = []
+        for a, b in chunks:
+            results.append(run_chunk(setup, a, b))
+            if progress is not None:
+                progress(b)
+    return assemble(setup, results, draws, sol, weights, actual_name)
+
+
+def assemble(
+    setup: Setup,
+    results: Sequence[ChunkResult],
+    draws: int,
+    sol: Any,
+    weights: np.ndarray | None,
+    actual_name: str | None,
+) -> UncertaintyResult:
+    """Put chunks back in draw order; sums are added in chunk order (reproducible)."""
+    results = sorted(results, key=lambda r: r.start)
+    inst = setup.instance
+    funded = np.zeros((inst.n_towns, inst.n_measures), dtype=np.int64)
+    volume = np.zeros((inst.n_towns, inst.n_measures))
+    for r in results:
+        funded += r.funded
+        volume += r.volume
+    feasible = np.concatenate([r.feasible for r in results])
+    n_ok = max(int(feasible.sum()), 1)
+    has_actual = setup.actual_volumes is not None
+    return UncertaintyResult(
+        instance=inst,
+        scenario_name=setup.scenario.name,
+        method=setup.scenario.objective.method,
+        draws=draws,
+        seed=setup.seed,
+        sigmas=setup.sigmas,
+        nominal_criteria=np.array([sol.objectives[c] for c in inst.criteria]),
+        nominal_volumes=setup.nominal_volumes,
+        nominal=np.concatenate([r.nominal for r in results]),
+        reoptimized=np.concatenate([r.reoptimized for r in results]),
+        feasible=feasible,
+        actual=np.concatenate([r.actual for r in results if r.actual is not None])
+        if has_actual
+        else None,
+        dominated=np.concatenate([r.dominated for r in results if r.dominated is not None])
+        if has_actual
+        else None,
+        frequency=funded / n_ok,
+        mean_volume=volume / n_ok,
+        weights=weights,
+        actual_name=actual_name,
+    )
+
+
+# ----------------------------------------------------------------------------- workers
+
+
+_POOL_SETUP: Setup | None = None
+
+
+def _init_pool(setup: Setup) -> None:
+    global _POOL_SETUP
+    _POOL_SETUP = setup
+    worker_engine(setup)  # open the engine once, before the first chunk arrives
+
+
+def _pool_chunk(start: int, stop: int) -> ChunkResult:
+    assert _POOL_SETUP is not None
+    return run_chunk(_POOL_SETUP, start, stop)
+
+
+def run_on_processes(
+    setup: Setup,
+    chunks: list[tuple[int, int]],
+    workers: int,
+    progress: Callable[[int], None] | None,
+) -> list[ChunkResult]:
+    """Chunks across worker processes; each process opens its Engine once.
+
+    `spawn`, not `fork`: the parent may run threads (the progress bar)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(chunks)),
+        mp_context=ctx,
+        initializer=_init_pool,
+        initargs=(setup,),
+    ) as pool:
+        futures = [pool.submit(_pool_chunk, a, b) for a, b in chunks]
+        return gather(as_completed(futures), progress)
+
+
+def gather(finished: Iterable[Any], progress: Callable[[int], None] | None) -> list[ChunkResult]:
+    """Chunk results in the order they finish, reporting draws done; callers sort by draw."""
+    results: list[ChunkResult] = []
+    done = 0
+    for fut in finished:
+        r = fut.result()
+        results.append(r)
+        done += len(r.feasible)
+        if progress is not None:
+            progress(done)
+    return results
+
+
+def run_on_dask(
+    setup: Setup,
+    chunks: list[tuple[int, int]],
+    dask: str | Any,
+    progress: Callable[[int], None] | None,
+) -> list[ChunkResult]:
+    """Chunks as tasks on an existing Dask cluster (`pip install 'monotowns[dask]'`)."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise OptimizerError("--dask: needs Dask: pip install 'monotowns[dask]'") from None
+    own = isinstance(dask, str)
+    client: Any = dask
+    try:
+        if own:
+            client = Client(dask, timeout="10s")
+    except OSError as e:
+        raise OptimizerError(f"--dask: cannot reach a Dask scheduler at {dask!r} ({e})") from None
+    try:
+        shared = client.scatter(setup, broadcast=True)
+        futures = [client.submit(run_chunk, shared, a, b, pure=False) for a, b in chunks]
+        return gather(as_completed(futures), progress)
+    finally:
+        if own:
+            client.close()

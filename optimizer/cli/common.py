@@ -1,0 +1,180 @@
+"""The `monotowns` command: parse, call one core function, print.
+
+Core code never prints or exits; domain errors become exit codes here only:
+0 success, 2 bad input, 3 infeasible, 1 anything else. Messages and progress go
+to standard error; `--format json|csv` output goes to standard output.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from optimizer.errors import InfeasibleError, OptimizerError
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+class Solver(StrEnum):
+    highs = "highs"
+    cbc = "cbc"
+
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Piped or captured output gets room for the wide tables instead of the 80-column default.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+
+
+# Shared parameters, declared once.
+InstanceArg = Annotated[
+    Path,
+    typer.Argument(help="Instance folder (instance.toml, towns.csv, ...).", show_default=False),
+]
+ScenarioOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scenario",
+        "-s",
+        help="Scenario name in scenarios/ (no .toml) or a path. Default: the instance's default_scenario.",
+    ),
+]
+BudgetOpt = Annotated[
+    str | None,
+    typer.Option("--budget", help="Budget: millions (10400) or with a suffix (10.4bn, 850mln)."),
+]
+MethodOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--method", help="weighted | lexicographic | epsilon | reference | goal | min_budget"
+    ),
+]
+WeightsOpt = Annotated[
+    str | None, typer.Option("--weights", help="Criterion weights, e.g. jobs=0.7,population=0.3")
+]
+SolverOpt = Annotated[
+    Solver, typer.Option("--solver", help="highs (default) or cbc (PuLP's bundled CBC).")
+]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", "-o", help="Folder to write results into (created if missing)."),
+]
+ActualOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--actual",
+        "-a",
+        help="Actual spend: a name in the instance's actual/ (no extension) or a .csv/.xlsx path.",
+    ),
+]
+
+
+class Output(StrEnum):
+    table = "table"
+    json = "json"
+
+
+ActualRequired = Annotated[
+    str,
+    typer.Option(
+        "--actual",
+        "-a",
+        help="Actual spend: a name in the instance's actual/ (no extension) or a .csv/.xlsx path.",
+        show_default=False,
+    ),
+]
+ActualOptional = Annotated[
+    str | None,
+    typer.Option(
+        "--actual",
+        "-a",
+        help="Also compare this actual spend (a name in actual/ or a .csv/.xlsx path).",
+    ),
+]
+OutputOpt = Annotated[
+    Output, typer.Option("--format", "-f", help="table (default) or json on standard output.")
+]
+PointsOpt = Annotated[
+    int,
+    typer.Option(
+        "--points", min=0, help="Pareto front points (when the pareto module is installed)."
+    ),
+]
+
+
+@contextmanager
+def progress_bar(
+    what: str, total: int | None, unit: str = "done"
+) -> Iterator[Callable[[int], None]]:
+    """A transient progress display on standard error; yields `update(done)`. With a
+    total: a bar and done/total; without (a count not known in advance, such as the
+    LPs of an exact front): a spinner and the count so far."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns: list[ProgressColumn | str]
+    if total is None:
+        columns = [SpinnerColumn(), TextColumn(f"{what}: {{task.completed:,.0f}} {unit}")]
+    else:
+        columns = [f"[progress.description]{what}", BarColumn(), MofNCompleteColumn()]
+    with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task(what, total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+@contextmanager
+def guarded() -> Iterator[None]:
+    """Turn domain errors into one line on standard error and the SPEC's exit code."""
+    try:
+        yield
+    except InfeasibleError as e:
+        err.print(f"[red]infeasible:[/] {escape(str(e))}")
+        raise typer.Exit(code=e.exit_code) from None
+    except OptimizerError as e:
+        err.print(f"[red]error:[/] {escape(str(e))}")
+        raise typer.Exit(code=e.exit_code) from None
+
+
+def prepare(instance_dir: Path, scenario: str | None, budget: str | None = None,
+            method: str | None = None, weights: str | None = None) -> tuple[Any, Any]:  # fmt: skip
+    """Load the instance and the scenario with command-line overrides applied."""
+    from optimizer.domain.instance import load_instance
+    from optimizer.domain.scenario import apply_overrides, load_scenario
+
+    inst = load_instance(instance_dir)
+    scen = apply_overrides(load_scenario(inst, scenario), inst, budget=budget, method=method,
+                           weights=weights)  # fmt: skip
+    return inst, scen
+
+
+def export_model(inst: Any, scen: Any, lp_path: Path | None, mps_path: Path | None) -> None:
+    """Write the scenario's LP (weighted objective, payoff-normalized) through PuLP."""
+    from optimizer.lp.engine import Engine
+    from optimizer.lp.pulp import to_pulp
+
+    eng = Engine.open(inst, scen)
+    w = scen.objective.weight_vector(inst.criteria) / eng.normalizers()
+    prob, _, _ = to_pulp(eng.model, eng.cost_vector(w), True)
+    if lp_path is not None:
+        prob.writeLP(str(lp_path))  # type: ignore[attr-defined]
+    if mps_path is not None:
+        prob.writeMPS(str(mps_path))  # type: ignore[attr-defined]

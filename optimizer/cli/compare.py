@@ -1,0 +1,137 @@
+"""`monotowns compare`, `explain` and `report`: parse, call one core function, print.
+
+cli.py imports this module when it exists; the commands add themselves to `app`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.table import Table
+
+from optimizer.cli.common import (
+    ActualRequired,
+    BudgetOpt,
+    InstanceArg,
+    MethodOpt,
+    OutOpt,
+    Output,
+    OutputOpt,
+    PointsOpt,
+    ScenarioOpt,
+    Solver,
+    SolverOpt,
+    WeightsOpt,
+    err,
+    guarded,
+    out,
+    prepare,
+)
+
+COMPARE_FILES = ["comparison.json", "reallocation.csv", "closest_plan.csv", "compare.png"]
+
+
+def compare_command(
+    instance: InstanceArg,
+    actual: ActualRequired,
+    scenario: ScenarioOpt = None,
+    budget: BudgetOpt = None,
+    method: MethodOpt = None,
+    weights: WeightsOpt = None,
+    solver: SolverOpt = Solver.highs,
+    out_dir: OutOpt = None,
+    fmt: OutputOpt = Output.table,
+    points: PointsOpt = 21,
+) -> None:
+    """Compare an actual spend with the optimum at the same budget (SPEC section 7)."""
+    from optimizer.analysis.compare import compare
+    from optimizer.domain.actual import load_actual
+    from optimizer.domain.scenario import parse_money
+    from optimizer.outputs.documents import comparison_document
+    from optimizer.outputs.files import OutputDir, input_files
+
+    with guarded():
+        inst, scen = prepare(instance, scenario, None, method, weights)
+        spend = load_actual(inst, actual)
+        target = None
+        if out_dir is not None:
+            target = OutputDir(out_dir, input_files(inst, scen, [spend.path]))
+            target.check(COMPARE_FILES)
+        b = parse_money(budget) if budget is not None else None
+        cmp = compare(inst, scen, spend, budget_mln=b, solver=solver.value, front_points=points)
+        doc = comparison_document(cmp)
+        if target is not None:
+            write_comparison(target, cmp, doc)
+        if fmt is Output.json:
+            sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        else:
+            print_comparison(cmp)
+        if target is not None:
+            err.print(f"wrote {', '.join(COMPARE_FILES)} to {target.path}")
+
+
+def write_comparison(target: Any, cmp: Any, doc: dict[str, Any]) -> None:
+    from optimizer.outputs.plots.compare import compare_png
+    from optimizer.outputs.tables import closest_rows, reallocation_rows
+
+    target.write_json("comparison.json", doc)
+    target.write_csv("reallocation.csv", *reallocation_rows(cmp))
+    target.write_csv("closest_plan.csv", *closest_rows(cmp, 1.0))
+    target.write_bytes("compare.png", compare_png(cmp, cmp.dominance.front_values))
+
+
+def print_comparison(cmp: Any, top: int = 10) -> None:
+    """The ten-second summary, then three small tables."""
+    from optimizer.outputs.tables import reallocation_rows
+
+    inst = cmp.instance
+    out.print(
+        f"[bold]{inst.name}[/]: actual [bold]{cmp.actual.name}[/] against scenario "
+        f"[bold]{cmp.scenario.name}[/] ({cmp.scenario.objective.method})"
+    )
+    from optimizer.outputs.text import headline
+
+    for line in headline(cmp):
+        out.print(f"  {line}")
+    crit = Table(title="Criteria", title_justify="left")
+    for col in ("criterion", "actual", "optimal", "uplift", "%"):
+        crit.add_column(col, justify="left" if col == "criterion" else "right")
+    for c in inst.criteria:
+        u = cmp.uplift[c]
+        crit.add_row(
+            c,
+            f"{cmp.actual_objectives[c]:,.1f}",
+            f"{cmp.optimal.objectives[c]:,.1f}",
+            f"{u['abs']:+,.1f}",
+            "n/a" if u["pct"] is None else f"{u['pct']:+.1f}%",
+        )
+    out.print(crit)
+    plans = Table(
+        title="Closest improving plans (no criterion below the actual)", title_justify="left"
+    )
+    for col in ("share of gain", "moved mln", "taken out mln", *inst.criteria):
+        plans.add_column(col, justify="right")
+    for p in cmp.closest:
+        if p.moved_mln is None:
+            plans.add_row(f"{p.phi:.0%}", "n/a", "n/a", *(["n/a"] * len(inst.criteria)))
+        else:
+            plans.add_row(
+                f"{p.phi:.0%}",
+                f"{p.moved_mln:,.1f}",
+                f"{p.taken_mln:,.1f}",
+                *(f"{p.objectives[c]:,.1f}" for c in inst.criteria),
+            )
+    out.print(plans)
+    _, rows = reallocation_rows(cmp)
+    moves = Table(
+        title=f"Largest changes, actual to optimal (volume mln; {len(rows)} cells in "
+        f"reallocation.csv)",
+        title_justify="left",
+    )
+    for col in ("town", "measure", "actual", "optimal", "change"):
+        moves.add_column(col, justify="left" if col in ("town", "measure") else "right")
+    for r in rows[:top]:
+        moves.add_row(r[0], r[1], f"{r[2]:,.1f}", f"{r[3]:,.1f}", f"{r[4]:+,.1f}")
+    out.print(moves)

@@ -1,0 +1,81 @@
+"""`monotowns explain`: why a town gets what it gets, in words and numbers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from optimizer.cli.common import (
+    BudgetOpt,
+    InstanceArg,
+    MethodOpt,
+    Output,
+    OutputOpt,
+    ScenarioOpt,
+    Solver,
+    SolverOpt,
+    WeightsOpt,
+    guarded,
+    out,
+    prepare,
+)
+from optimizer.outputs.text import cell_reason
+
+
+def explain_command(
+    instance: InstanceArg,
+    town: Annotated[
+        str, typer.Option("--town", "-t", help="The town to explain.", show_default=False)
+    ],
+    scenario: ScenarioOpt = None,
+    budget: BudgetOpt = None,
+    method: MethodOpt = None,
+    weights: WeightsOpt = None,
+    solver: SolverOpt = Solver.highs,
+    fmt: OutputOpt = Output.table,
+) -> None:
+    """Why a town got what it got: each measure's next million against the margin."""
+    from optimizer.analysis.explain import explain
+    from optimizer.outputs.documents import explanation_document
+    from optimizer.outputs.text import town_words, unit_words
+
+    with guarded():
+        inst, scen = prepare(instance, scenario, budget, method, weights)
+        ex = explain(inst, scen, town, solver.value)
+    if fmt is Output.json:
+        sys.stdout.write(json.dumps(explanation_document(ex), indent=2, ensure_ascii=False) + "\n")
+        return
+    for line in town_words(ex, inst.currency):
+        out.print(line)
+    unit = unit_words(ex.scale).replace("per ", "/ ")
+    tab = Table(title=f"{ex.town}: each measure's next million", title_justify="left")
+    for col in (
+        "measure",
+        "volume / capacity mln",
+        f"value {unit}",
+        f"margin {unit}",
+        "change needed",
+    ):
+        tab.add_column(col, justify="left" if col == "measure" else "right")
+    for c in ex.cells:
+        change = ""
+        if c.change_pct is not None and c.status in ("unfunded", "partial"):
+            change = f"+{c.change_pct:.0f}%"
+        elif c.change_pct is not None and c.status == "full":
+            change = f"-{c.change_pct:.0f}% keeps it"
+        tab.add_row(
+            c.measure,
+            "not eligible"
+            if c.status == "ineligible"
+            else f"{c.volume_mln:,.1f} / {c.capacity_mln:,.1f}",
+            "" if c.value_per_mln is None else f"{c.value_per_mln * ex.scale:.3g}",
+            "" if c.margin_per_mln is None else f"{c.margin_per_mln * ex.scale:.3g}",
+            change,
+        )
+    out.print(tab)
+    for c in ex.cells:
+        out.print(f"- {c.measure}: {cell_reason(c)}.")

@@ -1,0 +1,27 @@
+"""`monotowns generate`: a synthetic instance of any size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from optimizer.cli.common import err, guarded
+
+
+def generate(
+    outdir: Annotated[Path, typer.Argument(help="Folder to create (must not exist or be empty).")],
+    towns: Annotated[int, typer.Option("--towns", "-n", min=1, help="Number of towns.")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 0,
+    criteria: Annotated[
+        int, typer.Option("--criteria", min=2, max=3, help="2 (jobs, population) or 3 (+ firms).")
+    ] = 2,
+) -> None:
+    """Write a synthetic instance of any size that passes `validate`."""
+    from optimizer.generate import generate_instance
+
+    with guarded():
+        path = generate_instance(outdir, towns=towns, seed=seed, criteria=criteria)
+    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    err.print(f"wrote {path} ({towns:,} towns, {size / 1e6:.1f} MB)")

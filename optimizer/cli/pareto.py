@@ -1,0 +1,184 @@
+"""`monotowns pareto`: the exact efficient front of a scenario (SPEC sections 5, 8, 9).
+
+The scenario's budget, rules and limits apply; its method does not (the front
+is the same for every method), so `--method` and `--weights` are not taken.
+The table goes to standard output, progress and notes to standard error;
+`--out DIR` writes pareto.csv, pareto_allocations.csv and pareto.png.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from optimizer.cli.common import (
+    ActualOpt,
+    BudgetOpt,
+    InstanceArg,
+    OutOpt,
+    ScenarioOpt,
+    Solver,
+    SolverOpt,
+    err,
+    guarded,
+    out,
+    prepare,
+    progress_bar,
+)
+from optimizer.outputs.text import rate
+
+PointsOpt = Annotated[
+    int,
+    typer.Option(
+        "--points",
+        "-p",
+        min=2,
+        help="Two criteria: evenly spaced points along the front (besides its breakpoints). "
+        "Three or more: grid levels per constrained criterion.",
+    ),
+]
+OUTPUTS = ("pareto.csv", "pareto_allocations.csv", "pareto.png")
+
+
+def pareto(
+    instance: InstanceArg,
+    scenario: ScenarioOpt = None,
+    budget: BudgetOpt = None,
+    solver: SolverOpt = Solver.highs,
+    points: PointsOpt = 21,
+    out_dir: OutOpt = None,
+    actual: ActualOpt = None,
+) -> None:
+    """The exact efficient front: every breakpoint, evenly spaced points, the knee."""
+    from optimizer.analysis.pareto import actual_position, compute_front
+    from optimizer.domain.actual import load_actual
+    from optimizer.domain.evaluate import score_volumes
+    from optimizer.lp.engine import Engine
+    from optimizer.outputs.files import OutputDir, input_files
+    from optimizer.outputs.tables import front_tables
+    from optimizer.outputs.text import count
+
+    with guarded():
+        inst, scen = prepare(instance, scenario, budget)
+        spend = load_actual(inst, actual) if actual is not None else None
+        target = None
+        if out_dir is not None:
+            extra = [spend.path] if spend is not None else []
+            target = OutputDir(out_dir, input_files(inst, scen, extra))
+            target.check(OUTPUTS)
+        eng = Engine.open(inst, scen, solver.value)
+        with (
+            progress_bar(f"efficient front of {scen.name!r}", None, "LPs solved") as update,
+            eng.reporting(update),
+        ):
+            front = compute_front(inst, scen, points, solver.value, engine=eng)
+        position = None
+        if spend is not None:
+            position = actual_position(eng, score_volumes(inst, spend.volume), front.payoff)
+        out.print(front_table(front, inst.currency))
+        if spend is not None and position is not None:
+            out.print(actual_text(front, spend.name, position, inst.currency,
+                                  float((spend.volume * inst.budget_cost[None, :]).sum())))  # fmt: skip
+        if front.message:
+            err.print(f"[yellow]note:[/] {front.message}")
+        err.print(
+            f"{front.method}: {count(len(front.breakpoints), 'breakpoint')}, "
+            f"{count(len(front.points), 'point')}, {front.solves} LP solves, {front.seconds:.2f} s"
+        )
+        if target is not None:
+            from optimizer.outputs.plots.pareto import front_png
+
+            (head, rows), (alloc_head, alloc) = front_tables(front, inst)
+            png = front_png(
+                front,
+                position.values if position is not None else None,
+                inst.name,
+                inst.currency,
+                position.better if position is not None else None,
+                actual_label(spend, inst),
+            )
+            target.write_csv("pareto.csv", head, rows)
+            target.write_csv("pareto_allocations.csv", alloc_head, alloc)
+            target.write_bytes("pareto.png", png)
+            err.print(f"wrote {', '.join(OUTPUTS)} to {target.path}")
+
+
+def actual_label(spend: Any, inst: Any) -> str:
+    if spend is None:
+        return "actual spend"
+    cost = float((spend.volume * inst.budget_cost[None, :]).sum())
+    return f"actual: {spend.name}, {cost:,.0f} mln {inst.currency}".rstrip()
+
+
+def front_table(front: Any, currency: str) -> Table:
+    """One row per point: criteria, money, breakpoint, knee, trade-off to both neighbours."""
+    from rich import box
+
+    from optimizer.outputs.plots.pareto import unit
+    from optimizer.outputs.text import count
+
+    cx, cy = front.criteria[front.x], front.criteria[front.y]
+    vertex = (
+        "a breakpoint of the front"
+        if len(front.criteria) == 2
+        else "best on one criterion (a payoff-table row); the rates are within slices of "
+        "equal grid level in the other criteria"
+    )
+    table = Table(
+        title=f"Efficient front, budget {front.budget_mln:,.1f} mln {currency}: "
+        f"{count(len(front.breakpoints), 'breakpoint')}, {count(len(front.points), 'point')}",
+        title_justify="left",
+        caption=f"vertex: {vertex}. trade-off: {unit(cy)} retained per "
+        f"{unit(cx, False)} given up, towards the previous (<-) and the next (->) point",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column("point", justify="right")
+    for c in front.criteria:
+        table.add_column(c, justify="right")
+    table.add_column(f"mln {currency}".strip(), justify="right")
+    table.add_column("vertex", justify="center")
+    table.add_column("knee", justify="center")
+    table.add_column("<-", justify="right")
+    table.add_column("->", justify="right")
+    for k, p in enumerate(front.points, start=1):
+        table.add_row(
+            str(k),
+            *(f"{v:,.1f}" for v in p.values),
+            f"{p.allocated_mln:,.1f}",
+            "yes" if p.is_breakpoint else "",
+            "knee" if p.is_knee else "",
+            rate(p.rate_prev, none=""),
+            rate(p.rate_next, none=""),
+            style="bold" if p.is_knee else None,
+        )
+    return table
+
+
+def actual_text(front: Any, name: str, position: Any, currency: str, cost_mln: float) -> str:
+    """Whether the actual spend is dominated, and by how much a dominating plan does better."""
+    cur = f"mln {currency}" if currency else "mln"
+    have = ", ".join(f"{c} {v:,.1f}" for c, v in zip(front.criteria, position.values, strict=True))
+    lines = [f"actual spend {name!r}: budget cost {cost_mln:,.1f} {cur}; {have}"]
+    if position.dominated:
+        gain = ", ".join(
+            f"{c} {b:,.1f} ({b - a:+,.1f})"
+            for c, a, b in zip(front.criteria, position.values, position.better, strict=True)
+        )
+        lines.append(
+            f"dominated: within the scenario's budget ({front.budget_mln:,.1f} {cur}) and rules, "
+            f"an efficient allocation reaches {gain}"
+        )
+    else:
+        lines.append(
+            "not dominated: no allocation under the scenario's budget and rules is at least as "
+            "good on every criterion and better on one"
+        )
+    if cost_mln > front.budget_mln * (1 + 1e-9):
+        lines.append(
+            f"note: the actual spend cost more than the scenario's budget; "
+            f"add --budget {cost_mln:.6g} to compare at the same money"
+        )
+    return "\n".join(lines)

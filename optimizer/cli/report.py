@@ -1,0 +1,59 @@
+"""`monotowns report`: one self-contained HTML and Markdown report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from optimizer.cli.common import (
+    ActualOptional,
+    BudgetOpt,
+    InstanceArg,
+    MethodOpt,
+    PointsOpt,
+    ScenarioOpt,
+    Solver,
+    SolverOpt,
+    WeightsOpt,
+    err,
+    guarded,
+    prepare,
+)
+
+
+def report_command(
+    instance: InstanceArg,
+    out_dir: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Folder for report.html and report.md.", show_default=False
+        ),
+    ],
+    scenario: ScenarioOpt = None,
+    actual: ActualOptional = None,
+    budget: BudgetOpt = None,
+    method: MethodOpt = None,
+    weights: WeightsOpt = None,
+    solver: SolverOpt = Solver.highs,
+    points: PointsOpt = 21,
+) -> None:
+    """Write report.html (self-contained) and report.md: scenario, solution, front, comparison."""
+    from optimizer.domain.actual import load_actual
+    from optimizer.outputs.files import OutputDir, input_files
+    from optimizer.outputs.report import build_report, html_page, markdown
+
+    with guarded():
+        inst, scen = prepare(instance, scenario, budget, method, weights)
+        spend = load_actual(inst, actual) if actual is not None else None
+        extra = [spend.path] if spend is not None else []
+        target = OutputDir(out_dir, input_files(inst, scen, extra))
+        rep = build_report(inst, scen, spend, solver.value, points)
+        names = ["report.html", "report.md", *rep.images]
+        target.check(names)
+        for name, data in rep.images.items():
+            target.write_bytes(name, data)
+        target.write_text("report.md", markdown(rep))
+        target.write_text("report.html", html_page(rep))
+    err.print(f"wrote {', '.join(names)} to {target.path}")

@@ -1,0 +1,119 @@
+"""`monotowns solve`: the exact optimal split of the budget."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from optimizer.cli.common import (
+    BudgetOpt,
+    Format,
+    InstanceArg,
+    MethodOpt,
+    OutOpt,
+    ScenarioOpt,
+    Solver,
+    SolverOpt,
+    WeightsOpt,
+    err,
+    export_model,
+    guarded,
+    out,
+    prepare,
+)
+from optimizer.errors import InfeasibleError, InstanceError
+
+
+def solve(
+    instance: InstanceArg,
+    scenario: ScenarioOpt = None,
+    budget: BudgetOpt = None,
+    method: MethodOpt = None,
+    weights: WeightsOpt = None,
+    solver: SolverOpt = Solver.highs,
+    out_dir: OutOpt = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table | json | csv | xlsx (xlsx needs --out)")
+    ] = Format.table,
+    export_lp: Annotated[
+        Path | None, typer.Option("--export-lp", help="Also write the model as an LP file (PuLP).")
+    ] = None,
+    export_mps: Annotated[
+        Path | None,
+        typer.Option("--export-mps", help="Also write the model as an MPS file (PuLP)."),
+    ] = None,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity/--no-sensitivity",
+            help="Shadow prices in money per criterion, checked by re-solves (about 50 warm re-solves).",
+        ),
+    ] = True,
+) -> None:
+    """Solve a scenario: the exact optimal split of the budget."""
+    from optimizer.lp.engine import Engine
+    from optimizer.methods.solution import optimize_engine
+    from optimizer.outputs.documents import infeasible_document, summary_document
+    from optimizer.outputs.files import OutputDir, csv_text, input_files
+    from optimizer.outputs.tables import allocation_rows
+
+    with guarded():
+        inst, scen = prepare(instance, scenario, budget, method, weights)
+        if fmt is Format.xlsx and out_dir is None:
+            raise InstanceError("--format xlsx: needs --out DIR to write allocation.xlsx into")
+        extra_out = [p for p in (export_lp, export_mps) if p is not None]
+        inputs = input_files(inst, scen)
+        for p in extra_out:
+            if p.resolve() in set(inputs):
+                raise InstanceError(f"{p}: would overwrite an input file")
+        target = OutputDir(out_dir, inputs) if out_dir is not None else None
+        names = ["allocation.csv", "summary.json"] + (
+            ["allocation.xlsx"] if fmt is Format.xlsx else []
+        )
+        if target is not None:
+            target.check(names)
+        if extra_out:
+            export_model(inst, scen, export_lp, export_mps)
+        eng = Engine.open(inst, scen, solver.value)
+        try:
+            sol = optimize_engine(eng)
+        except InfeasibleError as e:
+            if target is not None:
+                target.write_json("summary.json", infeasible_document(inst, scen, e.diagnosis))  # type: ignore[arg-type]
+            if fmt is Format.json:
+                out.print_json(json.dumps(infeasible_document(inst, scen, e.diagnosis)))  # type: ignore[arg-type]
+            raise
+        doc = summary_document(inst, scen, sol)
+        report = None
+        if sensitivity:
+            from optimizer.analysis.sensitivity import sensitivity_report
+
+            report = sensitivity_report(eng, sol)
+            doc["sensitivity"] = report
+        header, rows = allocation_rows(inst, sol.volumes)
+        if target is not None:
+            target.write_csv("allocation.csv", header, rows)
+            target.write_json("summary.json", doc)
+            if fmt is Format.xlsx:
+                from optimizer.outputs.spreadsheet import allocation_workbook
+
+                target.write_bytes("allocation.xlsx", allocation_workbook(inst, sol, doc))
+        if fmt is Format.json:
+            sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        elif fmt is Format.csv:
+            sys.stdout.write(csv_text(header, rows))
+        else:
+            from optimizer.outputs.tables import print_all, solution_tables
+
+            tables = solution_tables(inst, sol, shadow_prices=report is None)
+            if report is not None:
+                from optimizer.outputs.tables import sensitivity_table
+
+                tables.append(sensitivity_table(report))
+            print_all(out, tables)
+        if target is not None:
+            err.print(f"wrote {', '.join(names)} to {target.path}")

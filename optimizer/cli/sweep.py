@@ -1,0 +1,64 @@
+"""`monotowns sweep`: the optimum over a range of budgets."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from optimizer.cli.common import (
+    InstanceArg,
+    MethodOpt,
+    OutOpt,
+    ScenarioOpt,
+    Solver,
+    SolverOpt,
+    WeightsOpt,
+    err,
+    guarded,
+    out,
+    prepare,
+    progress_bar,
+)
+
+RangeOpt = Annotated[
+    str,
+    typer.Option(
+        "--budget",
+        help="Budgets FROM:TO:STEPS, STEPS budgets from FROM to TO inclusive, "
+        "money as elsewhere: 5bn:15bn:11, 4000:12000:9.",
+        show_default=False,
+    ),
+]
+
+
+def sweep(
+    instance: InstanceArg,
+    budget: RangeOpt,
+    scenario: ScenarioOpt = None,
+    method: MethodOpt = None,
+    weights: WeightsOpt = None,
+    solver: SolverOpt = Solver.highs,
+    out_dir: OutOpt = None,
+) -> None:
+    """Each criterion, and the split by tier and measure, against the budget."""
+    from optimizer.analysis.sweep import parse_range, sweep_budgets
+    from optimizer.outputs.files import OutputDir, input_files
+    from optimizer.outputs.tables import sweep_table
+
+    with guarded():
+        budgets = parse_range(budget)
+        inst, scen = prepare(instance, scenario, None, method, weights)
+        names = ["sweep.csv", "sweep.png"]
+        target = OutputDir(out_dir, input_files(inst, scen)) if out_dir is not None else None
+        if target is not None:
+            target.check(names)
+        with progress_bar("sweep", len(budgets)) as update:
+            result = sweep_budgets(inst, scen, budgets, solver.value, update)
+        out.print(sweep_table(result))
+        if target is not None:
+            from optimizer.outputs.plots.sensitivity import sweep_png
+
+            target.write_csv("sweep.csv", result.header(), result.rows())
+            target.write_bytes("sweep.png", sweep_png(result))
+            err.print(f"wrote {', '.join(names)} to {target.path}")

@@ -1,0 +1,116 @@
+"""`monotowns uncertainty`: how robust the plan is when the effects are uncertain."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from optimizer.cli.common import (
+    ActualOpt,
+    BudgetOpt,
+    InstanceArg,
+    MethodOpt,
+    OutOpt,
+    ScenarioOpt,
+    Solver,
+    SolverOpt,
+    WeightsOpt,
+    err,
+    guarded,
+    out,
+    prepare,
+    progress_bar,
+)
+
+
+def uncertainty(
+    instance: InstanceArg,
+    scenario: ScenarioOpt = None,
+    budget: BudgetOpt = None,
+    method: MethodOpt = None,
+    weights: WeightsOpt = None,
+    solver: SolverOpt = Solver.highs,
+    draws: Annotated[int, typer.Option("--draws", min=1, help="Number of draws.")] = 1000,
+    sigma: Annotated[
+        float | None,
+        typer.Option(
+            "--sigma",
+            min=0.0,
+            help="Log-scale spread of the effect coefficients of measures without their own "
+            "sigma in measures.csv (default 0.2).",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = 0,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            help="Worker processes; the results are the same for any number. Each costs about "
+            "half a second to start, so more pay off only for large instances.",
+        ),
+    ] = 1,
+    actual: ActualOpt = None,
+    out_dir: OutOpt = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            help="Run the draws on an existing Dask cluster at this scheduler address "
+            "(needs the optional dask extra of monotowns).",
+        ),
+    ] = None,
+) -> None:
+    """The plan under uncertain effects: scored and re-optimized over random draws."""
+    import numpy as np
+
+    from optimizer.analysis.uncertainty import DEFAULT_SIGMA, run_uncertainty
+    from optimizer.outputs.files import OutputDir, input_files
+    from optimizer.outputs.tables import uncertainty_tables
+
+    with guarded():
+        inst, scen = prepare(instance, scenario, budget, method, weights)
+        own = inst.measure_sigma
+        if sigma is not None and own is not None and not np.isnan(own).any():
+            err.print(f"note: --sigma {sigma:g} is not used: every measure has its own sigma "
+                      "in measures.csv")  # fmt: skip
+        spend = None
+        extra = []
+        if actual is not None:
+            from optimizer.domain.actual import load_actual
+
+            spend = load_actual(inst, actual)
+            extra.append(spend.path)
+        names = ["uncertainty.csv", "robustness.csv", "uncertainty.json", "uncertainty.png"]
+        target = OutputDir(out_dir, input_files(inst, scen, extra)) if out_dir is not None else None
+        if target is not None:
+            target.check(names)
+        with progress_bar("draws", draws) as update:
+            result = run_uncertainty(
+                inst,
+                scen,
+                draws=draws,
+                sigma=DEFAULT_SIGMA if sigma is None else sigma,
+                seed=seed,
+                workers=workers,
+                solver=solver.value,
+                actual=None if spend is None else spend.volume,
+                actual_name=None if spend is None else spend.name,
+                dask=dask,
+                progress=update,
+            )
+        for table in uncertainty_tables(result):
+            out.print(table)
+        if target is not None:
+            from optimizer.outputs.documents import provenance
+            from optimizer.outputs.plots.sensitivity import uncertainty_png
+
+            target.write_csv("uncertainty.csv", *result.csv_rows())
+            target.write_csv("robustness.csv", *result.robustness_rows())
+            target.write_json("uncertainty.json",
+                              {**result.summary(), "inputs": provenance(inst, scen)})  # fmt: skip
+            target.write_bytes("uncertainty.png", uncertainty_png(result))
+            err.print(f"wrote {', '.join(names)} to {target.path}")

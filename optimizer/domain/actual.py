@@ -1,0 +1,151 @@
+"""Load and validate an instance folder (SPEC section 2).
+
+Every check happens here, once. `load_instance` either returns an `Instance`
+whose arrays downstream code can trust, or raises `InstanceError` carrying the
+full list of problems (file, 1-based spreadsheet row, column), so `validate`
+can show them all at once.
+
+Row numbers are spreadsheet rows: the header is row 1, the first data row is 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from optimizer.domain.instance import Instance
+from optimizer.domain.tables import (
+    Table,
+    parse_number,
+    read_table,
+    require_columns,
+    table_from_rows,
+)
+from optimizer.errors import InstanceError
+
+ACTUAL_COLUMNS = ("town", "measure", "amount_mln")
+OPTIONAL_COLUMNS = ("note", "source", "year")
+
+
+@dataclass(frozen=True, eq=False)
+class ActualSpend:
+    """A validated actual spend: volume (T, M) in millions, and where it came from."""
+
+    name: str
+    path: Path
+    volume: np.ndarray
+
+
+def parse_actual_table(
+    table: Table, town_pos: dict[str, int], measure_pos: dict[str, int], problems: list[str]
+) -> np.ndarray | None:
+    """Volumes (T, M) from a table of strings; every problem is appended with its row."""
+    before = len(problems)
+    if not require_columns(table, ACTUAL_COLUMNS, problems):
+        return None
+    for col in table.header:
+        if col not in ACTUAL_COLUMNS + OPTIONAL_COLUMNS:
+            problems.append(
+                f"{table.name}: unknown column {col!r} (expected town, measure, amount_mln)"
+            )
+    if not table.rows:
+        problems.append(f"{table.name}: no rows (the file has only a header)")
+        return None
+    volume = np.zeros(
+        (max(town_pos.values(), default=-1) + 1, max(measure_pos.values(), default=-1) + 1)
+    )
+    seen: dict[tuple[str, str], int] = {}
+    for i, row in enumerate(table.rows):
+        cells = dict(zip(table.header, row, strict=False))
+        town, meas = cells.get("town", ""), cells.get("measure", "")
+        ok = True
+        if town not in town_pos:
+            problems.append(
+                f"{table.name}: row {table.line(i)}, column 'town': unknown town {town!r}"
+            )
+            ok = False
+        if meas not in measure_pos:
+            problems.append(
+                f"{table.name}: row {table.line(i)}, column 'measure': unknown measure {meas!r}"
+            )
+            ok = False
+        if (town, meas) in seen:
+            problems.append(
+                f"{table.name}: row {table.line(i)}: duplicate cell ({town}, {meas}) (also row {table.line(seen[(town, meas)])})"
+            )
+            ok = False
+        seen[(town, meas)] = i
+        amount = parse_number(table, i, "amount_mln", cells.get("amount_mln", ""), problems)
+        if ok and amount is not None:
+            volume[town_pos[town], measure_pos[meas]] = amount
+    return volume if len(problems) == before else None
+
+
+def xlsx_table(path: Path, problems: list[str]) -> Table | None:
+    """The first sheet of a workbook as a table of strings (openpyxl through pandas)."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_excel(path, sheet_name=0, dtype=str, header=None).fillna("")
+    except Exception as e:  # openpyxl raises many kinds for a broken workbook
+        problems.append(f"{path}: cannot be read as a workbook ({type(e).__name__}: {e})")
+        return None
+    rows = [tuple(str(c).strip() for c in r) for r in frame.itertuples(index=False)]
+    return table_from_rows(str(path), rows, problems)
+
+
+def resolve_actual_path(instance: Instance, ref: str | Path) -> Path:
+    """A name in the instance's actual/ folder (without extension), or a path."""
+    raw = Path(ref)
+    candidates = [raw]
+    if raw.suffix == "" and len(raw.parts) == 1:
+        candidates = [
+            instance.path / "actual" / f"{raw}.csv",
+            instance.path / "actual" / f"{raw}.xlsx",
+            raw,
+        ]
+    for c in candidates:
+        if c.is_file():
+            return c
+    raise InstanceError(
+        f"actual spend {str(ref)!r}: no such file (looked for {', '.join(str(c) for c in candidates)})"
+    )
+
+
+def load_actual(instance: Instance, ref: str | Path) -> ActualSpend:
+    """Read and validate an actual spend file (.csv or .xlsx, first sheet)."""
+    path = resolve_actual_path(instance, ref)
+    problems: list[str] = []
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        table = xlsx_table(path, problems)
+    elif path.suffix.lower() == ".csv":
+        table = read_table(path, problems)
+    else:
+        raise InstanceError(f"{path}: actual spend must be a .csv or .xlsx file")
+    volume = None
+    if table is not None:
+        town_pos = {n: i for i, n in enumerate(instance.towns)}
+        measure_pos = {n: i for i, n in enumerate(instance.measures)}
+        volume = parse_actual_table(table, town_pos, measure_pos, problems)
+    if problems or volume is None:
+        raise InstanceError(problems[0] if problems else f"{path}: unreadable", problems)
+    return ActualSpend(name=path.stem, path=path, volume=volume)
+
+
+def check_actual_files(instance: Instance) -> list[str]:
+    """Every problem of every actual-spend file in the instance's actual/ folder
+    (.csv and .xlsx), as `validate` lists them; empty when all read cleanly."""
+    folder = instance.path / "actual"
+    if not folder.is_dir():
+        return []
+    problems: list[str] = []
+    paths = [p for p in sorted(folder.iterdir())
+             if p.suffix.lower() in (".csv", ".xlsx", ".xlsm") and not p.name.startswith((".", "~$"))]  # fmt: skip
+    for path in paths:
+        try:
+            load_actual(instance, path)
+        except InstanceError as e:
+            problems.extend(e.problems or [str(e)])
+    return problems

@@ -1,0 +1,507 @@
+"""Load and validate an instance folder (SPEC section 2).
+
+Every check happens here, once. `load_instance` either returns an `Instance`
+whose arrays downstream code can trust, or raises `InstanceError` carrying the
+full list of problems (file, 1-based spreadsheet row, column), so `validate`
+can show them all at once.
+
+Row numbers are spreadsheet rows: the header is row 1, the first data row is 2.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from optimizer.domain.tables import (
+    file_digest,
+    first_positions,
+    parse_bool,
+    parse_number,
+    read_table,
+    require_columns,
+)
+from optimizer.errors import InstanceError
+
+INSTRUMENTS = ("grant", "subsidy", "investment", "loan", "guarantee")
+TOWN_COLUMNS = ("town", "region", "tier", "population")
+MEASURE_COLUMNS = ("measure", "label", "instrument", "budget_cost", "capacity_per_capita")
+INSTANCE_KEYS = {
+    "name",
+    "currency",
+    "criteria",
+    "tiers",
+    "default_scenario",
+    "curve",
+    "description",
+}
+CURVE_KEYS = {"widths", "multipliers"}
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """A validated instance: names, coefficients and capacities as arrays.
+
+    Shapes: T towns, M measures, S curve segments, C criteria.
+    `base[t, m, c]` is units of criterion c per million of volume before the
+    tier multiplier `mult[t, m]` and the segment multipliers; `capacity[t, m]`
+    is in millions of volume; `eligible[t, m]` is False where the tier may not
+    use the measure.
+    """
+
+    path: Path
+    name: str
+    currency: str
+    criteria: tuple[str, ...]
+    tiers: tuple[str, ...]
+    default_scenario: str | None
+    widths: np.ndarray  # (S,)
+    seg_mult: np.ndarray  # (S,)
+    towns: tuple[str, ...]
+    regions: tuple[str, ...]
+    town_tier: tuple[str, ...]
+    population: np.ndarray  # (T,)
+    measures: tuple[str, ...]
+    labels: tuple[str, ...]
+    instruments: tuple[str, ...]
+    budget_cost: np.ndarray  # (M,)
+    base: np.ndarray  # (T, M, C)
+    mult: np.ndarray  # (T, M)
+    eligible: np.ndarray  # (T, M) bool
+    capacity: np.ndarray  # (T, M)
+    measure_sigma: np.ndarray | None  # (M,) optional per-measure uncertainty
+    files: tuple[str, ...]
+    sha256: str
+    town_extra: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def n_towns(self) -> int:
+        return len(self.towns)
+
+    @property
+    def n_measures(self) -> int:
+        return len(self.measures)
+
+    @property
+    def n_segments(self) -> int:
+        return len(self.widths)
+
+    @property
+    def tier_index(self) -> np.ndarray:
+        """(T,) index into `tiers` of each town's tier."""
+        return np.array([self.tiers.index(t) for t in self.town_tier], dtype=np.int64)
+
+    def cell_coefficients(self) -> np.ndarray:
+        """(T, M, C) effect per million of volume in the first segment: base * tier multiplier,
+        zero where the cell is not eligible."""
+        return self.base * (self.mult * self.eligible)[:, :, None]
+
+    def effective_capacity(self) -> np.ndarray:
+        """(T, M) capacity in millions, 0 where not eligible."""
+        return np.where(self.eligible, self.capacity, 0.0)
+
+    @cached_property
+    def segment_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(T, M, S) volume at which each curve segment starts, and its size.
+
+        Computed once per instance: every allocation scored (a front's points, a
+        study's draws) fills the same segments."""
+        size = self.effective_capacity()[:, :, None] * self.widths[None, None, :]
+        start = np.concatenate(
+            [np.zeros((*size.shape[:2], 1)), np.cumsum(size, axis=2)[:, :, :-1]], axis=2
+        )
+        return start, size
+
+    @cached_property
+    def effect_per_mln(self) -> np.ndarray:
+        """(T, M, C) `cell_coefficients()`, computed once per instance."""
+        return self.cell_coefficients()
+
+    def town_position(self, name: str) -> int:
+        try:
+            return self.towns.index(name)
+        except ValueError:
+            raise InstanceError(f"town {name!r} is not in {self.path / 'towns.csv'}") from None
+
+
+# ----------------------------------------------------------------------------- instance.toml
+
+
+@dataclass
+class Header:
+    name: str = ""
+    currency: str = ""
+    criteria: tuple[str, ...] = ()
+    tiers: tuple[str, ...] = ()
+    default_scenario: str | None = None
+    widths: tuple[float, ...] = (1.0,)
+    seg_mult: tuple[float, ...] = (1.0,)
+
+
+def read_header(root: Path, problems: list[str]) -> Header | None:
+    path = root / "instance.toml"
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(f"{path}: file not found (every instance needs an instance.toml)")
+        return None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        problems.append(f"{path}: not valid TOML ({e})")
+        return None
+    head = Header()
+    for key in sorted(set(doc) - INSTANCE_KEYS):
+        problems.append(f"{path}: unknown key {key!r}")
+    head.name = str(doc.get("name", root.name))
+    head.currency = str(doc.get("currency", ""))
+    head.criteria = string_list(path, "criteria", doc.get("criteria"), problems)
+    head.tiers = string_list(path, "tiers", doc.get("tiers"), problems)
+    ds = doc.get("default_scenario")
+    if ds is not None and not isinstance(ds, str):
+        problems.append(f"{path}: key 'default_scenario' must be a scenario name (a string)")
+        ds = None
+    head.default_scenario = ds
+    curve = doc.get("curve", {"widths": [1.0], "multipliers": [1.0]})
+    if not isinstance(curve, dict):
+        problems.append(f"{path}: key 'curve' must be a table with widths and multipliers")
+        return head
+    for key in sorted(set(curve) - CURVE_KEYS):
+        problems.append(f"{path}: unknown key 'curve.{key}'")
+    widths = number_list(path, "curve.widths", curve.get("widths"), problems)
+    mults = number_list(path, "curve.multipliers", curve.get("multipliers"), problems)
+    if widths and mults:
+        if len(widths) != len(mults):
+            problems.append(
+                f"{path}: key 'curve': {len(widths)} widths but {len(mults)} multipliers"
+            )
+        elif abs(sum(widths) - 1.0) > 1e-9:
+            problems.append(
+                f"{path}: key 'curve.widths' must sum to 1, they sum to {sum(widths):.12g}"
+            )
+        elif any(b > a for a, b in itertools.pairwise(mults)):
+            problems.append(
+                f"{path}: key 'curve.multipliers' must not increase (diminishing returns), got {mults}"
+            )
+        else:
+            head.widths, head.seg_mult = tuple(widths), tuple(mults)
+    return head
+
+
+def string_list(path: Path, key: str, value: Any, problems: list[str]) -> tuple[str, ...]:
+    if value is None:
+        problems.append(f"{path}: missing key {key!r}")
+        return ()
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        problems.append(f"{path}: key {key!r} must be a non-empty list of names")
+        return ()
+    if len(set(value)) != len(value):
+        problems.append(f"{path}: key {key!r} lists a name twice")
+        return ()
+    return tuple(value)
+
+
+def number_list(path: Path, key: str, value: Any, problems: list[str]) -> list[float]:
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    ):
+        problems.append(f"{path}: key {key!r} must be a non-empty list of numbers")
+        return []
+    out = [float(v) for v in value]
+    if any(not math.isfinite(v) or v < 0 for v in out):
+        problems.append(f"{path}: key {key!r} must hold finite numbers >= 0")
+        return []
+    return out
+
+
+# ----------------------------------------------------------------------------- towns, measures
+
+
+def read_towns(root: Path, head: Header, problems: list[str]) -> dict[str, Any] | None:
+    table = read_table(root / "towns.csv", problems)
+    if table is None or not require_columns(table, TOWN_COLUMNS, problems):
+        return None
+    names, regions, tiers, pops = [], [], [], []
+    seen: dict[str, int] = {}
+    for i, row in enumerate(table.rows):
+        cells = dict(zip(table.header, row, strict=False))
+        name = cells.get("town", "")
+        if not name:
+            problems.append(f"{table.name}: row {table.line(i)}, column 'town': the name is empty")
+        elif name in seen:
+            problems.append(
+                f"{table.name}: row {table.line(i)}, column 'town': duplicate town {name!r} (also row {table.line(seen[name])})"
+            )
+        else:
+            seen[name] = i
+        tier = cells.get("tier", "")
+        if head.tiers and tier not in head.tiers:
+            problems.append(
+                f"{table.name}: row {table.line(i)}, column 'tier': unknown tier {tier!r} (instance.toml lists {', '.join(head.tiers)})"
+            )
+        pop = parse_number(
+            table, i, "population", cells.get("population", ""), problems, positive=True
+        )
+        names.append(name)
+        regions.append(cells.get("region", ""))
+        tiers.append(tier)
+        pops.append(pop if pop is not None else 1.0)
+    if not table.rows:
+        problems.append(f"{table.name}: no towns (the file has only a header)")
+    extra = {
+        col: tuple(table.column(col)) for col in table.header if col not in TOWN_COLUMNS and col
+    }
+    return {
+        "names": names,
+        "regions": regions,
+        "tiers": tiers,
+        "population": np.array(pops, dtype=float),
+        "extra": extra,
+    }
+
+
+def read_measures(root: Path, head: Header, problems: list[str]) -> dict[str, Any] | None:
+    table = read_table(root / "measures.csv", problems)
+    if table is None:
+        return None
+    effect_cols = [f"{c}_per_mln" for c in head.criteria]
+    for c, col in zip(head.criteria, effect_cols, strict=True):
+        if col not in table.header:
+            problems.append(f"{table.name}: criterion {c!r} of instance.toml has no column {col!r}")
+    if not require_columns(table, MEASURE_COLUMNS, problems) or any(
+        c not in table.header for c in effect_cols
+    ):
+        return None
+    has_sigma = "sigma" in table.header
+    names, labels, instruments = [], [], []
+    cost, cap, sigma = [], [], []
+    effects = np.zeros((len(table.rows), len(head.criteria)))
+    seen: dict[str, int] = {}
+    for i, row in enumerate(table.rows):
+        cells = dict(zip(table.header, row, strict=False))
+        name = cells.get("measure", "")
+        if not name:
+            problems.append(
+                f"{table.name}: row {table.line(i)}, column 'measure': the name is empty"
+            )
+        elif name in seen:
+            problems.append(
+                f"{table.name}: row {table.line(i)}, column 'measure': duplicate measure {name!r} (also row {table.line(seen[name])})"
+            )
+        else:
+            seen[name] = i
+        inst = cells.get("instrument", "")
+        if inst not in INSTRUMENTS:
+            problems.append(
+                f"{table.name}: row {table.line(i)}, column 'instrument': unknown instrument {inst!r} (one of {', '.join(INSTRUMENTS)})"
+            )
+        bc = parse_number(
+            table, i, "budget_cost", cells.get("budget_cost", ""), problems, positive=True
+        )
+        cp = parse_number(
+            table, i, "capacity_per_capita", cells.get("capacity_per_capita", ""), problems
+        )
+        for k, col in enumerate(effect_cols):
+            v = parse_number(table, i, col, cells.get(col, ""), problems)
+            effects[i, k] = v if v is not None else 0.0
+        sg = 0.0
+        if has_sigma:
+            s = parse_number(table, i, "sigma", cells.get("sigma", ""), problems, allow_empty=True)
+            sg = s if s is not None else float("nan")
+        names.append(name)
+        labels.append(cells.get("label", "") or name)
+        instruments.append(inst)
+        cost.append(bc if bc is not None else 1.0)
+        cap.append(cp if cp is not None else 0.0)
+        sigma.append(sg)
+    if not table.rows:
+        problems.append(f"{table.name}: no measures (the file has only a header)")
+    return {
+        "names": names,
+        "labels": labels,
+        "instruments": instruments,
+        "budget_cost": np.array(cost, dtype=float),
+        "capacity_pc": np.array(cap, dtype=float),
+        "effects": effects,
+        "sigma": np.array(sigma, dtype=float) if has_sigma else None,
+    }
+
+
+def apply_tier_effects(
+    root: Path, head: Header, measure_pos: dict[str, int], problems: list[str]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(tiers x measures) multiplier and eligibility; defaults 1.0 and True."""
+    mult = np.ones((len(head.tiers), len(measure_pos)))
+    elig = np.ones((len(head.tiers), len(measure_pos)), dtype=bool)
+    path = root / "tier_effects.csv"
+    if not path.exists():
+        return mult, elig
+    table = read_table(path, problems)
+    if table is None or not require_columns(table, ("tier", "measure"), problems):
+        return None
+    seen: dict[tuple[str, str], int] = {}
+    for i, row in enumerate(table.rows):
+        cells = dict(zip(table.header, row, strict=False))
+        tier, meas = cells.get("tier", ""), cells.get("measure", "")
+        ok = True
+        if tier not in head.tiers:
+            problems.append(
+                f"{table.name}: row {table.line(i)}, column 'tier': unknown tier {tier!r}"
+            )
+            ok = False
+        if meas not in measure_pos:
+            problems.append(
+                f"{table.name}: row {table.line(i)}, column 'measure': unknown measure {meas!r}"
+            )
+            ok = False
+        if (tier, meas) in seen:
+            problems.append(
+                f"{table.name}: row {table.line(i)}: duplicate pair ({tier}, {meas}) (also row {table.line(seen[(tier, meas)])})"
+            )
+            ok = False
+        seen[(tier, meas)] = i
+        m_val = 1.0
+        if cells.get("multiplier", "") != "":
+            parsed = parse_number(table, i, "multiplier", cells["multiplier"], problems)
+            ok = ok and parsed is not None
+            m_val = parsed if parsed is not None else 1.0
+        e_val = True
+        if cells.get("eligible", "") != "":
+            b = parse_bool(table, i, "eligible", cells["eligible"], problems)
+            ok = ok and b is not None
+            e_val = bool(b)
+        if ok:
+            ti, mi = head.tiers.index(tier), measure_pos[meas]
+            mult[ti, mi] = m_val
+            elig[ti, mi] = e_val
+    return mult, elig
+
+
+def apply_effects(
+    root: Path,
+    head: Header,
+    town_pos: dict[str, int],
+    measure_pos: dict[str, int],
+    base: np.ndarray,
+    capacity: np.ndarray,
+    problems: list[str],
+) -> bool:
+    """Overwrite per-cell effects and capacities from effects.csv (in place)."""
+    path = root / "effects.csv"
+    if not path.exists():
+        return False
+    table = read_table(path, problems)
+    if table is None or not require_columns(table, ("town", "measure"), problems):
+        return True
+    effect_cols = [f"{c}_per_mln" for c in head.criteria]
+    known = {"town", "measure", "capacity_mln", "note", "source", *effect_cols}
+    for col in table.header:
+        if col not in known:
+            problems.append(
+                f"{table.name}: unknown column {col!r} (expected town, measure, capacity_mln, "
+                f"{', '.join(effect_cols)}, note, source)"
+            )
+    seen: dict[tuple[str, str], int] = {}
+    for i, row in enumerate(table.rows):
+        cells = dict(zip(table.header, row, strict=False))
+        town, meas = cells.get("town", ""), cells.get("measure", "")
+        ok = True
+        if town not in town_pos:
+            problems.append(
+                f"{table.name}: row {table.line(i)}, column 'town': unknown town {town!r}"
+            )
+            ok = False
+        if meas not in measure_pos:
+            problems.append(
+                f"{table.name}: row {table.line(i)}, column 'measure': unknown measure {meas!r}"
+            )
+            ok = False
+        if (town, meas) in seen:
+            problems.append(
+                f"{table.name}: row {table.line(i)}: duplicate cell ({town}, {meas}) (also row {table.line(seen[(town, meas)])})"
+            )
+            ok = False
+        seen[(town, meas)] = i
+        if not ok:
+            continue
+        t, m = town_pos[town], measure_pos[meas]
+        for k, col in enumerate(effect_cols):
+            if cells.get(col, "") != "":
+                v = parse_number(table, i, col, cells[col], problems)
+                if v is not None:
+                    base[t, m, k] = v
+        if cells.get("capacity_mln", "") != "":
+            v = parse_number(table, i, "capacity_mln", cells["capacity_mln"], problems)
+            if v is not None:
+                capacity[t, m] = v
+    return True
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Read and validate an instance folder; raise InstanceError listing every problem."""
+    root = Path(path)
+    if not root.is_dir():
+        raise InstanceError(f"{root}: not an instance folder (expected a directory)")
+    problems: list[str] = []
+    head = read_header(root, problems)
+    if head is None:
+        raise InstanceError(problems[0], problems)
+    towns = read_towns(root, head, problems)
+    measures = read_measures(root, head, problems)
+    if towns is None or measures is None or not head.criteria or not head.tiers:
+        raise InstanceError(problems[0], problems)
+
+    town_pos = first_positions(towns["names"])
+    measure_pos = first_positions(measures["names"])
+    tier_tables = apply_tier_effects(root, head, measure_pos, problems)
+    T, M = len(towns["names"]), len(measures["names"])
+    base = np.broadcast_to(measures["effects"][None, :, :], (T, M, len(head.criteria))).copy()
+    capacity = np.outer(towns["population"], measures["capacity_pc"]) / 1e6
+    has_effects = apply_effects(root, head, town_pos, measure_pos, base, capacity, problems)
+    if problems:
+        raise InstanceError(problems[0], problems)
+    assert tier_tables is not None
+    tier_idx = np.array([head.tiers.index(t) for t in towns["tiers"]], dtype=np.int64)
+    mult = tier_tables[0][tier_idx]
+    eligible = tier_tables[1][tier_idx]
+
+    files = ["instance.toml", "towns.csv", "measures.csv"]
+    files += [f for f in ("effects.csv", "tier_effects.csv") if (root / f).exists()]
+    if not has_effects:
+        files = [f for f in files if f != "effects.csv"]
+    return Instance(
+        path=root,
+        name=head.name,
+        currency=head.currency,
+        criteria=head.criteria,
+        tiers=head.tiers,
+        default_scenario=head.default_scenario,
+        widths=np.array(head.widths, dtype=float),
+        seg_mult=np.array(head.seg_mult, dtype=float),
+        towns=tuple(towns["names"]),
+        regions=tuple(towns["regions"]),
+        town_tier=tuple(towns["tiers"]),
+        population=towns["population"],
+        measures=tuple(measures["names"]),
+        labels=tuple(measures["labels"]),
+        instruments=tuple(measures["instruments"]),
+        budget_cost=measures["budget_cost"],
+        base=base,
+        mult=mult,
+        eligible=eligible,
+        capacity=capacity,
+        measure_sigma=measures["sigma"],
+        files=tuple(files),
+        sha256=file_digest(root, files),
+        town_extra=towns["extra"],
+    )

@@ -1,0 +1,452 @@
+"""Scenario files (SPEC section 4): budget, rules, limits and the objective.
+
+`load_scenario` reads one TOML file against a validated `Instance`, so every
+selector is checked to name something that exists. Command-line overrides
+(`--budget`, `--method`, `--weights`) go through `apply_overrides`, which runs
+the same objective checks as the file does.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from optimizer.domain.instance import Instance
+from optimizer.errors import InstanceError
+
+SELECTORS = ("town", "region", "tier", "measure", "instrument")
+SHARE_BOUNDS = ("min_share", "max_share")
+MLN_BOUNDS = ("min_mln", "max_mln")
+PER_CAPITA_BOUNDS = ("min_per_capita", "max_per_capita")
+BOUNDS = SHARE_BOUNDS + MLN_BOUNDS + PER_CAPITA_BOUNDS
+
+
+class Method(StrEnum):
+    """The scalarization methods of SPEC section 5."""
+
+    weighted = "weighted"
+    lexicographic = "lexicographic"
+    epsilon = "epsilon"
+    reference = "reference"
+    goal = "goal"
+    min_budget = "min_budget"
+
+
+TOP_KEYS = {"name", "description", "budget_mln", "spend_all", "limits", "objective", "rules"}
+RULE_KEYS = {"name", "note", "per_town", *SELECTORS, *BOUNDS}
+OBJECTIVE_KEYS = {
+    "method",
+    "weights",
+    "normalize",
+    "order",
+    "tolerance",
+    "primary",
+    "epsilon",
+    "ref",
+    "rho",
+    "targets",
+}
+# Which keys of [objective] each method needs (SPEC section 5: a missing one is bad input).
+NEEDS: dict[Method, tuple[str, ...]] = {
+    Method.weighted: (),
+    Method.lexicographic: ("order",),
+    Method.epsilon: ("primary", "epsilon"),
+    Method.reference: ("ref",),
+    Method.goal: ("targets",),
+    Method.min_budget: ("targets",),
+}
+
+
+@dataclass(frozen=True)
+class Bound:
+    """One bound of a rule: `kind` is one of BOUNDS; `value` a share (0-1), million, or
+    whole currency units per resident."""
+
+    kind: str
+    value: float
+
+    @property
+    def is_lower(self) -> bool:
+        return self.kind.startswith("min_")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule over a selection of cells. `label` is its name, else `rules[i]`."""
+
+    label: str
+    index: int
+    selectors: tuple[tuple[str, tuple[str, ...]], ...]
+    bounds: tuple[Bound, ...]
+    per_town: bool = False
+
+    def cells(self, instance: Instance) -> np.ndarray:
+        """(T, M) boolean mask of the selected cells; an omitted selector selects all."""
+        towns = np.ones(instance.n_towns, dtype=bool)
+        measures = np.ones(instance.n_measures, dtype=bool)
+        for key, values in self.selectors:
+            wanted = set(values)
+            if key == "town":
+                towns &= np.array([t in wanted for t in instance.towns])
+            elif key == "region":
+                towns &= np.array([r in wanted for r in instance.regions])
+            elif key == "tier":
+                towns &= np.array([t in wanted for t in instance.town_tier])
+            elif key == "measure":
+                measures &= np.array([m in wanted for m in instance.measures])
+            elif key == "instrument":
+                measures &= np.array([i in wanted for i in instance.instruments])
+        return towns[:, None] & measures[None, :]
+
+    def describe(self) -> str:
+        """Short human text: 'tier=low: min_share 0.25'."""
+        sel = ", ".join(f"{k}={'|'.join(v)}" for k, v in self.selectors) or "all cells"
+        bnd = ", ".join(f"{b.kind} {b.value:g}" for b in self.bounds)
+        return f"{sel}: {bnd}" + (" per town" if self.per_town else "")
+
+
+@dataclass(frozen=True)
+class Objective:
+    """The `[objective]` table, validated against the instance's criteria."""
+
+    method: Method = Method.weighted
+    weights: dict[str, float] = field(default_factory=dict)
+    normalize: str = "payoff"
+    order: tuple[str, ...] = ()
+    tolerance: float = 0.0
+    primary: str | None = None
+    epsilon: dict[str, float] = field(default_factory=dict)
+    ref: dict[str, float] = field(default_factory=dict)
+    rho: float = 1e-6
+    targets: dict[str, float] = field(default_factory=dict)
+
+    def weight_vector(self, criteria: tuple[str, ...]) -> np.ndarray:
+        return np.array([self.weights.get(c, 0.0) for c in criteria], dtype=float)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: Path | None
+    budget_mln: float
+    spend_all: bool
+    limits: dict[str, float]
+    objective: Objective
+    rules: tuple[Rule, ...]
+    description: str = ""
+
+    def with_budget(self, budget_mln: float) -> Scenario:
+        return replace(self, budget_mln=float(budget_mln))
+
+
+# ----------------------------------------------------------------------------- small parsers
+
+
+MONEY = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*(bn|mln|m|b|k)?\s*$", re.I)
+MONEY_SCALE = {None: 1.0, "mln": 1.0, "m": 1.0, "bn": 1000.0, "b": 1000.0, "k": 0.001}
+
+
+def parse_money(text: str, what: str = "--budget") -> float:
+    """Millions from `10400`, `10.4bn`, `850mln`, `500k`."""
+    m = MONEY.match(str(text))
+    if not m:
+        raise InstanceError(
+            f"{what}: {text!r} is not an amount (write millions like 10400, or 10.4bn, 850mln)"
+        )
+    unit = m.group(2).lower() if m.group(2) else None
+    return float(m.group(1)) * MONEY_SCALE[unit]
+
+
+def parse_weights(text: str, criteria: tuple[str, ...]) -> dict[str, float]:
+    """`jobs=0.7,population=0.3` -> {'jobs': 0.7, 'population': 0.3}."""
+    out: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        if "=" not in part:
+            raise InstanceError(f"--weights: {part!r} is not criterion=weight (e.g. jobs=0.7)")
+        key, _, val = part.partition("=")
+        key = key.strip()
+        if key not in criteria:
+            raise InstanceError(
+                f"--weights: unknown criterion {key!r} (the instance has {', '.join(criteria)})"
+            )
+        try:
+            out[key] = float(val)
+        except ValueError:
+            raise InstanceError(f"--weights: {val.strip()!r} is not a number for {key!r}") from None
+    return out
+
+
+def as_number(where: str, value: Any, *, allow_negative: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InstanceError(f"{where}: must be a number, got {value!r}")
+    if value < 0 and not allow_negative:
+        raise InstanceError(f"{where}: must not be negative, got {value!r}")
+    return float(value)
+
+
+def as_names(where: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise InstanceError(f"{where}: must be a name or a non-empty list of names, got {value!r}")
+
+
+def criterion_map(
+    where: str, key: str, value: Any, criteria: tuple[str, ...], *, allow_negative: bool = False
+) -> dict[str, float]:
+    """A table criterion -> number, e.g. `weights = { jobs = 0.7 }`; `key` is its dotted name."""
+    if not isinstance(value, dict) or not value:
+        raise InstanceError(f"{where}: key {key!r} must be a table like {{ {criteria[0]} = 1.0 }}")
+    out = {}
+    for k, v in value.items():
+        if k not in criteria:
+            raise InstanceError(
+                f"{where}: key '{key}.{k}': unknown criterion {k!r} (the instance has {', '.join(criteria)})"
+            )
+        out[k] = as_number(f"{where}: key '{key}.{k}'", v, allow_negative=allow_negative)
+    return out
+
+
+# ----------------------------------------------------------------------------- objective
+
+
+def parse_objective(where: str, doc: Any, criteria: tuple[str, ...]) -> Objective:
+    if doc is None:
+        return Objective(weights=dict.fromkeys(criteria, 1.0))
+    if not isinstance(doc, dict):
+        raise InstanceError(f"{where}: key 'objective' must be a table")
+    for key in doc:
+        if key not in OBJECTIVE_KEYS:
+            raise InstanceError(
+                f"{where}: unknown key 'objective.{key}' (known: {', '.join(sorted(OBJECTIVE_KEYS))})"
+            )
+    kw: dict[str, Any] = {}
+    kw["method"] = doc.get("method", "weighted")
+    if "weights" in doc:
+        kw["weights"] = criterion_map(where, "objective.weights", doc["weights"], criteria)
+    if "normalize" in doc:
+        kw["normalize"] = doc["normalize"]
+    if "order" in doc:
+        kw["order"] = as_names(f"{where}: key 'objective.order'", doc["order"])
+    if "tolerance" in doc:
+        kw["tolerance"] = as_number(f"{where}: key 'objective.tolerance'", doc["tolerance"])
+    if "primary" in doc:
+        kw["primary"] = doc["primary"]
+    for key in ("epsilon", "targets"):
+        if key in doc:
+            kw[key] = criterion_map(where, f"objective.{key}", doc[key], criteria)
+    if "ref" in doc:
+        kw["ref"] = criterion_map(where, "objective.ref", doc["ref"], criteria, allow_negative=True)
+    if "rho" in doc:
+        kw["rho"] = as_number(f"{where}: key 'objective.rho'", doc["rho"])
+    present = set(doc)
+    obj = Objective(**kw)
+    return check_objective(where, obj, criteria, present)
+
+
+def check_objective(
+    where: str, obj: Objective, criteria: tuple[str, ...], present: set[str]
+) -> Objective:
+    """Method-specific checks; fills the default weights (equal) when none are given."""
+    if obj.method not in set(Method):
+        raise InstanceError(
+            f"{where}: key 'objective.method': unknown method {str(obj.method)!r} (one of {', '.join(Method)})"
+        )
+    obj = replace(obj, method=Method(obj.method))
+    if obj.normalize not in ("payoff", "none"):
+        raise InstanceError(
+            f"{where}: key 'objective.normalize': {obj.normalize!r} is not 'payoff' or 'none'"
+        )
+    for key in NEEDS[obj.method]:
+        if key not in present:
+            raise InstanceError(f"{where}: method {obj.method!r} needs key 'objective.{key}'")
+    if not obj.weights:
+        obj = replace(obj, weights=dict.fromkeys(criteria, 1.0))
+    if sum(obj.weights.values()) <= 0:
+        raise InstanceError(f"{where}: key 'objective.weights': the weights are all zero")
+    if obj.method == "lexicographic":
+        bad = [c for c in obj.order if c not in criteria]
+        if bad:
+            raise InstanceError(f"{where}: key 'objective.order': unknown criterion {bad[0]!r}")
+        if len(set(obj.order)) != len(obj.order):
+            raise InstanceError(f"{where}: key 'objective.order' names a criterion twice")
+        if obj.tolerance >= 1:
+            raise InstanceError(f"{where}: key 'objective.tolerance' must be below 1")
+    if obj.method == "epsilon":
+        if obj.primary not in criteria:
+            raise InstanceError(
+                f"{where}: key 'objective.primary': unknown criterion {obj.primary!r}"
+            )
+        if obj.primary in obj.epsilon:
+            raise InstanceError(
+                f"{where}: key 'objective.epsilon' bounds the primary criterion {obj.primary!r}"
+            )
+    return obj
+
+
+# ----------------------------------------------------------------------------- rules, limits
+
+
+def parse_rules(where: str, doc: Any, instance: Instance) -> tuple[Rule, ...]:
+    if doc is None:
+        return ()
+    if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
+        raise InstanceError(f"{where}: key 'rules' must be an array of tables ([[rules]])")
+    known = {
+        "town": set(instance.towns),
+        "region": set(instance.regions),
+        "tier": set(instance.tiers),
+        "measure": set(instance.measures),
+        "instrument": set(instance.instruments),
+    }
+    rules, labels = [], set()
+    for i, raw in enumerate(doc):
+        key_at = f"rules[{i}]"
+        for key in raw:
+            if key not in RULE_KEYS:
+                raise InstanceError(
+                    f"{where}: unknown key '{key_at}.{key}' (known: {', '.join(sorted(RULE_KEYS))})"
+                )
+        name = raw.get("name")
+        if name is not None and (not isinstance(name, str) or not name):
+            raise InstanceError(f"{where}: key '{key_at}.name' must be a non-empty string")
+        label = name or key_at
+        if label in labels:
+            raise InstanceError(f"{where}: key '{key_at}.name': the name {label!r} is used twice")
+        labels.add(label)
+        selectors = []
+        for key in SELECTORS:
+            if key in raw:
+                values = as_names(f"{where}: key '{key_at}.{key}'", raw[key])
+                for v in values:
+                    if v not in known[key]:
+                        raise InstanceError(
+                            f"{where}: key '{key_at}.{key}': {v!r} names no {key} of the instance"
+                        )
+                selectors.append((key, values))
+        bounds = []
+        for key in BOUNDS:
+            if key in raw:
+                amount = as_number(f"{where}: key '{key_at}.{key}'", raw[key])
+                if key in SHARE_BOUNDS and amount > 1:
+                    raise InstanceError(
+                        f"{where}: key '{key_at}.{key}': a share must lie in [0, 1], got {amount:g}"
+                    )
+                bounds.append(Bound(key, amount))
+        if not bounds:
+            raise InstanceError(
+                f"{where}: key '{key_at}': a rule needs a bound ({', '.join(BOUNDS)})"
+            )
+        per_town = raw.get("per_town", False)
+        if not isinstance(per_town, bool):
+            raise InstanceError(f"{where}: key '{key_at}.per_town' must be true or false")
+        rule = Rule(label, i, tuple(selectors), tuple(bounds), per_town)
+        if not rule.cells(instance).any():
+            raise InstanceError(f"{where}: key '{key_at}': the selectors select no cell together")
+        rules.append(rule)
+    return tuple(rules)
+
+
+def parse_limits(where: str, doc: Any, instance: Instance) -> dict[str, float]:
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise InstanceError(f"{where}: key 'limits' must be a table of instrument = volume")
+    used = set(instance.instruments)
+    out = {}
+    for key, value in doc.items():
+        if key not in used:
+            raise InstanceError(
+                f"{where}: key 'limits.{key}': no measure uses instrument {key!r} "
+                f"(instruments: {', '.join(sorted(used))})"
+            )
+        out[key] = as_number(f"{where}: key 'limits.{key}'", value)
+    return out
+
+
+# ----------------------------------------------------------------------------- entry points
+
+
+def resolve_scenario_path(instance: Instance, ref: str | Path | None) -> Path:
+    if ref is None:
+        if not instance.default_scenario:
+            raise InstanceError(
+                f"{instance.path / 'instance.toml'}: no default_scenario; pass --scenario"
+            )
+        ref = instance.default_scenario
+    raw = Path(ref)
+    if raw.suffix != ".toml" and len(raw.parts) == 1:
+        path = instance.path / "scenarios" / f"{raw}.toml"
+        if path.is_file():
+            return path
+    if raw.is_file():
+        return raw
+    raise InstanceError(f"scenario {str(ref)!r}: no such file in {instance.path / 'scenarios'}")
+
+
+def load_scenario(instance: Instance, ref: str | Path | None = None) -> Scenario:
+    """Read and validate a scenario (a name in the instance's scenarios/ or a path)."""
+    path = resolve_scenario_path(instance, ref)
+    where = str(path)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise InstanceError(f"{where}: not valid TOML ({e})") from None
+    for key in doc:
+        if key not in TOP_KEYS:
+            raise InstanceError(
+                f"{where}: unknown key {key!r} (known: {', '.join(sorted(TOP_KEYS))})"
+            )
+    if "budget_mln" not in doc:
+        raise InstanceError(f"{where}: missing key 'budget_mln'")
+    budget = as_number(f"{where}: key 'budget_mln'", doc["budget_mln"])
+    spend_all = doc.get("spend_all", False)
+    if not isinstance(spend_all, bool):
+        raise InstanceError(f"{where}: key 'spend_all' must be true or false")
+    return Scenario(
+        name=str(doc.get("name", path.stem)),
+        path=path,
+        budget_mln=budget,
+        spend_all=spend_all,
+        limits=parse_limits(where, doc.get("limits"), instance),
+        objective=parse_objective(where, doc.get("objective"), instance.criteria),
+        rules=parse_rules(where, doc.get("rules"), instance),
+        description=str(doc.get("description", "")),
+    )
+
+
+def apply_overrides(
+    scenario: Scenario,
+    instance: Instance,
+    *,
+    budget: str | None = None,
+    method: str | None = None,
+    weights: str | None = None,
+) -> Scenario:
+    """Command-line `--budget`, `--method`, `--weights` override the file."""
+    if budget is not None:
+        scenario = scenario.with_budget(parse_money(budget))
+    if method is None and weights is None:
+        return scenario
+    obj = scenario.objective
+    if weights is not None:
+        obj = replace(obj, weights=parse_weights(weights, instance.criteria))
+    present = {"weights", "normalize"}
+    for key in ("order", "primary", "epsilon", "ref", "targets"):
+        if getattr(obj, key):
+            present.add(key)
+    if method is not None:
+        obj = replace(obj, method=method)
+    where = (
+        f"{scenario.path or scenario.name} (with --method {obj.method})" if method else "--weights"
+    )
+    obj = check_objective(where, obj, instance.criteria, present)
+    return replace(scenario, objective=obj)

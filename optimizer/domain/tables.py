@@ -1,0 +1,139 @@
+"""Load and validate an instance folder (SPEC section 2).
+
+Every check happens here, once. `load_instance` either returns an `Instance`
+whose arrays downstream code can trust, or raises `InstanceError` carrying the
+full list of problems (file, 1-based spreadsheet row, column), so `validate`
+can show them all at once.
+
+Row numbers are spreadsheet rows: the header is row 1, the first data row is 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+TRUE_WORDS = {"true", "1", "yes", "y"}
+FALSE_WORDS = {"false", "0", "no", "n"}
+
+
+@dataclass(frozen=True)
+class Table:
+    """A CSV file read as strings: header and rows, with the file name for messages."""
+
+    name: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    lines: tuple[int, ...] = ()  # spreadsheet row of each data row (blank rows are skipped)
+
+    def line(self, i: int) -> int:
+        """The 1-based spreadsheet row of data row i (the header is row 1)."""
+        return self.lines[i] if self.lines else i + 2
+
+    def column(self, col: str) -> list[str]:
+        i = self.header.index(col)
+        return [r[i] if i < len(r) else "" for r in self.rows]
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def read_table(path: Path, problems: list[str]) -> Table | None:
+    """Read a CSV as strings; record a problem and return None if it cannot be read."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = [tuple(c.strip() for c in r) for r in csv.reader(fh)]
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        problems.append(f"{path}: cannot be read ({e})")
+        return None
+    return table_from_rows(str(path), rows, problems)
+
+
+def table_from_rows(name: str, rows: list[tuple[str, ...]], problems: list[str]) -> Table | None:
+    """Header and data rows, skipping blank rows but keeping their spreadsheet numbers."""
+    kept = [(n, r) for n, r in enumerate(rows, start=1) if any(c for c in r)]
+    if not kept:
+        problems.append(f"{name}: the file is empty (a header row is required)")
+        return None
+    (_, header), data = kept[0], kept[1:]
+    return Table(name, header, tuple(r for _, r in data), tuple(n for n, _ in data))
+
+
+def require_columns(
+    table: Table, required: tuple[str, ...] | list[str], problems: list[str]
+) -> bool:
+    missing = [c for c in required if c not in table.header]
+    for c in missing:
+        problems.append(f"{table.name}: missing required column {c!r}")
+    dup = sorted({c for c in table.header if table.header.count(c) > 1})
+    for c in dup:
+        problems.append(f"{table.name}: column {c!r} appears more than once in the header")
+    return not missing and not dup
+
+
+def parse_number(
+    table: Table,
+    row: int,
+    col: str,
+    raw: str,
+    problems: list[str],
+    *,
+    positive: bool = False,
+    allow_empty: bool = False,
+) -> float | None:
+    """A finite number >= 0 (or > 0); `row` is the 0-based data row."""
+    where = f"{table.name}: row {table.line(row)}, column {col!r}"
+    if raw == "":
+        if allow_empty:
+            return None
+        problems.append(f"{where}: a number is required, the cell is empty")
+        return None
+    try:
+        value = float(raw.replace("_", ""))
+    except ValueError:
+        problems.append(f"{where}: {raw!r} is not a number")
+        return None
+    if not math.isfinite(value):
+        problems.append(f"{where}: {raw!r} is not a finite number")
+        return None
+    if positive and value <= 0:
+        problems.append(f"{where}: must be greater than 0, got {raw}")
+        return None
+    if value < 0:
+        problems.append(f"{where}: must be 0 or more, got {raw}")
+        return None
+    return value
+
+
+def parse_bool(table: Table, row: int, col: str, raw: str, problems: list[str]) -> bool | None:
+    low = raw.lower()
+    if low in TRUE_WORDS:
+        return True
+    if low in FALSE_WORDS:
+        return False
+    problems.append(
+        f"{table.name}: row {table.line(row)}, column {col!r}: {raw!r} is not true/false"
+    )
+    return None
+
+
+def file_digest(root: Path, names: list[str]) -> str:
+    """One sha256 over the instance's files (name and bytes), in a stable order."""
+    h = hashlib.sha256()
+    for name in sorted(names):
+        h.update(name.encode())
+        h.update(b"\0")
+        h.update((root / name).read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def first_positions(names: list[str]) -> dict[str, int]:
+    """Name -> row of its first occurrence (duplicates are reported separately)."""
+    out: dict[str, int] = {}
+    for i, n in enumerate(names):
+        out.setdefault(n, i)
+    return out

@@ -1,0 +1,316 @@
+"""The engine every method and analysis solves through: the validated inputs, the
+model built once, and one solver session.
+
+State changes are scoped, so no caller has to remember a call order:
+
+- `with engine.extended(ext) as x:` rows and columns added for a block of solves
+  (`x.run(...)` moves their bounds in place), dropped on exit;
+- `with engine.at_budget(b) as v:` the scenario at another budget (a view: the
+  same model and session, other row bounds for every solve made through it);
+- `with engine.coefficients({(row, col): value}):` matrix coefficients changed
+  in place, restored on exit;
+- `with engine.reporting(callback):` a progress display told after every solve;
+- `engine.restart(basis)`: the next solve starts from a basis, nothing added.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from optimizer.domain.instance import Instance
+from optimizer.domain.results import Payoff
+from optimizer.domain.scenario import Scenario
+from optimizer.errors import InfeasibleError, OptimizerError
+from optimizer.lp.highs import HighsSession
+from optimizer.lp.model import INF, LinearModel, build_model
+from optimizer.lp.pulp import CbcSession
+from optimizer.lp.session import Basis, Extension, LpResult, Session, criteria_rows
+
+
+def open_session(
+    model: LinearModel, solver: str = "highs", time_limit: float | None = None
+) -> Session:
+    """A session for `highs` (default) or `cbc`."""
+    if solver == "highs":
+        return HighsSession(model, time_limit)
+    if solver == "cbc":
+        return CbcSession(model, time_limit)
+    raise OptimizerError(f"--solver: unknown solver {solver!r} (highs or cbc)")
+
+
+# Holding a criterion at its best for the next solve: a tiny relative give, so
+# round-off in the last solve cannot make the next one infeasible.
+HOLD_REL = 1e-9
+HOLD_ABS = 1e-7
+
+
+@dataclass(eq=False)
+class Engine:
+    """Validated inputs, the model (built once) and a solver session."""
+
+    instance: Instance
+    scenario: Scenario
+    model: LinearModel
+    session: Session
+    solves: int = 0
+    seconds: float = 0.0
+    _payoff: Payoff | None = field(default=None, repr=False)
+    # called with the number of solves so far after each one (a progress display)
+    on_solve: Callable[[int], None] | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(cls, instance: Instance, scenario: Scenario, solver: str = "highs") -> Engine:
+        model = build_model(instance, scenario)
+        return cls(instance, scenario, model, open_session(model, solver))
+
+    @property
+    def criteria(self) -> tuple[str, ...]:
+        return self.instance.criteria
+
+    # ------------------------------------------------------------------ scoped state
+
+    @contextmanager
+    def extended(self, ext: Extension) -> Iterator[Extended]:
+        """`ext`'s rows and columns loaded for a block of solves, dropped on exit."""
+        try:
+            yield Extended(self, ext)
+        finally:
+            self.session.release()
+
+    @contextmanager
+    def at_budget(self, budget_mln: float, keep_payoff: bool = True) -> Iterator[EngineView]:
+        """The scenario at another budget, on the same model and session."""
+        yield self.view(
+            scenario=self.scenario.with_budget(budget_mln),
+            overrides={self.model.budget_row: budget_bounds(self.scenario, budget_mln)},
+            keep_payoff=keep_payoff,
+        )
+
+    @contextmanager
+    def coefficients(self, changes: dict[tuple[int, int], float]) -> Iterator[Engine]:
+        """Matrix coefficients of the base model changed for a block of solves."""
+        m = self.model
+        old = {}
+        for row, col in changes:
+            lo, hi = m.row_start[row], m.row_start[row + 1]
+            at = np.flatnonzero(m.row_index[lo:hi] == col)
+            old[(row, col)] = float(m.row_value[lo + at[0]]) if len(at) else 0.0
+        try:
+            for (row, col), value in changes.items():
+                self.session.change_coefficient(row, col, value)
+            yield self
+        finally:
+            for (row, col), value in old.items():
+                self.session.change_coefficient(row, col, value)
+
+    @contextmanager
+    def reporting(self, on_solve: Callable[[int], None]) -> Iterator[Engine]:
+        """`on_solve(solves so far)` after every solve in the block."""
+        saved, self.on_solve = self.on_solve, on_solve
+        try:
+            yield self
+        finally:
+            self.on_solve = saved
+
+    def restart(self, basis: Basis | None) -> None:
+        """Base model only, solver data cleared, the next solve started from `basis`
+        (one `session.get_basis()` returned; None: a cold start)."""
+        self.session.release()
+        self.session.reset()
+        self.session.set_basis(basis)
+
+    def view(
+        self,
+        *,
+        scenario: Scenario | None = None,
+        model: LinearModel | None = None,
+        overrides: dict[int, tuple[float, float]] | None = None,
+        keep_payoff: bool = True,
+    ) -> EngineView:
+        """This engine's session seen with another scenario variant, a model of the
+        same shape or other row bounds. `keep_payoff=False` recomputes the payoff
+        table (and so the normalizers) under the view's bounds when a method needs it."""
+        parent = self.parent if isinstance(self, EngineView) and self.parent is not None else self
+        return EngineView(
+            instance=self.instance,
+            scenario=self.scenario if scenario is None else scenario,
+            model=self.model if model is None else model,
+            session=self.session,
+            _payoff=self._payoff if keep_payoff else None,
+            overrides=dict(overrides or {}),
+            parent=parent,
+        )
+
+    # ------------------------------------------------------------------ solving
+
+    def cost_vector(self, crit_weights: np.ndarray, budget_weight: float = 0.0) -> np.ndarray:
+        """Objective over the base columns: crit_weights . F, plus budget_weight * A."""
+        c = np.zeros(self.model.n_cols)
+        c[: self.model.n_x] = crit_weights @ self.model.F
+        c[self.model.col_A] = budget_weight
+        return c
+
+    def run(
+        self,
+        cost: np.ndarray,
+        maximize: bool = True,
+        extension: Extension | None = None,
+        row_bounds: dict[int, tuple[float, float]] | None = None,
+    ) -> LpResult:
+        t0 = time.perf_counter()
+        try:
+            return self.session.solve(cost, maximize, extension, row_bounds)
+        finally:
+            self.solves += 1
+            self.seconds += time.perf_counter() - t0
+            if self.on_solve is not None:
+                self.on_solve(self.solves)
+
+    def floors(self, values: dict[int, float]) -> Extension:
+        """Rows f_c >= value for the given criterion indices."""
+        idx = sorted(values)
+        combos = np.eye(len(self.criteria))[idx]
+        lb = np.array([values[i] for i in idx])
+        names = [f"floor_{self.criteria[i]}" for i in idx]
+        return criteria_rows(self.model, combos, lb, np.full(len(idx), INF), names)
+
+    def criteria_of(self, res: LpResult) -> np.ndarray:
+        return self.model.criteria_values(res.x)
+
+    def payoff(self) -> Payoff:
+        """Each criterion maximized, then the others lexicographically with it held.
+
+        The diagonal holds each criterion's own best exactly, as its first solve found
+        it; the later solves hold it with a round-off margin only."""
+        if self._payoff is None:
+            C = len(self.criteria)
+            table = np.zeros((C, C))
+            for c in range(C):
+                order = [c] + [d for d in range(C) if d != c]
+                res, bests = self.lexicographic_steps(order, 0.0)
+                table[c] = self.criteria_of(res)
+                table[c, c] = bests[c]
+            self._payoff = Payoff(self.criteria, table)
+        return self._payoff
+
+    def normalizers(self) -> np.ndarray:
+        if self.scenario.objective.normalize == "none":
+            return np.ones(len(self.criteria))
+        return self.payoff().ranges
+
+    def lexicographic(self, order: list[int], tolerance: float) -> LpResult:
+        return self.lexicographic_steps(order, tolerance)[0]
+
+    def lexicographic_steps(
+        self, order: list[int], tolerance: float
+    ) -> tuple[LpResult, dict[int, float]]:
+        """Maximize the criteria in `order`, each with the earlier ones held at
+        (1 - tolerance) of their best. Returns the last solve and each best."""
+        held: dict[int, float] = {}
+        bests: dict[int, float] = {}
+        res = None
+        for c in order:
+            ext = self.floors(held) if held else None
+            res = self.run(self.cost_vector(np.eye(len(self.criteria))[c]), True, ext)
+            bests[c] = float(self.criteria_of(res)[c])
+            held[c] = hold_at(bests[c], tolerance)
+        assert res is not None
+        return res, bests
+
+    def polish(self, res: LpResult, hold_budget: bool = False) -> LpResult:
+        """Make an answer efficient: max sum_c f_c / n_c  s.t.  f_c >= f_c(found).
+
+        Weighted sums with a zero weight, epsilon, reference (its rho term is below
+        the solver's tolerance) and goal (reached targets stop counting) can return
+        a plan that another plan beats on one criterion and ties on the rest; this
+        second solve only moves to such a plan, so the method's own objective stays
+        optimal. The duals of the method's solve are kept for shadow prices.
+        """
+        found = self.criteria_of(res)
+        # Held exactly: any margin would be traded away for the other criteria. The
+        # found plan meets these rows, so the LP is feasible up to round-off.
+        ext = self.floors({i: float(v) for i, v in enumerate(found)})
+        bounds = None
+        if hold_budget:
+            a = float(res.x[self.model.col_A])
+            bounds = {self.model.budget_row: (-INF, a)}
+        try:
+            better = self.run(self.cost_vector(1.0 / self.normalizers()), True, ext, bounds)
+        except InfeasibleError:  # round-off made the found plan's own values unreachable
+            return res
+        return LpResult(better.x, res.row_dual, res.objective, res.seconds + better.seconds)
+
+
+def hold_at(best: float, tolerance: float) -> float:
+    """The floor that keeps a criterion at (1 - tolerance) of its best, less round-off."""
+    value = (1.0 - tolerance) * best
+    return value - HOLD_REL * abs(value) - HOLD_ABS
+
+
+# ----------------------------------------------------------------------------- engine views
+
+
+@dataclass(eq=False)
+class EngineView(Engine):
+    """An engine's model and solver session seen with other row bounds, another
+    scenario variant (e.g. a budget) or another model of the same shape (e.g. drawn
+    criterion coefficients). Every solve a method makes goes through `run`, which
+    adds `overrides` to the method's own row bounds (the method's win: `min_budget`
+    sets the budget row from the scenario). Nothing is rebuilt."""
+
+    overrides: dict[int, tuple[float, float]] = field(default_factory=dict)
+    parent: Engine | None = field(default=None, repr=False)
+    raw: bool = False  # skip the methods' efficiency polish: the last LP is the method's own
+
+    def polish(self, res: LpResult, hold_budget: bool = False) -> LpResult:
+        return res if self.raw else super().polish(res, hold_budget)
+
+    def run(
+        self,
+        cost: np.ndarray,
+        maximize: bool = True,
+        extension: Extension | None = None,
+        row_bounds: dict[int, tuple[float, float]] | None = None,
+    ) -> LpResult:
+        merged = {**self.overrides, **(row_bounds or {})}
+        solves, seconds = self.solves, self.seconds
+        try:
+            return super().run(cost, maximize, extension, merged)
+        finally:
+            if self.parent is not None:  # count the work on the engine that owns the session
+                self.parent.solves += self.solves - solves
+                self.parent.seconds += self.seconds - seconds
+
+
+def budget_bounds(scenario: Scenario, budget_mln: float) -> tuple[float, float]:
+    """The budget row's bounds at another budget: `A <= B`, or `A == B` with spend_all."""
+    return (budget_mln if scenario.spend_all else -INF, budget_mln)
+
+
+@dataclass(frozen=True, eq=False)
+class Extended:
+    """An engine with an extension loaded (`Engine.extended`): solves move the
+    extension's row bounds in place instead of rebuilding anything."""
+
+    engine: Engine
+    ext: Extension
+
+    def run(
+        self,
+        cost: np.ndarray,
+        maximize: bool = True,
+        bounds: dict[int, tuple[float, float]] | None = None,
+        cold: bool = False,
+    ) -> LpResult:
+        """Solve with the extension's rows `j` moved to `bounds[j]`; `cold` forgets
+        the last basis first (a poor start when the objective changed entirely)."""
+        first = self.engine.model.n_rows
+        rows = {first + j: b for j, b in (bounds or {}).items()}
+        if cold:
+            self.engine.session.reset()
+        return self.engine.run(cost, maximize, self.ext, rows)

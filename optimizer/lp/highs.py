@@ -1,0 +1,326 @@
+"""The one place that hands the model to a solver.
+
+`open_session(model, solver)` returns a session that keeps the model loaded and
+solves it again and again with a new objective, changed row bounds, or added
+rows and columns (an `Extension`: criterion floors, goal deviations, the
+reference point's auxiliary variable). With HiGHS the model is passed in one
+call as a row-wise matrix and kept in a live `Highs` object, so a re-solve
+changes costs or bounds in place and starts warm from the last basis. With CBC
+(PuLP's bundled binary) every solve builds the PuLP problem from the same
+arrays: a fallback, not a fast path.
+
+Every solve checks the solver's status before a value is read; anything but a
+proven optimum raises (`InfeasibleError` for an infeasible model, `SolverError`
+otherwise), so no caller can read a half-solved allocation.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from optimizer.errors import InfeasibleError, SolverError
+from optimizer.lp.model import LinearModel
+from optimizer.lp.session import Extension, LpResult, within
+
+# How HiGHS solves a model the first time, chosen from what `python -m bench` shows
+# (bench/results.md, "HiGHS algorithm and presolve"):
+#
+# - Copy-heavy models (at most DISTINCT_SHARE of the columns distinct, as in
+#   generated instances, where cells differ only by tier, measure and segment):
+#   HiGHS's presolve merges the parallel columns cheaply; dual simplex is fastest
+#   up to about IPM_COLUMNS, interior point with crossover above.
+# - Models with their own coefficients per town (effects.csv overrides, as real
+#   national data would have): the same presolve rule (rule 13, parallel rows and
+#   columns) then costs seconds to minutes (first solve of 1,000 towns: 1.7 s with
+#   it, 0.10 s without; 10,000 towns: over a minute with it, 1.5 s without), so it
+#   is switched off, and interior point wins from IPM_COLUMNS_DISTINCT columns.
+#
+# Crossover stays on, so every answer is a vertex with duals. Re-solves start warm
+# from the last basis with dual simplex, except right after rows were added that the
+# last optimum meets (a criterion held at the best just found, as the payoff table
+# and the lexicographic method do): the basis is then still primal feasible and
+# primal simplex is 16x faster on 10,000 heterogeneous towns. For objective-only
+# changes (a front's weights, a study's draws) and moved bounds (a sweep) dual
+# simplex stays: primal was 2-6x slower there on 1,000 towns.
+IPM_COLUMNS = 60_000
+IPM_COLUMNS_DISTINCT = 10_000
+DISTINCT_SHARE = 0.02
+DUAL_SIMPLEX, PRIMAL_SIMPLEX = 1, 4  # HiGHS simplex_strategy values
+PARALLEL_RULE_OFF = 8192  # HiGHS presolve_rule_off bit of rule 13, parallel rows and columns
+
+
+@dataclass(frozen=True)
+class FirstSolve:
+    """The HiGHS options for a model: first-solve algorithm and the presolve rules off."""
+
+    algorithm: str  # "simplex" | "ipm"
+    presolve_rule_off: int
+    distinct_share: float
+
+
+def distinct_share(F: np.ndarray, cost: np.ndarray) -> float:
+    """Share of distinct columns (criterion coefficients and budget cost) among the x
+    columns. Each column is reduced to one number by a fixed random projection;
+    identical columns give identical numbers, distinct ones practically never do
+    (random weights, fixed seed)."""
+    n = len(cost)
+    if n == 0:
+        return 0.0
+    weights = 0.5 + np.random.default_rng(20121).random(F.shape[0] + 1)
+    key = np.sort(weights[:-1] @ F + weights[-1] * cost)
+    return (1 + int(np.count_nonzero(key[1:] != key[:-1]))) / n
+
+
+def first_solve(model: LinearModel) -> FirstSolve:
+    share = distinct_share(model.F, model.cost)
+    if share <= DISTINCT_SHARE:
+        ipm = model.n_cols > IPM_COLUMNS
+        return FirstSolve("ipm" if ipm else "simplex", 0, share)
+    ipm = model.n_cols > IPM_COLUMNS_DISTINCT
+    return FirstSolve("ipm" if ipm else "simplex", PARALLEL_RULE_OFF, share)
+
+
+# ----------------------------------------------------------------------------- HiGHS
+
+
+def quiet_highs() -> Any:
+    """A `highspy.Highs` that prints nothing.
+
+    Its constructor writes a banner to the process's standard output (file
+    descriptor 1, below Python's `sys.stdout`), which would corrupt `--format json`
+    output; the descriptor is pointed at the null device for the construction only.
+    """
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+class HighsSession:
+    """The model kept in one live `highspy.Highs`; re-solves change it in place."""
+
+    name = "HiGHS"
+
+    def __init__(self, model: LinearModel, time_limit: float | None = None) -> None:
+        import highspy
+
+        self.hs = highspy
+        self.model = model
+        h = quiet_highs()
+        h.setOptionValue("threads", 1)
+        if time_limit is not None:
+            h.setOptionValue("time_limit", float(time_limit))
+        self.version = h.version()
+        self.h = h
+        self.plan = first_solve(model)
+        if self.plan.presolve_rule_off:
+            h.setOptionValue("presolve_rule_off", self.plan.presolve_rule_off)
+        self.solved_once = False
+        self.all_cols = np.arange(model.n_cols, dtype=np.int32)
+        self.maximize: bool | None = None  # the sense and algorithm HiGHS holds
+        self.algorithm: str | None = None
+        self.strategy = DUAL_SIMPLEX
+        # The last optimum (columns), while HiGHS still holds its basis unchanged but
+        # for costs and sense: rows it meets can be added and the basis stays feasible.
+        self.last_x: np.ndarray | None = None
+        self.rows_added_met = False  # this solve: rows just added, met by the last optimum
+        lp = highspy.HighsLp()
+        lp.num_col_ = model.n_cols
+        lp.num_row_ = model.n_rows
+        lp.col_cost_ = np.zeros(model.n_cols)
+        lp.col_lower_ = model.col_lb
+        lp.col_upper_ = model.col_ub
+        lp.row_lower_ = model.row_lb
+        lp.row_upper_ = model.row_ub
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.start_ = model.row_start
+        lp.a_matrix_.index_ = model.row_index
+        lp.a_matrix_.value_ = model.row_value
+        lp.a_matrix_.num_col_ = model.n_cols
+        lp.a_matrix_.num_row_ = model.n_rows
+        self.check(h.passModel(lp), "passModel")
+        self.extension: Extension | None = None
+        self.row_lb = model.row_lb.copy()
+        self.row_ub = model.row_ub.copy()
+
+    def check(self, status: object, what: str) -> None:
+        if status == self.hs.HighsStatus.kError:
+            raise SolverError(f"HiGHS rejected {what}")
+
+    def set_extension(self, ext: Extension | None) -> None:
+        if ext is self.extension:
+            return
+        met = self.extension is None and self.meets(ext)
+        self.last_x = None
+        m = self.model
+        if self.extension is not None:
+            old = self.extension
+            if old.n_rows:
+                self.h.deleteRows(
+                    old.n_rows, np.arange(m.n_rows, m.n_rows + old.n_rows, dtype=np.int32)
+                )
+            if old.n_cols:
+                self.h.deleteCols(
+                    old.n_cols, np.arange(m.n_cols, m.n_cols + old.n_cols, dtype=np.int32)
+                )
+        if ext is not None:
+            if ext.n_cols:
+                self.check(
+                    self.h.addCols(ext.n_cols, np.zeros(ext.n_cols), ext.col_lb, ext.col_ub, 0,
+                                   np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32),
+                                   np.zeros(0)),
+                    "addCols",
+                )  # fmt: skip
+            if ext.n_rows:
+                self.check(
+                    self.h.addRows(ext.n_rows, ext.row_lb, ext.row_ub, len(ext.row_index),
+                                   ext.row_start[:-1].astype(np.int32), ext.row_index, ext.row_value),
+                    "addRows",
+                )  # fmt: skip
+        self.extension = ext
+        # model rows keep whatever bounds they had; added rows start at their own
+        kept = self.model.n_rows
+        lb, ub = self.default_bounds()
+        lb[:kept], ub[:kept] = self.row_lb[:kept], self.row_ub[:kept]
+        self.row_lb, self.row_ub = lb, ub
+        self.rows_added_met = met
+
+    def meets(self, ext: Extension | None) -> bool:
+        """Whether the last optimum, with the added columns at their lower bounds,
+        satisfies the added rows: the warm basis then stays primal feasible."""
+        if ext is None or self.last_x is None or not np.all(np.isfinite(ext.col_lb)):
+            return False
+        x = np.concatenate([self.last_x[: self.model.n_cols], ext.col_lb])
+        row_of = np.repeat(np.arange(ext.n_rows), np.diff(ext.row_start))
+        act = np.bincount(row_of, ext.row_value * x[ext.row_index], minlength=ext.n_rows)
+        return within(act, ext.row_lb, ext.row_ub)
+
+    def reset(self) -> None:
+        self.h.clearSolver()
+        self.last_x = None
+
+    def set_basis(self, basis: Any) -> None:
+        """Start the next solve from `basis` (one this session returned)."""
+        if basis is None:
+            return
+        self.check(self.h.setBasis(basis), "setBasis")
+        self.last_x = None
+
+    def get_basis(self) -> Any:
+        return self.h.getBasis()
+
+    def change_coefficient(self, row: int, col: int, value: float) -> None:
+        """One matrix coefficient changed in place (a share rule at another share)."""
+        self.check(self.h.changeCoeff(row, col, value), "changeCoeff")
+        self.last_x = None
+
+    def release(self) -> None:
+        self.set_extension(None)
+
+    def row_bound_range(self, row: int) -> tuple[float, float] | None:
+        """HiGHS's ranging of one row's bound: the values over which the last
+        optimal basis stays optimal."""
+        try:
+            status, rg = self.h.getRanging()
+        except Exception:  # ranging is a refinement; callers fall back to re-solves
+            return None
+        if status != self.hs.HighsStatus.kOk or not rg.valid:
+            return None
+        return float(rg.row_bound_dn.value_[row]), float(rg.row_bound_up.value_[row])
+
+    def default_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Row bounds as the model and the current extension define them."""
+        ext = self.extension
+        if ext is None or not ext.n_rows:
+            return self.model.row_lb.copy(), self.model.row_ub.copy()
+        return (
+            np.concatenate([self.model.row_lb, ext.row_lb]),
+            np.concatenate([self.model.row_ub, ext.row_ub]),
+        )
+
+    def set_row_bounds(self, row_bounds: dict[int, tuple[float, float]] | None) -> None:
+        """Bounds for this solve: the defaults, overridden for the rows given (model rows
+        first, then the extension's rows at `model.n_rows + j`)."""
+        want_lb, want_ub = self.default_bounds()
+        for i, (lo, hi) in (row_bounds or {}).items():
+            want_lb[i], want_ub[i] = lo, hi
+        changed = np.flatnonzero((want_lb != self.row_lb) | (want_ub != self.row_ub))
+        if len(changed):
+            self.last_x = None
+            self.rows_added_met = False
+            self.h.changeRowsBounds(
+                len(changed), changed.astype(np.int32), want_lb[changed], want_ub[changed]
+            )
+        self.row_lb, self.row_ub = want_lb, want_ub
+
+    def solve(
+        self,
+        cost: np.ndarray,
+        maximize: bool,
+        extension: Extension | None = None,
+        row_bounds: dict[int, tuple[float, float]] | None = None,
+    ) -> LpResult:
+        hs, h = self.hs, self.h
+        self.rows_added_met = False
+        self.set_extension(extension)
+        self.set_row_bounds(row_bounds)
+        n = self.model.n_cols + (extension.n_cols if extension else 0)
+        full = np.zeros(n)
+        full[: len(cost)] = cost
+        # Scale the objective so its largest cost is 1: payoff-normalized weights give
+        # costs near 1e-7, inside HiGHS's dual feasibility tolerance, which makes the
+        # simplex crawl (40 s instead of 1 s at 30,000 towns). Values are scaled back.
+        top = float(np.abs(full).max()) if n else 0.0
+        scale = 1.0 / top if top > 0 else 1.0
+        if len(self.all_cols) != n:
+            self.all_cols = np.arange(n, dtype=np.int32)
+        h.changeColsCost(n, self.all_cols, full * scale)
+        if maximize != self.maximize:
+            h.changeObjectiveSense(hs.ObjSense.kMaximize if maximize else hs.ObjSense.kMinimize)
+            self.maximize = maximize
+        # The first solve as `first_solve` planned it; re-solves are warm simplex.
+        algorithm = self.plan.algorithm if not self.solved_once else "simplex"
+        if algorithm != self.algorithm:
+            h.setOptionValue("solver", algorithm)
+            self.algorithm = algorithm
+        strategy = PRIMAL_SIMPLEX if self.rows_added_met else DUAL_SIMPLEX
+        if strategy != self.strategy:
+            h.setOptionValue("simplex_strategy", strategy)
+            self.strategy = strategy
+        t0 = time.perf_counter()
+        h.run()
+        seconds = time.perf_counter() - t0
+        status = h.getModelStatus()
+        self.last_x = None
+        if status == hs.HighsModelStatus.kOptimal:
+            self.solved_once = True
+            sol = h.getSolution()
+            self.last_x = np.array(sol.col_value)
+            return LpResult(
+                x=self.last_x.copy(),
+                row_dual=np.array(sol.row_dual) / scale,
+                objective=float(h.getObjectiveValue()) / scale,
+                seconds=seconds,
+            )
+        text = h.modelStatusToString(status)
+        if status == hs.HighsModelStatus.kInfeasible:
+            raise InfeasibleError("the scenario is infeasible")
+        if status in (hs.HighsModelStatus.kUnbounded, hs.HighsModelStatus.kUnboundedOrInfeasible):
+            # A bounded x and A <= budget cannot be unbounded; say what HiGHS said.
+            raise SolverError(f"HiGHS stopped: {text}")
+        raise SolverError(f"HiGHS stopped without a proven optimum: {text}")

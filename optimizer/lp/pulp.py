@@ -1,0 +1,178 @@
+"""The one place that hands the model to a solver.
+
+`open_session(model, solver)` returns a session that keeps the model loaded and
+solves it again and again with a new objective, changed row bounds, or added
+rows and columns (an `Extension`: criterion floors, goal deviations, the
+reference point's auxiliary variable). With HiGHS the model is passed in one
+call as a row-wise matrix and kept in a live `Highs` object, so a re-solve
+changes costs or bounds in place and starts warm from the last basis. With CBC
+(PuLP's bundled binary) every solve builds the PuLP problem from the same
+arrays: a fallback, not a fast path.
+
+Every solve checks the solver's status before a value is read; anything but a
+proven optimum raises (`InfeasibleError` for an infeasible model, `SolverError`
+otherwise), so no caller can read a half-solved allocation.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from optimizer.errors import InfeasibleError, SolverError
+from optimizer.lp.model import INF, LinearModel
+from optimizer.lp.session import Extension, LpResult
+
+# ----------------------------------------------------------------------------- CBC via PuLP
+
+
+class CbcSession:
+    """PuLP's bundled CBC: builds the PuLP problem for every solve (no warm start)."""
+
+    name = "CBC"
+
+    def __init__(self, model: LinearModel, time_limit: float | None = None) -> None:
+        import pulp
+
+        self.pulp = pulp
+        self.model = model
+        self.time_limit = time_limit
+        self.version = f"bundled with PuLP {pulp.__version__}"
+
+    def reset(self) -> None:
+        """Every CBC solve starts cold."""
+
+    def release(self) -> None:
+        """Every CBC solve builds its problem anew."""
+
+    def get_basis(self) -> None:
+        """CBC through PuLP hands no basis back."""
+        return None
+
+    def set_basis(self, basis: object) -> None:
+        """Every CBC solve starts cold."""
+
+    def row_bound_range(self, row: int) -> None:
+        """CBC through PuLP gives no ranging."""
+        return None
+
+    def change_coefficient(self, row: int, col: int, value: float) -> None:
+        """The next problems are built with the coefficient changed (a copy of the
+        model's arrays: the model itself is shared and stays as built)."""
+        m = self.model
+        lo, hi = int(m.row_start[row]), int(m.row_start[row + 1])
+        at = np.flatnonzero(m.row_index[lo:hi] == col)
+        if len(at):
+            values = m.row_value.copy()
+            values[lo + int(at[0])] = value
+            self.model = replace(m, row_value=values)
+            return
+        starts = m.row_start.copy()
+        starts[row + 1 :] += 1
+        self.model = replace(
+            m,
+            row_start=starts,
+            row_index=np.insert(m.row_index, hi, col).astype(np.int32),
+            row_value=np.insert(m.row_value, hi, value),
+        )
+
+    def solve(
+        self,
+        cost: np.ndarray,
+        maximize: bool,
+        extension: Extension | None = None,
+        row_bounds: dict[int, tuple[float, float]] | None = None,
+    ) -> LpResult:
+        pulp = self.pulp
+        prob, cols, rows = to_pulp(self.model, cost, maximize, extension, row_bounds)
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            # PuLP 3 marks its bundled CBC deprecated (removed in PuLP 4); pyproject pins < 4.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=self.time_limit))
+        seconds = time.perf_counter() - t0
+        status = pulp.LpStatus[prob.status]
+        if status == "Infeasible":
+            raise InfeasibleError("the scenario is infeasible")
+        if status != "Optimal":
+            raise SolverError(f"CBC stopped without a proven optimum: {status}")
+        x = np.array([v.varValue or 0.0 for v in cols])
+        duals = np.zeros(len(rows))
+        for i, cons in enumerate(rows):
+            for c in cons:
+                if c.pi is not None:
+                    duals[i] += c.pi
+        # PuLP/CBC duals are d(objective)/d(rhs) for the problem as stated.
+        return LpResult(x=x, row_dual=duals, objective=float(pulp.value(prob.objective) or 0.0),
+                        seconds=seconds)  # fmt: skip
+
+
+def to_pulp(
+    model: LinearModel,
+    cost: np.ndarray | None = None,
+    maximize: bool = True,
+    extension: Extension | None = None,
+    row_bounds: dict[int, tuple[float, float]] | None = None,
+) -> tuple[Any, list[Any], list[list[Any]]]:
+    """The same model as a PuLP problem, built in bulk from the arrays.
+
+    Returns the problem, its variables in column order, and for each row the
+    PuLP constraints it became (a ranged row becomes two).
+    """
+    import pulp
+
+    from optimizer.lp.model import column_names, row_names
+
+    ext = extension or Extension()
+    n = model.n_cols + ext.n_cols
+    names = column_names(model) + [f"z{k}" for k in range(ext.n_cols)]
+    lb = np.concatenate([model.col_lb, ext.col_lb])
+    ub = np.concatenate([model.col_ub, ext.col_ub])
+    prob = pulp.LpProblem("monotowns", pulp.LpMaximize if maximize else pulp.LpMinimize)
+    # PuLP 3 attaches variables to the problem; older releases construct them directly.
+    new_var = getattr(prob, "add_variable", None) or pulp.LpVariable
+    cols = [
+        new_var(
+            names[j],
+            None if lb[j] == -INF else float(lb[j]),
+            None if ub[j] == INF else float(ub[j]),
+        )
+        for j in range(n)
+    ]
+    c = np.zeros(n) if cost is None else np.concatenate([cost, np.zeros(n - len(cost))])
+    nz = np.flatnonzero(c)
+    prob.setObjective(pulp.LpAffineExpression([(cols[j], float(c[j])) for j in nz]))
+    r_lb = np.concatenate([model.row_lb, ext.row_lb])
+    r_ub = np.concatenate([model.row_ub, ext.row_ub])
+    for i, (lo, hi) in (row_bounds or {}).items():
+        r_lb[i], r_ub[i] = lo, hi
+    rnames = row_names(model) + list(ext.row_names or [f"e{k}" for k in range(ext.n_rows)])
+    starts = [(model.row_start, model.row_index, model.row_value, 0)]
+    starts.append((ext.row_start, ext.row_index, ext.row_value, model.n_rows))
+    rows: list[list] = []
+    for start, index, value, offset in starts:
+        for r in range(len(start) - 1):
+            i = offset + r
+            lo, hi = start[r], start[r + 1]
+            expr = pulp.LpAffineExpression(
+                [(cols[j], float(v)) for j, v in zip(index[lo:hi], value[lo:hi], strict=True)]
+            )
+            made = []
+            name = rnames[i].replace("-", "_")
+            if r_lb[i] == r_ub[i]:
+                made.append(pulp.LpConstraint(expr, pulp.LpConstraintEQ, name, float(r_lb[i])))
+            else:
+                if r_lb[i] > -INF:
+                    made.append(
+                        pulp.LpConstraint(expr, pulp.LpConstraintGE, f"{name}_lo", float(r_lb[i]))
+                    )
+                if r_ub[i] < INF:
+                    made.append(pulp.LpConstraint(expr, pulp.LpConstraintLE, name, float(r_ub[i])))
+            for con in made:
+                prob.addConstraint(con)
+            rows.append(made)
+    return prob, cols, rows

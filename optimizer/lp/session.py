@@ -1,0 +1,149 @@
+"""The one place that hands the model to a solver.
+
+`open_session(model, solver)` returns a session that keeps the model loaded and
+solves it again and again with a new objective, changed row bounds, or added
+rows and columns (an `Extension`: criterion floors, goal deviations, the
+reference point's auxiliary variable). With HiGHS the model is passed in one
+call as a row-wise matrix and kept in a live `Highs` object, so a re-solve
+changes costs or bounds in place and starts warm from the last basis. With CBC
+(PuLP's bundled binary) every solve builds the PuLP problem from the same
+arrays: a fallback, not a fast path.
+
+Every solve checks the solver's status before a value is read; anything but a
+proven optimum raises (`InfeasibleError` for an infeasible model, `SolverError`
+otherwise), so no caller can read a half-solved allocation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeAlias
+
+import numpy as np
+
+from optimizer.lp.model import INF, LinearModel
+
+Basis: TypeAlias = Any  # a solver's own basis object, handed back unchanged
+
+
+def within(act: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> bool:
+    """Row activities inside their bounds, to HiGHS's primal feasibility tolerance
+    (1e-7) relative to the bound's size."""
+    tol_lb = 1e-7 * np.maximum(1.0, np.abs(np.where(np.isfinite(lb), lb, 0.0)))
+    tol_ub = 1e-7 * np.maximum(1.0, np.abs(np.where(np.isfinite(ub), ub, 0.0)))
+    return bool(np.all(act >= lb - tol_lb) and np.all(act <= ub + tol_ub))
+
+
+@dataclass(frozen=True, eq=False)
+class Extension:
+    """Extra columns and rows a method adds to the base model.
+
+    Rows are row-wise sparse over the extended column space (base columns then
+    the extra ones). Build them with `criteria_rows`.
+    """
+
+    n_cols: int = 0
+    col_lb: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    col_ub: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    row_start: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int32))
+    row_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    row_value: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    row_lb: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    row_ub: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    row_names: tuple[str, ...] = ()
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_lb)
+
+
+def criteria_rows(
+    model: LinearModel,
+    combos: np.ndarray,
+    lb: np.ndarray,
+    ub: np.ndarray,
+    names: list[str],
+    extra: np.ndarray | None = None,
+    n_extra: int = 0,
+    extra_lb: np.ndarray | None = None,
+    extra_ub: np.ndarray | None = None,
+) -> Extension:
+    """Rows `combos[r] . f(x) + extra[r] . z` within [lb, ub]; z are `n_extra` new columns.
+
+    `combos` is (rows, C): each row a linear combination of the criteria.
+    """
+    dense = np.asarray(combos, dtype=float) @ model.F  # (rows, n_x)
+    starts, idx_parts, val_parts = [0], [], []
+    for r in range(dense.shape[0]):
+        nz = np.flatnonzero(dense[r])
+        idx, val = nz.astype(np.int32), dense[r, nz]
+        if extra is not None:
+            ez = np.flatnonzero(extra[r])
+            idx = np.append(idx, (model.n_cols + ez).astype(np.int32))
+            val = np.append(val, extra[r, ez])
+        idx_parts.append(idx)
+        val_parts.append(val)
+        starts.append(starts[-1] + len(idx))
+    return Extension(
+        n_cols=n_extra,
+        col_lb=np.zeros(n_extra) if extra_lb is None else np.asarray(extra_lb, dtype=float),
+        col_ub=np.full(n_extra, INF) if extra_ub is None else np.asarray(extra_ub, dtype=float),
+        row_start=np.array(starts, dtype=np.int32),
+        row_index=np.concatenate(idx_parts) if idx_parts else np.zeros(0, dtype=np.int32),
+        row_value=np.concatenate(val_parts) if val_parts else np.zeros(0),
+        row_lb=np.asarray(lb, dtype=float),
+        row_ub=np.asarray(ub, dtype=float),
+        row_names=tuple(names),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class LpResult:
+    """A proven optimum: column values, row duals (d objective / d row bound, in the
+    objective's own sense), and the objective value. Extension rows follow the base rows."""
+
+    x: np.ndarray
+    row_dual: np.ndarray
+    objective: float
+    seconds: float
+
+
+class Session(Protocol):
+    """A model kept loaded in a solver, solved again and again.
+
+    Every operation a caller needs is here, so no caller asks which solver it holds:
+    HiGHS implements them on its live object; CBC, which rebuilds the problem for
+    every solve, keeps coefficient changes in a table and has no basis or ranging.
+    """
+
+    name: str
+    version: str
+
+    def solve(
+        self,
+        cost: np.ndarray,
+        maximize: bool,
+        extension: Extension | None = None,
+        row_bounds: dict[int, tuple[float, float]] | None = None,
+    ) -> LpResult:
+        """A proven optimum, or InfeasibleError / SolverError."""
+        ...
+
+    def reset(self) -> None:
+        """Forget the last basis: the next solve starts cold."""
+
+    def release(self) -> None:
+        """Drop any rows and columns a method added."""
+
+    def get_basis(self) -> Basis | None:
+        """The last optimal basis, or None where the solver has none to give."""
+
+    def set_basis(self, basis: Basis | None) -> None:
+        """Start the next solve from `basis` (one `get_basis` returned); None: no-op."""
+
+    def change_coefficient(self, row: int, col: int, value: float) -> None:
+        """One matrix coefficient of the base model changed in place."""
+
+    def row_bound_range(self, row: int) -> tuple[float, float] | None:
+        """The range of a row's bound over which the last basis stays optimal
+        (ranging), or None where the solver gives none."""

@@ -1,0 +1,109 @@
+"""The methods of SPEC section 5, each a sequence of solves on one loaded model.
+
+Notation: `f_c(x) = F[c] . x` is criterion c, `A` the allocated budget,
+`n_c` the normalizer (payoff range `ideal_c - nadir_c`, or 1).
+
+- weighted:      max  sum_c w_c f_c / n_c
+- lexicographic: for c in order: max f_c  s.t. f_d >= (1 - tol) best_d for earlier d
+- epsilon:       max f_p  s.t. f_c >= eps_c
+- reference:     max z + rho sum_c f_c / n_c  s.t. (f_c - ref_c) / n_c >= z  (z free)
+- goal:          min sum_c w_c d_c / n_c  s.t. f_c + d_c >= target_c, d_c >= 0
+- min_budget:    min A  s.t. f_c >= target_c  (the budget is an upper bound only)
+
+`Engine` holds the validated inputs, the model built once, and one solver
+session; every method below only changes the objective or adds rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizer.domain.instance import Instance
+from optimizer.domain.results import ShadowPrice, Solution, SolverInfo
+from optimizer.domain.scenario import Scenario
+from optimizer.errors import InfeasibleError
+from optimizer.lp.engine import Engine
+from optimizer.lp.session import LpResult
+from optimizer.methods.scalarize import SCALARIZATIONS, maximizes
+
+# ----------------------------------------------------------------------------- solution
+
+
+def shadow_prices(eng: Engine, res: LpResult, maximize: bool) -> tuple[ShadowPrice, ...]:
+    """Rate of the objective per unit of relaxation for the budget, each limit and rule bound.
+
+    HiGHS's row dual is d(optimum)/d(row bound). Relaxing an upper bound raises it,
+    relaxing a lower bound lowers it; a share rule `S - share * A >= 0` relaxed by
+    one point moves its bound by 0.01 * A; a per-capita bound by population / 1e6 mln.
+    """
+    m = eng.model
+    sign = 1.0 if maximize else -1.0
+    A = float(res.x[m.col_A])
+    out = []
+    for b in m.blocks:
+        if b.kind == "alloc":
+            continue
+        duals = res.row_dual[b.start : b.stop] * sign
+        if b.kind == "budget":
+            value = float(duals.sum())
+        else:
+            direction = -1.0 if b.is_lower else 1.0
+            per_row = duals * direction
+            if b.unit == "pp":
+                per_row = per_row * 0.01 * A
+            elif b.unit == "per_capita":
+                assert b.towns is not None
+                per_row = per_row * eng.instance.population[b.towns] / 1e6
+            value = float(per_row.sum())
+        binding = bool(np.any(np.abs(duals) > 1e-9))
+        name = b.label
+        if b.kind == "rule":
+            rule = next(r for r in eng.scenario.rules if r.label == b.label)
+            if len(rule.bounds) > 1:
+                name = f"{b.label} ({b.bound})"
+        out.append(ShadowPrice(name, b.kind, b.unit, value + 0.0, binding))
+    return tuple(out)
+
+
+def make_solution(eng: Engine, res: LpResult, maximize: bool) -> Solution:
+    from optimizer.domain.evaluate import score_volumes
+
+    inst = eng.instance
+    x = res.x
+    volumes = np.maximum(eng.model.volumes(x), 0.0)
+    values = score_volumes(inst, volumes)
+    return Solution(
+        instance_name=inst.name,
+        scenario_name=eng.scenario.name,
+        method=eng.scenario.objective.method,
+        budget_mln=eng.scenario.budget_mln,
+        volumes=volumes,
+        cost=volumes * inst.budget_cost[None, :],
+        objectives=dict(zip(inst.criteria, map(float, values), strict=True)),
+        payoff=eng._payoff,
+        shadow_prices=shadow_prices(eng, res, maximize),
+        solver=SolverInfo(eng.session.name, eng.session.version, eng.seconds, eng.solves),
+        lp_objective=res.objective,
+        x=x,
+        row_dual=res.row_dual,
+    )
+
+
+def optimize(instance: Instance, scenario: Scenario, solver: str = "highs") -> Solution:
+    """Solve the scenario with its method. Raises InfeasibleError with a diagnosis."""
+    eng = Engine.open(instance, scenario, solver)
+    return optimize_engine(eng)
+
+
+def optimize_engine(eng: Engine) -> Solution:
+    method = eng.scenario.objective.method
+    try:
+        eng.payoff()
+        res = SCALARIZATIONS[method].solve(eng)
+    except InfeasibleError as e:
+        from optimizer.methods.diagnose import diagnose
+
+        diagnosis = diagnose(eng)
+        raise InfeasibleError(f"scenario {eng.scenario.name!r} is infeasible: {diagnosis.message}",
+                              diagnosis) from e  # fmt: skip
+    return make_solution(eng, res, maximizes(method))

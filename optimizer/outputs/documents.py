@@ -1,0 +1,266 @@
+"""Actual spend against the optimum (SPEC section 7).
+
+`compare(instance, scenario, actual)` scores an actual spend with the same
+function that scores optimal allocations (`evaluate.score_volumes`) and answers
+the budget officer's questions, each with a few solves of one loaded model:
+
+Notation: `Xa[t,m]` the actual volumes, `Ba = sum_{t,m} cost_m Xa[t,m]` their
+budget cost, `fa = f(Xa)` their criteria values (segments filled in order, volume
+above capacity and in ineligible cells without effect), `B` the comparison
+budget (`Ba` unless `--budget` is given), `n_c` the scenario's normalizers
+(payoff ranges at `B`, or 1 with `normalize = "none"`), `w_c` the scenario's
+weights and `W(f) = sum_c w_c f_c / n_c` the scenario's weighted objective.
+Every LP below keeps the scenario's rules and limits.
+
+- optimum: the scenario's method at budget `B`; uplift `f*_c - fa_c` (and the
+  percentage of `fa_c`, null when `fa_c = 0`).
+- efficiency: `min A  s.t.  f_c(x) >= fa_c` for every c, the budget row
+  relaxed to `(-inf, +inf)` (so `spend_all` does not force `A = B`), divided by
+  `Ba`. The ceiling is lifted on purpose: when the actual spend breaks a rule,
+  reaching its outcomes *under* the rules may cost more than `Ba`, and an
+  efficiency above 1 says exactly that. When no budget reaches `fa` under the
+  rules and limits (e.g. the actual spend exceeds an instrument limit) the
+  efficiency is null, with the reason.
+- dominated: `max sum_c s_c / n_c  s.t.  f_c(x) - s_c >= fa_c, s_c >= 0` at
+  budget `Ba`; dominated when the optimum is positive. The part of the front
+  that dominates `fa` is described by its ends: for each criterion c the
+  efficient point that is best in c among those with `f >= fa`
+  (`max f_c` under the floors, then `max sum_d f_d / n_d` with `f_c` held).
+  When `optimizer.pareto` is installed, the computed front points that
+  dominate `fa` are listed too.
+- closest plans: `W* = max W(f(x))  s.t.  f(x) >= fa` at budget `B` is the best
+  reachable without losing on any criterion; for each share `phi` of the gain
+  `W* - W(fa)`:
+
+      min  sum_{t,m} cost_m (p[t,m] + n[t,m])
+      s.t. X[t,m] - p[t,m] + n[t,m] = Xa[t,m],  p, n >= 0    (p + n = |X - Xa| at an optimum)
+           f_c(x) >= fa_c  for every c
+           W(f(x)) >= W(fa) + phi (W* - W(fa))
+           budget B, rules, limits, capacities
+
+  `moved_mln = sum cost_m |X - Xa|` counts both sides of a move: 10 mln taken
+  from one cell and given to another is 20 mln moved (`taken_mln` and
+  `added_mln` give the two sides). Capacity is hard in every plan, so actual
+  volume above a cell's capacity, and all actual volume in an ineligible cell,
+  cannot be kept: it is always moved, and `moved_mln` includes it. Where no plan
+  exists (the actual's outcomes cannot be reached under the rules at budget
+  `B`), `moved_mln` is null and `reason` says why.
+
+Core code: nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from optimizer import __version__
+from optimizer.analysis.compare import Comparison, change_totals
+from optimizer.analysis.explain import TownExplanation
+from optimizer.domain.evaluate import (
+    CellIssue,
+    Violation,
+)
+from optimizer.domain.instance import Instance
+from optimizer.domain.results import Diagnosis, Solution
+from optimizer.domain.scenario import Scenario
+from optimizer.outputs.tables import totals
+from optimizer.outputs.text import cell_reason
+
+# ----------------------------------------------------------------------------- documents
+
+
+def comparison_document(cmp: Comparison) -> dict[str, Any]:
+    """comparison.json: the keys of SPEC section 7, plus what a script needs to audit them."""
+    from optimizer.outputs.documents import provenance
+
+    inst, opt = cmp.instance, cmp.optimal
+    dom = cmp.dominance
+    return {
+        "instance": inst.name,
+        "scenario": cmp.scenario.name,
+        "method": cmp.scenario.objective.method,
+        "budget_mln": cmp.budget_mln,
+        "actual": {
+            "file": str(cmp.actual.path),
+            "name": cmp.actual.name,
+            "budget_mln": cmp.actual_budget_mln,
+            "volume_mln": float(cmp.actual.volume.sum()),
+            "objectives": cmp.actual_objectives,
+            "broken_rules": [violation_dict(v) for v in cmp.broken_rules],
+            "over_capacity": [issue_dict(c) for c in cmp.over_capacity],
+            "ineligible": [issue_dict(c) for c in cmp.ineligible],
+            "without_effect_cost_mln": cmp.without_effect_cost_mln,
+        },
+        "optimal": {
+            "status": "optimal",
+            "budget_mln": cmp.budget_mln,
+            "allocated_mln": opt.allocated_mln,
+            "objectives": opt.objectives,
+            "shadow_prices": {sp.name: sp.value for sp in opt.shadow_prices},
+        },
+        "uplift": cmp.uplift,
+        "efficiency": cmp.efficiency.value,
+        "efficiency_detail": {
+            "min_budget_mln": cmp.efficiency.min_budget_mln,
+            "reason": cmp.efficiency.reason,
+        },
+        "dominated": dom.dominated,
+        "dominance": {
+            "improvement": dom.improvement,
+            "front_ends": list(dom.ends),
+            "front_points": dom.front_points,
+            "front_dominating": list(dom.front_dominating),
+            "reason": dom.reason or dom.front_note,
+        },
+        "weighted": {
+            "weights": cmp.weights,
+            "normalize": cmp.scenario.objective.normalize,
+            "actual": cmp.weighted_actual,
+            "optimal": cmp.weighted_optimal,
+            "best_keeping_actual": cmp.weighted_best,
+            "gain": None if cmp.weighted_best is None else cmp.weighted_best - cmp.weighted_actual,
+        },
+        "closest": [
+            {
+                "phi": p.phi,
+                "moved_mln": p.moved_mln,
+                "taken_mln": p.taken_mln,
+                "added_mln": p.added_mln,
+                "objectives": p.objectives,
+                "weighted": p.weighted,
+                "target_weighted": p.target_weighted,
+                "reason": p.reason,
+            }
+            for p in cmp.closest
+        ],
+        "reallocation_totals": change_totals(inst, cmp.actual.volume, opt.volumes),
+        "solver": {
+            "name": opt.solver.name,
+            "version": opt.solver.version,
+            "seconds": round(cmp.seconds, 6),
+            "solves": cmp.solves,
+        },
+        "inputs": provenance(inst, cmp.scenario),
+        "tool": {"name": "monotowns", "version": __version__},
+    }
+
+
+def violation_dict(v: Violation) -> dict[str, Any]:
+    return {
+        "rule": v.rule,
+        "bound": v.bound,
+        "limit": v.limit,
+        "value": v.value,
+        "by": v.by,
+        "unit": v.unit,
+        "town": v.town,
+    }
+
+
+def issue_dict(c: CellIssue) -> dict[str, Any]:
+    return {
+        "town": c.town,
+        "measure": c.measure,
+        "volume_mln": c.volume_mln,
+        "without_effect_mln": c.without_effect_mln,
+    }
+
+
+def explanation_document(ex: TownExplanation) -> dict[str, Any]:
+    """The explanation as JSON (per million of budget cost throughout)."""
+    return {
+        "town": ex.town,
+        "tier": ex.tier,
+        "region": ex.region,
+        "population": ex.population,
+        "allocated_mln": ex.allocated_mln,
+        "per_capita": ex.per_capita,
+        "rank": ex.rank,
+        "price_per_mln": ex.price_per_mln,
+        "budget_shadow_price": ex.budget_shadow_price,
+        "binding": [
+            {"name": sp.name, "kind": sp.kind, "unit": sp.unit, "shadow_price": sp.value}
+            for sp in ex.binding
+        ],
+        "note": ex.note,
+        "measures": [
+            {
+                "measure": c.measure,
+                "status": c.status,
+                "volume_mln": c.volume_mln,
+                "capacity_mln": c.capacity_mln,
+                "cost_mln": c.cost_mln,
+                "segment": c.segment,
+                "value_per_mln": c.value_per_mln,
+                "margin_per_mln": c.margin_per_mln,
+                "effects_per_mln": c.effects_per_mln,
+                "rule_effects": [r.__dict__ for r in c.rule_effects],
+                "change_pct": c.change_pct,
+                "reason": cell_reason(c),
+            }
+            for c in ex.cells
+        ],
+    }
+
+
+# ----------------------------------------------------------------------------- documents
+
+
+def base_document(instance: Instance, scenario: Scenario) -> dict[str, Any]:
+    files = list(instance.files)
+    if scenario.path is not None:
+        files.append(str(scenario.path))
+    return {
+        "instance": instance.name,
+        "scenario": scenario.name,
+        "method": scenario.objective.method,
+    }
+
+
+def provenance(instance: Instance, scenario: Scenario) -> dict[str, Any]:
+    import hashlib
+
+    h = hashlib.sha256(instance.sha256.encode())
+    files = list(instance.files)
+    if scenario.path is not None:
+        h.update(scenario.path.read_bytes())
+        files.append(
+            f"scenarios/{scenario.path.name}"
+            if scenario.path.parent.name == "scenarios"
+            else str(scenario.path)
+        )
+    return {"sha256": h.hexdigest(), "instance_sha256": instance.sha256, "files": files}
+
+
+def summary_document(instance: Instance, scenario: Scenario, sol: Solution) -> dict[str, Any]:
+    doc = base_document(instance, scenario)
+    doc.update(
+        status="optimal",
+        budget_mln=scenario.budget_mln,
+        allocated_mln=sol.allocated_mln,
+        objectives=sol.objectives,
+        payoff=sol.payoff.as_dict() if sol.payoff is not None else None,
+        shadow_prices={sp.name: sp.value for sp in sol.shadow_prices},
+        shadow_price_units={sp.name: sp.unit for sp in sol.shadow_prices},
+        binding=[sp.name for sp in sol.shadow_prices if sp.binding],
+        totals=totals(instance, sol.cost),
+        solver={"name": sol.solver.name, "version": sol.solver.version,
+                "seconds": round(sol.solver.seconds, 6), "solves": sol.solver.solves},
+        inputs=provenance(instance, scenario),
+        tool={"name": "monotowns", "version": __version__},
+    )  # fmt: skip
+    return doc
+
+
+def infeasible_document(
+    instance: Instance, scenario: Scenario, diagnosis: Diagnosis | None
+) -> dict[str, Any]:
+    doc = base_document(instance, scenario)
+    doc.update(
+        status="infeasible",
+        budget_mln=scenario.budget_mln,
+        diagnosis=diagnosis.as_dict() if diagnosis is not None else None,
+        inputs=provenance(instance, scenario),
+        tool={"name": "monotowns", "version": __version__},
+    )
+    return doc

@@ -1,0 +1,751 @@
+"""The report a person reads: one document, rendered as Markdown and as self-contained HTML.
+
+`build_report` solves the scenario (and compares an actual spend when one is
+given) and returns a `Report`: a list of blocks (headings, paragraphs, key
+figures, tables, figures) and the PNG bytes of its figures. `markdown` and
+`html` render the same blocks; the HTML embeds every figure as a base64 data
+URI and carries its CSS inline, so it opens anywhere without a network.
+
+The Pareto front comes from `optimizer.pareto` when that module is installed;
+otherwise the report shows the payoff table (the extremes of the front) and says so.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import importlib
+import importlib.util
+import platform
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from optimizer import __version__
+from optimizer.analysis.compare import point_values
+from optimizer.domain.actual import ActualSpend
+from optimizer.domain.instance import Instance
+from optimizer.domain.results import Solution
+from optimizer.domain.scenario import Scenario
+from optimizer.outputs.text import mln, num, pct
+
+# ----------------------------------------------------------------------------- blocks
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+    level: int = 2
+
+
+@dataclass(frozen=True)
+class Para:
+    text: str
+    kind: str = "p"  # "p" | "lead" | "note"
+
+
+@dataclass(frozen=True)
+class Items:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Key figures: (label, value, detail) cards."""
+
+    cards: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
+class TableBlock:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: tuple[bool, ...]  # right-align these columns
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Image:
+    name: str  # file name used by the Markdown version
+    alt: str
+
+
+Block = Heading | Para | Items | Figures | TableBlock | Image
+
+
+@dataclass(frozen=True, eq=False)
+class Report:
+    title: str
+    blocks: tuple[Block, ...]
+    images: dict[str, bytes] = field(default_factory=dict)
+    solution: Solution | None = None
+    comparison: Any = None
+
+
+def table(
+    header: list[str], rows: list[list[Any]], numeric: list[bool] | None = None, caption: str = ""
+) -> TableBlock:
+    num = numeric if numeric is not None else [False] + [True] * (len(header) - 1)
+    return TableBlock(
+        tuple(header), tuple(tuple(str(c) for c in r) for r in rows), tuple(num), caption
+    )
+
+
+# ----------------------------------------------------------------------------- building
+
+
+def build_report(
+    instance: Instance,
+    scenario: Scenario,
+    actual: ActualSpend | None = None,
+    solver: str = "highs",
+    points: int = 21,
+) -> Report:
+    """Solve (and compare, when `actual` is given) and lay the report out."""
+    from optimizer.methods.solution import optimize
+    from optimizer.outputs.plots.compare import allocation_png
+
+    sol = optimize(instance, scenario, solver)
+    cmp = None
+    if actual is not None:
+        from optimizer.analysis.compare import compare
+
+        cmp = compare(instance, scenario, actual, solver=solver, front_points=points)
+    images: dict[str, bytes] = {}
+    blocks: list[Block] = []
+    cur = instance.currency
+    title = f"{instance.name}: {scenario.name}"
+    blocks.append(Heading(title, 1))
+    lead = (
+        f"The exact optimum of the scenario {scenario.name!r} ({scenario.objective.method}) "
+        f"for {instance.n_towns} towns and {instance.n_measures} measures"
+        + (f", compared with the actual spend {actual.name!r}." if actual else ".")
+    )
+    blocks.append(Para(lead, "lead"))
+    cards = [
+        ("budget", f"{mln(scenario.budget_mln)} mln", cur),
+        (
+            "allocated",
+            f"{mln(sol.allocated_mln)} mln",
+            f"{sol.allocated_mln / scenario.budget_mln:.1%} of the budget"
+            if scenario.budget_mln
+            else "",
+        ),
+    ]
+    for c in instance.criteria:
+        cards.append((c, num(sol.objectives[c]), "optimum"))
+    if cmp is not None:
+        for c in instance.criteria:
+            u = cmp.uplift[c]
+            cards.append((f"{c} vs actual", f"{u['abs']:+,.0f}", pct(u["pct"], True)))
+        if cmp.efficiency.value is not None:
+            cards.append(
+                (
+                    "efficiency of the actual",
+                    f"{cmp.efficiency.value:.0%}",
+                    "of the money reaches the same outcomes",
+                )
+            )
+    blocks.append(Figures(tuple(cards)))
+    if cmp is not None:
+        from optimizer.outputs.text import headline
+
+        blocks.append(Items(tuple(headline(cmp))))
+
+    blocks += scenario_blocks(instance, scenario)
+    blocks += solution_blocks(instance, sol)
+    images["report-allocation.png"] = allocation_png(instance, sol)
+    blocks.append(Image("report-allocation.png", "Budget cost by town and measure"))
+    front_blocks, front_images = pareto_blocks(instance, scenario, sol, cmp, solver, points)
+    blocks += front_blocks
+    images.update(front_images)
+    if cmp is not None:
+        from optimizer.outputs.plots.compare import compare_png
+
+        blocks += comparison_blocks(cmp)
+        images["report-compare.png"] = compare_png(cmp, cmp.dominance.front_values)
+        blocks.append(Image("report-compare.png", "Actual against optimal"))
+    blocks += shadow_blocks(sol)
+    blocks += provenance_blocks(instance, scenario, sol, actual)
+    return Report(title, tuple(blocks), images, sol, cmp)
+
+
+def scenario_blocks(instance: Instance, scenario: Scenario) -> list[Block]:
+    obj = scenario.objective
+    out: list[Block] = [Heading("Scenario")]
+    if scenario.description:
+        out.append(Para(" ".join(scenario.description.split())))
+    rows = [
+        ["budget", f"{mln(scenario.budget_mln)} mln {instance.currency}".strip()],
+        ["spend all", "yes" if scenario.spend_all else "no (up to the budget)"],
+        ["method", obj.method],
+        ["weights", ", ".join(f"{k} {v:g}" for k, v in obj.weights.items()) or "equal"],
+        ["normalize", obj.normalize],
+    ]
+    extra = {
+        "order": ", ".join(obj.order),
+        "primary": obj.primary or "",
+        "epsilon": fmt_map(obj.epsilon),
+        "ref": fmt_map(obj.ref),
+        "targets": fmt_map(obj.targets),
+    }
+    rows += [[k, v] for k, v in extra.items() if v]
+    out.append(table(["setting", "value"], rows, [False, False]))
+    if scenario.limits:
+        out.append(
+            table(
+                ["instrument", "volume limit, mln"],
+                [[k, mln(v)] for k, v in scenario.limits.items()],
+                caption="Instrument limits",
+            )
+        )
+    if scenario.rules:
+        rows = []
+        for r in scenario.rules:
+            sel = "; ".join(f"{k} = {', '.join(v)}" for k, v in r.selectors) or "all cells"
+            bnd = "; ".join(bound_words(b.kind, b.value) for b in r.bounds)
+            rows.append([r.label, sel, bnd + (" (each town)" if r.per_town else "")])
+        out.append(
+            table(["rule", "selects", "bound"], rows, [False, False, False], caption="Rules")
+        )
+    else:
+        out.append(Para("No rules: only the budget, the limits and the capacities bind.", "note"))
+    return out
+
+
+def fmt_map(d: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:,.6g}" for k, v in d.items())
+
+
+def bound_words(kind: str, value: float) -> str:
+    return {
+        "min_share": f"at least {value:.1%} of the allocation",
+        "max_share": f"at most {value:.1%} of the allocation",
+        "min_mln": f"at least {value:,.1f} mln",
+        "max_mln": f"at most {value:,.1f} mln",
+        "min_per_capita": f"at least {value:,.0f} per resident",
+        "max_per_capita": f"at most {value:,.0f} per resident",
+    }.get(kind, f"{kind} {value:g}")
+
+
+def solution_blocks(instance: Instance, sol: Solution, top: int = 60) -> list[Block]:
+    out: list[Block] = [Heading("Optimal allocation")]
+    rows: list[list[Any]] = []
+    for i, c in enumerate(instance.criteria):
+        row = [c, num(sol.objectives[c])]
+        if sol.payoff is not None:
+            ideal, nadir = sol.payoff.ideal[i], sol.payoff.nadir[i]
+            span = ideal - nadir
+            row += [
+                num(ideal),
+                num(nadir),
+                pct((sol.objectives[c] - nadir) / span * 100) if span > 1e-12 else "n/a",
+            ]
+        rows.append(row)
+    header = ["criterion", "optimum"] + (["ideal", "nadir", "of the range"] if sol.payoff else [])
+    out.append(table(header, rows, caption="Criteria (ideal and nadir from the payoff table)"))
+
+    total = max(sol.allocated_mln, 1e-12)
+    tidx = instance.tier_index
+    rows = []
+    for i, t in enumerate(instance.tiers):
+        sel = tidx == i
+        v = float(sol.cost[sel].sum())
+        pop = float(instance.population[sel].sum())
+        rows.append(
+            [
+                t,
+                int(sel.sum()),
+                f"{pop:,.0f}",
+                mln(v),
+                pct(v / total * 100),
+                f"{v * 1e6 / pop:,.0f}" if pop else "n/a",
+            ]
+        )
+    out.append(
+        table(
+            ["tier", "towns", "residents", "cost, mln", "share", "per resident"],
+            rows,
+            caption="By tier",
+        )
+    )
+    rows = []
+    for j, m in enumerate(instance.measures):
+        v = float(sol.cost[:, j].sum())
+        rows.append(
+            [
+                m,
+                instance.instruments[j],
+                f"{instance.budget_cost[j]:g}",
+                mln(float(sol.volumes[:, j].sum())),
+                mln(v),
+                pct(v / total * 100),
+                int((sol.volumes[:, j] > 1e-9).sum()),
+            ]
+        )
+    out.append(
+        table(
+            [
+                "measure",
+                "instrument",
+                "cost per unit",
+                "volume, mln",
+                "cost, mln",
+                "share",
+                "towns funded",
+            ],
+            rows,
+            [False, False, True, True, True, True, True],
+            caption="By measure",
+        )
+    )
+    per_town = sol.cost.sum(axis=1)
+    order = np.argsort(-per_town, kind="stable")[:top]
+    show_measures = instance.n_measures <= 8
+    header = ["town", "tier", "residents", "cost, mln", "per resident"]
+    if show_measures:
+        header += [m.replace("_", " ") for m in instance.measures]
+    rows = []
+    for t in order:
+        row = [
+            instance.towns[t],
+            instance.town_tier[t],
+            f"{instance.population[t]:,.0f}",
+            mln(float(per_town[t])),
+            f"{per_town[t] * 1e6 / instance.population[t]:,.0f}",
+        ]
+        if show_measures:
+            row += [mln(float(v)) if v > 1e-9 else "" for v in sol.cost[t]]
+        rows.append(row)
+    caption = "By town (budget cost, mln)"
+    if instance.n_towns > top:
+        caption += f": the {top} towns with the most money of {instance.n_towns}"
+    out.append(table(header, rows, [False, False] + [True] * (len(header) - 2), caption=caption))
+    return out
+
+
+def pareto_blocks(
+    instance: Instance,
+    scenario: Scenario,
+    sol: Solution,
+    cmp: Any,
+    solver: str,
+    points: int,
+) -> tuple[list[Block], dict[str, bytes]]:
+    """The front from optimizer.pareto when installed, else the payoff table."""
+    from optimizer.outputs.plots.compare import front_png
+
+    out: list[Block] = [Heading("Pareto front")]
+    crit = instance.criteria
+    actual = cmp.actual_objectives if cmp is not None else None
+    images: dict[str, bytes] = {}
+    if importlib.util.find_spec("optimizer.analysis.pareto") is not None and points > 0:
+        pareto = importlib.import_module("optimizer.analysis.pareto")
+        front = pareto.compute_front(instance, scenario, points, solver)
+        values = np.array([point_values(p, crit) for p in front.points]).reshape(-1, len(crit))
+        knee = next((i for i, p in enumerate(front.points) if p.is_knee), None)
+        bps = [i for i, p in enumerate(front.points) if p.is_breakpoint]
+        text = (
+            f"{len(values)} efficient allocations at the scenario's budget "
+            f"({mln(front.budget_mln)} mln), rules and limits, found by the {front.method} "
+            f"method: {len(bps)} breakpoints (efficient extreme points), the rest evenly spaced "
+            f"between them. The trade-off columns give {front.rate_unit} towards the previous "
+            f"and the next point."
+        )
+        out.append(Para(text))
+        if front.message:
+            out.append(Para(front.message, "note"))
+        if cmp is not None and abs(cmp.actual_budget_mln - front.budget_mln) > 1e-6 * max(
+            1.0, front.budget_mln
+        ):
+            out.append(
+                Para(
+                    f"The actual spend cost {mln(cmp.actual_budget_mln)} mln, not the "
+                    f"scenario's {mln(front.budget_mln)} mln: compare its point in the figure "
+                    f"with care.",
+                    "note",
+                )
+            )
+        rows = []
+        for i, (p, v) in enumerate(zip(front.points, values, strict=True)):
+            marks = ", ".join(w for w, f in (("breakpoint", i in bps), ("knee", i == knee)) if f)
+            rows.append(
+                [i, *map(num, v), mln(p.allocated_mln), num(p.rate_prev), num(p.rate_next), marks]
+            )
+        out.append(
+            table(
+                [
+                    "point",
+                    *crit,
+                    "allocated, mln",
+                    "trade-off to previous",
+                    "trade-off to next",
+                    "mark",
+                ],
+                rows,
+                [True] * (len(crit) + 5) + [False],
+                caption="Front points",
+            )
+        )
+        if len(crit) >= 2:
+            images["report-front.png"] = front_png(crit, values, sol.objectives, actual, knee, bps)
+            out.append(
+                Image(
+                    "report-front.png",
+                    "Pareto front, the scenario's optimum"
+                    + (" and the actual spend" if actual else ""),
+                )
+            )
+        return out, images
+    payoff = sol.payoff
+    out.append(
+        Para(
+            "The front itself is not available in this installation (the module "
+            "optimizer.pareto is missing); the payoff table below gives its extremes: each "
+            "row maximizes one criterion, then the others with it held.",
+            "note",
+        )
+    )
+    if payoff is not None:
+        rows = [[f"best {c}", *map(num, payoff.table[i])] for i, c in enumerate(crit)]
+        out.append(table(["row", *crit], rows, caption="Payoff table"))
+        if len(crit) >= 2:
+            images["report-front.png"] = front_png(crit, payoff.table, sol.objectives, actual)
+            out.append(Image("report-front.png", "Payoff table rows and the optimum"))
+    return out, images
+
+
+def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
+    from optimizer.analysis.compare import change_totals
+    from optimizer.outputs.tables import reallocation_rows
+
+    inst = cmp.instance
+    out: list[Block] = [Heading(f"Actual spend: {cmp.actual.name}")]
+    out.append(
+        Para(
+            f"The actual spend ({cmp.actual.path.name}) costs {mln(cmp.actual_budget_mln)} "
+            f"mln; the optimum below is computed at {mln(cmp.budget_mln)} mln under the "
+            f"scenario's rules and limits, and both are scored the same way."
+        )
+    )
+    rows = [
+        [
+            c,
+            num(cmp.actual_objectives[c]),
+            num(cmp.optimal.objectives[c]),
+            f"{cmp.uplift[c]['abs']:+,.1f}",
+            pct(cmp.uplift[c]["pct"], True),
+        ]
+        for c in inst.criteria
+    ]
+    out.append(table(["criterion", "actual", "optimal", "uplift", "uplift %"], rows))
+    eff = cmp.efficiency
+    facts = [
+        (
+            "efficiency: "
+            + (
+                f"{eff.value:.1%} (the actual's outcomes need {mln(eff.min_budget_mln)} mln)"
+                if eff.value is not None
+                else f"n/a: {eff.reason}"
+            )
+        ),
+        "dominated: " + ("yes" if cmp.dominance.dominated else f"no ({cmp.dominance.reason})"),
+    ]
+    out.append(Items(tuple(facts)))
+    rows = []
+    for p in cmp.closest:
+        if p.moved_mln is None:
+            rows.append([f"{p.phi:.0%}", "n/a", "n/a", "n/a", *(["n/a"] * len(inst.criteria))])
+            continue
+        rows.append(
+            [
+                f"{p.phi:.0%}",
+                mln(p.moved_mln),
+                mln(p.taken_mln),
+                mln(p.added_mln),
+                *(num(p.objectives[c]) for c in inst.criteria),
+            ]
+        )
+    out.append(
+        table(
+            [
+                "share of the gain",
+                "moved (sum of changes), mln",
+                "taken out, mln",
+                "put in, mln",
+                *inst.criteria,
+            ],
+            rows,
+            caption="Closest improving plans: the least money moved, no criterion below the actual",
+        )
+    )
+    if cmp.broken_rules:
+        rows = [
+            [
+                v.rule,
+                v.bound,
+                f"{v.limit:,.4g}",
+                f"{v.value:,.4g}",
+                f"{v.by:,.4g} {v.unit}",
+                v.town or "",
+            ]
+            for v in cmp.broken_rules
+        ]
+        out.append(
+            table(
+                ["rule", "bound", "limit", "actual", "off by", "town"],
+                rows,
+                [False, False, True, True, True, False],
+                caption="Rules the actual spend breaks",
+            )
+        )
+    wasted = [
+        *((c, "above capacity") for c in cmp.over_capacity),
+        *((c, "not eligible") for c in cmp.ineligible),
+    ]
+    if wasted:
+        rows = [
+            [c.town, c.measure, why, mln(c.volume_mln), mln(c.without_effect_mln)]
+            for c, why in wasted
+        ]
+        out.append(
+            table(
+                ["town", "measure", "why", "volume, mln", "without effect, mln"],
+                rows,
+                [False, False, False, True, True],
+                caption="Actual volume without effect",
+            )
+        )
+    _, cells = reallocation_rows(cmp)
+    cap = (
+        f"Largest changes from the actual to the optimum (volume, mln): {min(top, len(cells))} "
+        f"of {len(cells)} cells; all of them in reallocation.csv"
+    )
+    rows = [
+        [r[0], r[1], mln(r[2]), mln(r[3]), f"{r[4]:+,.1f}", f"{r[7]:+,.1f}"] for r in cells[:top]
+    ]
+    out.append(
+        table(
+            ["town", "measure", "actual", "optimal", "change", "change in budget cost"],
+            rows,
+            [False, False, True, True, True, True],
+            caption=cap,
+        )
+    )
+    tot = change_totals(inst, cmp.actual.volume, cmp.optimal.volumes)
+    for part, word in (("by_tier", "tier"), ("by_measure", "measure")):
+        rows = [
+            [
+                k,
+                mln(v["actual_cost_mln"]),
+                mln(v["optimal_cost_mln"]),
+                f"{v['change_cost_mln']:+,.1f}",
+            ]
+            for k, v in tot[part].items()
+        ]
+        out.append(
+            table(
+                [word, "actual", "optimal", "change"], rows, caption=f"Budget cost by {word}, mln"
+            )
+        )
+    return out
+
+
+def shadow_blocks(sol: Solution) -> list[Block]:
+    units = {
+        "mln": "per million",
+        "pp": "per percentage point",
+        "per_capita": "per unit per resident",
+    }
+    rows = [
+        [
+            sp.name,
+            sp.kind,
+            units.get(sp.unit, sp.unit),
+            f"{sp.value:.6g}",
+            "yes" if sp.binding else "",
+        ]
+        for sp in sol.shadow_prices
+    ]
+    return [
+        Heading("Shadow prices"),
+        Para(
+            "What relaxing each constraint by one unit is worth in the scenario's objective "
+            "(for the budget: one more million)."
+        ),
+        table(
+            ["constraint", "kind", "unit", "value", "binding"],
+            rows,
+            [False, False, False, True, False],
+        ),
+    ]
+
+
+def provenance_blocks(
+    instance: Instance, scenario: Scenario, sol: Solution, actual: ActualSpend | None
+) -> list[Block]:
+    from optimizer.outputs.documents import provenance
+
+    prov = provenance(instance, scenario)
+    rows = [
+        ["inputs sha256", prov["sha256"]],
+        ["instance sha256", prov["instance_sha256"]],
+        ["files", ", ".join(prov["files"])],
+    ]
+    if actual is not None:
+        rows.append(
+            [
+                f"actual {actual.path.name} sha256",
+                hashlib.sha256(actual.path.read_bytes()).hexdigest(),
+            ]
+        )
+    rows += [
+        ["monotowns", __version__],
+        ["solver", f"{sol.solver.name} {sol.solver.version}"],
+        ["solves", f"{sol.solver.solves} in {sol.solver.seconds:.3f} s"],
+        ["python", platform.python_version()],
+    ]
+    rows += [[pkg, v] for pkg, v in package_versions().items()]
+    return [Heading("Inputs and versions"), table(["item", "value"], rows, [False, False])]
+
+
+def package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("highspy", "pulp", "numpy", "matplotlib"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+def md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(report: Report) -> str:
+    """report.md: figures referenced as the PNG files written next to it."""
+    out: list[str] = []
+    for b in report.blocks:
+        if isinstance(b, Heading):
+            out.append(f"{'#' * b.level} {b.text}\n")
+        elif isinstance(b, Para):
+            out.append(f"> {b.text}\n" if b.kind == "note" else f"{b.text}\n")
+        elif isinstance(b, Items):
+            out.append("\n".join(f"- {i}" for i in b.items) + "\n")
+        elif isinstance(b, Figures):
+            out.append(
+                "\n".join(
+                    f"- **{label}**: {value}" + (f" ({detail})" if detail else "")
+                    for label, value, detail in b.cards
+                )
+                + "\n"
+            )
+        elif isinstance(b, TableBlock):
+            lines = [f"*{b.caption}*\n"] if b.caption else []
+            lines.append("| " + " | ".join(md_cell(h) for h in b.header) + " |")
+            lines.append("|" + "|".join("---:" if n else "---" for n in b.numeric) + "|")
+            lines += ["| " + " | ".join(md_cell(c) for c in r) + " |" for r in b.rows]
+            out.append("\n".join(lines) + "\n")
+        elif isinstance(b, Image):
+            out.append(f"![{b.alt}]({b.name})\n")
+    return "\n".join(out)
+
+
+CSS = """
+:root { --ink:#1f2328; --muted:#59636e; --line:#d1d9e0; --soft:#f6f8fa; --accent:#1f6feb; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--ink); background: #fff;
+  font: 15px/1.5 -apple-system, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif; }
+main { max-width: 1120px; margin: 0 auto; padding: 32px 28px 64px; }
+h1 { font-size: 28px; margin: 0 0 6px; letter-spacing: -0.01em; }
+h2 { font-size: 20px; margin: 40px 0 12px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
+p { margin: 8px 0 12px; max-width: 80ch; }
+p.lead { color: var(--muted); font-size: 16px; margin-bottom: 20px; }
+p.note { background: #fff8c5; border-left: 4px solid #d4a72c; padding: 8px 12px; border-radius: 4px; }
+ul.facts { margin: 8px 0 16px; padding-left: 20px; }
+ul.facts li { margin: 3px 0; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 10px; margin: 12px 0 20px; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; background: var(--soft); }
+.card .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
+.card .value { font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; }
+.card .detail { color: var(--muted); font-size: 12px; }
+.table-wrap { overflow-x: auto; margin: 6px 0 18px; }
+table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
+caption { caption-side: top; text-align: left; font-weight: 600; padding: 4px 0 6px; color: var(--ink); }
+th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+th { background: var(--soft); font-weight: 600; vertical-align: bottom; }
+td.num { text-align: right; white-space: nowrap; }
+th.num { text-align: right; }
+tbody tr:nth-child(even) td { background: #fbfcfd; }
+td.mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; word-break: break-all; }
+figure { margin: 12px 0 24px; }
+figure img { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; }
+figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; }
+footer { color: var(--muted); font-size: 12px; margin-top: 40px; }
+"""
+
+
+def html_page(report: Report) -> str:
+    """report.html: one file, CSS inline, figures as data URIs, no network."""
+    e = html.escape
+    body: list[str] = []
+    for b in report.blocks:
+        if isinstance(b, Heading):
+            body.append(f"<h{b.level}>{e(b.text)}</h{b.level}>")
+        elif isinstance(b, Para):
+            cls = f' class="{b.kind}"' if b.kind != "p" else ""
+            body.append(f"<p{cls}>{e(b.text)}</p>")
+        elif isinstance(b, Items):
+            body.append(
+                '<ul class="facts">' + "".join(f"<li>{e(i)}</li>" for i in b.items) + "</ul>"
+            )
+        elif isinstance(b, Figures):
+            cards = "".join(
+                f'<div class="card"><div class="label">{e(label)}</div><div class="value">{e(value)}'
+                f'</div><div class="detail">{e(detail)}</div></div>'
+                for label, value, detail in b.cards
+            )
+            body.append(f'<div class="cards">{cards}</div>')
+        elif isinstance(b, TableBlock):
+            body.append(html_table(b))
+        elif isinstance(b, Image):
+            data = base64.b64encode(report.images[b.name]).decode("ascii")
+            body.append(
+                f'<figure><img src="data:image/png;base64,{data}" alt="{e(b.alt)}">'
+                f"<figcaption>{e(b.alt)}</figcaption></figure>"
+            )
+    footer = f"<footer>Written by monotowns {e(__version__)}.</footer>"
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{e(report.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
+        + "\n".join(body)
+        + f"\n{footer}\n</main>\n</body>\n</html>\n"
+    )
+
+
+def html_table(b: TableBlock) -> str:
+    e = html.escape
+
+    def cls(i: int, cell: str = "") -> str:
+        if b.numeric[i]:
+            return ' class="num"'
+        if len(cell) == 64 and all(ch in "0123456789abcdef" for ch in cell):
+            return ' class="mono"'
+        return ""
+
+    cap = f"<caption>{e(b.caption)}</caption>" if b.caption else ""
+    head = "".join(f"<th{cls(i)}>{e(h)}</th>" for i, h in enumerate(b.header))
+    rows = "".join(
+        "<tr>" + "".join(f"<td{cls(i, c)}>{e(c)}</td>" for i, c in enumerate(r)) + "</tr>"
+        for r in b.rows
+    )
+    return f'<div class="table-wrap"><table>{cap}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>'

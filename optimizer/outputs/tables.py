@@ -1,0 +1,383 @@
+"""What one more unit of money or one point of a rule buys: shadow prices in money (issue 6).
+
+For the budget, each instrument limit and each rule bound, `sensitivity_report`
+gives the rate at which relaxing it by one unit improves the scenario's
+objective and moves each criterion. Units: 1 bn of money (1,000 mln) for the
+budget, limits and `*_mln` bounds; one percentage point for `*_share` bounds;
+one currency unit per resident for `*_per_capita` bounds. A per-town bound is
+relaxed in every selected town at once, which is what changing its one number
+in the scenario file does.
+
+- `objective`: the rate read from the LP's duals (the core's `shadow_prices`,
+  scaled to the unit). Relaxing an upper bound raises it, a lower bound lowers
+  it. A share rule `S - share * A >= 0` relaxed by one point gains `dual * 0.01 * A`
+  (the envelope theorem for a matrix coefficient).
+- `checked`: the same rate from a re-solve with the bound relaxed by a small
+  `delta` (1 mln or 0.1 % of the budget, whichever is less; 0.01 point; 1 currency unit
+  per resident; tried again at a tenth and a hundredth of that if the rates differ). The method runs again on the engine's own solver session; only row
+  bounds change, or for a share the coefficient of `A` in the rule's rows
+  (`changeCoeff` on the live HiGHS object, restored afterwards; CBC sessions use the
+  first-order right-hand-side form `S - share * A >= -delta * A*` instead).
+  `agrees` says whether dual and re-solve give the same rate; they differ only
+  where the optimal basis changes within `delta` (a degenerate vertex).
+- `criteria`: `(f_c(b + delta) - f_c(b)) / delta` per unit from that re-solve: how
+  each criterion moves when the optimal allocation follows the relaxed bound. The
+  duals give no per-criterion rate; this is the only way to read one.
+- budget `range_mln`: the budgets over which the objective rate holds. With HiGHS
+  and a single final LP this is HiGHS's ranging of the budget row (the budgets
+  over which the optimal basis stays optimal), confirmed by a re-solve at each
+  finite end; otherwise, or if that check fails, it is found by bisection on
+  re-solves (the optimal value is concave in the budget, so the points where the
+  rate still holds form an interval around the budget).
+- `drop`: for rules and limits, what removing the whole rule gains (objective and
+  criteria), and the budget that buys the same gain at the current budget rate.
+  The rule whose removal gains most is `most_expensive_rule`.
+
+The scenario's objective is what the method optimizes, with payoff normalizers
+held at their values for this scenario (a re-solve does not recompute the payoff
+table, so dual and re-solve measure the same function): the weighted sum for
+`weighted`, the achievement function for `reference`, the epsilon problem's
+primary criterion, the weighted deviation for `goal` and the allocated budget for
+`min_budget` (these two minimize; a gain is a decrease). For `lexicographic` it is
+the first criterion of `order`, whose dual is read from the first stage's LP and
+scaled by `1 - tolerance`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from optimizer.domain.results import Solution
+
+from rich.console import Console
+from rich.table import Table
+
+from optimizer.analysis.compare import CELL_TOL, Comparison
+from optimizer.analysis.pareto import ParetoFront, allocated
+from optimizer.analysis.sweep import SweepResult
+from optimizer.analysis.uncertainty import FUNDED_MLN, UncertaintyResult
+from optimizer.domain.instance import Instance
+from optimizer.domain.results import Solution
+from optimizer.outputs.text import mln, num, rate
+
+ALLOC_TOL = 1e-9
+
+
+def allocation_rows(instance: Instance, volumes: np.ndarray) -> tuple[list[str], list[list[Any]]]:
+    """`town,measure,volume_mln,budget_cost_mln,<criterion> ...` for cells with volume > 0."""
+    from optimizer.domain.evaluate import cell_scores
+
+    scores = cell_scores(instance, volumes)
+    header = ["town", "measure", "volume_mln", "budget_cost_mln", *instance.criteria]
+    order = sorted(
+        (instance.towns[t], instance.measures[m], t, m)
+        for t, m in zip(*np.nonzero(volumes > ALLOC_TOL), strict=True)
+    )
+    rows = [
+        [town, meas, float(volumes[t, m]), float(volumes[t, m] * instance.budget_cost[m]),
+         *map(float, scores[t, m])]
+        for town, meas, t, m in order
+    ]  # fmt: skip
+    return header, rows
+
+
+def totals(instance: Instance, cost: np.ndarray) -> dict[str, dict[str, float]]:
+    """Budget cost by tier and by measure."""
+    tier_idx = instance.tier_index
+    by_tier = {t: float(cost[tier_idx == i].sum()) for i, t in enumerate(instance.tiers)}
+    by_measure = {m: float(cost[:, j].sum()) for j, m in enumerate(instance.measures)}
+    return {"by_tier": by_tier, "by_measure": by_measure}
+
+
+def unit_text(unit: str, currency: str) -> str:
+    return {
+        "mln": f"1 bn {currency}",
+        "pp": "1 percentage point",
+        "per_capita": f"1 {currency} per resident",
+    }[unit]
+
+
+# ----------------------------------------------------------------------------- table
+
+
+def sensitivity_table(report: dict[str, Any]) -> Table:
+    """The report as a rich table: one row per constraint, rates per unit."""
+    from rich.table import Table
+
+    criteria = list(report["criteria"])
+    obj = report["objective"]
+    table = Table(
+        title=f"What one more unit buys ({obj['method']}, objective {obj['sense']})",
+        title_justify="left",
+    )
+    table.add_column("constraint")
+    table.add_column("per")
+    table.add_column("objective", justify="right")
+    table.add_column("re-solve", justify="right")
+    for c in criteria:
+        table.add_column(c, justify="right")
+    table.add_column("holds for budget", justify="right")
+    table.add_column("rule costs", justify="right")
+    for e in report["constraints"]:
+        crit = e.get("criteria") or {}
+        rng = e.get("range_mln")
+        span = ""
+        if rng is not None:
+            hi = "∞" if rng[1] is None else f"{rng[1]:,.0f}"
+            span = f"{rng[0]:,.0f} – {hi} mln"
+        drop = e.get("drop")
+        cost = ""
+        if drop is not None and drop["objective"]:
+            eq = drop.get("budget_equivalent_bn")
+            cost = rate(drop["objective"]) + (f" (≈ {eq:,.3g} bn)" if eq else "")
+        checked = rate(e["checked"]) + ("" if e["agrees"] else " *")
+        table.add_row(
+            e["name"] + ("" if e["binding"] else " (slack)"),
+            e["unit_text"],
+            rate(e["objective"]),
+            checked,
+            *(rate(crit.get(c)) for c in criteria),
+            span,
+            cost,
+        )
+    most = report.get("most_expensive_rule")
+    notes = []
+    if most is not None:
+        notes.append(f"most expensive rule: {most['name']}")
+    if any(not e["agrees"] for e in report["constraints"]):
+        notes.append("* the basis changes within the re-solve's step (degenerate vertex)")
+    if notes:
+        table.caption = "; ".join(notes)
+        table.caption_justify = "left"
+    return table
+
+
+def sweep_table(result: SweepResult) -> Any:
+    """A rich table: one row per budget, criteria and shares by tier."""
+    from rich.table import Table
+
+    table = Table(title=f"{result.scenario_name} ({result.method}) by budget", title_justify="left")
+    for col in ("budget mln", "allocated mln", *result.criteria, *(f"{t} %" for t in result.tiers)):
+        table.add_column(col, justify="right")
+    for s in result.steps:
+        if s.status != "optimal":
+            table.add_row(
+                f"{s.budget_mln:,.1f}", s.status, *[""] * (len(result.criteria) + len(result.tiers))
+            )
+            continue
+        assert s.criteria is not None and s.share_tier is not None
+        table.add_row(
+            f"{s.budget_mln:,.1f}",
+            f"{s.allocated_mln:,.1f}",
+            *(f"{v:,.1f}" for v in s.criteria),
+            *(f"{100 * v:.1f}" for v in s.share_tier),
+        )
+    return table
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
+    """Percentiles per plan and criterion; the nominal plan's least robust cells."""
+    from rich.table import Table
+
+    pct = result.percentiles()
+    head = Table(
+        title=f"{result.scenario_name}: {result.draws:,} draws (seed {result.seed})",
+        title_justify="left",
+    )
+    for col in ("plan", "criterion", "P5", "P50", "P95", "mean", "nominal effects"):
+        head.add_column(col, justify="left" if col in ("plan", "criterion") else "right")
+    for plan, by_c in pct.items():
+        for j, c in enumerate(result.criteria):
+            s = by_c[c]
+            at_nominal = f"{result.nominal_criteria[j]:,.1f}" if plan == "nominal" else ""
+            head.add_row(plan, c, *(f"{s[k]:,.1f}" if s[k] is not None else "-"
+                                    for k in ("p5", "p50", "p95", "mean")), at_nominal)  # fmt: skip
+    notes = []
+    voi = result.value_of_knowing()
+    gains = ", ".join(f"{c} {v:+,.1f}" for c, v in voi["criteria"].items() if v is not None)
+    notes.append(f"value of knowing the effects (mean re-optimized - nominal): {gains}")
+    if result.dominated is not None:
+        notes.append(f"actual spend dominated in {result.probability_dominated():.1%} of draws")
+    if not result.feasible.all():
+        notes.append(f"re-optimization infeasible in {int((~result.feasible).sum())} draws")
+    head.caption = "\n".join(notes)
+    head.caption_justify = "left"
+
+    inst = result.instance
+    cells = [
+        (float(result.frequency[t, m]), inst.towns[t], inst.measures[m], t, m)
+        for t, m in zip(*np.nonzero(result.nominal_volumes > FUNDED_MLN), strict=True)
+    ]
+    cells.sort()
+    rob = Table(title="Least robust decisions of the nominal plan", title_justify="left")
+    for col in ("town", "measure", "nominal mln", "funded in draws", "mean mln"):
+        rob.add_column(col, justify="left" if col in ("town", "measure") else "right")
+    for f, town, meas, t, m in cells[:top]:
+        rob.add_row(town, meas, f"{result.nominal_volumes[t, m]:,.1f}", f"{f:.1%}",
+                    f"{result.mean_volume[t, m]:,.1f}")  # fmt: skip
+    return [head, rob]
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def reallocation_rows(cmp: Comparison) -> tuple[list[str], list[list[Any]]]:
+    """`town,measure,actual_mln,optimal_mln,change_mln` (volumes) then the same in budget
+    cost, for every cell where either is non-zero, largest |change| (volume) first."""
+    return change_rows(cmp.instance, cmp.actual.volume, cmp.optimal.volumes, "optimal")
+
+
+def closest_rows(cmp: Comparison, phi: float = 1.0) -> tuple[list[str], list[list[Any]]]:
+    """`town,measure,actual_mln,plan_mln,change_mln` (+ budget cost) of the plan for `phi`."""
+    plan = next((p for p in cmp.closest if abs(p.phi - phi) < 1e-12), None)
+    if plan is None or plan.volumes is None:
+        header, _ = change_rows(cmp.instance, cmp.actual.volume, cmp.actual.volume, "plan")
+        return header, []
+    return change_rows(cmp.instance, cmp.actual.volume, plan.volumes, "plan")
+
+
+def change_rows(
+    instance: Instance, xa: np.ndarray, x: np.ndarray, label: str
+) -> tuple[list[str], list[list[Any]]]:
+    header = [
+        "town",
+        "measure",
+        "actual_mln",
+        f"{label}_mln",
+        "change_mln",
+        "actual_cost_mln",
+        f"{label}_cost_mln",
+        "change_cost_mln",
+        "tier",
+    ]
+    x = np.where(np.abs(x) > CELL_TOL, x, 0.0)
+    cells = np.argwhere((np.abs(xa) > CELL_TOL) | (x > CELL_TOL))
+    cost = instance.budget_cost
+    rows = []
+    for t, m in cells:
+        a, o = float(xa[t, m]), float(x[t, m])
+        rows.append(
+            [
+                instance.towns[t],
+                instance.measures[m],
+                a,
+                o,
+                o - a,
+                a * cost[m],
+                o * cost[m],
+                (o - a) * cost[m],
+                instance.town_tier[t],
+            ]
+        )
+    rows.sort(key=lambda r: (-abs(r[4]), -abs(r[7]), r[0], r[1]))
+    return header, rows
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def front_tables(
+    front: ParetoFront, instance: Instance
+) -> tuple[tuple[list[str], list[list[Any]]], tuple[list[str], list[list[Any]]]]:
+    """(header, rows) of pareto.csv and of pareto_allocations.csv (SPEC section 9).
+
+    pareto.csv: `point,<criterion> ...,allocated_mln,is_breakpoint,is_knee,rate_prev,rate_next`
+    (rates in `front.rate_unit`, empty where there is no neighbour).
+    pareto_allocations.csv: `point,town,measure,volume_mln,budget_cost_mln`, cells
+    with volume > 0, sorted by point, town, measure. Points are numbered from 1.
+    """
+    head = ["point", *front.criteria, "allocated_mln", "is_breakpoint", "is_knee",
+            "rate_prev", "rate_next"]  # fmt: skip
+    rows: list[list[Any]] = []
+    alloc_head = ["point", "town", "measure", "volume_mln", "budget_cost_mln"]
+    alloc: list[list[Any]] = []
+    for k, p in enumerate(front.points, start=1):
+        rows.append([k, *map(float, p.values), allocated(instance, p.volumes), p.is_breakpoint,
+                     p.is_knee, p.rate_prev, p.rate_next])  # fmt: skip
+        cells = sorted(
+            (instance.towns[t], instance.measures[m], t, m)
+            for t, m in zip(*np.nonzero(p.volumes > ALLOC_TOL), strict=True)
+        )
+        alloc += [[k, town, meas, float(p.volumes[t, m]),
+                   float(p.volumes[t, m] * instance.budget_cost[m])]
+                  for town, meas, t, m in cells]  # fmt: skip
+    return (head, rows), (alloc_head, alloc)
+
+
+def solution_tables(
+    instance: Instance, sol: Solution, top: int = 10, shadow_prices: bool = True
+) -> list[Any]:
+    """Criteria, payoff, totals by tier and by measure, top towns, shadow prices."""
+    cur = instance.currency or "currency"
+    out: list[Any] = []
+    head = Table(title=f"{sol.scenario_name}: {sol.method}, budget {mln(sol.budget_mln)} mln {cur}",
+                 title_justify="left")  # fmt: skip
+    head.add_column("criterion")
+    head.add_column("value", justify="right")
+    if sol.payoff is not None:
+        head.add_column("ideal", justify="right")
+        head.add_column("nadir", justify="right")
+    for i, c in enumerate(instance.criteria):
+        row = [c, num(sol.objectives[c], 3)]
+        if sol.payoff is not None:
+            row += [num(sol.payoff.ideal[i], 3), num(sol.payoff.nadir[i], 3)]
+        head.add_row(*row)
+    head.add_row("allocated, mln", mln(sol.allocated_mln), "", "")
+    out.append(head)
+
+    total = max(sol.allocated_mln, 1e-12)
+    tiers = Table(title="Budget cost by tier", title_justify="left")
+    for col in ("tier", "towns", "mln", "share"):
+        tiers.add_column(col, justify="left" if col == "tier" else "right")
+    tidx = instance.tier_index
+    for i, t in enumerate(instance.tiers):
+        v = float(sol.cost[tidx == i].sum())
+        tiers.add_row(t, str(int((tidx == i).sum())), mln(v), f"{v / total:.1%}")
+    out.append(tiers)
+
+    meas = Table(title="Budget cost by measure", title_justify="left")
+    for col in ("measure", "instrument", "volume mln", "cost mln", "share"):
+        meas.add_column(col, justify="left" if col in ("measure", "instrument") else "right")
+    for j, m in enumerate(instance.measures):
+        v = float(sol.cost[:, j].sum())
+        meas.add_row(m, instance.instruments[j], mln(float(sol.volumes[:, j].sum())), mln(v),
+                     f"{v / total:.1%}")  # fmt: skip
+    out.append(meas)
+
+    per_town = sol.cost.sum(axis=1)
+    order = np.argsort(-per_town)[:top]
+    towns = Table(title=f"Top {min(top, len(order))} towns", title_justify="left")
+    for col in ("town", "tier", "cost mln", f"{cur} per resident", "largest measure"):
+        towns.add_column(
+            col, justify="left" if col in ("town", "tier", "largest measure") else "right"
+        )
+    for t in order:
+        if per_town[t] <= 0:
+            break
+        towns.add_row(instance.towns[t], instance.town_tier[t], mln(float(per_town[t])),
+                      f"{per_town[t] * 1e6 / instance.population[t]:,.0f}",
+                      instance.measures[int(np.argmax(sol.cost[t]))])  # fmt: skip
+    out.append(towns)
+
+    if not shadow_prices:
+        return out
+    sp = Table(title="Shadow prices (objective per unit of relaxation)", title_justify="left")
+    for col in ("constraint", "unit", "value", "binding"):
+        sp.add_column(col, justify="right" if col == "value" else "left")
+    for p in sol.shadow_prices:
+        sp.add_row(p.name, p.unit, f"{p.value:.6g}", "yes" if p.binding else "")
+    out.append(sp)
+    return out
+
+
+def print_all(console: Console, items: list[Any]) -> None:
+    for item in items:
+        console.print(item)

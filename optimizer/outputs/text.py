@@ -1,0 +1,312 @@
+"""Actual spend against the optimum (SPEC section 7).
+
+`compare(instance, scenario, actual)` scores an actual spend with the same
+function that scores optimal allocations (`evaluate.score_volumes`) and answers
+the budget officer's questions, each with a few solves of one loaded model:
+
+Notation: `Xa[t,m]` the actual volumes, `Ba = sum_{t,m} cost_m Xa[t,m]` their
+budget cost, `fa = f(Xa)` their criteria values (segments filled in order, volume
+above capacity and in ineligible cells without effect), `B` the comparison
+budget (`Ba` unless `--budget` is given), `n_c` the scenario's normalizers
+(payoff ranges at `B`, or 1 with `normalize = "none"`), `w_c` the scenario's
+weights and `W(f) = sum_c w_c f_c / n_c` the scenario's weighted objective.
+Every LP below keeps the scenario's rules and limits.
+
+- optimum: the scenario's method at budget `B`; uplift `f*_c - fa_c` (and the
+  percentage of `fa_c`, null when `fa_c = 0`).
+- efficiency: `min A  s.t.  f_c(x) >= fa_c` for every c, the budget row
+  relaxed to `(-inf, +inf)` (so `spend_all` does not force `A = B`), divided by
+  `Ba`. The ceiling is lifted on purpose: when the actual spend breaks a rule,
+  reaching its outcomes *under* the rules may cost more than `Ba`, and an
+  efficiency above 1 says exactly that. When no budget reaches `fa` under the
+  rules and limits (e.g. the actual spend exceeds an instrument limit) the
+  efficiency is null, with the reason.
+- dominated: `max sum_c s_c / n_c  s.t.  f_c(x) - s_c >= fa_c, s_c >= 0` at
+  budget `Ba`; dominated when the optimum is positive. The part of the front
+  that dominates `fa` is described by its ends: for each criterion c the
+  efficient point that is best in c among those with `f >= fa`
+  (`max f_c` under the floors, then `max sum_d f_d / n_d` with `f_c` held).
+  When `optimizer.pareto` is installed, the computed front points that
+  dominate `fa` are listed too.
+- closest plans: `W* = max W(f(x))  s.t.  f(x) >= fa` at budget `B` is the best
+  reachable without losing on any criterion; for each share `phi` of the gain
+  `W* - W(fa)`:
+
+      min  sum_{t,m} cost_m (p[t,m] + n[t,m])
+      s.t. X[t,m] - p[t,m] + n[t,m] = Xa[t,m],  p, n >= 0    (p + n = |X - Xa| at an optimum)
+           f_c(x) >= fa_c  for every c
+           W(f(x)) >= W(fa) + phi (W* - W(fa))
+           budget B, rules, limits, capacities
+
+  `moved_mln = sum cost_m |X - Xa|` counts both sides of a move: 10 mln taken
+  from one cell and given to another is 20 mln moved (`taken_mln` and
+  `added_mln` give the two sides). Capacity is hard in every plan, so actual
+  volume above a cell's capacity, and all actual volume in an ineligible cell,
+  cannot be kept: it is always moved, and `moved_mln` includes it. Where no plan
+  exists (the actual's outcomes cannot be reached under the rules at budget
+  `B`), `moved_mln` is null and `reason` says why.
+
+Core code: nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+from optimizer.analysis.compare import CELL_TOL, Comparison
+from optimizer.analysis.explain import UNIT_WORDS, CellExplanation, RuleEffect, TownExplanation
+
+# ----------------------------------------------------------------------------- words
+
+
+# ----------------------------------------------------------------------------- numbers
+# The one set of number formatters every output uses.
+
+
+def mln(v: float) -> str:
+    """Money in millions with one decimal: `10,400.0`."""
+    return f"{v:,.1f}"
+
+
+def num(v: float | None, sig: int = 4, none: str = "n/a") -> str:
+    """A quantity: one decimal from 100 up, else `sig` significant digits."""
+    if v is None:
+        return none
+    return f"{v:,.1f}" if abs(v) >= 100 else f"{v:,.{sig}g}"
+
+
+def pct(v: float | None, signed: bool = False) -> str:
+    """A percentage already in percent: `12.5%`, signed `+12.5%`."""
+    if v is None:
+        return "n/a"
+    return f"{v:+.1f}%" if signed else f"{v:.1f}%"
+
+
+def rate(v: float | None, none: str = "-") -> str:
+    """A rate per unit: four significant digits, whole numbers from 10,000 up."""
+    if v is None:
+        return none
+    if v == 0:
+        return "0"
+    return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
+
+
+def amount(v: float) -> str:
+    """An axis or label amount: whole numbers from 1,000 up, else four significant digits."""
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.4g}"
+
+
+def count(n: int, word: str) -> str:
+    """`1 point`, `3 points`."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def money(mln: float | None, currency: str = "") -> str:
+    """`43.0 bn KZT` from 43000, `850 mln KZT` from 850."""
+    if mln is None:
+        return "n/a"
+    cur = f" {currency}" if currency else ""
+    if abs(mln) >= 1000:
+        return f"{mln / 1000:,.1f} bn{cur}"
+    if abs(mln) >= 10:
+        return f"{mln:,.0f} mln{cur}"
+    return f"{mln:,.2f} mln{cur}"
+
+
+def headline(cmp: Comparison) -> list[str]:
+    """The comparison in a few sentences a person reads in ten seconds."""
+    inst = cmp.instance
+    cur = inst.currency
+    same = abs(cmp.budget_mln - cmp.actual_budget_mln) <= 1e-6 * max(1.0, cmp.actual_budget_mln)
+    with_what = (
+        f"With the same {money(cmp.budget_mln, cur)}"
+        if same
+        else (f"With {money(cmp.budget_mln, cur)} instead of {money(cmp.actual_budget_mln, cur)}")
+    )
+    parts = []
+    for c in inst.criteria:
+        u = cmp.uplift[c]
+        pct = "" if u["pct"] is None else f" ({u['pct']:+.1f}%)"
+        parts.append(f"{c} {u['abs']:+,.0f}{pct}")
+    spent = cmp.optimal.allocated_mln
+    optimum = "the optimum"
+    if spent < cmp.budget_mln * (1 - 1e-6):
+        optimum += f" (spending {money(spent, cur)} of it)"
+    lines = [f"{with_what}, {optimum} changes {', '.join(parts)}."]
+    eff = cmp.efficiency
+    if eff.value is None:
+        lines.append(f"Efficiency: n/a ({eff.reason}).")
+    elif eff.value < 1 - 1e-6:
+        lines.append(
+            f"The same outcomes were reachable with {eff.value:.0%} of the money "
+            f"({money(eff.min_budget_mln, cur)})."
+        )
+    elif eff.value > 1 + 1e-6:
+        lines.append(
+            f"Under the scenario's rules the same outcomes need {eff.value:.0%} of the "
+            f"money ({money(eff.min_budget_mln, cur)})."
+        )
+    else:
+        lines.append("No smaller budget reaches the same outcomes (efficiency 100%).")
+    dom = cmp.dominance
+    lines.append(
+        "The actual spend is dominated: " + dominated_words(cmp)
+        if dom.dominated
+        else f"The actual spend is not dominated ({dom.reason})."
+    )
+    plans = [p for p in cmp.closest if p.moved_mln is not None]
+    if cmp.weighted_best is not None and cmp.weighted_best - cmp.weighted_actual <= 1e-9:
+        lines.append("No plan improves the weighted objective without losing on a criterion.")
+    elif plans:
+        first, full = plans[0], plans[-1]
+        text = f"Moving {money(first.taken_mln, cur)} between cells captures {first.phi:.0%} of the gain"
+        sums = money(first.moved_mln)
+        if full is not first:
+            what = "all of it" if full.phi == 1.0 else f"{full.phi:.0%}"
+            text += f" and {money(full.taken_mln, cur)} captures {what}"
+            sums += f" and {money(full.moved_mln)}"
+        lines.append(f"{text}, with no criterion below the actual (sum of cell changes: {sums}).")
+    else:
+        reason = next((p.reason for p in cmp.closest if p.reason), "no plan exists")
+        lines.append(f"Closest plans: none ({reason}).")
+    if cmp.broken_rules:
+        names = sorted({v.rule for v in cmp.broken_rules})
+        lines.append(
+            f"The actual spend breaks {len(cmp.broken_rules)} bound(s) of the scenario: "
+            f"{', '.join(names)}."
+        )
+    wasted = cmp.without_effect_cost_mln
+    if wasted > CELL_TOL:
+        lines.append(
+            f"{money(wasted, cur)} of the actual spend has no effect "
+            f"(above capacity or in ineligible cells)."
+        )
+    return lines
+
+
+def dominated_words(cmp: Comparison) -> str:
+    """'from (jobs 103, population 191) to (jobs 110, population 128)' and front points."""
+    dom = cmp.dominance
+    ends = [
+        "(" + ", ".join(f"{c} {e[c]:,.0f}" for c in cmp.instance.criteria) + ")" for e in dom.ends
+    ]
+    uniq = list(dict.fromkeys(ends))
+    text = (
+        f"the front from {uniq[0]} to {uniq[-1]} is better on every criterion"
+        if len(uniq) > 1
+        else f"the front point {uniq[0]} is better on every criterion"
+    )
+    if dom.front_points:
+        idx = dom.front_dominating
+        text += (
+            f"; front points {idx[0]}-{idx[-1]} ({len(idx)} of {dom.front_points}) dominate it"
+            if idx
+            else f"; none of the {dom.front_points} computed front points dominates it"
+        )
+    return text + "."
+
+
+def unit_words(scale: float) -> str:
+    return "per billion" if scale == 1000.0 else "per million"
+
+
+def cell_reason(cell: CellExplanation) -> str:
+    """Why the cell gets what it gets, in one clause (see `cell_words`)."""
+    what = cell.measure.replace("_", " ")
+    if cell.status == "ineligible":
+        return f"not eligible for {what}: tier {cell.tier} may not use it"
+    if cell.status == "no capacity":
+        return f"no capacity for {what}"
+    assert cell.value_per_mln is not None and cell.margin_per_mln is not None
+    assert cell.segment is not None
+    return cell_words(cell.status, what, cell.value_per_mln * cell.scale,
+                      cell.margin_per_mln * cell.scale, cell.change_pct, cell.segment,
+                      cell.volume_mln, cell.capacity_mln, cell.rule_effects, cell.scale,
+                      cell.n_segments)  # fmt: skip
+
+
+def cell_words(
+    status: str,
+    what: str,
+    value: float,
+    margin: float,
+    change: float | None,
+    s: int,
+    volume: float,
+    capacity: float,
+    rules: tuple[RuleEffect, ...],
+    scale: float,
+    n_seg: int,
+) -> str:
+    """'gets nothing from cluster infrastructure: 0.8 weighted units per million against
+    1.3 at the margin; it would need a 63% higher effect or a floor rule'."""
+    unit = unit_words(scale)
+    vs = f"{value:.3g} weighted units {unit} against {margin:.3g} at the margin"
+    why_rules = ""
+    if rules:
+        parts = [
+            f"{r.name} {'raises' if r.per_mln > 0 else 'lowers'} it by {abs(r.per_mln) * scale:.3g}"
+            for r in rules
+        ]
+        why_rules = f" ({'; '.join(parts)})"
+    seg = f"segment {s + 1} of {n_seg}"
+    if status == "full":
+        keep = (
+            ""
+            if change is None
+            else "; a tie: any fall in its effect would move money away"
+            if change < 0.05
+            else f"; it stays fully funded unless its effect falls by more than {change:.0f}%"
+        )
+        return (
+            f"funded up to capacity ({volume:,.1f} mln) from {what}: its last segment is "
+            f"worth {vs}{why_rules}{keep}"
+        )
+    if status == "marginal":
+        return (
+            f"funded {volume:,.1f} of {capacity:,.1f} mln from {what}, at the margin: "
+            f"{seg} is worth {vs}{why_rules}, exactly what the last million elsewhere earns"
+        )
+    if status == "partial":
+        more = (
+            "a tie: more could go there at no loss"
+            if change is not None and change < 0.05
+            else f"more would need a {change:.0f}% higher effect"
+            if change is not None
+            else "more has no effect"
+        )
+        return (
+            f"funded {volume:,.1f} of {capacity:,.1f} mln from {what}; more would go to "
+            f"{seg}, worth {vs}{why_rules}; {more}"
+        )
+    need = (
+        "it has no effect on the weighted objective"
+        if change is None
+        else "a tie: it could be funded at no loss"
+        if change < 0.05
+        else f"it would need a {change:.0f}% higher effect or a floor rule"
+    )
+    return f"gets nothing from {what}: {vs}{why_rules}; {need}"
+
+
+def town_words(ex: TownExplanation, currency: str = "") -> list[str]:
+    """A few sentences about the town as a whole."""
+    cur = f" {currency}" if currency else ""
+    share = ex.allocated_mln / ex.total_mln if ex.total_mln > 0 else 0.0
+    amount = "billion" if ex.scale == 1000.0 else "million"
+    lines = [
+        f"{ex.town} ({ex.tier} tier, {ex.region}, {ex.population:,.0f} residents) gets "
+        f"{ex.allocated_mln:,.1f} mln{cur} ({share:.1%} of the allocation, rank {ex.rank}; "
+        f"{ex.per_capita:,.0f}{cur} per resident).",
+        f"A {amount} inside the allocation is worth {ex.price_per_mln * ex.scale:.3g} weighted "
+        f"units: the margin every cell must clear before rules; one more {amount} of budget "
+        f"would add {ex.budget_shadow_price * ex.scale:.3g}.",
+    ]
+    for sp in ex.binding:
+        per = UNIT_WORDS.get(sp.unit, sp.unit)
+        value = sp.value * (ex.scale if sp.unit == "mln" else 1.0)
+        lines.append(
+            f"Binding here: {sp.name}; relaxing it by one {amount if sp.unit == 'mln' else per} "
+            f"would add {value:.3g} weighted units."
+        )
+    if ex.note:
+        lines.append(f"Note: {ex.note}.")
+    return lines
