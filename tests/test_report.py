@@ -147,19 +147,12 @@ def test_renders_in_chromium(tmp_path: Path, runner) -> None:
     assert min(top.getextrema()) < 100 and min(bottom.getextrema()) < 100
 
 
-def test_payoff_table_when_the_front_is_missing(tmp_path: Path, monkeypatch) -> None:
-    """Without optimizer.pareto the report shows the payoff table and says so."""
-    import importlib.util
-
+def test_payoff_table_when_the_front_is_missing(tmp_path: Path) -> None:
+    """Without a front (--points 0) the report shows the payoff table and says so."""
+    from optimizer.analysis.study import run_study
     from optimizer.outputs.report import build_report, html_page
 
-    real = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util,
-        "find_spec",
-        lambda name, *a: None if name == "optimizer.analysis.pareto" else real(name, *a),
-    )
     tiny = Path(__file__).parent / "data" / "tiny"
     inst = load_instance(tiny)
-    page = html_page(build_report(inst, load_scenario(inst, None)))
-    assert "Payoff table" in page and "optimizer.pareto is missing" in page
+    page = html_page(build_report(run_study(inst, load_scenario(inst, None), points=0)))
+    assert "Payoff table" in page and "front was not traced" in page

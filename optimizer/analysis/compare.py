@@ -51,13 +51,12 @@ Core code: nothing here prints or exits.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from optimizer.analysis.pareto import compute_front
 from optimizer.domain.actual import ActualSpend
 from optimizer.domain.evaluate import (
     CellIssue,
@@ -320,13 +319,9 @@ def with_front(
     points: int,
     solver: str,
 ) -> Dominance:
-    """The front at the actual budget from `optimizer.pareto` (when installed), and which
-    of its points dominate `fa`."""
-    if importlib.util.find_spec("optimizer.analysis.pareto") is None:
-        return replace(dom, front_note="the Pareto module is not installed")
-    pareto = importlib.import_module("optimizer.analysis.pareto")
+    """The front at the actual budget, and which of its points dominate `fa`."""
     try:
-        front = pareto.compute_front(instance, scenario, points, solver)
+        front = compute_front(instance, scenario, points, solver)
     except InfeasibleError:
         return replace(dom, front_note="the scenario has no front at the actual budget")
     values = [point_values(p, instance.criteria) for p in front.points]

@@ -40,6 +40,7 @@ def report_command(
     points: PointsOpt = 21,
 ) -> None:
     """Write report.html (self-contained) and report.md: scenario, solution, front, comparison."""
+    from optimizer.analysis.study import run_study
     from optimizer.domain.actual import load_actual
     from optimizer.outputs.files import OutputDir, input_files
     from optimizer.outputs.report import build_report, html_page, markdown
@@ -49,7 +50,7 @@ def report_command(
         spend = load_actual(inst, actual) if actual is not None else None
         extra = [spend.path] if spend is not None else []
         target = OutputDir(out_dir, input_files(inst, scen, extra))
-        rep = build_report(inst, scen, spend, solver.value, points)
+        rep = build_report(run_study(inst, scen, spend, solver.value, points))
         names = ["report.html", "report.md", *rep.images]
         target.check(names)
         for name, data in rep.images.items():

@@ -1,13 +1,13 @@
 """The report a person reads: one document, rendered as Markdown and as self-contained HTML.
 
-`build_report` solves the scenario (and compares an actual spend when one is
-given) and returns a `Report`: a list of blocks (headings, paragraphs, key
+`build_report` lays out a `Study` (the optimum, the front and, when an actual
+spend is given, the comparison; `analysis.study.run_study` computes it) and returns a `Report`: a list of blocks (headings, paragraphs, key
 figures, tables, figures) and the PNG bytes of its figures. `markdown` and
 `html` render the same blocks; the HTML embeds every figure as a base64 data
 URI and carries its CSS inline, so it opens anywhere without a network.
 
-The Pareto front comes from `optimizer.pareto` when that module is installed;
-otherwise the report shows the payoff table (the extremes of the front) and says so.
+With `--points 0` no front is traced and the report shows the payoff table (the
+extremes of the front) instead, and says so.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import importlib
-import importlib.util
 import platform
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +23,8 @@ import numpy as np
 
 from optimizer import __version__
 from optimizer.analysis.compare import point_values
+from optimizer.analysis.pareto import ParetoFront
+from optimizer.analysis.study import Study
 from optimizer.domain.actual import ActualSpend
 from optimizer.domain.instance import Instance
 from optimizer.domain.results import Solution
@@ -96,23 +96,13 @@ def table(
 # ----------------------------------------------------------------------------- building
 
 
-def build_report(
-    instance: Instance,
-    scenario: Scenario,
-    actual: ActualSpend | None = None,
-    solver: str = "highs",
-    points: int = 21,
-) -> Report:
-    """Solve (and compare, when `actual` is given) and lay the report out."""
-    from optimizer.methods.solution import optimize
+def build_report(study: Study) -> Report:
+    """Lay out a study (`analysis.study.run_study`): the optimum, the front and the
+    comparison with an actual spend when there is one."""
     from optimizer.outputs.plots.compare import allocation_png
 
-    sol = optimize(instance, scenario, solver)
-    cmp = None
-    if actual is not None:
-        from optimizer.analysis.compare import compare
-
-        cmp = compare(instance, scenario, actual, solver=solver, front_points=points)
+    instance, scenario, sol = study.instance, study.scenario, study.solution
+    actual, cmp = study.actual, study.comparison
     images: dict[str, bytes] = {}
     blocks: list[Block] = []
     cur = instance.currency
@@ -158,7 +148,7 @@ def build_report(
     blocks += solution_blocks(instance, sol)
     images["report-allocation.png"] = allocation_png(instance, sol)
     blocks.append(Image("report-allocation.png", "Budget cost by town and measure"))
-    front_blocks, front_images = pareto_blocks(instance, scenario, sol, cmp, solver, points)
+    front_blocks, front_images = pareto_blocks(instance, study.front, sol, cmp)
     blocks += front_blocks
     images.update(front_images)
     if cmp is not None:
@@ -328,22 +318,18 @@ def solution_blocks(instance: Instance, sol: Solution, top: int = 60) -> list[Bl
 
 def pareto_blocks(
     instance: Instance,
-    scenario: Scenario,
+    front: ParetoFront | None,
     sol: Solution,
     cmp: Any,
-    solver: str,
-    points: int,
 ) -> tuple[list[Block], dict[str, bytes]]:
-    """The front from optimizer.pareto when installed, else the payoff table."""
+    """The front, or the payoff table (its extremes) when no front was traced."""
     from optimizer.outputs.plots.compare import front_png
 
     out: list[Block] = [Heading("Pareto front")]
     crit = instance.criteria
     actual = cmp.actual_objectives if cmp is not None else None
     images: dict[str, bytes] = {}
-    if importlib.util.find_spec("optimizer.analysis.pareto") is not None and points > 0:
-        pareto = importlib.import_module("optimizer.analysis.pareto")
-        front = pareto.compute_front(instance, scenario, points, solver)
+    if front is not None:
         values = np.array([point_values(p, crit) for p in front.points]).reshape(-1, len(crit))
         knee = next((i for i, p in enumerate(front.points) if p.is_knee), None)
         bps = [i for i, p in enumerate(front.points) if p.is_breakpoint]
@@ -402,9 +388,8 @@ def pareto_blocks(
     payoff = sol.payoff
     out.append(
         Para(
-            "The front itself is not available in this installation (the module "
-            "optimizer.pareto is missing); the payoff table below gives its extremes: each "
-            "row maximizes one criterion, then the others with it held.",
+            "The front was not traced (--points 0); the payoff table below gives its "
+            "extremes: each row maximizes one criterion, then the others with it held.",
             "note",
         )
     )
