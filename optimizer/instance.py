@@ -35,6 +35,7 @@ INSTANCE_KEYS = {
     "default_scenario",
     "curve",
     "description",
+    "provenance",
 }
 CURVE_KEYS = {"widths", "multipliers"}
 TRUE_WORDS = {"true", "1", "yes", "y"}
