@@ -246,7 +246,7 @@ def test_closest_plan_properties(a1: float, a2: float, b1: float, b2: float) -> 
 @pytest.mark.parametrize(
     ("scenario", "actual"),
     [
-        ("programme-2014", "programme-2014-illustrative"),
+        ("programme-2014-plan", "programme-2014-plan-illustrative"),
         ("plan-2021", "infrastructure-2020-illustrative"),
     ],
 )

@@ -22,7 +22,7 @@ from optimizer.domain.instance import Instance, load_instance
 
 ROOT = Path(__file__).resolve().parent.parent / "instances" / "kazakhstan"
 SCENARIOS = sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml"))
-REQUIRED_SCENARIOS = ("plan-2021", "programme-2014", "differentiated", "equal-per-capita")
+REQUIRED_SCENARIOS = ("plan-2021", "programme-2014-plan", "differentiated", "equal-per-capita")
 MEASURES = (
     "retraining",
     "cluster_infrastructure",
@@ -230,9 +230,10 @@ def test_population_per_job(inst: Instance) -> None:
 
 
 def test_actual_files(inst: Instance) -> None:
-    prog = read_actual(inst, "programme-2014-illustrative")
-    assert prog.sum() == pytest.approx(43_000.0)
-    assert (prog * inst.budget_cost[None, :]).sum() == pytest.approx(43_000.0)
+    # an illustrative spread of the 43.2 bn KZT planned for 2014 (kapital.kz, 21 May 2012)
+    prog = read_actual(inst, "programme-2014-plan-illustrative")
+    assert prog.sum() == pytest.approx(43_200.0)
+    assert (prog * inst.budget_cost[None, :]).sum() == pytest.approx(43_200.0)
     assert not np.any((prog > 0) & ~inst.eligible)
     assert np.all(prog <= inst.capacity + 1e-9)
     fa = score(inst, prog)
@@ -247,9 +248,9 @@ def test_required_scenarios_exist() -> None:
         assert name in SCENARIOS
     budgets = {
         n: tomllib.loads((ROOT / "scenarios" / f"{n}.toml").read_text())["budget_mln"]
-        for n in ("plan-2021", "programme-2014")
+        for n in ("plan-2021", "programme-2014-plan")
     }
-    assert budgets == {"plan-2021": 10400, "programme-2014": 43000}
+    assert budgets == {"plan-2021": 10400, "programme-2014-plan": 43200}
 
 
 @pytest.mark.parametrize("name", SCENARIOS)

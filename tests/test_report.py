@@ -115,9 +115,9 @@ def test_renders_in_chromium(tmp_path: Path, runner) -> None:
             "report",
             str(KZ),
             "-s",
-            "programme-2014",
+            "programme-2014-plan",
             "-a",
-            "programme-2014-illustrative",
+            "programme-2014-plan-illustrative",
             "--out",
             str(out),
         ],
@@ -135,8 +135,8 @@ def test_renders_in_chromium(tmp_path: Path, runner) -> None:
                              check=True, capture_output=True, timeout=120, text=True).stdout  # fmt: skip
     finally:
         shutil.rmtree(profile, ignore_errors=True)
-    assert "Kazakhstan monotowns: 2014 programme" in dom
-    assert "Actual spend: programme-2014-illustrative" in dom
+    assert "Kazakhstan monotowns: 2014 programme plan" in dom
+    assert "Actual spend: programme-2014-plan-illustrative" in dom
     img = Image.open(shot).convert("L")
     assert img.size == (1280, 3000)
     # not a blank page: plenty of ink, and text spread down the page

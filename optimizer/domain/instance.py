@@ -41,6 +41,7 @@ INSTANCE_KEYS = {
     "default_scenario",
     "curve",
     "description",
+    "provenance",
 }
 CURVE_KEYS = {"widths", "multipliers"}
 
