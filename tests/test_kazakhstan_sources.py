@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.instance import load_instance
-from optimizer.scenario import load_scenario
+from optimizer.domain.instance import load_instance
+from optimizer.domain.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parent.parent
 ROOT = REPO / "instances" / "kazakhstan"
