@@ -25,6 +25,7 @@ from optimizer.generate import generate_instance
 from optimizer.lp.engine import Engine
 from optimizer.methods.diagnose import diagnose
 from optimizer.methods.solution import optimize, optimize_engine
+from optimizer.outputs.documents import sensitivity_document
 from optimizer.outputs.tables import sensitivity_table
 
 TINY = Path(__file__).parent / "data" / "tiny"
@@ -37,8 +38,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 
 def report_for(inst, scen: Scenario) -> dict:
+    """The report as summary.json carries it."""
     eng = Engine.open(inst, scen)
-    return sensitivity_report(eng, optimize_engine(eng))
+    return sensitivity_document(sensitivity_report(eng, optimize_engine(eng)), inst.currency)
 
 
 def fixed_normalizers(scen: Scenario) -> Scenario:
@@ -229,8 +231,8 @@ def test_share_rule_rate_and_restored_coefficient(tmp_path: Path) -> None:
     scen = fixed_normalizers(load_scenario(inst, path))
     eng = Engine.open(inst, scen)
     sol = optimize_engine(eng)
-    first = sensitivity_report(eng, sol)
-    again = sensitivity_report(eng, sol)
+    first = sensitivity_document(sensitivity_report(eng, sol), inst.currency)
+    again = sensitivity_document(sensitivity_report(eng, sol), inst.currency)
     e1, e2 = entry(first, "low floor"), entry(again, "low floor")
     assert e1["binding"] and e1["agrees"]
     assert e1["objective"] == pytest.approx(e2["objective"], rel=1e-12)
@@ -243,9 +245,10 @@ def test_share_rule_rate_and_restored_coefficient(tmp_path: Path) -> None:
 
 def test_table_renders() -> None:
     inst = load_instance(TINY)
-    rep = report_for(inst, load_scenario(inst, "weighted"))
+    eng = Engine.open(inst, load_scenario(inst, "weighted"))
+    rep = sensitivity_report(eng, optimize_engine(eng))
     console = Console(record=True, width=160)
-    console.print(sensitivity_table(rep))
+    console.print(sensitivity_table(rep, inst.currency))
     text = console.export_text()
     assert "budget" in text and "1 bn KZT" in text and "jobs" in text
 

@@ -50,24 +50,22 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from optimizer.errors import InfeasibleError
 from optimizer.lp.engine import Engine
-from optimizer.lp.model import INF, RowBlock
+from optimizer.lp.model import INF, BlockKind, RowBlock, Unit
 from optimizer.lp.session import LpResult
 from optimizer.methods.scalarize import SCALARIZATIONS, maximizes
 from optimizer.methods.solution import shadow_prices
-from optimizer.outputs.tables import unit_text
 
 if TYPE_CHECKING:
     from optimizer.domain.results import Solution
 
 # The unit a rate is reported in, per unit the model's rows are written in.
 UNIT_SCALE = {"mln": 1000.0, "pp": 1.0, "per_capita": 1.0}
-UNIT_NAME = {"mln": "bn", "pp": "pp", "per_capita": "per_capita"}
 DELTA_PP = 0.01
 DELTA_PER_CAPITA = 1.0
 # Two rates agree when they differ by less than this share of the larger one ...
@@ -113,6 +111,71 @@ def objective_lp(v: Engine) -> tuple[LpResult, float]:
         first = np.eye(len(v.criteria))[v.criteria.index(obj.order[0])]
         return v.run(v.cost_vector(first), True), 1.0 - obj.tolerance
     return SCALARIZATIONS[obj.method].solve(v), 1.0
+
+
+# ----------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Drop:
+    """What removing a whole rule or limit gains (None where the scenario would then be
+    infeasible, which relaxing cannot cause but round-off could)."""
+
+    objective: float | None
+    criteria: dict[str, float] | None
+    budget_equivalent_bn: float | None  # the budget that buys the same gain at the budget rate
+
+
+@dataclass(frozen=True)
+class Rates:
+    """One re-solve with a bound relaxed by `delta` (in the model's unit)."""
+
+    checked: float | None  # objective rate per reported unit
+    agrees: bool  # with the dual's rate
+    criteria: dict[str, float] | None  # per-criterion rates per reported unit
+    delta: float
+
+
+@dataclass(frozen=True)
+class ConstraintRate:
+    """The budget, a limit or one bound of a rule: its rates per unit (module docstring)."""
+
+    name: str
+    kind: BlockKind
+    bound: str
+    value: float  # as in the scenario file
+    unit: Unit  # the model's unit; rates are per bn for Unit.mln
+    binding: bool
+    objective: float  # rate from the duals
+    rates: Rates
+    range_mln: tuple[float, float | None] | None = None  # budget only; None above: unbounded
+    range_source: str | None = None
+    drop: Drop | None = None  # rules and limits
+
+
+@dataclass(frozen=True)
+class MostExpensive:
+    """The rule or limit whose removal gains most."""
+
+    name: str
+    kind: BlockKind
+    drop: Drop
+
+
+@dataclass(frozen=True)
+class SensitivityReport:
+    """Shadow prices in money per criterion, checked by re-solves."""
+
+    method: str
+    maximize: bool
+    value: float  # the scenario objective
+    normalizers: dict[str, float] | None  # held fixed (weighted, reference, goal)
+    allocated_mln: float
+    criteria: dict[str, float]
+    constraints: tuple[ConstraintRate, ...]
+    most_expensive_rule: MostExpensive | None
+    solves: int
+    seconds: float
 
 
 # ----------------------------------------------------------------------------- relaxing a block
@@ -206,57 +269,51 @@ def block_name(eng: Engine, block: RowBlock) -> str:
     return f"{block.label} ({block.bound})" if len(rule.bounds) > 1 else block.label
 
 
-def check_block(ctx: Context, block: RowBlock, dual_rate: float) -> dict[str, Any]:
+def check_block(ctx: Context, block: RowBlock, dual_rate: float) -> Rates:
     """Re-solve with the block relaxed by delta: objective and per-criterion rates.
 
     If the re-solve's rate differs from the dual's, the step may have crossed a
     basis change; it is tried again at a tenth and a hundredth of delta, and the
     smallest step's rates are reported."""
     delta = delta_for(ctx, block)
-    result: dict[str, Any] = {}
     for shrink in (1.0, 0.1, 0.01):
         result = resolve_rates(ctx, block, delta * shrink, dual_rate)
-        if result["agrees"]:
+        if result.agrees:
             break
     return result
 
 
-def resolve_rates(ctx: Context, block: RowBlock, delta: float, dual_rate: float) -> dict[str, Any]:
+def resolve_rates(ctx: Context, block: RowBlock, delta: float, dual_rate: float) -> Rates:
     scale = UNIT_SCALE[block.unit]
     with relaxed(ctx.eng, block, delta, ctx.A0) as v:
         o = solve_outcome(v)
     if o is None:  # relaxing never removes solutions; only round-off could get here
-        return {"checked": None, "agrees": False, "criteria": None, "delta": delta}
+        return Rates(None, False, None, delta)
     gain = ctx.gain(o)
     checked = 0.0 if abs(gain) <= ctx.obj_tol() else gain / delta * scale
     crit = ctx.clean(o.criteria - ctx.base.criteria) / delta * scale
     tol = RATE_REL_TOL * max(abs(checked), abs(dual_rate)) + ctx.obj_tol() / delta * scale
-    return {
-        "checked": checked + 0.0,
-        "agrees": bool(abs(checked - dual_rate) <= tol),
-        "criteria": ctx.criteria_dict(crit),
-        "delta": delta,
-    }
+    return Rates(checked + 0.0, bool(abs(checked - dual_rate) <= tol), ctx.criteria_dict(crit),
+                 delta)  # fmt: skip
 
 
-def drop_block_group(ctx: Context, blocks: list[RowBlock], budget_rate_bn: float) -> dict:
+def drop_block_group(ctx: Context, blocks: list[RowBlock], budget_rate_bn: float) -> Drop:
     """What removing every bound of a rule (or a limit) gains."""
     eng = ctx.eng
     overrides = {int(r): (-INF, INF) for b in blocks for r in range(b.start, b.stop)}
     o = solve_outcome(eng.view(overrides=overrides))
     if o is None:
-        return {"objective": None, "criteria": None, "budget_equivalent_bn": None}
+        return Drop(None, None, None)
     gain = ctx.gain(o)
     gain = 0.0 if abs(gain) <= ctx.obj_tol() else gain
     equivalent = gain / budget_rate_bn if budget_rate_bn > 1e-12 and gain > 0 else None
-    return {
-        "objective": gain + 0.0,
-        "criteria": ctx.criteria_dict(ctx.clean(o.criteria - ctx.base.criteria)),
-        "budget_equivalent_bn": equivalent,
-    }
+    return Drop(gain + 0.0, ctx.criteria_dict(ctx.clean(o.criteria - ctx.base.criteria)),
+                equivalent)  # fmt: skip
 
 
-def budget_range(ctx: Context, rate_mln: float, ranging: tuple[float, float] | None) -> dict:
+def budget_range(
+    ctx: Context, rate_mln: float, ranging: tuple[float, float] | None
+) -> tuple[tuple[float, float | None], str]:
     """Budgets over which the objective rate per million holds (see module docstring).
 
     HiGHS's ranging gives the budgets over which the basis stays optimal; at a
@@ -300,7 +357,7 @@ def budget_range(ctx: Context, rate_mln: float, ranging: tuple[float, float] | N
     lo, hi = extend(lo_in, 0.0), extend(hi_in, top)
     if source == "highs-ranging" and (lo, hi) != (lo_in, hi_in):
         source = "highs-ranging, extended by bisection"
-    return {"range_mln": [lo, None if hi >= top else hi], "range_source": source}
+    return (lo, None if hi >= top else hi), source
 
 
 def highs_ranging(eng: Engine) -> tuple[float, float] | None:
@@ -308,92 +365,95 @@ def highs_ranging(eng: Engine) -> tuple[float, float] | None:
     return eng.session.row_bound_range(eng.model.budget_row)
 
 
-def sensitivity_report(eng: Engine, sol: Solution) -> dict[str, Any]:
+def sensitivity_report(eng: Engine, sol: Solution) -> SensitivityReport:
     """Shadow prices in money per criterion, checked by re-solves (module docstring).
 
     Call with the engine that produced `sol` (after `optimize_engine(eng)`); it
     re-solves on that engine's session (row bounds and coefficients are restored;
-    `sol` is not touched). Returns a JSON-ready dict:
-
-    - `objective`: method, sense (max/min), value, the normalizers held fixed;
-    - `criteria`: the solution's criteria; `allocated_mln`;
-    - `constraints`: one entry per budget, limit and rule bound, in model order:
-      `name`, `kind` (budget/limit/rule), `bound`, `value` (as in the scenario
-      file), `unit` (bn/pp/per_capita) and `unit_text`, `binding`, `objective`
-      (rate per unit from the duals), `checked` (from the re-solve), `agrees`,
-      `criteria` (per-criterion rates per unit), `delta` (the re-solve's step in
-      the model's unit: mln, pp, currency per resident); the budget adds
-      `range_mln` ([lo, hi], hi null if unbounded) and `range_source`; rules and
-      limits add `drop` (`objective`, `criteria`, `budget_equivalent_bn`);
-    - `most_expensive_rule`: the rule or limit whose removal gains most (its
-      `name`, `kind` and `drop` figures), null if none costs anything;
-    - `solves`, `seconds`: the work the report took.
+    `sol` is not touched). One entry per budget, limit and rule bound, in model
+    order; the budget adds the range of budgets over which its rate holds, rules
+    and limits what dropping them gains.
     """
     t0 = time.perf_counter()
     solves0 = eng.solves
     method = eng.scenario.objective.method
-    sense = 1.0 if maximizes(method) else -1.0
+    maximize = maximizes(method)
     eng.payoff()  # cached by the solve; normalizers stay fixed from here on
     nominal = eng.view()
     res, factor = objective_lp(replace(nominal, raw=True))
     ranging = highs_ranging(eng)  # must read the LP just solved, hence no polish
-    duals = shadow_prices(nominal, res, maximizes(method))
+    duals = shadow_prices(nominal, res, maximize)
     base = solve_outcome(nominal)
     if base is None:
         raise InfeasibleError(f"scenario {eng.scenario.name!r} is infeasible")
-    ctx = Context(eng, base, sense, base.allocated)
-    cur = eng.instance.currency or "currency"
-
+    ctx = Context(eng, base, 1.0 if maximize else -1.0, base.allocated)
     blocks = [b for b in eng.model.blocks if b.kind != "alloc"]
-    entries: list[dict[str, Any]] = []
-    budget_rate_bn = 0.0
-    for block, sp in zip(blocks, duals, strict=True):
-        rate = sp.value * factor * UNIT_SCALE[block.unit]
-        entry: dict[str, Any] = {
-            "name": block_name(eng, block),
-            "kind": block.kind,
-            "bound": "spend_all" if block.kind == "budget" and block.bound == "eq" else block.bound,
-            "value": block.value,
-            "unit": UNIT_NAME[block.unit],
-            "unit_text": unit_text(block.unit, cur),
-            "binding": sp.binding,
-            "objective": rate + 0.0,
-        }
-        entry.update(check_block(ctx, block, rate))
-        if block.kind == "budget":
-            budget_rate_bn = rate
-            entry.update(budget_range(ctx, rate / 1000.0, ranging))
-        entries.append(entry)
+    entries = [
+        constraint_rate(ctx, block, sp.value * factor * UNIT_SCALE[block.unit], sp.binding,
+                        ranging)
+        for block, sp in zip(blocks, duals, strict=True)
+    ]
+    entries, most = with_drops(ctx, blocks, entries)
+    return SensitivityReport(
+        method=str(method),
+        maximize=maximize,
+        value=base.objective,
+        normalizers=(
+            dict(zip(eng.criteria, map(float, eng.normalizers()), strict=True))
+            if method in ("weighted", "reference", "goal")
+            else None
+        ),
+        allocated_mln=base.allocated,
+        criteria=dict(sol.objectives),
+        constraints=tuple(entries),
+        most_expensive_rule=most,
+        solves=eng.solves - solves0,
+        seconds=round(time.perf_counter() - t0, 6),
+    )
 
-    most: dict[str, Any] | None = None
-    groups: dict[str, list[RowBlock]] = {}
-    for block in blocks:
+
+def constraint_rate(
+    ctx: Context,
+    block: RowBlock,
+    rate: float,
+    binding: bool,
+    ranging: tuple[float, float] | None,
+) -> ConstraintRate:
+    """One block's dual rate, checked by a re-solve; the budget's range of validity."""
+    spend_all = block.kind == "budget" and block.bound == "eq"
+    entry = ConstraintRate(
+        name=block_name(ctx.eng, block),
+        kind=block.kind,
+        bound="spend_all" if spend_all else block.bound,
+        value=block.value,
+        unit=block.unit,
+        binding=binding,
+        objective=rate + 0.0,
+        rates=check_block(ctx, block, rate),
+    )
+    if block.kind != "budget":
+        return entry
+    span, source = budget_range(ctx, rate / 1000.0, ranging)
+    return replace(entry, range_mln=span, range_source=source)
+
+
+def with_drops(
+    ctx: Context, blocks: list[RowBlock], entries: list[ConstraintRate]
+) -> tuple[list[ConstraintRate], MostExpensive | None]:
+    """Each rule and limit with what dropping it (all its bounds) gains, and the most
+    expensive of them."""
+    budget_rate_bn = next((e.objective for e in entries if e.kind == "budget"), 0.0)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, block in enumerate(blocks):
         if block.kind in ("rule", "limit"):
-            groups.setdefault(f"{block.kind}:{block.label}", []).append(block)
-    for key, group in groups.items():
-        drop = drop_block_group(ctx, group, budget_rate_bn)
-        for entry, block in zip(entries, blocks, strict=True):
-            if block in group:
-                entry["drop"] = drop
-        gain = drop["objective"]
-        if gain is not None and gain > 0 and (most is None or gain > most["objective"]):
-            most = {"name": group[0].label, "kind": key.split(":", 1)[0], **drop}
-
-    return {
-        "objective": {
-            "method": method,
-            "sense": "max" if sense > 0 else "min",
-            "value": base.objective,
-            "normalizers": (
-                dict(zip(eng.criteria, map(float, eng.normalizers()), strict=True))
-                if method in ("weighted", "reference", "goal")
-                else None
-            ),
-        },
-        "allocated_mln": base.allocated,
-        "criteria": dict(sol.objectives),
-        "constraints": entries,
-        "most_expensive_rule": most,
-        "solves": eng.solves - solves0,
-        "seconds": round(time.perf_counter() - t0, 6),
-    }
+            groups.setdefault((block.kind, block.label), []).append(i)
+    most: MostExpensive | None = None
+    out = list(entries)
+    for (kind, label), members in groups.items():
+        drop = drop_block_group(ctx, [blocks[i] for i in members], budget_rate_bn)
+        for i in members:
+            out[i] = replace(out[i], drop=drop)
+        gain = drop.objective
+        if gain is not None and gain > 0 and (most is None or gain > (most.drop.objective or 0)):
+            most = MostExpensive(label, BlockKind(kind), drop)
+    return out, most

@@ -91,9 +91,10 @@ def solve(
         report = None
         if sensitivity:
             from optimizer.analysis.sensitivity import sensitivity_report
+            from optimizer.outputs.documents import sensitivity_document
 
             report = sensitivity_report(eng, sol)
-            doc["sensitivity"] = report
+            doc["sensitivity"] = sensitivity_document(report, inst.currency)
         header, rows = allocation_rows(inst, sol.volumes)
         if target is not None:
             target.write_csv("allocation.csv", header, rows)
@@ -113,7 +114,7 @@ def solve(
             if report is not None:
                 from optimizer.outputs.tables import sensitivity_table
 
-                tables.append(sensitivity_table(report))
+                tables.append(sensitivity_table(report, inst.currency))
             print_all(out, tables)
         if target is not None:
             err.print(f"wrote {', '.join(names)} to {target.path}")

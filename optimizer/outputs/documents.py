@@ -56,6 +56,7 @@ from typing import Any
 from optimizer import __version__
 from optimizer.analysis.compare import Comparison, change_totals
 from optimizer.analysis.explain import TownExplanation
+from optimizer.analysis.sensitivity import ConstraintRate, Drop, SensitivityReport
 from optimizer.domain.evaluate import (
     CellIssue,
     Violation,
@@ -64,7 +65,7 @@ from optimizer.domain.instance import Instance
 from optimizer.domain.results import Diagnosis, Solution
 from optimizer.domain.scenario import Scenario
 from optimizer.outputs.tables import totals
-from optimizer.outputs.text import cell_reason
+from optimizer.outputs.text import cell_reason, unit_text
 
 # ----------------------------------------------------------------------------- documents
 
@@ -264,3 +265,58 @@ def infeasible_document(
         tool={"name": "monotowns", "version": __version__},
     )
     return doc
+
+
+# ----------------------------------------------------------------------------- sensitivity
+
+# The unit a rate is reported in, per unit the model's rows are written in.
+RATE_UNIT = {"mln": "bn", "pp": "pp", "per_capita": "per_capita"}
+
+
+def drop_document(drop: Drop) -> dict[str, Any]:
+    return {"objective": drop.objective, "criteria": drop.criteria,
+            "budget_equivalent_bn": drop.budget_equivalent_bn}  # fmt: skip
+
+
+def constraint_document(e: ConstraintRate, currency: str) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "name": e.name,
+        "kind": str(e.kind),
+        "bound": e.bound,
+        "value": e.value,
+        "unit": RATE_UNIT[e.unit],
+        "unit_text": unit_text(e.unit, currency),
+        "binding": e.binding,
+        "objective": e.objective,
+        "checked": e.rates.checked,
+        "agrees": e.rates.agrees,
+        "criteria": e.rates.criteria,
+        "delta": e.rates.delta,
+    }
+    if e.range_mln is not None:
+        doc["range_mln"] = list(e.range_mln)
+        doc["range_source"] = e.range_source
+    if e.drop is not None:
+        doc["drop"] = drop_document(e.drop)
+    return doc
+
+
+def sensitivity_document(report: SensitivityReport, currency: str) -> dict[str, Any]:
+    """The report as summary.json's `sensitivity` object (README, "Sensitivity")."""
+    most = report.most_expensive_rule
+    return {
+        "objective": {
+            "method": report.method,
+            "sense": "max" if report.maximize else "min",
+            "value": report.value,
+            "normalizers": report.normalizers,
+        },
+        "allocated_mln": report.allocated_mln,
+        "criteria": report.criteria,
+        "constraints": [constraint_document(e, currency) for e in report.constraints],
+        "most_expensive_rule": None
+        if most is None
+        else {"name": most.name, "kind": str(most.kind), **drop_document(most.drop)},
+        "solves": report.solves,
+        "seconds": report.seconds,
+    }

@@ -59,11 +59,12 @@ from rich.table import Table
 
 from optimizer.analysis.compare import CELL_TOL, Comparison
 from optimizer.analysis.pareto import ParetoFront, allocated
+from optimizer.analysis.sensitivity import SensitivityReport
 from optimizer.analysis.sweep import SweepResult
 from optimizer.analysis.uncertainty import FUNDED_MLN, UncertaintyResult
 from optimizer.domain.instance import Instance
 from optimizer.domain.results import Solution
-from optimizer.outputs.text import mln, num, rate
+from optimizer.outputs.text import mln, num, rate, unit_text
 
 ALLOC_TOL = 1e-9
 
@@ -94,25 +95,17 @@ def totals(instance: Instance, cost: np.ndarray) -> dict[str, dict[str, float]]:
     return {"by_tier": by_tier, "by_measure": by_measure}
 
 
-def unit_text(unit: str, currency: str) -> str:
-    return {
-        "mln": f"1 bn {currency}",
-        "pp": "1 percentage point",
-        "per_capita": f"1 {currency} per resident",
-    }[unit]
-
-
 # ----------------------------------------------------------------------------- table
 
 
-def sensitivity_table(report: dict[str, Any]) -> Table:
+def sensitivity_table(report: SensitivityReport, currency: str) -> Table:
     """The report as a rich table: one row per constraint, rates per unit."""
     from rich.table import Table
 
-    criteria = list(report["criteria"])
-    obj = report["objective"]
+    criteria = list(report.criteria)
+    sense = "max" if report.maximize else "min"
     table = Table(
-        title=f"What one more unit buys ({obj['method']}, objective {obj['sense']})",
+        title=f"What one more unit buys ({report.method}, objective {sense})",
         title_justify="left",
     )
     table.add_column("constraint")
@@ -123,33 +116,30 @@ def sensitivity_table(report: dict[str, Any]) -> Table:
         table.add_column(c, justify="right")
     table.add_column("holds for budget", justify="right")
     table.add_column("rule costs", justify="right")
-    for e in report["constraints"]:
-        crit = e.get("criteria") or {}
-        rng = e.get("range_mln")
+    for e in report.constraints:
+        crit = e.rates.criteria or {}
         span = ""
-        if rng is not None:
-            hi = "∞" if rng[1] is None else f"{rng[1]:,.0f}"
-            span = f"{rng[0]:,.0f} – {hi} mln"
-        drop = e.get("drop")
+        if e.range_mln is not None:
+            lo, hi = e.range_mln
+            span = f"{lo:,.0f} – {'∞' if hi is None else f'{hi:,.0f}'} mln"
         cost = ""
-        if drop is not None and drop["objective"]:
-            eq = drop.get("budget_equivalent_bn")
-            cost = rate(drop["objective"]) + (f" (≈ {eq:,.3g} bn)" if eq else "")
-        checked = rate(e["checked"]) + ("" if e["agrees"] else " *")
+        if e.drop is not None and e.drop.objective:
+            eq = e.drop.budget_equivalent_bn
+            cost = rate(e.drop.objective) + (f" (≈ {eq:,.3g} bn)" if eq else "")
+        checked = rate(e.rates.checked) + ("" if e.rates.agrees else " *")
         table.add_row(
-            e["name"] + ("" if e["binding"] else " (slack)"),
-            e["unit_text"],
-            rate(e["objective"]),
+            e.name + ("" if e.binding else " (slack)"),
+            unit_text(e.unit, currency),
+            rate(e.objective),
             checked,
             *(rate(crit.get(c)) for c in criteria),
             span,
             cost,
         )
-    most = report.get("most_expensive_rule")
     notes = []
-    if most is not None:
-        notes.append(f"most expensive rule: {most['name']}")
-    if any(not e["agrees"] for e in report["constraints"]):
+    if report.most_expensive_rule is not None:
+        notes.append(f"most expensive rule: {report.most_expensive_rule.name}")
+    if any(not e.rates.agrees for e in report.constraints):
         notes.append("* the basis changes within the re-solve's step (degenerate vertex)")
     if notes:
         table.caption = "; ".join(notes)

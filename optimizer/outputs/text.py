@@ -94,6 +94,16 @@ def amount(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.4g}"
 
 
+def unit_text(unit: str, currency: str) -> str:
+    """What one unit of a constraint's rate is: `1 bn KZT`, `1 percentage point`."""
+    cur = currency or "currency"
+    return {
+        "mln": f"1 bn {cur}",
+        "pp": "1 percentage point",
+        "per_capita": f"1 {cur} per resident",
+    }[unit]
+
+
 def count(n: int, word: str) -> str:
     """`1 point`, `3 points`."""
     return f"{n} {word}" + ("" if n == 1 else "s")
