@@ -85,12 +85,47 @@ class Relaxation:
 
 
 @dataclass(frozen=True)
+class BudgetRepair:
+    """The budgets at which the rules hold together: at least `least_mln` (and, with
+    spend_all, at most `most_mln`); None where no budget helps. `binds`: the
+    scenario's budget lies outside, so money alone repairs it."""
+
+    binds: bool
+    least_mln: float | None
+    most_mln: float | None
+
+
+@dataclass(frozen=True)
+class RuleRepair:
+    """The smallest change of one bound alone that makes the scenario feasible, in the
+    bound's own unit (`mln`, `pp`, `per_capita`); `by` None: that bound alone is not enough."""
+
+    rule: str
+    bound: str
+    value: float
+    by: float | None
+    unit: str
+    relaxed_to: float | None
+
+    @property
+    def alone_enough(self) -> bool:
+        return self.by is not None
+
+
+@dataclass(frozen=True)
+class Repair:
+    budget: BudgetRepair
+    rules: tuple[RuleRepair, ...]
+
+
+@dataclass(frozen=True)
 class Diagnosis:
-    """Why a scenario is infeasible: the smallest total relaxation (elastic re-solve)."""
+    """Why a scenario is infeasible: the smallest total relaxation (elastic re-solve),
+    and the repairs a budget officer asks for next."""
 
     relaxations: tuple[Relaxation, ...]
     message: str
-    extra: dict = field(default_factory=dict)
+    repair: Repair | None = None
 
     def as_dict(self) -> dict:
         out = {
@@ -106,7 +141,16 @@ class Diagnosis:
                 for r in self.relaxations
             ],
         }
-        out.update(self.extra)
+        if self.repair is not None:
+            b = self.repair.budget
+            out["repair"] = {
+                "budget": {"binds": b.binds, "least_mln": b.least_mln, "most_mln": b.most_mln},
+                "rules": [
+                    {"rule": r.rule, "bound": r.bound, "value": r.value, "by": r.by,
+                     "unit": r.unit, "relaxed_to": r.relaxed_to, "alone_enough": r.alone_enough}
+                    for r in self.repair.rules
+                ],
+            }  # fmt: skip
         return out
 
 

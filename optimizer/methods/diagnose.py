@@ -11,7 +11,7 @@ If the rules themselves are feasible, the method's own targets (epsilon floors,
 min_budget targets) are what cannot be met; the diagnosis says how far each is
 above the best reachable value.
 
-On top of that, `repair` (in `Diagnosis.extra["repair"]`) answers two questions
+On top of that, `repair` (`Diagnosis.repair`) answers two questions
 a budget officer asks next, each by its own small LP, with the method's hard
 floors (epsilon's `epsilon`, min_budget's `targets`) kept:
 
@@ -37,7 +37,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from optimizer.domain.results import Diagnosis, Relaxation
+from optimizer.domain.results import BudgetRepair, Diagnosis, Relaxation, Repair, RuleRepair
 from optimizer.errors import InfeasibleError, SolverError
 from optimizer.lp.engine import Engine, open_session
 from optimizer.lp.model import INF, LinearModel, RowBlock
@@ -168,8 +168,7 @@ def with_repair(eng: Engine, diagnosis: Diagnosis, blocks: list[RowBlock]) -> Di
             rules.append(rule_repair(eng, block))
     text = repair_text(budget, rules)
     message = f"{diagnosis.message}; {text}" if text else diagnosis.message
-    extra = {**diagnosis.extra, "repair": {"budget": budget, "rules": rules}}
-    return replace(diagnosis, message=message, extra=extra)
+    return replace(diagnosis, message=message, repair=Repair(budget, tuple(rules)))
 
 
 def method_floors(eng: Engine) -> Extension | None:
@@ -181,7 +180,7 @@ def method_floors(eng: Engine) -> Extension | None:
     return eng.floors({eng.criteria.index(c): v for c, v in wanted.items()})
 
 
-def budget_repair(eng: Engine) -> dict:
+def budget_repair(eng: Engine) -> BudgetRepair:
     """Least (and with spend_all most) budget at which the rules and floors hold."""
     model = eng.model
     session = open_session(model, "highs")
@@ -193,7 +192,7 @@ def budget_repair(eng: Engine) -> dict:
     try:
         least = float(session.solve(cost, False, ext, free).x[model.col_A])
     except InfeasibleError:
-        return {"binds": False, "least_mln": None, "most_mln": None}
+        return BudgetRepair(False, None, None)
     least = max(least, 0.0)
     most = None
     if eng.scenario.spend_all:
@@ -201,12 +200,12 @@ def budget_repair(eng: Engine) -> dict:
     tol = 1e-7 * max(1.0, B)
     if most is not None and most <= tol:
         # only a zero budget satisfies the rules (e.g. shares that add up to more than 1)
-        return {"binds": False, "least_mln": None, "most_mln": None}
+        return BudgetRepair(False, None, None)
     binds = least > B + tol or (most is not None and most < B - tol)
-    return {"binds": binds, "least_mln": least, "most_mln": most}
+    return BudgetRepair(binds, least, most)
 
 
-def rule_repair(eng: Engine, block: RowBlock) -> dict:
+def rule_repair(eng: Engine, block: RowBlock) -> RuleRepair:
     """The smallest change of one bound alone that makes the scenario feasible."""
     by = share_repair(eng, block) if block.unit == "pp" else column_repair(eng, block)
     unit = {"mln": "mln", "pp": "pp", "per_capita": "per_capita"}[block.unit]
@@ -216,8 +215,7 @@ def rule_repair(eng: Engine, block: RowBlock) -> dict:
     if by is not None:
         step = by / 100 if block.unit == "pp" else by
         relaxed_to = value - step if block.is_lower else value + step
-    return {"rule": block.label, "bound": bound, "value": value, "by": by, "unit": unit,
-            "relaxed_to": relaxed_to, "alone_enough": by is not None}  # fmt: skip
+    return RuleRepair(block.label, bound, value, by, unit, relaxed_to)
 
 
 def with_column(model: LinearModel, rows: np.ndarray, coefs: np.ndarray) -> LinearModel:
@@ -287,11 +285,11 @@ def share_repair(eng: Engine, block: RowBlock) -> float | None:
     return hi * 100
 
 
-def repair_text(budget: dict, rules: list[dict]) -> str:
-    """One clause per repair, for the one-line message."""
+def repair_text(budget: BudgetRepair, rules: list[RuleRepair]) -> str:
+    """One clause per repair, for the one-line message of the infeasibility error."""
     parts = []
-    if budget["binds"] and budget["least_mln"] is not None:
-        least, most = budget["least_mln"], budget["most_mln"]
+    if budget.binds and budget.least_mln is not None:
+        least, most = budget.least_mln, budget.most_mln
         if most is not None and most < least + 1e-9:
             parts.append(f"a budget of exactly {least:,.1f} mln would make it feasible")
         elif most is not None and most < float("inf"):
@@ -302,14 +300,14 @@ def repair_text(budget: dict, rules: list[dict]) -> str:
             parts.append(f"a budget of at least {least:,.1f} mln would make it feasible")
     unit_words = {"mln": "mln", "pp": "percentage points", "per_capita": "per resident"}
     for r in rules:
-        name = f"{r['rule']} ({r['bound']})"
-        if r["by"] is None:
+        name = f"{r.rule} ({r.bound})"
+        if r.by is None or r.relaxed_to is None:
             parts.append(f"relaxing {name} alone is not enough")
             continue
-        shown = r["relaxed_to"] * 100 if r["unit"] == "pp" else r["relaxed_to"]
-        suffix = "%" if r["unit"] == "pp" else ""
+        shown = r.relaxed_to * 100 if r.unit == "pp" else r.relaxed_to
+        suffix = "%" if r.unit == "pp" else ""
         parts.append(
-            f"or {name} alone relaxed by {r['by']:,.3f} {unit_words[r['unit']]} "
+            f"or {name} alone relaxed by {r.by:,.3f} {unit_words[r.unit]} "
             f"(to {shown:,.4g}{suffix})"
         )
     if parts and parts[0].startswith("or "):
