@@ -187,11 +187,6 @@ def generate_instance(outdir: str | Path, towns: int, seed: int = 0, criteria: i
     return out
 
 
-def folder_size(path: str | Path) -> int:
-    """Total bytes of the files under `path` (for the command line's closing line)."""
-    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
-
-
 def check_outdir(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise InstanceError(f"{out}: exists and is not a folder")

@@ -179,7 +179,11 @@ def test_plan_illustrative_spread_totals() -> None:
     for r in rows("actual/programme-2014-plan-illustrative.csv"):
         by_measure[r["measure"]] = by_measure.get(r["measure"], 0.0) + float(r["amount_mln"])
     assert by_measure == pytest.approx(
-        {"cluster_infrastructure": 38_004.0, "employment_support": 3_146.0, "interest_subsidy": 2_050.0}
+        {
+            "cluster_infrastructure": 38_004.0,
+            "employment_support": 3_146.0,
+            "interest_subsidy": 2_050.0,
+        }
     )
 
 

@@ -389,8 +389,7 @@ def sensitivity_report(eng: Engine, sol: Solution) -> SensitivityReport:
     ctx = Context(eng, base, 1.0 if maximize else -1.0, base.allocated)
     blocks = [b for b in eng.model.blocks if b.kind != "alloc"]
     entries = [
-        constraint_rate(ctx, block, sp.value * factor * UNIT_SCALE[block.unit], sp.binding,
-                        ranging)
+        constraint_rate(ctx, block, sp.value * factor * UNIT_SCALE[block.unit], sp.binding, ranging)
         for block, sp in zip(blocks, duals, strict=True)
     ]
     entries, most = with_drops(ctx, blocks, entries)

@@ -125,12 +125,6 @@ class Instance:
         """(T, M, C) `cell_coefficients()`, computed once per instance."""
         return self.cell_coefficients()
 
-    def town_position(self, name: str) -> int:
-        try:
-            return self.towns.index(name)
-        except ValueError:
-            raise InstanceError(f"town {name!r} is not in {self.path / 'towns.csv'}") from None
-
 
 # ----------------------------------------------------------------------------- instance.toml
 

@@ -105,12 +105,6 @@ class Rule:
                 measures &= np.array([i in wanted for i in instance.instruments])
         return towns[:, None] & measures[None, :]
 
-    def describe(self) -> str:
-        """Short human text: 'tier=low: min_share 0.25'."""
-        sel = ", ".join(f"{k}={'|'.join(v)}" for k, v in self.selectors) or "all cells"
-        bnd = ", ".join(f"{b.kind} {b.value:g}" for b in self.bounds)
-        return f"{sel}: {bnd}" + (" per town" if self.per_town else "")
-
 
 @dataclass(frozen=True)
 class Objective:

@@ -307,8 +307,7 @@ def repair_text(budget: BudgetRepair, rules: list[RuleRepair]) -> str:
         shown = r.relaxed_to * 100 if r.unit == "pp" else r.relaxed_to
         suffix = "%" if r.unit == "pp" else ""
         parts.append(
-            f"or {name} alone relaxed by {r.by:,.3f} {unit_words[r.unit]} "
-            f"(to {shown:,.4g}{suffix})"
+            f"or {name} alone relaxed by {r.by:,.3f} {unit_words[r.unit]} (to {shown:,.4g}{suffix})"
         )
     if parts and parts[0].startswith("or "):
         parts[0] = parts[0][3:]

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import io
 import itertools
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from optimizer.analysis.pareto import ParetoFront
-from optimizer.outputs.files import OutputDir
 from optimizer.outputs.text import amount, count
 
 LABELS = {
@@ -43,21 +41,6 @@ def axis_label(criterion: str) -> str:
 def unit(criterion: str, plural: bool = True) -> str:
     names = LABELS.get(criterion, (criterion, criterion, criterion))
     return names[1] if plural else names[2]
-
-
-def plot_front(
-    front: ParetoFront,
-    path: str | Path,
-    actual_values: np.ndarray | None = None,
-    instance_name: str = "",
-    currency: str = "",
-    actual_better: np.ndarray | None = None,
-    actual_label: str = "actual spend",
-) -> Path:
-    """Write the picture of `front` to `path` (PNG, written atomically)."""
-    path = Path(path)
-    data = front_png(front, actual_values, instance_name, currency, actual_better, actual_label)
-    return OutputDir(path.parent, []).write_bytes(path.name, data)
 
 
 def front_png(
