@@ -282,7 +282,7 @@ def render(res: dict[str, Any]) -> str:
               "solved with the generated instance's weights. *Rule 13 off*: "
               "`presolve_rule_off = 8192`, HiGHS's parallel rows and columns presolve rule. "
               "The last columns are our own session as it runs (`ours` variant) and the "
-              "choice it made (`optimizer.solvers.first_solve`: the share of distinct "
+              "choice it made (`optimizer.lp.highs.first_solve`: the share of distinct "
               "columns decides whether rule 13 stays on, the size whether the first solve "
               "is IPM).",
               "",
@@ -348,8 +348,8 @@ def render(res: dict[str, Any]) -> str:
         L += [
             "## Re-solves",
             "",
-            "Each workload runs our module (`optimizer.pareto.compute_front`, "
-            "`optimizer.sweep.sweep_budgets`, `optimizer.uncertainty.run_uncertainty` with 1 "
+            "Each workload runs our module (`optimizer.analysis.pareto.compute_front`, "
+            "`optimizer.analysis.sweep.sweep_budgets`, `optimizer.analysis.uncertainty.run_uncertainty` with 1 "
             "worker) end to end, model build included. The bench records every LP it hands to "
             "HiGHS (costs, sense, added rows, and the row bounds read back from the live "
             "solver) and replays them (a) on raw highspy objects changed in place, warm, with "

@@ -15,7 +15,7 @@ normalized weights `wn` the parent computed once with our Engine):
              passModel -> run, same HiGHS options and algorithm as ours.
 - `naive`    PuLP as a first-time user writes it: dicts of LpVariable, lpSum over
              generators, solved with PuLP's CBC.
-- `ourpulp`  optimizer.solvers.to_pulp (the model our --export-lp writes) + CBC.
+- `ourpulp`  optimizer.lp.pulp.to_pulp (the model our --export-lp writes) + CBC.
 - `profile`  `ours` under cProfile; prints the top functions as well.
 """
 

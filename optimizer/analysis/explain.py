@@ -42,11 +42,6 @@ from optimizer.methods.scalarize import solve_weighted
 from optimizer.methods.solution import shadow_prices
 
 TOL = 1e-7
-UNIT_WORDS = {
-    "mln": "million",
-    "pp": "percentage point",
-    "per_capita": "currency unit per resident",
-}
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ from optimizer.cli.common import (
     out,
     prepare,
 )
-from optimizer.outputs.text import cell_reason
 
 
 def explain_command(
@@ -41,7 +40,7 @@ def explain_command(
     """Why a town got what it got: each measure's next million against the margin."""
     from optimizer.analysis.explain import explain
     from optimizer.outputs.documents import explanation_document
-    from optimizer.outputs.text import town_words, unit_words
+    from optimizer.outputs.text import cell_reason, town_words, unit_words
 
     with guarded():
         inst, scen = prepare(instance, scenario, budget, method, weights)

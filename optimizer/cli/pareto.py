@@ -27,7 +27,6 @@ from optimizer.cli.common import (
     prepare,
     progress_bar,
 )
-from optimizer.outputs.text import rate
 
 PointsOpt = Annotated[
     int,
@@ -117,7 +116,7 @@ def front_table(front: Any, currency: str) -> Table:
     from rich import box
 
     from optimizer.outputs.plots.pareto import unit
-    from optimizer.outputs.text import count
+    from optimizer.outputs.text import count, rate
 
     cx, cy = front.criteria[front.x], front.criteria[front.y]
     vertex = (

@@ -51,12 +51,9 @@ Core code: nothing here prints or exits.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from optimizer import __version__
-from optimizer.analysis.compare import Comparison, change_totals
-from optimizer.analysis.explain import TownExplanation
-from optimizer.analysis.sensitivity import ConstraintRate, Drop, SensitivityReport
 from optimizer.domain.evaluate import (
     CellIssue,
     Violation,
@@ -66,6 +63,11 @@ from optimizer.domain.results import Diagnosis, Solution
 from optimizer.domain.scenario import Scenario
 from optimizer.outputs.tables import totals
 from optimizer.outputs.text import cell_reason, unit_text
+
+if TYPE_CHECKING:  # types only: `solve` writes its summary without loading the analyses
+    from optimizer.analysis.compare import Comparison
+    from optimizer.analysis.explain import TownExplanation
+    from optimizer.analysis.sensitivity import ConstraintRate, Drop, SensitivityReport
 
 # ----------------------------------------------------------------------------- documents
 
@@ -134,7 +136,7 @@ def comparison_document(cmp: Comparison) -> dict[str, Any]:
             }
             for p in cmp.closest
         ],
-        "reallocation_totals": change_totals(inst, cmp.actual.volume, opt.volumes),
+        "reallocation_totals": comparison_totals(inst, cmp.actual.volume, opt.volumes),
         "solver": {
             "name": opt.solver.name,
             "version": opt.solver.version,
@@ -320,3 +322,9 @@ def sensitivity_document(report: SensitivityReport, currency: str) -> dict[str, 
         "solves": report.solves,
         "seconds": report.seconds,
     }
+
+
+def comparison_totals(inst: Instance, xa: Any, x: Any) -> dict[str, Any]:
+    from optimizer.analysis.compare import change_totals
+
+    return change_totals(inst, xa, x)

@@ -57,16 +57,19 @@ if TYPE_CHECKING:
 from rich.console import Console
 from rich.table import Table
 
-from optimizer.analysis.compare import CELL_TOL, Comparison
-from optimizer.analysis.pareto import ParetoFront, allocated
-from optimizer.analysis.sensitivity import SensitivityReport
-from optimizer.analysis.sweep import SweepResult
-from optimizer.analysis.uncertainty import FUNDED_MLN, UncertaintyResult
 from optimizer.domain.instance import Instance
 from optimizer.domain.results import Solution
 from optimizer.outputs.text import mln, num, rate, unit_text
 
 ALLOC_TOL = 1e-9
+
+
+if TYPE_CHECKING:  # types only: `solve` builds its tables without loading the analyses
+    from optimizer.analysis.compare import Comparison
+    from optimizer.analysis.pareto import ParetoFront
+    from optimizer.analysis.sensitivity import SensitivityReport
+    from optimizer.analysis.sweep import SweepResult
+    from optimizer.analysis.uncertainty import UncertaintyResult
 
 
 def allocation_rows(instance: Instance, volumes: np.ndarray) -> tuple[list[str], list[list[Any]]]:
@@ -174,6 +177,8 @@ def sweep_table(result: SweepResult) -> Any:
 
 
 def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
+    from optimizer.analysis.uncertainty import FUNDED_MLN
+
     """Percentiles per plan and criterion; the nominal plan's least robust cells."""
     from rich.table import Table
 
@@ -248,6 +253,8 @@ def change_rows(
         "change_cost_mln",
         "tier",
     ]
+    from optimizer.analysis.compare import CELL_TOL
+
     x = np.where(np.abs(x) > CELL_TOL, x, 0.0)
     cells = np.argwhere((np.abs(xa) > CELL_TOL) | (x > CELL_TOL))
     cost = instance.budget_cost
@@ -290,7 +297,7 @@ def front_tables(
     alloc_head = ["point", "town", "measure", "volume_mln", "budget_cost_mln"]
     alloc: list[list[Any]] = []
     for k, p in enumerate(front.points, start=1):
-        rows.append([k, *map(float, p.values), allocated(instance, p.volumes), p.is_breakpoint,
+        rows.append([k, *map(float, p.values), float((p.volumes * instance.budget_cost[None, :]).sum()), p.is_breakpoint,
                      p.is_knee, p.rate_prev, p.rate_next])  # fmt: skip
         cells = sorted(
             (instance.towns[t], instance.measures[m], t, m)

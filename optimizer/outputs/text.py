@@ -51,11 +51,20 @@ Core code: nothing here prints or exits.
 
 from __future__ import annotations
 
-from optimizer.analysis.compare import CELL_TOL, Comparison
-from optimizer.analysis.explain import UNIT_WORDS, CellExplanation, RuleEffect, TownExplanation
+from typing import TYPE_CHECKING
 
 # ----------------------------------------------------------------------------- words
 
+
+if TYPE_CHECKING:  # types only: the words load without the analyses
+    from optimizer.analysis.compare import Comparison
+    from optimizer.analysis.explain import CellExplanation, RuleEffect, TownExplanation
+
+UNIT_WORDS = {
+    "mln": "million",
+    "pp": "percentage point",
+    "per_capita": "currency unit per resident",
+}
 
 # ----------------------------------------------------------------------------- numbers
 # The one set of number formatters every output uses.
@@ -184,6 +193,8 @@ def headline(cmp: Comparison) -> list[str]:
             f"{', '.join(names)}."
         )
     wasted = cmp.without_effect_cost_mln
+    from optimizer.analysis.compare import CELL_TOL
+
     if wasted > CELL_TOL:
         lines.append(
             f"{money(wasted, cur)} of the actual spend has no effect "
