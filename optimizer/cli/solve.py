@@ -113,7 +113,7 @@ def solve(
             if report is not None:
                 from optimizer.outputs.tables import sensitivity_table
 
-                tables.append(sensitivity_table(report))
+                tables.append(sensitivity_table(report, out.width))
             print_all(out, tables)
         if target is not None:
             err.print(f"wrote {', '.join(names)} to {target.path}")
