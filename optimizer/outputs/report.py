@@ -1009,7 +1009,6 @@ def front_walk_html(w: FrontWalk, report: Report) -> str:
         "knee": w.knee,
     }
     blob = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    step = (hi - lo) / 1000 if hi > lo else 1
     values = "".join(f'<span>{e(c)}: <b id="front-value-{e(c)}">-</b></span>' for c in w.criteria)
     return (
         '<section class="front-walk screen-only" aria-label="walk the front">'
@@ -1018,7 +1017,7 @@ def front_walk_html(w: FrontWalk, report: Report) -> str:
         f"the exact efficient allocation is the mix of theirs. Link to a point with "
         f"<code>#front=&lt;{e(cx)}&gt;</code>.</p>"
         f'<label class="sr-only" for="front-slider">{e(cx)} on the front</label>'
-        f'<input type="range" id="front-slider" min="{lo!r}" max="{hi!r}" step="{step!r}" '
+        f'<input type="range" id="front-slider" min="{lo!r}" max="{hi!r}" step="any" '
         f'value="{lo!r}">'
         f'<div class="ends"><span>{num(lo)} {e(cx)}</span><span>{num(hi)} {e(cx)}</span></div>'
         f'<div class="values">{values}<span>trade-off: <b id="front-rate">-</b> '

@@ -107,8 +107,10 @@ def cell_value(text: str) -> Any:
     v = float(whole.replace(",", "") + (frac or ""))
     v = -v if sign == "-" else v
     if percent:
-        return (v / 100, SHARE)
-    return int(v) if frac is None and abs(v) < 2**53 else v
+        return (v / 100, "0." + "0" * (len(frac) - 1) + "%" if frac else "0%")
+    if frac is None:
+        return (int(v), WHOLE) if abs(v) < 2**53 else v
+    return (v, "#,##0." + "0" * (len(frac) - 1))  # as many decimals as the report shows
 
 
 # ----------------------------------------------------------------------------- results
