@@ -337,3 +337,23 @@ def test_report_workbook(kz_report: Path) -> None:
     assert by_town["D2"].value == 1560 and by_town["D2"].number_format == "#,##0.0"
     shares = next(wb[n] for n in wb.sheetnames if n == "By tier")
     assert shares["E2"].number_format == "0.0%" and 0 < shares["E2"].value < 1
+
+
+# ----------------------------------------------------------------------------- plots
+
+
+def test_one_plot_style_and_one_front_picture(kz_report: Path) -> None:
+    import optimizer.outputs.plots.compare as compare_plots
+    from optimizer.outputs.plots import style
+
+    assert not hasattr(compare_plots, "front_png")  # one front picture: plots.pareto
+    root = Path(style.__file__).parent
+    for mod in ("compare.py", "pareto.py", "sensitivity.py"):
+        assert "optimizer.outputs.plots.style import" in (root / mod).read_text(), mod
+    assert set(style.TIER_PALETTE).isdisjoint(style.MEASURE_PALETTE)
+    page = (kz_report / "report.html").read_text()
+    assert "the dashed line is the town cap of 15% of the allocation" in page
+    from optimizer.domain.instance import load_instance
+
+    names = style.measure_names(load_instance(KZ))
+    assert "cluster_infrastructure" not in names and "Cluster infrastructure" in names

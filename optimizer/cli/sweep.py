@@ -65,7 +65,7 @@ def sweep(
             from optimizer.outputs.plots.sensitivity import sweep_png
 
             target.write_csv("sweep.csv", result.header(), result.rows())
-            target.write_bytes("sweep.png", sweep_png(result))
+            target.write_bytes("sweep.png", sweep_png(result, inst))
             if fmt is Sheet.xlsx:
                 from optimizer.outputs.spreadsheet import sweep_workbook
 

@@ -176,8 +176,8 @@ def build_report(
 
     blocks += scenario_blocks(instance, scenario)
     blocks += solution_blocks(instance, sol)
-    images["report-allocation.png"] = allocation_png(instance, sol)
-    blocks.append(Image("report-allocation.png", "Budget cost by town and measure"))
+    images["report-allocation.png"] = allocation_png(instance, sol, cap_share=town_cap(scenario))
+    blocks.append(Image("report-allocation.png", allocation_alt(instance, sol, scenario)))
     front_blocks, front_images = pareto_blocks(instance, scenario, sol, cmp, solver, points)
     blocks += front_blocks
     images.update(front_images)
@@ -186,10 +186,39 @@ def build_report(
 
         blocks += comparison_blocks(cmp)
         images["report-compare.png"] = compare_png(cmp, cmp.dominance.front_values)
-        blocks.append(Image("report-compare.png", "Actual against optimal"))
+        blocks.append(
+            Image(
+                "report-compare.png",
+                f"Budget cost of the actual spend {cmp.actual.name!r} and of the optimum by tier "
+                "and by measure (one scale), and both in the plane of the first two criteria "
+                "with the closest improving plans and the front.",
+            )
+        )
     blocks += shadow_blocks(sol)
     blocks += provenance_blocks(instance, scenario, sol, actual)
     return Report(title, tuple(blocks), images, sol, cmp)
+
+
+def town_cap(scenario: Scenario) -> float | None:
+    """The tightest per-town cap on the share of the allocation (a rule over all towns)."""
+    caps = [b.value for r in scenario.rules if r.per_town and not r.selectors
+            for b in r.bounds if b.kind == "max_share"]  # fmt: skip
+    return min(caps) if caps else None
+
+
+def allocation_alt(instance: Instance, sol: Solution, scenario: Scenario) -> str:
+    """What the allocation chart shows, in words (its alt text and caption)."""
+    per_town = sol.cost.sum(axis=1)
+    funded = int((per_town > 1e-9).sum())
+    t = int(np.argmax(per_town))
+    cap = town_cap(scenario)
+    return (
+        f"Budget cost by town, stacked by measure, for the {min(funded, 40)} towns with the most "
+        f"money ({funded} of {instance.n_towns} are funded); {instance.towns[t]} gets most, "
+        f"{mln(float(per_town[t]))} mln"
+        + (f"; the dashed line is the town cap of {cap:.0%} of the allocation" if cap else "")
+        + "."
+    )
 
 
 def scenario_blocks(instance: Instance, scenario: Scenario) -> list[Block]:
@@ -355,7 +384,7 @@ def pareto_blocks(
     points: int,
 ) -> tuple[list[Block], dict[str, bytes]]:
     """The front from optimizer.pareto when installed, else the payoff table."""
-    from optimizer.outputs.plots.compare import front_png
+    from optimizer.outputs.plots.pareto import front_png
 
     out: list[Block] = [Heading("Pareto front")]
     crit = instance.criteria
@@ -412,14 +441,24 @@ def pareto_blocks(
         if len(crit) == 2 and bps:
             out.append(front_walk(instance, front))
         if len(crit) >= 2:
-            images["report-front.png"] = front_png(crit, values, sol.objectives, actual, knee, bps)
+            actual_values = None if actual is None else np.array([actual[c] for c in crit])
+            images["report-front.png"] = front_png(
+                front, actual_values, instance.name, instance.currency,
+                actual_label="actual spend" if cmp is None else f"actual: {cmp.actual.name}",
+                scenario_name=scenario.name,
+                optimum=np.array([sol.objectives[c] for c in crit]),
+            )  # fmt: skip
+            kn = front.knee
             out.append(
                 Image(
                     "report-front.png",
-                    "Pareto front, the scenario's optimum"
-                    + (" and the actual spend" if actual else ""),
+                    f"The efficient front of {crit[1]} against {crit[0]}: {len(bps)} breakpoints"
+                    + (f", the knee at {crit[0]} {num(kn.values[0])}, {crit[1]} {num(kn.values[1])}"
+                       if kn is not None else "")
+                    + f", the scenario's optimum ({crit[0]} {num(sol.objectives[crit[0]])})"
+                    + (" and the actual spend" if actual else "") + ".",
                 )
-            )
+            )  # fmt: skip
         return out, images
     payoff = sol.payoff
     out.append(
@@ -433,9 +472,6 @@ def pareto_blocks(
     if payoff is not None:
         rows = [[f"best {c}", *map(num, payoff.table[i])] for i, c in enumerate(crit)]
         out.append(table(["row", *crit], rows, caption="Payoff table"))
-        if len(crit) >= 2:
-            images["report-front.png"] = front_png(crit, payoff.table, sol.objectives, actual)
-            out.append(Image("report-front.png", "Payoff table rows and the optimum"))
     return out, images
 
 
