@@ -105,6 +105,7 @@ def pareto(
                 inst.currency,
                 position.better if position is not None else None,
                 actual_label(spend, inst),
+                scenario_name=scen.name,
             )
             target.write_csv("pareto.csv", head, rows)
             target.write_csv("pareto_allocations.csv", alloc_head, alloc)
