@@ -7,6 +7,7 @@ to standard error; `--format json|csv` output goes to standard output.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,9 +34,30 @@ class Solver(StrEnum):
     cbc = "cbc"
 
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-# Piped or captured output gets room for the wide tables instead of the 80-column default.
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+class TrimmedConsole(Console):
+    """A console whose lines never end in spaces (rich pads titles and captions to the
+    table's width; piped into a file or a diff those pads are noise)."""
+
+    def _render_buffer(self, buffer: Any) -> str:
+        text = super()._render_buffer(buffer)
+        return "\n".join(line.rstrip(" ") for line in text.split("\n"))
+
+
+def out_width() -> int | None:
+    """The terminal's width; when piped, $COLUMNS if set, else room for the wide tables."""
+    if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit():
+        return None
+    return 140
+
+
+err = TrimmedConsole(stderr=True, highlight=False, soft_wrap=True)
+out = TrimmedConsole(highlight=False, width=out_width())
+
+
+def say(text: str) -> None:
+    """Prose on standard output: one line per sentence group, never hard-wrapped (a
+    terminal wraps it at its own width; a file or a pipe gets whole lines)."""
+    out.print(text, soft_wrap=True)
 
 
 # Shared parameters, declared once.
@@ -106,10 +128,50 @@ ActualOptional = Annotated[
 OutputOpt = Annotated[
     Output, typer.Option("--format", "-f", help="table (default) or json on standard output.")
 ]
+
+
+class Sheet(StrEnum):
+    table = "table"
+    xlsx = "xlsx"
+
+
+class CompareFormat(StrEnum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
+SheetOpt = Annotated[
+    Sheet,
+    typer.Option(
+        "--format", "-f", help="table (default) or xlsx: also write a workbook (needs --out)."
+    ),
+]
+CompareFormatOpt = Annotated[
+    CompareFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table (default), json on standard output, or xlsx: also write comparison.xlsx "
+        "(needs --out).",
+    ),
+]
+
+
+def needs_out(wanted: bool, out_dir: Path | None, name: str) -> None:
+    """`--format xlsx` writes a file, so it needs `--out`."""
+    from optimizer.errors import InstanceError
+
+    if wanted and out_dir is None:
+        raise InstanceError(f"--format xlsx: needs --out DIR to write {name} into")
+
+
 PointsOpt = Annotated[
     int,
     typer.Option(
-        "--points", min=0, help="Pareto front points (when the pareto module is installed)."
+        "--points",
+        min=0,
+        help="Evenly spaced points of the Pareto front shown besides its breakpoints (0: none).",
     ),
 ]
 

@@ -14,11 +14,11 @@ from rich.table import Table
 from optimizer.cli.common import (
     ActualRequired,
     BudgetOpt,
+    CompareFormat,
+    CompareFormatOpt,
     InstanceArg,
     MethodOpt,
     OutOpt,
-    Output,
-    OutputOpt,
     PointsOpt,
     ScenarioOpt,
     Solver,
@@ -26,9 +26,12 @@ from optimizer.cli.common import (
     WeightsOpt,
     err,
     guarded,
+    needs_out,
     out,
     prepare,
+    say,
 )
+from optimizer.outputs.tables import whole_names
 
 COMPARE_FILES = ["comparison.json", "reallocation.csv", "closest_plan.csv", "compare.png"]
 
@@ -42,7 +45,7 @@ def compare_command(
     weights: WeightsOpt = None,
     solver: SolverOpt = Solver.highs,
     out_dir: OutOpt = None,
-    fmt: OutputOpt = Output.table,
+    fmt: CompareFormatOpt = CompareFormat.table,
     points: PointsOpt = 21,
 ) -> None:
     """Compare an actual spend with the optimum at the same budget (SPEC section 7)."""
@@ -55,21 +58,27 @@ def compare_command(
     with guarded():
         inst, scen = prepare(instance, scenario, None, method, weights)
         spend = load_actual(inst, actual)
+        needs_out(fmt is CompareFormat.xlsx, out_dir, "comparison.xlsx")
+        names = COMPARE_FILES + (["comparison.xlsx"] if fmt is CompareFormat.xlsx else [])
         target = None
         if out_dir is not None:
             target = OutputDir(out_dir, input_files(inst, scen, [spend.path]))
-            target.check(COMPARE_FILES)
+            target.check(names)
         b = parse_money(budget) if budget is not None else None
         cmp = compare(inst, scen, spend, budget_mln=b, solver=solver.value, front_points=points)
         doc = comparison_document(cmp)
         if target is not None:
             write_comparison(target, cmp, doc)
-        if fmt is Output.json:
+            if fmt is CompareFormat.xlsx:
+                from optimizer.outputs.spreadsheet import comparison_workbook
+
+                target.write_bytes("comparison.xlsx", comparison_workbook(cmp))
+        if fmt is CompareFormat.json:
             sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
         else:
             print_comparison(cmp)
         if target is not None:
-            err.print(f"wrote {', '.join(COMPARE_FILES)} to {target.path}")
+            err.print(f"wrote {', '.join(names)} to {target.path}")
 
 
 def write_comparison(target: Any, cmp: Any, doc: dict[str, Any]) -> None:
@@ -87,14 +96,14 @@ def print_comparison(cmp: Any, top: int = 10) -> None:
     from optimizer.outputs.tables import reallocation_rows
 
     inst = cmp.instance
-    out.print(
+    say(
         f"[bold]{inst.name}[/]: actual [bold]{cmp.actual.name}[/] against scenario "
         f"[bold]{cmp.scenario.name}[/] ({cmp.scenario.objective.method})"
     )
     from optimizer.outputs.text import headline
 
     for line in headline(cmp):
-        out.print(f"  {line}")
+        say(f"  {line}")
     crit = Table(title="Criteria", title_justify="left")
     for col in ("criterion", "actual", "optimal", "uplift", "%"):
         crit.add_column(col, justify="left" if col == "criterion" else "right")
@@ -107,7 +116,7 @@ def print_comparison(cmp: Any, top: int = 10) -> None:
             f"{u['abs']:+,.1f}",
             "n/a" if u["pct"] is None else f"{u['pct']:+.1f}%",
         )
-    out.print(crit)
+    out.print(whole_names(crit))
     plans = Table(
         title="Closest improving plans (no criterion below the actual)", title_justify="left"
     )
@@ -123,7 +132,7 @@ def print_comparison(cmp: Any, top: int = 10) -> None:
                 f"{p.taken_mln:,.1f}",
                 *(f"{p.objectives[c]:,.1f}" for c in inst.criteria),
             )
-    out.print(plans)
+    out.print(whole_names(plans))
     _, rows = reallocation_rows(cmp)
     moves = Table(
         title=f"Largest changes, actual to optimal (volume mln; {len(rows)} cells in "
@@ -134,4 +143,4 @@ def print_comparison(cmp: Any, top: int = 10) -> None:
         moves.add_column(col, justify="left" if col in ("town", "measure") else "right")
     for r in rows[:top]:
         moves.add_row(r[0], r[1], f"{r[2]:,.1f}", f"{r[3]:,.1f}", f"{r[4]:+,.1f}")
-    out.print(moves)
+    out.print(whole_names(moves))

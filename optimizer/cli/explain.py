@@ -22,6 +22,7 @@ from optimizer.cli.common import (
     guarded,
     out,
     prepare,
+    say,
 )
 
 
@@ -40,7 +41,8 @@ def explain_command(
     """Why a town got what it got: each measure's next million against the margin."""
     from optimizer.analysis.explain import explain
     from optimizer.outputs.documents import explanation_document
-    from optimizer.outputs.text import cell_reason, town_words, unit_words
+    from optimizer.outputs.tables import whole_names
+    from optimizer.outputs.text import cell_reason, signed_pct, town_words, unit_words
 
     with guarded():
         inst, scen = prepare(instance, scenario, budget, method, weights)
@@ -49,7 +51,7 @@ def explain_command(
         sys.stdout.write(json.dumps(explanation_document(ex), indent=2, ensure_ascii=False) + "\n")
         return
     for line in town_words(ex, inst.currency):
-        out.print(line)
+        say(line)
     unit = unit_words(ex.scale).replace("per ", "/ ")
     tab = Table(title=f"{ex.town}: each measure's next million", title_justify="left")
     for col in (
@@ -62,10 +64,12 @@ def explain_command(
         tab.add_column(col, justify="left" if col == "measure" else "right")
     for c in ex.cells:
         change = ""
-        if c.change_pct is not None and c.status in ("unfunded", "partial"):
-            change = f"+{c.change_pct:.0f}%"
+        if c.change_pct is not None and round(c.change_pct) == 0:
+            change = "tie"  # within half a percent: a tie, not "+-0%"
+        elif c.change_pct is not None and c.status in ("unfunded", "partial"):
+            change = signed_pct(c.change_pct)
         elif c.change_pct is not None and c.status == "full":
-            change = f"-{c.change_pct:.0f}% keeps it"
+            change = f"{signed_pct(-c.change_pct)} keeps it"
         tab.add_row(
             c.measure,
             "not eligible"
@@ -75,6 +79,6 @@ def explain_command(
             "" if c.margin_per_mln is None else f"{c.margin_per_mln * ex.scale:.3g}",
             change,
         )
-    out.print(tab)
+    out.print(whole_names(tab))
     for c in ex.cells:
-        out.print(f"- {c.measure}: {cell_reason(c)}.")
+        say(f"- {c.measure}: {cell_reason(c)}.")

@@ -19,13 +19,17 @@ from optimizer.cli.common import (
     InstanceArg,
     OutOpt,
     ScenarioOpt,
+    Sheet,
+    SheetOpt,
     Solver,
     SolverOpt,
     err,
     guarded,
+    needs_out,
     out,
     prepare,
     progress_bar,
+    say,
 )
 
 PointsOpt = Annotated[
@@ -49,6 +53,7 @@ def pareto(
     points: PointsOpt = 21,
     out_dir: OutOpt = None,
     actual: ActualOpt = None,
+    fmt: SheetOpt = Sheet.table,
 ) -> None:
     """The exact efficient front: every breakpoint, evenly spaced points, the knee."""
     from optimizer.analysis.pareto import actual_position, compute_front
@@ -62,11 +67,13 @@ def pareto(
     with guarded():
         inst, scen = prepare(instance, scenario, budget)
         spend = load_actual(inst, actual) if actual is not None else None
+        needs_out(fmt is Sheet.xlsx, out_dir, "pareto.xlsx")
+        names = [*OUTPUTS, *(["pareto.xlsx"] if fmt is Sheet.xlsx else [])]
         target = None
         if out_dir is not None:
             extra = [spend.path] if spend is not None else []
             target = OutputDir(out_dir, input_files(inst, scen, extra))
-            target.check(OUTPUTS)
+            target.check(names)
         eng = Engine.open(inst, scen, solver.value)
         with (
             progress_bar(f"efficient front of {scen.name!r}", None, "LPs solved") as update,
@@ -78,7 +85,7 @@ def pareto(
             position = actual_position(eng, score_volumes(inst, spend.volume), front.payoff)
         out.print(front_table(front, inst.currency))
         if spend is not None and position is not None:
-            out.print(actual_text(front, spend.name, position, inst.currency,
+            say(actual_text(front, spend.name, position, inst.currency,
                                   float((spend.volume * inst.budget_cost[None, :]).sum())))  # fmt: skip
         if front.message:
             err.print(f"[yellow]note:[/] {front.message}")
@@ -97,11 +104,16 @@ def pareto(
                 inst.currency,
                 position.better if position is not None else None,
                 actual_label(spend, inst),
+                scenario_name=scen.name,
             )
             target.write_csv("pareto.csv", head, rows)
             target.write_csv("pareto_allocations.csv", alloc_head, alloc)
             target.write_bytes("pareto.png", png)
-            err.print(f"wrote {', '.join(OUTPUTS)} to {target.path}")
+            if fmt is Sheet.xlsx:
+                from optimizer.outputs.spreadsheet import front_workbook
+
+                target.write_bytes("pareto.xlsx", front_workbook(front, inst))
+            err.print(f"wrote {', '.join(names)} to {target.path}")
 
 
 def actual_label(spend: Any, inst: Any) -> str:

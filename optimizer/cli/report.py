@@ -14,6 +14,7 @@ from optimizer.cli.common import (
     MethodOpt,
     PointsOpt,
     ScenarioOpt,
+    Sheet,
     Solver,
     SolverOpt,
     WeightsOpt,
@@ -38,12 +39,16 @@ def report_command(
     weights: WeightsOpt = None,
     solver: SolverOpt = Solver.highs,
     points: PointsOpt = 21,
+    fmt: Annotated[
+        Sheet,
+        typer.Option("--format", "-f", help="table (default) or xlsx: also write report.xlsx."),
+    ] = Sheet.table,
 ) -> None:
     """Write report.html (self-contained) and report.md: scenario, solution, front, comparison."""
     from optimizer.analysis.study import run_study
     from optimizer.domain.actual import load_actual
     from optimizer.outputs.files import OutputDir, input_files
-    from optimizer.outputs.report import build_report, html_page, markdown
+    from optimizer.outputs.report import build_report, html_page, markdown, report_workbook
 
     with guarded():
         inst, scen = prepare(instance, scenario, budget, method, weights)
@@ -52,9 +57,12 @@ def report_command(
         target = OutputDir(out_dir, input_files(inst, scen, extra))
         rep = build_report(run_study(inst, scen, spend, solver.value, points))
         names = ["report.html", "report.md", *rep.images]
+        names += ["report.xlsx"] if fmt is Sheet.xlsx else []
         target.check(names)
         for name, data in rep.images.items():
             target.write_bytes(name, data)
         target.write_text("report.md", markdown(rep))
         target.write_text("report.html", html_page(rep))
+        if fmt is Sheet.xlsx:
+            target.write_bytes("report.xlsx", report_workbook(rep))
     err.print(f"wrote {', '.join(names)} to {target.path}")

@@ -114,7 +114,7 @@ def solve(
             if report is not None:
                 from optimizer.outputs.tables import sensitivity_table
 
-                tables.append(sensitivity_table(report, inst.currency))
+                tables.append(sensitivity_table(report, inst.currency, out.width))
             print_all(out, tables)
         if target is not None:
             err.print(f"wrote {', '.join(names)} to {target.path}")

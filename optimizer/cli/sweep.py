@@ -11,11 +11,14 @@ from optimizer.cli.common import (
     MethodOpt,
     OutOpt,
     ScenarioOpt,
+    Sheet,
+    SheetOpt,
     Solver,
     SolverOpt,
     WeightsOpt,
     err,
     guarded,
+    needs_out,
     out,
     prepare,
     progress_bar,
@@ -40,6 +43,7 @@ def sweep(
     weights: WeightsOpt = None,
     solver: SolverOpt = Solver.highs,
     out_dir: OutOpt = None,
+    fmt: SheetOpt = Sheet.table,
 ) -> None:
     """Each criterion, and the split by tier and measure, against the budget."""
     from optimizer.analysis.sweep import parse_range, sweep_budgets
@@ -49,7 +53,8 @@ def sweep(
     with guarded():
         budgets = parse_range(budget)
         inst, scen = prepare(instance, scenario, None, method, weights)
-        names = ["sweep.csv", "sweep.png"]
+        needs_out(fmt is Sheet.xlsx, out_dir, "sweep.xlsx")
+        names = ["sweep.csv", "sweep.png", *(["sweep.xlsx"] if fmt is Sheet.xlsx else [])]
         target = OutputDir(out_dir, input_files(inst, scen)) if out_dir is not None else None
         if target is not None:
             target.check(names)
@@ -60,5 +65,9 @@ def sweep(
             from optimizer.outputs.plots.sensitivity import sweep_png
 
             target.write_csv("sweep.csv", result.header(), result.rows())
-            target.write_bytes("sweep.png", sweep_png(result))
+            target.write_bytes("sweep.png", sweep_png(result, inst))
+            if fmt is Sheet.xlsx:
+                from optimizer.outputs.spreadsheet import sweep_workbook
+
+                target.write_bytes("sweep.xlsx", sweep_workbook(result))
             err.print(f"wrote {', '.join(names)} to {target.path}")

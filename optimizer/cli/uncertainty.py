@@ -13,11 +13,14 @@ from optimizer.cli.common import (
     MethodOpt,
     OutOpt,
     ScenarioOpt,
+    Sheet,
+    SheetOpt,
     Solver,
     SolverOpt,
     WeightsOpt,
     err,
     guarded,
+    needs_out,
     out,
     prepare,
     progress_bar,
@@ -63,6 +66,7 @@ def uncertainty(
             "(needs the optional dask extra of monotowns).",
         ),
     ] = None,
+    fmt: SheetOpt = Sheet.table,
 ) -> None:
     """The plan under uncertain effects: scored and re-optimized over random draws."""
     import numpy as np
@@ -84,7 +88,9 @@ def uncertainty(
 
             spend = load_actual(inst, actual)
             extra.append(spend.path)
+        needs_out(fmt is Sheet.xlsx, out_dir, "uncertainty.xlsx")
         names = ["uncertainty.csv", "robustness.csv", "uncertainty.json", "uncertainty.png"]
+        names += ["uncertainty.xlsx"] if fmt is Sheet.xlsx else []
         target = OutputDir(out_dir, input_files(inst, scen, extra)) if out_dir is not None else None
         if target is not None:
             target.check(names)
@@ -113,4 +119,8 @@ def uncertainty(
             target.write_json("uncertainty.json",
                               {**result.summary(), "inputs": provenance(inst, scen)})  # fmt: skip
             target.write_bytes("uncertainty.png", uncertainty_png(result))
+            if fmt is Sheet.xlsx:
+                from optimizer.outputs.spreadsheet import uncertainty_workbook
+
+                target.write_bytes("uncertainty.xlsx", uncertainty_workbook(result))
             err.print(f"wrote {', '.join(names)} to {target.path}")

@@ -59,7 +59,7 @@ from rich.table import Table
 
 from optimizer.domain.instance import Instance
 from optimizer.domain.results import Solution
-from optimizer.outputs.text import mln, num, rate, unit_text
+from optimizer.outputs.text import mln, num, rate, shares_pct, unit_text
 
 ALLOC_TOL = 1e-9
 
@@ -101,24 +101,46 @@ def totals(instance: Instance, cost: np.ndarray) -> dict[str, dict[str, float]]:
 # ----------------------------------------------------------------------------- table
 
 
-def sensitivity_table(report: SensitivityReport, currency: str) -> Table:
-    """The report as a rich table: one row per constraint, rates per unit."""
+def whole_names(table: Table) -> Table:
+    """Never cut a name: left-aligned (name) columns keep their full width, so a narrow
+    terminal wraps the headers and numbers of the other columns instead."""
+    for col in table.columns:
+        if col.justify in ("left", "default"):
+            col.no_wrap = True
+            col.overflow = "fold"
+    return table
+
+
+WIDE = 120  # below this many columns, tables drop or move their secondary columns
+
+
+def sensitivity_table(report: SensitivityReport, currency: str, width: int | None = None) -> Table:
+    """The report as a rich table: one row per constraint, rates per unit.
+
+    Narrower than `WIDE` columns (an 80-column terminal), the re-solve check, the
+    budget range and the rule costs move into lines under the table, so the
+    constraint names are never cut.
+    """
     from rich.table import Table
 
     criteria = list(report.criteria)
+    compact = width is not None and width < WIDE
     sense = "max" if report.maximize else "min"
     table = Table(
         title=f"What one more unit buys ({report.method}, objective {sense})",
         title_justify="left",
     )
-    table.add_column("constraint")
-    table.add_column("per")
-    table.add_column("objective", justify="right")
-    table.add_column("re-solve", justify="right")
+    table.add_column("constraint", no_wrap=True)
+    table.add_column("per", no_wrap=compact)
+    table.add_column("objective", justify="right", no_wrap=True)
+    if not compact:
+        table.add_column("re-solve", justify="right")
     for c in criteria:
-        table.add_column(c, justify="right")
-    table.add_column("holds for budget", justify="right")
-    table.add_column("rule costs", justify="right")
+        table.add_column(c, justify="right", no_wrap=True)
+    if not compact:
+        table.add_column("holds for budget", justify="right")
+        table.add_column("rule costs", justify="right")
+    below: list[str] = []
     for e in report.constraints:
         crit = e.rates.criteria or {}
         span = ""
@@ -129,23 +151,26 @@ def sensitivity_table(report: SensitivityReport, currency: str) -> Table:
         if e.drop is not None and e.drop.objective:
             eq = e.drop.budget_equivalent_bn
             cost = rate(e.drop.objective) + (f" (≈ {eq:,.3g} bn)" if eq else "")
-        checked = rate(e.rates.checked) + ("" if e.rates.agrees else " *")
-        table.add_row(
-            e.name + ("" if e.binding else " (slack)"),
-            unit_text(e.unit, currency),
-            rate(e.objective),
-            checked,
-            *(rate(crit.get(c)) for c in criteria),
-            span,
-            cost,
-        )
-    notes = []
+        star = "" if e.rates.agrees else " *"
+        name = e.name + ("" if e.binding else " (slack)")
+        per = unit_text(e.unit, currency)
+        if compact:
+            table.add_row(name, per.replace("1 percentage point", "1 point"),
+                          rate(e.objective) + star, *(rate(crit.get(c)) for c in criteria))  # fmt: skip
+            if span:
+                below.append(f"{e.name}: the rate holds for budgets {span}")
+            if cost:
+                below.append(f"{e.name}: dropping the rule gains {cost}")
+            continue
+        table.add_row(name, per, rate(e.objective), rate(e.rates.checked) + star,
+                      *(rate(crit.get(c)) for c in criteria), span, cost)  # fmt: skip
+    notes = list(below)
     if report.most_expensive_rule is not None:
         notes.append(f"most expensive rule: {report.most_expensive_rule.name}")
     if any(not e.rates.agrees for e in report.constraints):
         notes.append("* the basis changes within the re-solve's step (degenerate vertex)")
     if notes:
-        table.caption = "; ".join(notes)
+        table.caption = ("\n" if compact else "; ").join(notes)
         table.caption_justify = "left"
     return table
 
@@ -168,7 +193,7 @@ def sweep_table(result: SweepResult) -> Any:
             f"{s.budget_mln:,.1f}",
             f"{s.allocated_mln:,.1f}",
             *(f"{v:,.1f}" for v in s.criteria),
-            *(f"{100 * v:.1f}" for v in s.share_tier),
+            *(p.rstrip("%") for p in shares_pct(list(s.share_tier))),
         )
     return table
 
@@ -205,6 +230,7 @@ def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
         notes.append(f"re-optimization infeasible in {int((~result.feasible).sum())} draws")
     head.caption = "\n".join(notes)
     head.caption_justify = "left"
+    whole_names(head)
 
     inst = result.instance
     cells = [
@@ -218,7 +244,7 @@ def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
     for f, town, meas, t, m in cells[:top]:
         rob.add_row(town, meas, f"{result.nominal_volumes[t, m]:,.1f}", f"{f:.1%}",
                     f"{result.mean_volume[t, m]:,.1f}")  # fmt: skip
-    return [head, rob]
+    return [head, whole_names(rob)]
 
 
 # ----------------------------------------------------------------------------- tables
@@ -330,24 +356,26 @@ def solution_tables(
     head.add_row("allocated, mln", mln(sol.allocated_mln), "", "")
     out.append(head)
 
-    total = max(sol.allocated_mln, 1e-12)
     tiers = Table(title="Budget cost by tier", title_justify="left")
     for col in ("tier", "towns", "mln", "share"):
         tiers.add_column(col, justify="left" if col == "tier" else "right")
     tidx = instance.tier_index
-    for i, t in enumerate(instance.tiers):
-        v = float(sol.cost[tidx == i].sum())
-        tiers.add_row(t, str(int((tidx == i).sum())), mln(v), f"{v / total:.1%}")
+    by_tier = [float(sol.cost[tidx == i].sum()) for i in range(len(instance.tiers))]
+    for i, (t, v, share) in enumerate(
+        zip(instance.tiers, by_tier, shares_pct(by_tier), strict=True)
+    ):
+        tiers.add_row(t, str(int((tidx == i).sum())), mln(v), share)
     out.append(tiers)
 
     meas = Table(title="Budget cost by measure", title_justify="left")
     for col in ("measure", "instrument", "volume mln", "cost mln", "share"):
         meas.add_column(col, justify="left" if col in ("measure", "instrument") else "right")
-    for j, m in enumerate(instance.measures):
-        v = float(sol.cost[:, j].sum())
+    by_measure = [float(sol.cost[:, j].sum()) for j in range(instance.n_measures)]
+    for j, (m, v, share) in enumerate(zip(instance.measures, by_measure, shares_pct(by_measure),
+                                          strict=True)):  # fmt: skip
         meas.add_row(m, instance.instruments[j], mln(float(sol.volumes[:, j].sum())), mln(v),
-                     f"{v / total:.1%}")  # fmt: skip
-    out.append(meas)
+                     share)  # fmt: skip
+    out.append(whole_names(meas))
 
     per_town = sol.cost.sum(axis=1)
     order = np.argsort(-per_town)[:top]
@@ -362,7 +390,7 @@ def solution_tables(
         towns.add_row(instance.towns[t], instance.town_tier[t], mln(float(per_town[t])),
                       f"{per_town[t] * 1e6 / instance.population[t]:,.0f}",
                       instance.measures[int(np.argmax(sol.cost[t]))])  # fmt: skip
-    out.append(towns)
+    out.append(whole_names(towns))
 
     if not shadow_prices:
         return out

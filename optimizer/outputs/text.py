@@ -89,6 +89,33 @@ def pct(v: float | None, signed: bool = False) -> str:
     return f"{v:+.1f}%" if signed else f"{v:.1f}%"
 
 
+def signed_pct(v: float, decimals: int = 0) -> str:
+    """A signed percentage that never reads "+-0%": values that round to zero print unsigned."""
+    r = round(v, decimals)
+    if r == 0:
+        return f"{0:.{decimals}f}%"
+    return f"{r:+.{decimals}f}%"
+
+
+def shares_pct(values: list[float] | tuple[float, ...], decimals: int = 1) -> list[str]:
+    """Parts of a whole as percentages that add up to exactly 100 (largest remainder).
+
+    Rounding each share on its own can give 100.1%; here each share is rounded
+    down in units of `10**-decimals` percent and the units left over go to the
+    shares with the largest remainders.
+    """
+    total = float(sum(values))
+    if total <= 0:
+        return [f"{0:.{decimals}f}%" for _ in values]
+    unit = 10**decimals
+    exact = [100.0 * unit * v / total for v in values]
+    floors = [int(e) for e in exact]
+    left = 100 * unit - sum(floors)
+    for i in sorted(range(len(exact)), key=lambda i: floors[i] - exact[i])[:left]:
+        floors[i] += 1
+    return [f"{f / unit:.{decimals}f}%" for f in floors]
+
+
 def rate(v: float | None, none: str = "-") -> str:
     """A rate per unit: four significant digits, whole numbers from 10,000 up."""
     if v is None:

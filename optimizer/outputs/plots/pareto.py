@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from optimizer.analysis.pareto import ParetoFront
+from optimizer.outputs.plots.style import ACTUAL, FRONT, KNEE, OPTIMAL, POINT, money
 from optimizer.outputs.text import amount, count
 
 LABELS = {
@@ -23,10 +24,7 @@ LABELS = {
     "population": ("Residents retained", "residents", "resident"),
     "firms": ("Firms supported", "firms", "firm"),
 }
-FRONT = "#1f4e79"
-POINT = "#5b9bd5"
-KNEE = "#e07b00"
-ACTUAL = "#c0392b"
+
 MAX_RATE_LABELS = 8  # label every edge's rate only while it stays readable
 DENSE_BREAKPOINTS = 60
 
@@ -50,8 +48,12 @@ def front_png(
     currency: str = "",
     actual_better: np.ndarray | None = None,
     actual_label: str = "actual spend",
+    scenario_name: str = "",
+    optimum: np.ndarray | None = None,
 ) -> bytes:
-    """The picture as PNG bytes. `actual_better`: criteria of a point that dominates it.
+    """The picture as PNG bytes (the one front picture: pareto.png and report-front.png).
+    `actual_better`: criteria of a point that dominates it; `optimum`: the scenario
+    method's answer, drawn as a ring so a knee at the same place stays visible.
 
     The view is the front's; an actual spend far outside it (e.g. a much larger
     budget) is drawn on the border, labelled with its values, rather than
@@ -80,6 +82,10 @@ def front_png(
             draw_two(ax, front, limits)
         else:
             draw_many(fig, ax, front)
+        if optimum is not None:
+            ax.scatter([optimum[x]], [optimum[y]], marker="o", s=420, facecolor="none",
+                       edgecolor=OPTIMAL, linewidth=2.2, zorder=5,
+                       label="scenario optimum (ring)")  # fmt: skip
         knee = front.knee
         if knee is not None:
             ax.scatter([knee.values[x]], [knee.values[y]], marker="*", s=320, color=KNEE,
@@ -97,12 +103,12 @@ def front_png(
         ax.yaxis.set_major_formatter(ticks)
         ax.grid(True, color="#dddddd", linewidth=0.7)
         ax.set_axisbelow(True)
-        cur = f" mln {currency}" if currency else " mln"
-        title = "Efficient front" + (f": {instance_name}" if instance_name else "")
         corners = "breakpoint" if len(front.criteria) == 2 else "payoff-table point"
-        sub = (f"budget {front.budget_mln:,.0f}{cur} · {count(len(front.breakpoints), corners)}"
-               f" · {count(len(front.points), 'point')} · {front.method}")  # fmt: skip
-        ax.set_title(f"{title}\n{sub}", fontsize=11, loc="left")
+        where = " · ".join(w for w in (instance_name, scenario_name and f"scenario {scenario_name}",
+                                        f"budget {money(front.budget_mln, currency)}") if w)  # fmt: skip
+        sub = (f"{count(len(front.breakpoints), corners)} · {count(len(front.points), 'point')}"
+               f" · {front.method}")  # fmt: skip
+        ax.set_title(f"Efficient front\n{where}\n{sub}", fontsize=10.5, loc="left")
         if front.message:
             ax.text(0.01, 0.99, wrap(front.message, 90), transform=ax.transAxes, fontsize=8,
                     color="#555555", va="top")  # fmt: skip

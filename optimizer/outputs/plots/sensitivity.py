@@ -7,7 +7,6 @@ costs nothing, and it works without a display.
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,92 +15,137 @@ if TYPE_CHECKING:
     from optimizer.analysis.sweep import SweepResult
     from optimizer.analysis.uncertainty import UncertaintyResult
 
-PLAN_COLORS = {"nominal": "#1f77b4", "reoptimized": "#ff7f0e", "actual": "#7f7f7f"}
+from optimizer.outputs.plots.style import (
+    ACTUAL,
+    OPTIMAL,
+    PLAN,
+    REFERENCE,
+    count_axis,
+    finish,
+    legend_below,
+    measure_colors,
+    measure_names,
+    money,
+    new_figure,
+    png,
+    share_axis,
+    tier_colors,
+    title,
+)
+
+PLAN_COLORS = {"nominal": OPTIMAL, "reoptimized": PLAN, "actual": ACTUAL}
 
 
-def render(fig: Any) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=120)
-    return buf.getvalue()
-
-
-def sweep_png(result: SweepResult) -> bytes:
+def sweep_png(result: SweepResult, instance: Any = None) -> bytes:
     """Top: each criterion against the budget. Bottom: the budget's split by tier and
-    by measure (stacked shares). Infeasible budgets are marked on the x axis."""
-    from matplotlib.figure import Figure
+    by measure (stacked shares, in %). Infeasible budgets are marked on the x axis."""
+    from optimizer.outputs.plots.pareto import axis_label
 
     C = len(result.criteria)
     cols = max(C, 2)
-    fig = Figure(figsize=(4.2 * cols, 7.5), layout="constrained")
+    fig = new_figure(5.2 * cols, 8.6)
     grid = fig.add_gridspec(2, cols)
     ok = result.feasible()
-    x = np.array([s.budget_mln for s in ok]) / 1000
-    bad = np.array([s.budget_mln for s in result.steps if s.status != "optimal"]) / 1000
+    x = np.array([s.budget_mln for s in ok])
+    bad = np.array([s.budget_mln for s in result.steps if s.status != "optimal"])
+    inst = instance
+    cur = getattr(inst, "currency", "") if inst is not None else ""
     for j, c in enumerate(result.criteria):
         ax = fig.add_subplot(grid[0, j])
         y = [s.criteria[j] for s in ok if s.criteria is not None]
-        ax.plot(x, y, marker="o", ms=3)
+        ax.plot(x, y, marker="o", ms=3, color=OPTIMAL, label="optimum at that budget")
         if len(bad):
-            ax.plot(bad, np.zeros(len(bad)), "x", color="red", label="infeasible")
-            ax.legend(loc="best", fontsize=8)
-        ax.set_title(c)
-        ax.set_xlabel("budget, bn")
-        ax.grid(alpha=0.3)
+            ax.plot(bad, np.zeros(len(bad)), "x", color=ACTUAL, label="infeasible budget")
+        ax.set_title(axis_label(c), loc="left", fontsize=10)
+        count_axis(ax, "y", axis_label(c))
+        from optimizer.outputs.plots.style import money_axis
+
+        money_axis(ax, "x", cur, "budget")
+        finish(ax)
+        legend_below(ax, ncol=1)
     half = cols // 2
+    names = measure_names(inst) if inst is not None else list(result.measures)
     panels = [
-        (grid[1, :half], result.tiers, [s.share_tier for s in ok], "share by tier"),
-        (grid[1, half:], result.measures, [s.share_measure for s in ok], "share by measure"),
-    ]
-    for spec, names, shares, title in panels:
+        (grid[1, :half], list(result.tiers), [s.share_tier for s in ok], "Share by tier",
+         tier_colors(len(result.tiers))),
+        (grid[1, half:], names, [s.share_measure for s in ok], "Share by measure",
+         measure_colors(len(names))),
+    ]  # fmt: skip
+    from optimizer.outputs.plots.style import money_axis
+
+    for spec, labels, shares, what, colours in panels:
         ax = fig.add_subplot(spec)
         if len(ok):
             ys = np.array(shares, dtype=float).T
-            ax.stackplot(x, ys, labels=names)
+            ax.stackplot(x, ys, labels=labels, colors=colours)
         ax.set_ylim(0, 1)
-        ax.set_title(title)
-        ax.set_xlabel("budget, bn")
-        ax.legend(loc="upper left", fontsize=7, framealpha=0.7)
-    fig.suptitle(f"{result.instance_name}: {result.scenario_name} ({result.method}) by budget")
-    return render(fig)
+        ax.set_title(what, loc="left", fontsize=10)
+        share_axis(ax, "y", "share of the allocation")
+        money_axis(ax, "x", cur, "budget")
+        finish(ax, "")
+        legend_below(ax, ncol=2)
+    lo, hi = (result.steps[0].budget_mln, result.steps[-1].budget_mln) if result.steps else (0, 0)
+    title(fig, f"The optimum by budget ({result.method})", result.instance_name,
+          result.scenario_name, f"budgets {money(lo, cur)} to {money(hi, cur)}, "
+          f"{len(result.steps)} steps")  # fmt: skip
+    return png(fig)
 
 
 def uncertainty_png(result: UncertaintyResult, max_towns: int = 30) -> bytes:
     """Top: each criterion's distribution over the draws for the nominal and the
     re-optimized plan (and the actual spend), P5 / P50 / P95 marked. Bottom: how often
     the re-optimized plan funds each cell, for the towns with the most money."""
-    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    from optimizer.outputs.plots.pareto import axis_label
 
     C = len(result.criteria)
     cols = max(C, 1)
     inst = result.instance
     order = np.argsort(-result.mean_volume.sum(axis=1), kind="stable")[:max_towns]
-    fig = Figure(figsize=(max(4.5 * cols, 8), 5 + 0.22 * len(order)), layout="constrained")
-    grid = fig.add_gridspec(2, cols, height_ratios=[1, max(1.0, 0.06 * len(order))])
+    fig = new_figure(max(5.5 * cols, 9), 6.5 + 0.24 * len(order))
+    grid = fig.add_gridspec(2, cols, height_ratios=[1, max(1.0, 0.07 * len(order))])
     for j, c in enumerate(result.criteria):
         ax = fig.add_subplot(grid[0, j])
+        handles = []
         for plan, values in result.plans().items():
             col = values[:, j]
             col = col[~np.isnan(col)]
             if not len(col):
                 continue
-            ax.hist(col, bins=40, alpha=0.45, color=PLAN_COLORS[plan], label=plan)
+            h = ax.hist(col, bins=40, alpha=0.45, color=PLAN_COLORS[plan], label=f"{plan} plan")
+            handles.append(h[2][0])
             for q in np.percentile(col, [5, 50, 95]):
-                ax.axvline(q, color=PLAN_COLORS[plan], lw=0.8, ls="--")
-        ax.axvline(result.nominal_criteria[j], color="black", lw=1, label="at nominal effects")
-        ax.set_title(f"{c} ({result.draws} draws)")
-        ax.legend(fontsize=7)
+                ax.axvline(q, color=PLAN_COLORS[plan], lw=0.9, ls="--")
+        handles.append(Line2D([], [], color="#555555", lw=0.9, ls="--",
+                              label="P5 / P50 / P95 of each plan"))  # fmt: skip
+        handles.append(ax.axvline(result.nominal_criteria[j], color=REFERENCE, lw=1.2,
+                                  label="nominal plan at nominal effects"))  # fmt: skip
+        handles[0].set_label(handles[0].get_label())
+        ax.set_title(f"{axis_label(c)}: {result.draws:,} draws", loc="left", fontsize=10)
+        count_axis(ax, "x", axis_label(c))
+        ax.set_ylabel("draws")
+        finish(ax, "y")
+        legend_below(ax, ncol=1, handles=handles)
     ax = fig.add_subplot(grid[1, :])
     freq = result.frequency[order]
     im = ax.imshow(freq, aspect="auto", vmin=0, vmax=1, cmap="viridis")
-    ax.set_yticks(range(len(order)), [inst.towns[t] for t in order], fontsize=7)
-    ax.set_xticks(range(inst.n_measures), inst.measures, rotation=30, ha="right", fontsize=7)
+    ax.set_yticks(range(len(order)), [inst.towns[t] for t in order], fontsize=8)
+    ax.set_xticks(range(inst.n_measures), measure_names(inst), fontsize=7.5)
     nominal = result.nominal_volumes[order] > 1e-6
     for t, m in zip(*np.nonzero(nominal), strict=True):
-        ax.plot(m, t, marker="s", ms=3, color="white", mec="black", mew=0.4)
-    ax.set_title("share of draws in which the re-optimized plan funds the cell (■ nominal plan)")
-    fig.colorbar(im, ax=ax, shrink=0.8)
-    fig.suptitle(f"{inst.name}: {result.scenario_name} under uncertain effects")
-    return render(fig)
+        ax.plot(m, t, marker="s", ms=4, color="white", mec="black", mew=0.5)
+    ax.plot([], [], "s", color="white", mec="black", mew=0.5, label="funded by the nominal plan")
+    ax.set_title(f"How often the re-optimized plan funds each cell: the {len(order)} towns with "
+                 "the most money on average, most on top", loc="left", fontsize=10)  # fmt: skip
+    ax.set_ylabel("town")
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.2), fontsize=8, frameon=False)
+    bar = fig.colorbar(im, ax=ax, shrink=0.8, pad=0.01)
+    bar.set_label("share of draws funded")
+    bar.formatter = __import__("matplotlib.ticker", fromlist=["PercentFormatter"]).PercentFormatter(
+        1.0
+    )
+    bar.update_ticks()
+    title(fig, "The plan under uncertain effects", inst.name, result.scenario_name,
+          f"{result.draws:,} draws, seed {result.seed}")  # fmt: skip
+    return png(fig)

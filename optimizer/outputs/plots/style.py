@@ -1,0 +1,150 @@
+"""The one look of every figure: palettes, titles, axes, legends (matplotlib, Agg canvas).
+
+Every plot module draws through these helpers, so a reader sees the same
+conventions everywhere:
+
+- a title naming the instance, the scenario and the budget (`title`);
+- units on every axis, thousands separators on money and counts (`money_axis`,
+  `count_axis`), shares in percent (`share_axis`);
+- measures by their label from measures.csv (`measure_names`), never identifiers;
+- one colour-blind-safe palette for tiers (Okabe-Ito) and a different one for
+  measures (Paul Tol's "muted"), so a colour never means a tier in one panel and
+  a measure in the next;
+- legends below or beside the axes, off the data (`legend_below`, `legend_right`).
+
+matplotlib is imported inside the functions: importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from typing import Any
+
+DPI = 120
+# Okabe & Ito (2008), colour-blind safe: tiers
+TIER_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
+# Paul Tol's "muted" scheme, colour-blind safe: measures
+MEASURE_PALETTE = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77",
+                   "#CC6677", "#882255", "#AA4499", "#DDDDDD")  # fmt: skip
+# plans and marks, shared by compare, pareto and report figures
+ACTUAL = "#D55E00"  # vermillion
+OPTIMAL = "#0072B2"  # blue
+PLAN = "#E69F00"  # orange
+FRONT = "#1F4E79"
+POINT = "#56B4E9"
+KNEE = "#CC79A7"
+REFERENCE = "#444444"
+GRID = "#E5E7EB"
+
+
+def new_figure(width: float, height: float) -> Any:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def png(fig: Any) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
+    return buf.getvalue()
+
+
+def money(mln: float, currency: str = "") -> str:
+    from optimizer.outputs.text import money as words
+
+    return words(mln, currency)
+
+
+def budget_words(budget_mln: float | str, currency: str = "") -> str:
+    from optimizer.outputs.text import money
+
+    return budget_mln if isinstance(budget_mln, str) else f"budget {money(budget_mln, currency)}"
+
+
+def title(fig: Any, what: str, instance: str, scenario: str, budget: str) -> None:
+    """'<what>' on the first line, 'instance · scenario · budget' under it."""
+    fig.suptitle(f"{what}\n{instance} · scenario {scenario} · {budget}", x=0.01, ha="left",
+                 fontsize=11)  # fmt: skip
+
+
+def tier_colors(n: int) -> list[str]:
+    return [TIER_PALETTE[i % len(TIER_PALETTE)] for i in range(n)]
+
+
+def measure_colors(n: int) -> list[str]:
+    return [MEASURE_PALETTE[i % len(MEASURE_PALETTE)] for i in range(n)]
+
+
+def measure_names(instance: Any) -> list[str]:
+    """The measures as a reader knows them (the label column of measures.csv)."""
+    import textwrap
+
+    labels = getattr(instance, "labels", None) or instance.measures
+    out = []
+    for lab, m in zip(labels, instance.measures, strict=True):
+        short = re.sub(r" \([^)]*\)", "", lab or m.replace("_", " "))
+        out.append("\n".join(textwrap.wrap(short, 28)))
+    return out
+
+
+def thousands(v: float, _pos: Any = None) -> str:
+    from optimizer.outputs.text import amount
+
+    return amount(v)
+
+
+def money_axis(ax: Any, axis: str, currency: str, what: str = "budget cost") -> None:
+    """An axis of money in millions, with thousands separators."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    a = ax.xaxis if axis == "x" else ax.yaxis
+    a.set_major_locator(MaxNLocator(4))
+    a.set_major_formatter(FuncFormatter(thousands))
+    label = f"{what}, mln {currency}".strip()
+    (ax.set_xlabel if axis == "x" else ax.set_ylabel)(label)
+
+
+def count_axis(ax: Any, axis: str, label: str) -> None:
+    """An axis of a criterion (jobs, residents): thousands separators and its unit."""
+    from matplotlib.ticker import FuncFormatter
+
+    a = ax.xaxis if axis == "x" else ax.yaxis
+    a.set_major_formatter(FuncFormatter(thousands))
+    (ax.set_xlabel if axis == "x" else ax.set_ylabel)(label)
+
+
+def share_axis(ax: Any, axis: str, label: str) -> None:
+    """An axis of shares held as fractions (0-1), shown in percent."""
+    from matplotlib.ticker import PercentFormatter
+
+    a = ax.xaxis if axis == "x" else ax.yaxis
+    a.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    (ax.set_xlabel if axis == "x" else ax.set_ylabel)(label)
+
+
+def finish(ax: Any, grid: str = "both") -> None:
+    """Light grid behind the data, no top and right frame."""
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if grid:
+        ax.grid(axis=grid, color=GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def legend_below(ax: Any, ncol: int = 3, handles: Sequence[Any] | None = None, **kw: Any) -> Any:
+    """A legend under the axes, where it cannot cover data."""
+    args = {} if handles is None else {"handles": list(handles)}
+    return ax.legend(**args, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=ncol,
+                     fontsize=8, frameon=False, **kw)  # fmt: skip
+
+
+def legend_right(ax: Any, handles: Sequence[Any] | None = None, **kw: Any) -> Any:
+    """A legend beside the axes, on the right."""
+    args = {} if handles is None else {"handles": list(handles)}
+    return ax.legend(**args, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
+                     frameon=False, **kw)  # fmt: skip
