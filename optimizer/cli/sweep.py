@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from optimizer.errors import InfeasibleError
 from optimizer.cli.common import (
     InstanceArg,
     MethodOpt,
@@ -62,3 +63,9 @@ def sweep(
             target.write_csv("sweep.csv", result.header(), result.rows())
             target.write_bytes("sweep.png", sweep_png(result))
             err.print(f"wrote {', '.join(names)} to {target.path}")
+        if not result.feasible():
+            raise InfeasibleError(
+                f"every budget of the sweep is infeasible for scenario {scen.name!r} "
+                f"({budgets[0]:g} to {budgets[-1]:g} mln); `monotowns solve --budget "
+                f"{budgets[-1]:g}` names the rules to relax"
+            )
