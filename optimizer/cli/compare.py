@@ -50,16 +50,14 @@ def compare_command(
     from optimizer.domain.actual import load_actual
     from optimizer.domain.scenario import parse_money
     from optimizer.outputs.documents import comparison_document
-    from optimizer.outputs.files import OutputDir, input_files
+    from optimizer.outputs.files import input_files, result_folder
 
     with guarded():
         inst, scen = prepare(instance, scenario, None, method, weights)
         spend = load_actual(inst, actual)
-        target = None
-        if out_dir is not None:
-            target = OutputDir(out_dir, input_files(inst, scen, [spend.path]))
-            target.check(COMPARE_FILES)
         b = parse_money(budget) if budget is not None else None
+        inputs = input_files(inst, scen, [spend.path])
+    with guarded(), result_folder(out_dir, inputs, COMPARE_FILES, "compare") as target:
         cmp = compare(inst, scen, spend, budget_mln=b, solver=solver.value, front_points=points)
         doc = comparison_document(cmp)
         if target is not None:

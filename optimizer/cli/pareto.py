@@ -56,18 +56,16 @@ def pareto(
     from optimizer.domain.actual import load_actual
     from optimizer.domain.evaluate import score_volumes
     from optimizer.lp.engine import Engine
-    from optimizer.outputs.files import OutputDir, input_files
+    from optimizer.outputs.files import input_files, result_folder
     from optimizer.outputs.tables import front_tables
     from optimizer.outputs.text import count
 
     with guarded():
         inst, scen = prepare(instance, scenario, budget)
         spend = load_actual(inst, actual) if actual is not None else None
-        target = None
-        if out_dir is not None:
-            extra = [spend.path] if spend is not None else []
-            target = OutputDir(out_dir, input_files(inst, scen, extra))
-            target.check(OUTPUTS)
+        extra = [spend.path] if spend is not None else []
+        inputs = input_files(inst, scen, extra)
+    with guarded(), result_folder(out_dir, inputs, OUTPUTS, "pareto") as target:
         eng = Engine.open(inst, scen, solver.value)
         with (
             progress_bar(f"efficient front of {scen.name!r}", None, "LPs solved") as update,

@@ -41,14 +41,19 @@ def report_command(
 ) -> None:
     """Write report.html (self-contained) and report.md: scenario, solution, front, comparison."""
     from optimizer.domain.actual import load_actual
-    from optimizer.outputs.files import OutputDir, input_files
+    from optimizer.outputs.files import input_files, result_folder
     from optimizer.outputs.report import build_report, html_page, markdown
 
     with guarded():
         inst, scen = prepare(instance, scenario, budget, method, weights)
         spend = load_actual(inst, actual) if actual is not None else None
         extra = [spend.path] if spend is not None else []
-        target = OutputDir(out_dir, input_files(inst, scen, extra))
+        inputs = input_files(inst, scen, extra)
+    with (
+        guarded(),
+        result_folder(out_dir, inputs, ["report.html", "report.md"], "report") as target,
+    ):
+        assert target is not None
         rep = build_report(inst, scen, spend, solver.value, points)
         names = ["report.html", "report.md", *rep.images]
         target.check(names)

@@ -19,6 +19,7 @@ from optimizer.cli.common import (
     Solver,
     SolverOpt,
     WeightsOpt,
+    check_export_path,
     err,
     export_model,
     guarded,
@@ -26,6 +27,8 @@ from optimizer.cli.common import (
     prepare,
 )
 from optimizer.errors import InfeasibleError, InstanceError
+
+ALL_OUTPUTS = ("allocation.csv", "summary.json", "allocation.xlsx")
 
 
 def solve(
@@ -58,7 +61,7 @@ def solve(
     from optimizer.lp.engine import Engine
     from optimizer.methods.solution import optimize_engine
     from optimizer.outputs.documents import infeasible_document, summary_document
-    from optimizer.outputs.files import OutputDir, csv_text, input_files
+    from optimizer.outputs.files import csv_text, input_files, result_folder
     from optimizer.outputs.tables import allocation_rows
 
     with guarded():
@@ -68,14 +71,11 @@ def solve(
         extra_out = [p for p in (export_lp, export_mps) if p is not None]
         inputs = input_files(inst, scen)
         for p in extra_out:
-            if p.resolve() in set(inputs):
-                raise InstanceError(f"{p}: would overwrite an input file")
-        target = OutputDir(out_dir, inputs) if out_dir is not None else None
+            check_export_path(p, inputs)
         names = ["allocation.csv", "summary.json"] + (
             ["allocation.xlsx"] if fmt is Format.xlsx else []
         )
-        if target is not None:
-            target.check(names)
+    with guarded(), result_folder(out_dir, inputs, [*ALL_OUTPUTS], "solve") as target:
         if extra_out:
             export_model(inst, scen, export_lp, export_mps)
         eng = Engine.open(inst, scen, solver.value)

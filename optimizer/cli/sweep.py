@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from optimizer.errors import InfeasibleError
 from optimizer.cli.common import (
     InstanceArg,
     MethodOpt,
@@ -21,6 +20,7 @@ from optimizer.cli.common import (
     prepare,
     progress_bar,
 )
+from optimizer.errors import InfeasibleError
 
 RangeOpt = Annotated[
     str,
@@ -44,16 +44,14 @@ def sweep(
 ) -> None:
     """Each criterion, and the split by tier and measure, against the budget."""
     from optimizer.analysis.sweep import parse_range, sweep_budgets
-    from optimizer.outputs.files import OutputDir, input_files
+    from optimizer.outputs.files import input_files, result_folder
     from optimizer.outputs.tables import sweep_table
 
     with guarded():
         budgets = parse_range(budget)
         inst, scen = prepare(instance, scenario, None, method, weights)
         names = ["sweep.csv", "sweep.png"]
-        target = OutputDir(out_dir, input_files(inst, scen)) if out_dir is not None else None
-        if target is not None:
-            target.check(names)
+    with guarded(), result_folder(out_dir, input_files(inst, scen), names, "sweep") as target:
         with progress_bar("sweep", len(budgets)) as update:
             result = sweep_budgets(inst, scen, budgets, solver.value, update)
         out.print(sweep_table(result))

@@ -68,7 +68,7 @@ def uncertainty(
     import numpy as np
 
     from optimizer.analysis.uncertainty import DEFAULT_SIGMA, run_uncertainty
-    from optimizer.outputs.files import OutputDir, input_files
+    from optimizer.outputs.files import input_files, result_folder
     from optimizer.outputs.tables import uncertainty_tables
 
     with guarded():
@@ -85,9 +85,8 @@ def uncertainty(
             spend = load_actual(inst, actual)
             extra.append(spend.path)
         names = ["uncertainty.csv", "robustness.csv", "uncertainty.json", "uncertainty.png"]
-        target = OutputDir(out_dir, input_files(inst, scen, extra)) if out_dir is not None else None
-        if target is not None:
-            target.check(names)
+        inputs = input_files(inst, scen, extra)
+    with guarded(), result_folder(out_dir, inputs, names, "uncertainty") as target:
         with progress_bar("draws", draws) as update:
             result = run_uncertainty(
                 inst,

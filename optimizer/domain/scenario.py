@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
