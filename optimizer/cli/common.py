@@ -114,6 +114,30 @@ PointsOpt = Annotated[
 ]
 
 
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Go past the safety limits on --points (1,000) and --draws (100,000).",
+    ),
+]
+# Safety limits: above them a run takes many minutes and gigabytes (2,000,000 front
+# points, 100,000,000 draws); --force goes past them on purpose.
+MAX_POINTS = 1_000
+MAX_DRAWS = 100_000
+
+
+def check_limit(option: str, value: int, limit: int, force: bool, why: str) -> None:
+    """Refuse an option above its safety limit unless --force is given (exit 2)."""
+    from optimizer.errors import InstanceError
+
+    if value > limit and not force:
+        raise InstanceError(
+            f"{option} {value:,} is above the limit of {limit:,} ({why}); "
+            "add --force to run it anyway"
+        )
+
+
 @contextmanager
 def progress_bar(
     what: str, total: int | None, unit: str = "done"

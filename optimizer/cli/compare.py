@@ -12,8 +12,10 @@ from typing import Any
 from rich.table import Table
 
 from optimizer.cli.common import (
+    MAX_POINTS,
     ActualRequired,
     BudgetOpt,
+    ForceOpt,
     InstanceArg,
     MethodOpt,
     OutOpt,
@@ -24,6 +26,7 @@ from optimizer.cli.common import (
     Solver,
     SolverOpt,
     WeightsOpt,
+    check_limit,
     err,
     guarded,
     out,
@@ -44,6 +47,7 @@ def compare_command(
     out_dir: OutOpt = None,
     fmt: OutputOpt = Output.table,
     points: PointsOpt = 21,
+    force: ForceOpt = False,
 ) -> None:
     """Compare an actual spend with the optimum at the same budget (SPEC section 7)."""
     from optimizer.analysis.compare import compare
@@ -53,6 +57,13 @@ def compare_command(
     from optimizer.outputs.files import input_files, result_folder
 
     with guarded():
+        check_limit(
+            "--points",
+            points,
+            MAX_POINTS,
+            force,
+            "each point is an LP solve and a plan kept in memory",
+        )
         inst, scen = prepare(instance, scenario, None, method, weights)
         spend = load_actual(inst, actual)
         b = parse_money(budget) if budget is not None else None

@@ -14,13 +14,16 @@ import typer
 from rich.table import Table
 
 from optimizer.cli.common import (
+    MAX_POINTS,
     ActualOpt,
     BudgetOpt,
+    ForceOpt,
     InstanceArg,
     OutOpt,
     ScenarioOpt,
     Solver,
     SolverOpt,
+    check_limit,
     err,
     guarded,
     out,
@@ -48,6 +51,7 @@ def pareto(
     budget: BudgetOpt = None,
     solver: SolverOpt = Solver.highs,
     points: PointsOpt = 21,
+    force: ForceOpt = False,
     out_dir: OutOpt = None,
     actual: ActualOpt = None,
 ) -> None:
@@ -61,6 +65,13 @@ def pareto(
     from optimizer.outputs.text import count
 
     with guarded():
+        check_limit(
+            "--points",
+            points,
+            MAX_POINTS,
+            force,
+            "each point is an LP solve and a plan kept in memory",
+        )
         inst, scen = prepare(instance, scenario, budget)
         spend = load_actual(inst, actual) if actual is not None else None
         extra = [spend.path] if spend is not None else []

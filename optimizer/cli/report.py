@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 
 from optimizer.cli.common import (
+    MAX_POINTS,
     ActualOptional,
     BudgetOpt,
+    ForceOpt,
     InstanceArg,
     MethodOpt,
     PointsOpt,
@@ -17,6 +19,7 @@ from optimizer.cli.common import (
     Solver,
     SolverOpt,
     WeightsOpt,
+    check_limit,
     err,
     guarded,
     prepare,
@@ -38,6 +41,7 @@ def report_command(
     weights: WeightsOpt = None,
     solver: SolverOpt = Solver.highs,
     points: PointsOpt = 21,
+    force: ForceOpt = False,
 ) -> None:
     """Write report.html (self-contained) and report.md: scenario, solution, front, comparison."""
     from optimizer.domain.actual import load_actual
@@ -45,6 +49,13 @@ def report_command(
     from optimizer.outputs.report import build_report, html_page, markdown
 
     with guarded():
+        check_limit(
+            "--points",
+            points,
+            MAX_POINTS,
+            force,
+            "each point is an LP solve and a plan kept in memory",
+        )
         inst, scen = prepare(instance, scenario, budget, method, weights)
         spend = load_actual(inst, actual) if actual is not None else None
         extra = [spend.path] if spend is not None else []

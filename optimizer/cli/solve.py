@@ -26,7 +26,7 @@ from optimizer.cli.common import (
     out,
     prepare,
 )
-from optimizer.errors import InfeasibleError, InstanceError
+from optimizer.errors import InfeasibleError, InstanceError, SolverError
 
 ALL_OUTPUTS = ("allocation.csv", "summary.json", "allocation.xlsx")
 
@@ -81,6 +81,8 @@ def solve(
         eng = Engine.open(inst, scen, solver.value)
         try:
             sol = optimize_engine(eng)
+        except SolverError as e:
+            raise SolverError(f"scenario {scen.name!r}, solving: {e}") from None
         except InfeasibleError as e:
             if target is not None:
                 target.write_json("summary.json", infeasible_document(inst, scen, e.diagnosis))  # type: ignore[arg-type]
@@ -92,7 +94,13 @@ def solve(
         if sensitivity:
             from optimizer.analysis.sensitivity import sensitivity_report
 
-            report = sensitivity_report(eng, sol)
+            try:
+                report = sensitivity_report(eng, sol)
+            except SolverError as e:
+                raise SolverError(
+                    f"scenario {scen.name!r}, sensitivity step (a re-solve after the "
+                    f"optimum; --no-sensitivity skips it): {e}"
+                ) from None
             doc["sensitivity"] = report
         header, rows = allocation_rows(inst, sol.volumes)
         if target is not None:

@@ -7,8 +7,10 @@ from typing import Annotated
 import typer
 
 from optimizer.cli.common import (
+    MAX_DRAWS,
     ActualOpt,
     BudgetOpt,
+    ForceOpt,
     InstanceArg,
     MethodOpt,
     OutOpt,
@@ -16,6 +18,7 @@ from optimizer.cli.common import (
     Solver,
     SolverOpt,
     WeightsOpt,
+    check_limit,
     err,
     guarded,
     out,
@@ -63,6 +66,7 @@ def uncertainty(
             "(needs the optional dask extra of monotowns).",
         ),
     ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """The plan under uncertain effects: scored and re-optimized over random draws."""
     import numpy as np
@@ -72,6 +76,13 @@ def uncertainty(
     from optimizer.outputs.tables import uncertainty_tables
 
     with guarded():
+        check_limit(
+            "--draws",
+            draws,
+            MAX_DRAWS,
+            force,
+            "each draw is an LP re-solve and a plan kept in memory",
+        )
         inst, scen = prepare(instance, scenario, budget, method, weights)
         own = inst.measure_sigma
         if sigma is not None and own is not None and not np.isnan(own).any():
