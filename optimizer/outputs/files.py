@@ -144,6 +144,14 @@ class ResultFolder:
         return InstanceError(f"--out {self.path}: {why}")
 
     def prepare(self) -> None:
+        existing = next(p for p in [self.parent, *self.parent.parents] if p.is_dir())
+        try:
+            limit = os.pathconf(existing, "PC_NAME_MAX")
+        except (OSError, ValueError):
+            limit = 255
+        for part in self.final.parts:
+            if len(os.fsencode(part)) > limit:
+                raise self.refuse(f"a name is longer than {limit} bytes, the file system's limit")
         if self.final.exists() and not self.final.is_dir():
             raise self.refuse("exists and is not a folder")
         for n in self.names:
@@ -157,12 +165,6 @@ class ResultFolder:
         if self.final.is_dir() and not os.access(self.final, os.W_OK | os.X_OK):
             raise self.refuse("the folder is not writable")
         self.make_parents()
-        try:
-            limit = os.pathconf(self.parent, "PC_NAME_MAX")
-        except (OSError, ValueError):
-            limit = 255
-        if len(os.fsencode(self.final.name)) > limit:
-            raise self.refuse(f"the name is longer than {limit} bytes, the file system's limit")
         self.lock()
         self.recover()
         try:
