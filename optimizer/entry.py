@@ -37,6 +37,11 @@ def interrupted(signum: int, frame: FrameType | None) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGINT, interrupted)
+    # multiprocessing's resource tracker (a helper process of the worker pool, started
+    # with the interpreter's -W options) outlives an interrupted run, cleans up the
+    # pool's semaphores and warns that it had to: that cleanup is expected here, and
+    # its warning would be a second line after "interrupted".
+    sys.warnoptions.append("ignore:resource_tracker:UserWarning")
     from optimizer.cli import main as cli_main
 
     cli_main()
