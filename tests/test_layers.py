@@ -18,6 +18,7 @@ LAYERS = {
     "optimizer.analysis": 4,
     "optimizer.outputs": 5,
     "optimizer.cli": 6,
+    "optimizer.entry": 7,
 }
 
 

@@ -99,7 +99,8 @@ class SweepResult:
 def parse_range(text: str) -> np.ndarray:
     """`FROM:TO:STEPS` (money as on the command line: 5bn, 8000, 850mln) -> the budgets.
 
-    STEPS is the number of budgets, both ends included; 1 gives FROM alone."""
+    STEPS is the number of budgets, both ends included; 1 only when FROM equals TO
+    (a single budget), since a range with one step would silently drop TO."""
     parts = str(text).split(":")
     if len(parts) != 3:
         raise InstanceError(
@@ -118,6 +119,11 @@ def parse_range(text: str) -> np.ndarray:
     if hi < lo:
         raise InstanceError(f"--budget: TO ({hi:g} mln) is below FROM ({lo:g} mln)")
     if steps == 1:
+        if hi != lo:
+            raise InstanceError(
+                f"--budget: STEPS 1 gives one budget, but FROM ({lo:g} mln) and TO ({hi:g} mln) "
+                "differ; give STEPS >= 2, or FROM = TO for a single budget"
+            )
         return np.array([lo])
     if hi == lo:
         raise InstanceError("--budget: FROM equals TO; give STEPS = 1 for a single budget")

@@ -47,6 +47,7 @@ the threads of a Dask cluster (`--dask ADDRESS`; each thread opens its own).
 from __future__ import annotations
 
 import math
+import signal
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -426,13 +427,21 @@ def run_on_processes(
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(chunks)),
-        mp_context=ctx,
-        initializer=_init_pool,
-        initargs=(setup,),
-    ) as pool:
+    # Workers start with SIGINT blocked (the mask is inherited across fork and exec):
+    # Ctrl-C reaches the whole process group, and only the parent answers it, by
+    # ending its workers (optimizer.entry); a worker would print a traceback.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pool = ProcessPoolExecutor(
+            max_workers=min(workers, len(chunks)),
+            mp_context=ctx,
+            initializer=_init_pool,
+            initargs=(setup,),
+        )
         futures = [pool.submit(_pool_chunk, a, b) for a, b in chunks]
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    with pool:
         return gather(as_completed(futures), progress)
 
 

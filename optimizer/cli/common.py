@@ -176,6 +176,30 @@ PointsOpt = Annotated[
 ]
 
 
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Go past the safety limits on --points (1,000) and --draws (100,000).",
+    ),
+]
+# Safety limits: above them a run takes many minutes and gigabytes (2,000,000 front
+# points, 100,000,000 draws); --force goes past them on purpose.
+MAX_POINTS = 1_000
+MAX_DRAWS = 100_000
+
+
+def check_limit(option: str, value: int, limit: int, force: bool, why: str) -> None:
+    """Refuse an option above its safety limit unless --force is given (exit 2)."""
+    from optimizer.errors import InstanceError
+
+    if value > limit and not force:
+        raise InstanceError(
+            f"{option} {value:,} is above the limit of {limit:,} ({why}); "
+            "add --force to run it anyway"
+        )
+
+
 @contextmanager
 def progress_bar(
     what: str, total: int | None, unit: str = "done"
@@ -228,15 +252,48 @@ def prepare(instance_dir: Path, scenario: str | None, budget: str | None = None,
     return inst, scen
 
 
+def check_export_path(path: Path, inputs: list[Path]) -> None:
+    """Before any work: `--export-lp/--export-mps` names a file we may write (exit 2)."""
+    import os
+
+    from optimizer.errors import InstanceError
+
+    if path.resolve() in set(inputs):
+        raise InstanceError(f"{path}: would overwrite an input file")
+    if path.is_dir():
+        raise InstanceError(f"{path}: is a folder; give a file name (e.g. {path / 'model.lp'})")
+    parent = path.resolve().parent
+    if not parent.is_dir():
+        raise InstanceError(f"{path}: the folder {parent} does not exist")
+    try:
+        limit = os.pathconf(parent, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    if len(os.fsencode(path.name)) > limit:
+        raise InstanceError(
+            f"{path}: the name is longer than {limit} bytes, the file system's limit"
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InstanceError(f"{path}: the folder {parent} is not writable")
+
+
 def export_model(inst: Any, scen: Any, lp_path: Path | None, mps_path: Path | None) -> None:
-    """Write the scenario's LP (weighted objective, payoff-normalized) through PuLP."""
+    """Write the scenario's LP (weighted objective, payoff-normalized) through PuLP, each
+    file to a temporary name first, so an interrupted export leaves no half file."""
+    import os
+
     from optimizer.lp.engine import Engine
     from optimizer.lp.pulp import to_pulp
 
     eng = Engine.open(inst, scen)
     w = scen.objective.weight_vector(inst.criteria) / eng.normalizers()
     prob, _, _ = to_pulp(eng.model, eng.cost_vector(w), True)
-    if lp_path is not None:
-        prob.writeLP(str(lp_path))  # type: ignore[attr-defined]
-    if mps_path is not None:
-        prob.writeMPS(str(mps_path))  # type: ignore[attr-defined]
+    for path, write in ((lp_path, prob.writeLP), (mps_path, prob.writeMPS)):  # type: ignore[attr-defined]
+        if path is None:
+            continue
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            write(str(tmp))
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)

@@ -12,10 +12,12 @@ from typing import Any
 from rich.table import Table
 
 from optimizer.cli.common import (
+    MAX_POINTS,
     ActualRequired,
     BudgetOpt,
     CompareFormat,
     CompareFormatOpt,
+    ForceOpt,
     InstanceArg,
     MethodOpt,
     OutOpt,
@@ -24,6 +26,7 @@ from optimizer.cli.common import (
     Solver,
     SolverOpt,
     WeightsOpt,
+    check_limit,
     err,
     guarded,
     needs_out,
@@ -47,24 +50,30 @@ def compare_command(
     out_dir: OutOpt = None,
     fmt: CompareFormatOpt = CompareFormat.table,
     points: PointsOpt = 21,
+    force: ForceOpt = False,
 ) -> None:
     """Compare an actual spend with the optimum at the same budget (SPEC section 7)."""
     from optimizer.analysis.compare import compare
     from optimizer.domain.actual import load_actual
     from optimizer.domain.scenario import parse_money
     from optimizer.outputs.documents import comparison_document
-    from optimizer.outputs.files import OutputDir, input_files
+    from optimizer.outputs.files import input_files, result_folder
 
     with guarded():
+        check_limit(
+            "--points",
+            points,
+            MAX_POINTS,
+            force,
+            "each point is an LP solve and a plan kept in memory",
+        )
         inst, scen = prepare(instance, scenario, None, method, weights)
         spend = load_actual(inst, actual)
         needs_out(fmt is CompareFormat.xlsx, out_dir, "comparison.xlsx")
         names = COMPARE_FILES + (["comparison.xlsx"] if fmt is CompareFormat.xlsx else [])
-        target = None
-        if out_dir is not None:
-            target = OutputDir(out_dir, input_files(inst, scen, [spend.path]))
-            target.check(names)
         b = parse_money(budget) if budget is not None else None
+        inputs = input_files(inst, scen, [spend.path])
+    with guarded(), result_folder(out_dir, inputs, names, "compare") as target:
         cmp = compare(inst, scen, spend, budget_mln=b, solver=solver.value, front_points=points)
         doc = comparison_document(cmp)
         if target is not None:

@@ -14,8 +14,10 @@ import typer
 from rich.table import Table
 
 from optimizer.cli.common import (
+    MAX_POINTS,
     ActualOpt,
     BudgetOpt,
+    ForceOpt,
     InstanceArg,
     OutOpt,
     ScenarioOpt,
@@ -23,6 +25,7 @@ from optimizer.cli.common import (
     SheetOpt,
     Solver,
     SolverOpt,
+    check_limit,
     err,
     guarded,
     needs_out,
@@ -51,6 +54,7 @@ def pareto(
     budget: BudgetOpt = None,
     solver: SolverOpt = Solver.highs,
     points: PointsOpt = 21,
+    force: ForceOpt = False,
     out_dir: OutOpt = None,
     actual: ActualOpt = None,
     fmt: SheetOpt = Sheet.table,
@@ -60,20 +64,25 @@ def pareto(
     from optimizer.domain.actual import load_actual
     from optimizer.domain.evaluate import score_volumes
     from optimizer.lp.engine import Engine
-    from optimizer.outputs.files import OutputDir, input_files
+    from optimizer.outputs.files import input_files, result_folder
     from optimizer.outputs.tables import front_tables
     from optimizer.outputs.text import count
 
     with guarded():
+        check_limit(
+            "--points",
+            points,
+            MAX_POINTS,
+            force,
+            "each point is an LP solve and a plan kept in memory",
+        )
         inst, scen = prepare(instance, scenario, budget)
         spend = load_actual(inst, actual) if actual is not None else None
         needs_out(fmt is Sheet.xlsx, out_dir, "pareto.xlsx")
         names = [*OUTPUTS, *(["pareto.xlsx"] if fmt is Sheet.xlsx else [])]
-        target = None
-        if out_dir is not None:
-            extra = [spend.path] if spend is not None else []
-            target = OutputDir(out_dir, input_files(inst, scen, extra))
-            target.check(names)
+        extra = [spend.path] if spend is not None else []
+        inputs = input_files(inst, scen, extra)
+    with guarded(), result_folder(out_dir, inputs, names, "pareto") as target:
         eng = Engine.open(inst, scen, solver.value)
         with (
             progress_bar(f"efficient front of {scen.name!r}", None, "LPs solved") as update,

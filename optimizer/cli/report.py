@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 
 from optimizer.cli.common import (
+    MAX_POINTS,
     ActualOptional,
     BudgetOpt,
+    ForceOpt,
     InstanceArg,
     MethodOpt,
     PointsOpt,
@@ -18,6 +20,7 @@ from optimizer.cli.common import (
     Solver,
     SolverOpt,
     WeightsOpt,
+    check_limit,
     err,
     guarded,
     prepare,
@@ -43,18 +46,31 @@ def report_command(
         Sheet,
         typer.Option("--format", "-f", help="table (default) or xlsx: also write report.xlsx."),
     ] = Sheet.table,
+    force: ForceOpt = False,
 ) -> None:
     """Write report.html (self-contained) and report.md: scenario, solution, front, comparison."""
     from optimizer.analysis.study import run_study
     from optimizer.domain.actual import load_actual
-    from optimizer.outputs.files import OutputDir, input_files
+    from optimizer.outputs.files import input_files, result_folder
     from optimizer.outputs.report import build_report, html_page, markdown, report_workbook
 
     with guarded():
+        check_limit(
+            "--points",
+            points,
+            MAX_POINTS,
+            force,
+            "each point is an LP solve and a plan kept in memory",
+        )
         inst, scen = prepare(instance, scenario, budget, method, weights)
         spend = load_actual(inst, actual) if actual is not None else None
         extra = [spend.path] if spend is not None else []
-        target = OutputDir(out_dir, input_files(inst, scen, extra))
+        inputs = input_files(inst, scen, extra)
+    with (
+        guarded(),
+        result_folder(out_dir, inputs, ["report.html", "report.md"], "report") as target,
+    ):
+        assert target is not None
         rep = build_report(run_study(inst, scen, spend, solver.value, points))
         names = ["report.html", "report.md", *rep.images]
         names += ["report.xlsx"] if fmt is Sheet.xlsx else []

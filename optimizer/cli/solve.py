@@ -19,13 +19,16 @@ from optimizer.cli.common import (
     Solver,
     SolverOpt,
     WeightsOpt,
+    check_export_path,
     err,
     export_model,
     guarded,
     out,
     prepare,
 )
-from optimizer.errors import InfeasibleError, InstanceError
+from optimizer.errors import InfeasibleError, InstanceError, SolverError
+
+ALL_OUTPUTS = ("allocation.csv", "summary.json", "allocation.xlsx")
 
 
 def solve(
@@ -58,7 +61,7 @@ def solve(
     from optimizer.lp.engine import Engine
     from optimizer.methods.solution import optimize_engine
     from optimizer.outputs.documents import infeasible_document, summary_document
-    from optimizer.outputs.files import OutputDir, csv_text, input_files
+    from optimizer.outputs.files import csv_text, input_files, result_folder
     from optimizer.outputs.tables import allocation_rows
 
     with guarded():
@@ -68,19 +71,18 @@ def solve(
         extra_out = [p for p in (export_lp, export_mps) if p is not None]
         inputs = input_files(inst, scen)
         for p in extra_out:
-            if p.resolve() in set(inputs):
-                raise InstanceError(f"{p}: would overwrite an input file")
-        target = OutputDir(out_dir, inputs) if out_dir is not None else None
+            check_export_path(p, inputs)
         names = ["allocation.csv", "summary.json"] + (
             ["allocation.xlsx"] if fmt is Format.xlsx else []
         )
-        if target is not None:
-            target.check(names)
+    with guarded(), result_folder(out_dir, inputs, [*ALL_OUTPUTS], "solve") as target:
         if extra_out:
             export_model(inst, scen, export_lp, export_mps)
         eng = Engine.open(inst, scen, solver.value)
         try:
             sol = optimize_engine(eng)
+        except SolverError as e:
+            raise SolverError(f"scenario {scen.name!r}, solving: {e}") from None
         except InfeasibleError as e:
             if target is not None:
                 target.write_json("summary.json", infeasible_document(inst, scen, e.diagnosis))  # type: ignore[arg-type]
@@ -93,7 +95,13 @@ def solve(
             from optimizer.analysis.sensitivity import sensitivity_report
             from optimizer.outputs.documents import sensitivity_document
 
-            report = sensitivity_report(eng, sol)
+            try:
+                report = sensitivity_report(eng, sol)
+            except SolverError as e:
+                raise SolverError(
+                    f"scenario {scen.name!r}, sensitivity step (a re-solve after the "
+                    f"optimum; --no-sensitivity skips it): {e}"
+                ) from None
             doc["sensitivity"] = sensitivity_document(report, inst.currency)
         header, rows = allocation_rows(inst, sol.volumes)
         if target is not None:

@@ -23,6 +23,7 @@ from optimizer.cli.common import (
     prepare,
     progress_bar,
 )
+from optimizer.errors import InfeasibleError
 
 RangeOpt = Annotated[
     str,
@@ -47,7 +48,7 @@ def sweep(
 ) -> None:
     """Each criterion, and the split by tier and measure, against the budget."""
     from optimizer.analysis.sweep import parse_range, sweep_budgets
-    from optimizer.outputs.files import OutputDir, input_files
+    from optimizer.outputs.files import input_files, result_folder
     from optimizer.outputs.tables import sweep_table
 
     with guarded():
@@ -55,9 +56,7 @@ def sweep(
         inst, scen = prepare(instance, scenario, None, method, weights)
         needs_out(fmt is Sheet.xlsx, out_dir, "sweep.xlsx")
         names = ["sweep.csv", "sweep.png", *(["sweep.xlsx"] if fmt is Sheet.xlsx else [])]
-        target = OutputDir(out_dir, input_files(inst, scen)) if out_dir is not None else None
-        if target is not None:
-            target.check(names)
+    with guarded(), result_folder(out_dir, input_files(inst, scen), names, "sweep") as target:
         with progress_bar("sweep", len(budgets)) as update:
             result = sweep_budgets(inst, scen, budgets, solver.value, update)
         out.print(sweep_table(result))
@@ -71,3 +70,9 @@ def sweep(
 
                 target.write_bytes("sweep.xlsx", sweep_workbook(result))
             err.print(f"wrote {', '.join(names)} to {target.path}")
+        if not result.feasible():
+            raise InfeasibleError(
+                f"every budget of the sweep is infeasible for scenario {scen.name!r} "
+                f"({budgets[0]:g} to {budgets[-1]:g} mln); `monotowns solve --budget "
+                f"{budgets[-1]:g}` names the rules to relax"
+            )

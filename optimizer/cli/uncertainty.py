@@ -7,8 +7,10 @@ from typing import Annotated
 import typer
 
 from optimizer.cli.common import (
+    MAX_DRAWS,
     ActualOpt,
     BudgetOpt,
+    ForceOpt,
     InstanceArg,
     MethodOpt,
     OutOpt,
@@ -18,6 +20,7 @@ from optimizer.cli.common import (
     Solver,
     SolverOpt,
     WeightsOpt,
+    check_limit,
     err,
     guarded,
     needs_out,
@@ -67,15 +70,23 @@ def uncertainty(
         ),
     ] = None,
     fmt: SheetOpt = Sheet.table,
+    force: ForceOpt = False,
 ) -> None:
     """The plan under uncertain effects: scored and re-optimized over random draws."""
     import numpy as np
 
     from optimizer.analysis.uncertainty import DEFAULT_SIGMA, run_uncertainty
-    from optimizer.outputs.files import OutputDir, input_files
+    from optimizer.outputs.files import input_files, result_folder
     from optimizer.outputs.tables import uncertainty_tables
 
     with guarded():
+        check_limit(
+            "--draws",
+            draws,
+            MAX_DRAWS,
+            force,
+            "each draw is an LP re-solve and a plan kept in memory",
+        )
         inst, scen = prepare(instance, scenario, budget, method, weights)
         own = inst.measure_sigma
         if sigma is not None and own is not None and not np.isnan(own).any():
@@ -91,9 +102,8 @@ def uncertainty(
         needs_out(fmt is Sheet.xlsx, out_dir, "uncertainty.xlsx")
         names = ["uncertainty.csv", "robustness.csv", "uncertainty.json", "uncertainty.png"]
         names += ["uncertainty.xlsx"] if fmt is Sheet.xlsx else []
-        target = OutputDir(out_dir, input_files(inst, scen, extra)) if out_dir is not None else None
-        if target is not None:
-            target.check(names)
+        inputs = input_files(inst, scen, extra)
+    with guarded(), result_folder(out_dir, inputs, names, "uncertainty") as target:
         with progress_bar("draws", draws) as update:
             result = run_uncertainty(
                 inst,

@@ -84,16 +84,58 @@ def parse_actual_table(
 
 
 def xlsx_table(path: Path, problems: list[str]) -> Table | None:
-    """The first sheet of a workbook as a table of strings (openpyxl through pandas)."""
-    import pandas as pd
+    """The first sheet of a workbook as a table of strings.
+
+    A sheet must be a plain table: the header in its first non-empty row, no merged
+    cells (only their top-left cell holds the value, the rest read as empty), and no
+    formula without a value saved with it (files written by scripts, not by Excel,
+    carry formulas but no results: the amount would read as empty)."""
+    from openpyxl import load_workbook
 
     try:
-        frame = pd.read_excel(path, sheet_name=0, dtype=str, header=None).fillna("")
+        values = load_workbook(path, data_only=True).worksheets[0]
+        formulas = load_workbook(path, data_only=False).worksheets[0]
     except Exception as e:  # openpyxl raises many kinds for a broken workbook
         problems.append(f"{path}: cannot be read as a workbook ({type(e).__name__}: {e})")
         return None
-    rows = [tuple(str(c).strip() for c in r) for r in frame.itertuples(index=False)]
-    return table_from_rows(str(path), rows, problems)
+    before = len(problems)
+    for merged in sorted(str(r) for r in values.merged_cells.ranges):
+        problems.append(
+            f"{path}: sheet {values.title!r}: merged cells {merged}; unmerge them and "
+            "write the value in every cell"
+        )
+    rows: list[tuple[str, ...]] = []
+    for vrow, frow in zip(values.iter_rows(), formulas.iter_rows(), strict=False):
+        for v, f in zip(vrow, frow, strict=False):
+            if v.value is None and isinstance(f.value, str) and f.value.startswith("="):
+                problems.append(
+                    f"{path}: sheet {values.title!r}, cell {f.coordinate}: the formula "
+                    f"{f.value} has no saved value; open and save the file in a spreadsheet "
+                    "program, or write the number"
+                )
+        rows.append(tuple("" if c.value is None else str(c.value).strip() for c in vrow))
+    if len(problems) > before:
+        return None
+    # Trailing empty columns are formatting, not fields.
+    width = max((max((i + 1 for i, c in enumerate(r) if c), default=0) for r in rows), default=0)
+    rows = [r[:width] for r in rows]
+    kept = [r for r in rows if any(r)]
+    if kept and len([c for c in kept[0] if c]) == 1 and width > 1:
+        problems.append(
+            f"{path}: sheet {values.title!r}: the first row holds only {kept[0][0]!r}; "
+            "the first non-empty row must be the header (town, measure, amount_mln), "
+            "so remove the title row"
+        )
+        return None
+    header = next((r for r in rows if any(r)), ())
+    hwidth = max((i + 1 for i, c in enumerate(header) if c), default=0)
+    out = []
+    for r in rows:
+        if any(r[hwidth:]):
+            out.append(r)  # more fields than the header: table_from_rows says so
+        else:
+            out.append(r[:hwidth])
+    return table_from_rows(str(path), out, problems)
 
 
 def resolve_actual_path(instance: Instance, ref: str | Path) -> Path:

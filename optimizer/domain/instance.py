@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 
 from optimizer.domain.tables import (
+    LIMIT_WHY,
+    MAX_NUMBER,
     file_digest,
     first_positions,
     parse_bool,
@@ -143,7 +145,8 @@ class Header:
 def read_header(root: Path, problems: list[str]) -> Header | None:
     path = root / "instance.toml"
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark (Excel, Notepad) is read, as it is in the CSV files
+        doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         problems.append(f"{path}: file not found (every instance needs an instance.toml)")
         return None
@@ -153,6 +156,9 @@ def read_header(root: Path, problems: list[str]) -> Header | None:
     head = Header()
     for key in sorted(set(doc) - INSTANCE_KEYS):
         problems.append(f"{path}: unknown key {key!r}")
+    for key in ("name", "currency", "description"):
+        if key in doc and not isinstance(doc[key], str):
+            problems.append(f"{path}: key {key!r} must be a string, got {doc[key]!r}")
     head.name = str(doc.get("name", root.name))
     head.currency = str(doc.get("currency", ""))
     head.criteria = string_list(path, "criteria", doc.get("criteria"), problems)
@@ -439,6 +445,32 @@ def apply_effects(
     return True
 
 
+def check_products(
+    root: Path,
+    head: Header,
+    towns: list[str],
+    measures: list[str],
+    effect: np.ndarray,
+    capacity: np.ndarray,
+    problems: list[str],
+) -> None:
+    """Each input is at most MAX_NUMBER, but the model holds products of them (an effect
+    times its tier multiplier, capacity per resident times population): check those too,
+    naming the first cell at fault, before a solver sees them."""
+    for what, values, unit in (
+        ("effect per million after the tier multiplier", effect, "tier_effects.csv"),
+        ("capacity in millions (capacity_per_capita x population / 1e6)", capacity,
+         "towns.csv, measures.csv"),
+    ):  # fmt: skip
+        flat = values.reshape(len(towns), len(measures), -1).max(axis=2)
+        if flat.size and flat.max() > MAX_NUMBER:
+            t, m = np.unravel_index(int(np.argmax(flat)), flat.shape)
+            problems.append(
+                f"{root / unit.split(',')[0]}: cell ({towns[t]}, {measures[m]}): {what} is "
+                f"{flat[t, m]:.3g}, above {MAX_NUMBER:g}, {LIMIT_WHY}"
+            )
+
+
 # ----------------------------------------------------------------------------- entry point
 
 
@@ -469,6 +501,10 @@ def load_instance(path: str | Path) -> Instance:
     tier_idx = np.array([head.tiers.index(t) for t in towns["tiers"]], dtype=np.int64)
     mult = tier_tables[0][tier_idx]
     eligible = tier_tables[1][tier_idx]
+    check_products(root, head, towns["names"], measures["names"], base * mult[:, :, None],
+                   capacity, problems)  # fmt: skip
+    if problems:
+        raise InstanceError(problems[0], problems)
 
     files = ["instance.toml", "towns.csv", "measures.csv"]
     files += [f for f in ("effects.csv", "tier_effects.csv") if (root / f).exists()]

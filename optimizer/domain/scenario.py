@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from optimizer.domain.instance import Instance
+from optimizer.domain.tables import LIMIT_WHY, MAX_NUMBER
 from optimizer.errors import InstanceError
 
 SELECTORS = ("town", "region", "tier", "measure", "instrument")
@@ -148,40 +150,47 @@ MONEY_SCALE = {None: 1.0, "mln": 1.0, "m": 1.0, "bn": 1000.0, "b": 1000.0, "k": 
 
 
 def parse_money(text: str, what: str = "--budget") -> float:
-    """Millions from `10400`, `10.4bn`, `850mln`, `500k`."""
+    """Millions from `10400`, `10.4bn`, `850mln`, `500k`; finite and at most MAX_NUMBER,
+    the same checks as `budget_mln` in a scenario file."""
     m = MONEY.match(str(text))
     if not m:
         raise InstanceError(
             f"{what}: {text!r} is not an amount (write millions like 10400, or 10.4bn, 850mln)"
         )
     unit = m.group(2).lower() if m.group(2) else None
-    return float(m.group(1)) * MONEY_SCALE[unit]
+    return as_number(what, float(m.group(1)) * MONEY_SCALE[unit])
 
 
 def parse_weights(text: str, criteria: tuple[str, ...]) -> dict[str, float]:
-    """`jobs=0.7,population=0.3` -> {'jobs': 0.7, 'population': 0.3}."""
-    out: dict[str, float] = {}
+    """`jobs=0.7,population=0.3` -> {'jobs': 0.7, 'population': 0.3}, through the same
+    checks as `weights = { ... }` in a scenario file (`criterion_values`)."""
+    pairs: list[tuple[str, Any]] = []
     for part in filter(None, (p.strip() for p in text.split(","))):
         if "=" not in part:
             raise InstanceError(f"--weights: {part!r} is not criterion=weight (e.g. jobs=0.7)")
         key, _, val = part.partition("=")
-        key = key.strip()
-        if key not in criteria:
-            raise InstanceError(
-                f"--weights: unknown criterion {key!r} (the instance has {', '.join(criteria)})"
-            )
         try:
-            out[key] = float(val)
+            number: Any = float(val.strip().replace("_", ""))
         except ValueError:
-            raise InstanceError(f"--weights: {val.strip()!r} is not a number for {key!r}") from None
-    return out
+            raise InstanceError(
+                f"--weights: {val.strip()!r} is not a number for {key.strip()!r}"
+            ) from None
+        pairs.append((key.strip(), number))
+    if not pairs:
+        raise InstanceError("--weights: no weights given (e.g. jobs=0.7,population=0.3)")
+    return criterion_values(lambda k: f"--weights: {k}", pairs, criteria)
 
 
 def as_number(where: str, value: Any, *, allow_negative: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    """A finite number of at most MAX_NUMBER in magnitude (>= 0 unless allowed)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise InstanceError(f"{where}: must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise InstanceError(f"{where}: must be a finite number, got {value!r}")
     if value < 0 and not allow_negative:
         raise InstanceError(f"{where}: must not be negative, got {value!r}")
+    if abs(value) > MAX_NUMBER:
+        raise InstanceError(f"{where}: {value:g} is above {MAX_NUMBER:g}, {LIMIT_WHY}")
     return float(value)
 
 
@@ -193,20 +202,40 @@ def as_names(where: str, value: Any) -> tuple[str, ...]:
     raise InstanceError(f"{where}: must be a name or a non-empty list of names, got {value!r}")
 
 
+def criterion_values(
+    name: Callable[[str], str],
+    pairs: list[tuple[str, Any]],
+    criteria: tuple[str, ...],
+    *,
+    allow_negative: bool = False,
+) -> dict[str, float]:
+    """Criterion -> number from (criterion, value) pairs: known criteria, each once, every
+    value a finite number in range. One parser for weights, targets, epsilon bounds and
+    reference points, from a scenario file or the command line; `name(k)` says where."""
+    out: dict[str, float] = {}
+    for k, v in pairs:
+        if k not in criteria:
+            raise InstanceError(
+                f"{name(k)}: unknown criterion {k!r} (the instance has {', '.join(criteria)})"
+            )
+        if k in out:
+            raise InstanceError(f"{name(k)}: criterion {k!r} is given twice")
+        out[k] = as_number(name(k), v, allow_negative=allow_negative)
+    return out
+
+
 def criterion_map(
     where: str, key: str, value: Any, criteria: tuple[str, ...], *, allow_negative: bool = False
 ) -> dict[str, float]:
     """A table criterion -> number, e.g. `weights = { jobs = 0.7 }`; `key` is its dotted name."""
     if not isinstance(value, dict) or not value:
         raise InstanceError(f"{where}: key {key!r} must be a table like {{ {criteria[0]} = 1.0 }}")
-    out = {}
-    for k, v in value.items():
-        if k not in criteria:
-            raise InstanceError(
-                f"{where}: key '{key}.{k}': unknown criterion {k!r} (the instance has {', '.join(criteria)})"
-            )
-        out[k] = as_number(f"{where}: key '{key}.{k}'", v, allow_negative=allow_negative)
-    return out
+    return criterion_values(
+        lambda k: f"{where}: key '{key}.{k}'",
+        list(value.items()),
+        criteria,
+        allow_negative=allow_negative,
+    )
 
 
 # ----------------------------------------------------------------------------- objective
@@ -339,6 +368,13 @@ def parse_rules(where: str, doc: Any, instance: Instance) -> tuple[Rule, ...]:
             raise InstanceError(
                 f"{where}: key '{key_at}': a rule needs a bound ({', '.join(BOUNDS)})"
             )
+        given = {b.kind: b.value for b in bounds}
+        for lo, hi in (SHARE_BOUNDS, MLN_BOUNDS, PER_CAPITA_BOUNDS):
+            if lo in given and hi in given and given[lo] > given[hi]:
+                raise InstanceError(
+                    f"{where}: key '{key_at}': {lo} {given[lo]:g} is above {hi} "
+                    f"{given[hi]:g}; no allocation meets both"
+                )
         per_town = raw.get("per_town", False)
         if not isinstance(per_town, bool):
             raise InstanceError(f"{where}: key '{key_at}.per_town' must be true or false")
@@ -391,9 +427,13 @@ def load_scenario(instance: Instance, ref: str | Path | None = None) -> Scenario
     path = resolve_scenario_path(instance, ref)
     where = str(path)
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark (Excel, Notepad) is read, as it is in the CSV files
+        doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise InstanceError(f"{where}: not valid TOML ({e})") from None
+    for key in ("name", "description"):
+        if key in doc and not isinstance(doc[key], str):
+            raise InstanceError(f"{where}: key {key!r} must be a string, got {doc[key]!r}")
     for key in doc:
         if key not in TOP_KEYS:
             raise InstanceError(

@@ -17,6 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TRUE_WORDS = {"true", "1", "yes", "y"}
+
+# The largest magnitude any number of an instance, scenario, actual spend or option may
+# have. HiGHS rejects matrix entries above 1e15 and treats bounds from 1e20 on as
+# infinite, and a coefficient is a product of two inputs (an effect per million times a
+# tier multiplier); 1e12 keeps every entry and bound representable with room to spare.
+# In money, 1e12 million is about ten thousand times the world's yearly output.
+MAX_NUMBER = 1e12
+LIMIT_WHY = "the largest number the model holds (HiGHS treats 1e20 as infinite)"
 FALSE_WORDS = {"false", "0", "no", "n"}
 
 
@@ -53,12 +61,23 @@ def read_table(path: Path, problems: list[str]) -> Table | None:
 
 
 def table_from_rows(name: str, rows: list[tuple[str, ...]], problems: list[str]) -> Table | None:
-    """Header and data rows, skipping blank rows but keeping their spreadsheet numbers."""
+    """Header and data rows, skipping blank rows but keeping their spreadsheet numbers.
+
+    A row with more or fewer fields than the header is bad input: an unquoted
+    thousands separator (`Rudny,...,111,908`) or decimal comma (`633,3`) splits one
+    number into two fields, and reading the first of them would be a silent error."""
     kept = [(n, r) for n, r in enumerate(rows, start=1) if any(c for c in r)]
     if not kept:
         problems.append(f"{name}: the file is empty (a header row is required)")
         return None
     (_, header), data = kept[0], kept[1:]
+    for n, r in data:
+        if len(r) != len(header):
+            problems.append(
+                f"{name}: row {n}: {len(r)} fields where the header has {len(header)} "
+                f"({','.join(r)}); a number written with a thousands separator or a "
+                "decimal comma must be quoted or written plainly (908111, 633.3)"
+            )
     return Table(name, header, tuple(r for _, r in data), tuple(n for n, _ in data))
 
 
@@ -98,6 +117,9 @@ def parse_number(
         return None
     if not math.isfinite(value):
         problems.append(f"{where}: {raw!r} is not a finite number")
+        return None
+    if abs(value) > MAX_NUMBER:
+        problems.append(f"{where}: {raw} is above {MAX_NUMBER:g}, {LIMIT_WHY}")
         return None
     if positive and value <= 0:
         problems.append(f"{where}: must be greater than 0, got {raw}")

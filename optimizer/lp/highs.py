@@ -304,8 +304,20 @@ class HighsSession:
             self.strategy = strategy
         t0 = time.perf_counter()
         h.run()
-        seconds = time.perf_counter() - t0
         status = h.getModelStatus()
+        retried = False
+        if self.solved_once and status not in (
+            hs.HighsModelStatus.kOptimal,
+            hs.HighsModelStatus.kInfeasible,
+        ):
+            # A warm start can stall on a basis that is numerically poor for the changed
+            # objective or bounds ("Unknown" at 10,000 towns); the same LP from scratch
+            # is then solved, and only its status is final.
+            h.clearSolver()
+            h.run()
+            status = h.getModelStatus()
+            retried = True
+        seconds = time.perf_counter() - t0
         self.last_x = None
         if status == hs.HighsModelStatus.kOptimal:
             self.solved_once = True
@@ -323,4 +335,5 @@ class HighsSession:
         if status in (hs.HighsModelStatus.kUnbounded, hs.HighsModelStatus.kUnboundedOrInfeasible):
             # A bounded x and A <= budget cannot be unbounded; say what HiGHS said.
             raise SolverError(f"HiGHS stopped: {text}")
-        raise SolverError(f"HiGHS stopped without a proven optimum: {text}")
+        again = " (also when re-solved from scratch after a warm start)" if retried else ""
+        raise SolverError(f"HiGHS stopped without a proven optimum: {text}{again}")
