@@ -345,3 +345,54 @@ def test_solve_writes_repair_to_summary(runner, tmp_path: Path) -> None:
     doc = json.loads((out / "summary.json").read_text())
     assert doc["status"] == "infeasible"
     assert doc["diagnosis"]["repair"]["rules"][0]["by"] == pytest.approx(30, abs=1e-6)
+
+
+# ----------------------------------------------------------------------------- quick depth
+
+
+def quick_and_full(inst, scen: Scenario) -> tuple[dict, dict]:
+    docs = []
+    for depth in ("quick", "full"):
+        eng = Engine.open(inst, scen)
+        docs.append(sensitivity_document(sensitivity_report(eng, optimize_engine(eng), depth),
+                                         inst.currency))  # fmt: skip
+    return docs[0], docs[1]
+
+
+def test_quick_depth_on_the_hand_case() -> None:
+    """Jobs only at 60 mln: the same rates as the full report; the range is HiGHS's
+    ranging of the final basis, inside the full report's 25-100 mln."""
+    inst = load_instance(TINY)
+    quick, full = quick_and_full(inst, load_scenario(inst, "jobs-only").with_budget(60))
+    b, f = entry(quick, "budget"), entry(full, "budget")
+    assert quick["depth"] == "quick" and full["depth"] == "full"
+    assert b["objective"] == pytest.approx(1000, rel=1e-9)
+    assert b["checked"] == pytest.approx(f["checked"], rel=1e-9)
+    assert b["criteria"]["jobs"] == pytest.approx(1000, rel=1e-5)
+    lo, hi = b["range_mln"]
+    assert 25 - 1e-3 <= lo <= 60 <= hi <= 100 + 1e-3
+    assert b["range_source"] == "highs-ranging"
+    assert quick["most_expensive_rule"] is None and "drop" not in b
+
+
+@pytest.mark.parametrize("name", ["balanced", "rules", "epsilon", "reference"])
+def test_quick_rates_are_the_full_rates(generated: list[Path], name: str) -> None:
+    """Quick and full read the same duals and make the same first re-solve; where the
+    full report needed no smaller step, the checks agree too; the quick range is
+    inside the full one (ranging is where the basis stays optimal)."""
+    for path in generated:
+        inst = load_instance(path)
+        quick, full = quick_and_full(inst, load_scenario(inst, name))
+        solves = quick["solves"], full["solves"]
+        assert solves[0] <= solves[1]
+        for q, f in zip(quick["constraints"], full["constraints"], strict=True):
+            assert q["name"] == f["name"] and q["binding"] == f["binding"]
+            assert q["objective"] == pytest.approx(f["objective"], rel=1e-9, abs=1e-9)
+            if f["agrees"] and q["agrees"]:
+                assert q["checked"] == pytest.approx(f["checked"], rel=1e-6, abs=1e-6)
+            if q["kind"] == "budget" and q["range_mln"] is not None:
+                lo, hi = q["range_mln"]
+                flo, fhi = f["range_mln"]
+                B = load_scenario(inst, name).budget_mln
+                assert flo - 1e-6 * B <= lo <= B * (1 + 1e-9)
+                assert fhi is None or (hi is not None and hi <= fhi + 1e-6 * B)

@@ -49,7 +49,8 @@ import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -116,6 +117,24 @@ def objective_lp(v: Engine) -> tuple[LpResult, float]:
 # ----------------------------------------------------------------------------- results
 
 
+class Depth(StrEnum):
+    """How much re-solving the report does.
+
+    - quick (the command line's default): rates from the duals, each checked by one
+      re-solve at a small step; the budget's range from the solver's ranging of the
+      final LP (no re-solves). Its cost is one warm re-solve per budget, limit and
+      rule bound, whatever the instance's size.
+    - full: as quick, and a disagreeing check is tried again at a tenth and a
+      hundredth of the step; the budget's range is confirmed by re-solves at its
+      ends and pushed out by bisection where the rate holds beyond the basis; what
+      dropping each rule or limit gains (one re-solve each, far from the optimum's
+      basis), and so the most expensive rule.
+    """
+
+    quick = "quick"
+    full = "full"
+
+
 @dataclass(frozen=True)
 class Drop:
     """What removing a whole rule or limit gains (None where the scenario would then be
@@ -148,7 +167,7 @@ class ConstraintRate:
     binding: bool
     objective: float  # rate from the duals
     rates: Rates
-    range_mln: tuple[float, float | None] | None = None  # budget only; None above: unbounded
+    range_mln: tuple[float, float | None] | None = None  # budget; None above: unbounded
     range_source: str | None = None
     drop: Drop | None = None  # rules and limits
 
@@ -176,6 +195,7 @@ class SensitivityReport:
     most_expensive_rule: MostExpensive | None
     solves: int
     seconds: float
+    depth: Depth = field(default=None)  # type: ignore[assignment]
 
 
 # ----------------------------------------------------------------------------- relaxing a block
@@ -236,6 +256,7 @@ class Context:
     base: Outcome
     sense: float  # +1 maximize, -1 minimize: gain = sense * (new - old)
     A0: float
+    depth: Depth = field(default=None)  # type: ignore[assignment]
 
     def gain(self, o: Outcome) -> float:
         return self.sense * (o.objective - self.base.objective)
@@ -276,7 +297,8 @@ def check_block(ctx: Context, block: RowBlock, dual_rate: float) -> Rates:
     basis change; it is tried again at a tenth and a hundredth of delta, and the
     smallest step's rates are reported."""
     delta = delta_for(ctx, block)
-    for shrink in (1.0, 0.1, 0.01):
+    shrinks = (1.0, 0.1, 0.01) if ctx.depth is Depth.full else (1.0,)
+    for shrink in shrinks:
         result = resolve_rates(ctx, block, delta * shrink, dual_rate)
         if result.agrees:
             break
@@ -313,7 +335,7 @@ def drop_block_group(ctx: Context, blocks: list[RowBlock], budget_rate_bn: float
 
 def budget_range(
     ctx: Context, rate_mln: float, ranging: tuple[float, float] | None
-) -> tuple[tuple[float, float | None], str]:
+) -> tuple[tuple[float, float | None] | None, str]:
     """Budgets over which the objective rate per million holds (see module docstring).
 
     HiGHS's ranging gives the budgets over which the basis stays optimal; at a
@@ -321,6 +343,8 @@ def budget_range(
     outside and, if the rate still holds there, pushed out by bisection."""
     B = ctx.eng.scenario.budget_mln
     inst = ctx.eng.instance
+    if ctx.depth is Depth.quick:
+        return quick_range(B, ranging)
     # Beyond the budget cost of every cell's full capacity more money changes nothing.
     top = max(B, float(inst.effective_capacity().sum(axis=0) @ inst.budget_cost)) + 1.0
     eps = 1e-6 * max(1.0, B)
@@ -360,12 +384,26 @@ def budget_range(
     return (lo, None if hi >= top else hi), source
 
 
+def quick_range(
+    B: float, ranging: tuple[float, float] | None
+) -> tuple[tuple[float, float | None] | None, str]:
+    """The solver's ranging as it stands: the budgets over which the optimal basis
+    stays optimal, so over which the rate certainly holds (it may hold further at a
+    degenerate vertex; `--sensitivity full` finds how far by re-solves)."""
+    if ranging is None or not (
+        ranging[0] <= B + 1e-9 * max(1.0, B) and ranging[1] * (1 + 1e-9) + 1e-9 >= B
+    ):
+        return None, "not computed (no ranging from this solver; --sensitivity full bisects)"
+    hi = None if not math.isfinite(ranging[1]) or ranging[1] >= 1e20 else ranging[1]
+    return (max(ranging[0], 0.0), hi), "highs-ranging"
+
+
 def highs_ranging(eng: Engine) -> tuple[float, float] | None:
     """The solver's range of the budget row's bound keeping the last basis optimal."""
     return eng.session.row_bound_range(eng.model.budget_row)
 
 
-def sensitivity_report(eng: Engine, sol: Solution) -> SensitivityReport:
+def sensitivity_report(eng: Engine, sol: Solution, depth: Depth | None = None) -> SensitivityReport:
     """Shadow prices in money per criterion, checked by re-solves (module docstring).
 
     Call with the engine that produced `sol` (after `optimize_engine(eng)`); it
@@ -374,6 +412,7 @@ def sensitivity_report(eng: Engine, sol: Solution) -> SensitivityReport:
     order; the budget adds the range of budgets over which its rate holds, rules
     and limits what dropping them gains.
     """
+    depth = Depth.full if depth is None else Depth(depth)
     t0 = time.perf_counter()
     solves0 = eng.solves
     method = eng.scenario.objective.method
@@ -386,13 +425,15 @@ def sensitivity_report(eng: Engine, sol: Solution) -> SensitivityReport:
     base = solve_outcome(nominal)
     if base is None:
         raise InfeasibleError(f"scenario {eng.scenario.name!r} is infeasible")
-    ctx = Context(eng, base, 1.0 if maximize else -1.0, base.allocated)
+    ctx = Context(eng, base, 1.0 if maximize else -1.0, base.allocated, depth)
     blocks = [b for b in eng.model.blocks if b.kind != "alloc"]
     entries = [
         constraint_rate(ctx, block, sp.value * factor * UNIT_SCALE[block.unit], sp.binding, ranging)
         for block, sp in zip(blocks, duals, strict=True)
     ]
-    entries, most = with_drops(ctx, blocks, entries)
+    most = None
+    if depth is Depth.full:  # one re-solve per rule, each far from the optimum's basis
+        entries, most = with_drops(ctx, blocks, entries)
     return SensitivityReport(
         method=str(method),
         maximize=maximize,
@@ -408,6 +449,7 @@ def sensitivity_report(eng: Engine, sol: Solution) -> SensitivityReport:
         most_expensive_rule=most,
         solves=eng.solves - solves0,
         seconds=round(time.perf_counter() - t0, 6),
+        depth=depth,
     )
 
 

@@ -29,6 +29,12 @@ class Format(StrEnum):
     xlsx = "xlsx"
 
 
+class SensitivityDepth(StrEnum):
+    quick = "quick"
+    full = "full"
+    off = "off"
+
+
 class Solver(StrEnum):
     highs = "highs"
     cbc = "cbc"

@@ -16,6 +16,7 @@ from optimizer.cli.common import (
     MethodOpt,
     OutOpt,
     ScenarioOpt,
+    SensitivityDepth,
     Solver,
     SolverOpt,
     WeightsOpt,
@@ -50,12 +51,16 @@ def solve(
         typer.Option("--export-mps", help="Also write the model as an MPS file (PuLP)."),
     ] = None,
     sensitivity: Annotated[
-        bool,
+        SensitivityDepth,
         typer.Option(
-            "--sensitivity/--no-sensitivity",
-            help="Shadow prices in money per criterion, checked by re-solves (about 50 warm re-solves).",
+            "--sensitivity",
+            help="What one more unit buys: quick (default: duals, ranging, one re-solve per "
+            "rule), full (also bisects the budget's range) or off.",
         ),
-    ] = True,
+    ] = SensitivityDepth.quick,
+    no_sensitivity: Annotated[
+        bool, typer.Option("--no-sensitivity", help="The same as --sensitivity off.")
+    ] = False,
 ) -> None:
     """Solve a scenario: the exact optimal split of the budget."""
     from optimizer.lp.engine import Engine
@@ -91,12 +96,12 @@ def solve(
             raise
         doc = summary_document(inst, scen, sol)
         report = None
-        if sensitivity:
+        if sensitivity is not SensitivityDepth.off and not no_sensitivity:
             from optimizer.analysis.sensitivity import sensitivity_report
             from optimizer.outputs.documents import sensitivity_document
 
             try:
-                report = sensitivity_report(eng, sol)
+                report = sensitivity_report(eng, sol, sensitivity.value)
             except SolverError as e:
                 raise SolverError(
                     f"scenario {scen.name!r}, sensitivity step (a re-solve after the "

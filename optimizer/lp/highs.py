@@ -52,6 +52,7 @@ IPM_COLUMNS = 60_000
 IPM_COLUMNS_DISTINCT = 10_000
 DISTINCT_SHARE = 0.02
 DUAL_SIMPLEX, PRIMAL_SIMPLEX = 1, 4  # HiGHS simplex_strategy values
+COLD_COSINE = 0.9  # re-solves whose objective turns further than this start from scratch
 PARALLEL_RULE_OFF = 8192  # HiGHS presolve_rule_off bit of rule 13, parallel rows and columns
 
 
@@ -139,6 +140,8 @@ class HighsSession:
         # for costs and sense: rows it meets can be added and the basis stays feasible.
         self.last_x: np.ndarray | None = None
         self.rows_added_met = False  # this solve: rows just added, met by the last optimum
+        self.last_cost: np.ndarray | None = None  # the last solve's scaled costs (base columns)
+        self.rows_dropped = False  # this solve: a method's added rows were just removed
         lp = highspy.HighsLp()
         lp.num_col_ = model.n_cols
         lp.num_row_ = model.n_rows
@@ -166,6 +169,7 @@ class HighsSession:
         if ext is self.extension:
             return
         met = self.extension is None and self.meets(ext)
+        self.rows_dropped = self.extension is not None and bool(self.extension.n_rows)
         self.last_x = None
         m = self.model
         if self.extension is not None:
@@ -232,6 +236,23 @@ class HighsSession:
     def release(self) -> None:
         self.set_extension(None)
 
+    def turns(self, cost: np.ndarray, flipped: bool) -> bool:
+        """Whether this solve should start from scratch: a model planned for interior
+        point whose objective points elsewhere than the last one (cosine below
+        COLD_COSINE, or the sense flipped) or whose method rows were just dropped
+        (the payoff table's next criterion), with no just-added rows to keep the basis
+        feasible. From such a basis dual simplex crawls on big models (100,000 towns:
+        over 7 minutes for one payoff row; primal simplex was slower still)."""
+        if self.plan.algorithm != "ipm" or not self.solved_once or self.rows_added_met:
+            return False
+        if self.last_cost is None:
+            return False
+        if flipped or self.rows_dropped:
+            return True
+        new = cost[: self.model.n_cols]
+        norm = float(np.linalg.norm(new) * np.linalg.norm(self.last_cost))
+        return norm > 0 and float(new @ self.last_cost) / norm < COLD_COSINE
+
     def row_bound_range(self, row: int) -> tuple[float, float] | None:
         """HiGHS's ranging of one row's bound: the values over which the last
         optimal basis stays optimal."""
@@ -276,7 +297,8 @@ class HighsSession:
         row_bounds: dict[int, tuple[float, float]] | None = None,
     ) -> LpResult:
         hs, h = self.hs, self.h
-        self.rows_added_met = False
+        self.rows_added_met = self.rows_dropped = False
+        was_max = self.maximize
         self.set_extension(extension)
         self.set_row_bounds(row_bounds)
         n = self.model.n_cols + (extension.n_cols if extension else 0)
@@ -293,8 +315,14 @@ class HighsSession:
         if maximize != self.maximize:
             h.changeObjectiveSense(hs.ObjSense.kMaximize if maximize else hs.ObjSense.kMinimize)
             self.maximize = maximize
-        # The first solve as `first_solve` planned it; re-solves are warm simplex.
-        algorithm = self.plan.algorithm if not self.solved_once else "simplex"
+        # The first solve as `first_solve` planned it; re-solves are warm simplex, except
+        # on models big enough for interior point when the problem turns elsewhere
+        # (`turns`): from the last basis dual simplex then crawls.
+        cold = self.turns(full * scale, was_max is not None and was_max != maximize)
+        self.last_cost = (full * scale)[: self.model.n_cols].copy()
+        if cold:
+            h.clearSolver()
+        algorithm = self.plan.algorithm if not self.solved_once or cold else "simplex"
         if algorithm != self.algorithm:
             h.setOptionValue("solver", algorithm)
             self.algorithm = algorithm

@@ -295,8 +295,8 @@ def constraint_document(e: ConstraintRate, currency: str) -> dict[str, Any]:
         "criteria": e.rates.criteria,
         "delta": e.rates.delta,
     }
-    if e.range_mln is not None:
-        doc["range_mln"] = list(e.range_mln)
+    if e.kind == "budget":
+        doc["range_mln"] = None if e.range_mln is None else list(e.range_mln)
         doc["range_source"] = e.range_source
     if e.drop is not None:
         doc["drop"] = drop_document(e.drop)
@@ -319,6 +319,7 @@ def sensitivity_document(report: SensitivityReport, currency: str) -> dict[str, 
         "most_expensive_rule": None
         if most is None
         else {"name": most.name, "kind": str(most.kind), **drop_document(most.drop)},
+        "depth": str(report.depth),
         "solves": report.solves,
         "seconds": report.seconds,
     }
