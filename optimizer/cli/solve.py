@@ -53,6 +53,14 @@ def solve(
             help="Shadow prices in money per criterion, checked by re-solves (about 50 warm re-solves).",
         ),
     ] = True,
+    ranges: Annotated[
+        bool,
+        typer.Option(
+            "--ranges",
+            help="Each town's least and greatest budget cost among equally good plans "
+            "(ranges.csv, summary.json ranges; two LPs per town).",
+        ),
+    ] = False,
 ) -> None:
     """Solve a scenario: the exact optimal split of the budget."""
     from optimizer.lp.engine import Engine
@@ -73,7 +81,7 @@ def solve(
         target = OutputDir(out_dir, inputs) if out_dir is not None else None
         names = ["allocation.csv", "summary.json"] + (
             ["allocation.xlsx"] if fmt is Format.xlsx else []
-        )
+        ) + (["ranges.csv"] if ranges else [])
         if target is not None:
             target.check(names)
         if extra_out:
@@ -94,9 +102,22 @@ def solve(
 
             report = sensitivity_report(eng, sol)
             doc["sensitivity"] = report
+        town_ranges = None
+        if ranges:
+            from optimizer.methods.equal import plan_ranges
+
+            town_ranges = plan_ranges(eng, sol.x, sol.row_dual)
+            doc["ranges"] = [r.__dict__ for r in town_ranges]
         header, rows = allocation_rows(inst, sol.volumes)
         if target is not None:
             target.write_csv("allocation.csv", header, rows)
+            if town_ranges is not None:
+                target.write_csv(
+                    "ranges.csv",
+                    ["town", "min_cost_mln", "max_cost_mln", "plan_cost_mln"],
+                    [[r.town, r.min_cost_mln, r.max_cost_mln, r.plan_cost_mln]
+                     for r in town_ranges],
+                )  # fmt: skip
             target.write_json("summary.json", doc)
             if fmt is Format.xlsx:
                 from optimizer.outputs.spreadsheet import allocation_workbook
@@ -114,6 +135,10 @@ def solve(
                 from optimizer.outputs.tables import sensitivity_table
 
                 tables.append(sensitivity_table(report))
+            if town_ranges is not None:
+                from optimizer.outputs.tables import ranges_table
+
+                tables.append(ranges_table(town_ranges))
             print_all(out, tables)
         if target is not None:
             err.print(f"wrote {', '.join(names)} to {target.path}")

@@ -96,7 +96,7 @@ def comparison_document(cmp: Comparison) -> dict[str, Any]:
             "budget_mln": cmp.budget_mln,
             "allocated_mln": opt.allocated_mln,
             "objectives": opt.objectives,
-            "shadow_prices": {sp.name: sp.value for sp in opt.shadow_prices},
+            "shadow_prices": shadow_price_entries(opt),
         },
         "uplift": cmp.uplift,
         "efficiency": cmp.efficiency.value,
@@ -179,7 +179,8 @@ def explanation_document(ex: TownExplanation) -> dict[str, Any]:
         "price_per_mln": ex.price_per_mln,
         "budget_shadow_price": ex.budget_shadow_price,
         "binding": [
-            {"name": sp.name, "kind": sp.kind, "unit": sp.unit, "shadow_price": sp.value}
+            {"name": sp.name, "kind": sp.kind, "unit": sp.unit, "shadow_price": sp.value,
+             "state": sp.state}
             for sp in ex.binding
         ],
         "note": ex.note,
@@ -240,7 +241,7 @@ def summary_document(instance: Instance, scenario: Scenario, sol: Solution) -> d
         allocated_mln=sol.allocated_mln,
         objectives=sol.objectives,
         payoff=sol.payoff.as_dict() if sol.payoff is not None else None,
-        shadow_prices={sp.name: sp.value for sp in sol.shadow_prices},
+        shadow_prices=shadow_price_entries(sol),
         shadow_price_units={sp.name: sp.unit for sp in sol.shadow_prices},
         binding=[sp.name for sp in sol.shadow_prices if sp.binding],
         totals=totals(instance, sol.cost),
@@ -250,6 +251,15 @@ def summary_document(instance: Instance, scenario: Scenario, sol: Solution) -> d
         tool={"name": "monotowns", "version": __version__},
     )  # fmt: skip
     return doc
+
+
+def shadow_price_entries(sol: Solution) -> dict[str, dict[str, Any]]:
+    """SPEC section 10: each constraint's `price` (per unit of relaxation) and whether
+    it is `binding` (at its bound in the plan, whatever the price)."""
+    return {
+        sp.name: {"price": sp.value, "binding": sp.binding, "unit": sp.unit, "state": sp.state}
+        for sp in sol.shadow_prices
+    }
 
 
 def infeasible_document(
