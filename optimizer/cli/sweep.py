@@ -40,6 +40,14 @@ def sweep(
     weights: WeightsOpt = None,
     solver: SolverOpt = Solver.highs,
     out_dir: OutOpt = None,
+    renormalize: Annotated[
+        bool,
+        typer.Option(
+            "--renormalize",
+            help="Recompute the payoff normalization at every budget (each row then equals "
+            "solve --budget B; priorities change from row to row). Default: the scenario's.",
+        ),
+    ] = False,
 ) -> None:
     """Each criterion, and the split by tier and measure, against the budget."""
     from optimizer.analysis.sweep import parse_range, sweep_budgets
@@ -54,7 +62,7 @@ def sweep(
         if target is not None:
             target.check(names)
         with progress_bar("sweep", len(budgets)) as update:
-            result = sweep_budgets(inst, scen, budgets, solver.value, update)
+            result = sweep_budgets(inst, scen, budgets, solver.value, update, renormalize)
         out.print(sweep_table(result))
         if target is not None:
             from optimizer.outputs.plots.sensitivity import sweep_png
