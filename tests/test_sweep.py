@@ -156,7 +156,7 @@ def test_weighted_objective_never_falls_with_the_scenarios_normalization(
     res = sweep_budgets(inst, scen, budgets)
     values = [s.objective for s in res.steps if s.status == "optimal"]
     assert len(values) >= 6
-    assert all(b >= a - 1e-9 * max(1.0, abs(a)) for a, b in zip(values, values[1:]))
+    assert all(b >= a - 1e-9 * max(1.0, abs(a)) for a, b in pairwise(values))
     # the scenario's own budget gives exactly solve's objective
     at = sweep_budgets(inst, scen, np.array([scen.budget_mln]))
     assert at.steps[0].objective == pytest.approx(optimize(inst, scen).lp_objective, rel=1e-9)
