@@ -79,9 +79,11 @@ def solve(
             if p.resolve() in set(inputs):
                 raise InstanceError(f"{p}: would overwrite an input file")
         target = OutputDir(out_dir, inputs) if out_dir is not None else None
-        names = ["allocation.csv", "summary.json"] + (
-            ["allocation.xlsx"] if fmt is Format.xlsx else []
-        ) + (["ranges.csv"] if ranges else [])
+        names = (
+            ["allocation.csv", "summary.json"]
+            + (["allocation.xlsx"] if fmt is Format.xlsx else [])
+            + (["ranges.csv"] if ranges else [])
+        )
         if target is not None:
             target.check(names)
         if extra_out:

@@ -103,9 +103,7 @@ def shadow_prices(
         towns: tuple[int, ...] = ()
         if b.towns is not None:
             towns = tuple(int(t) for t in b.towns[rows_binding])
-        out.append(
-            ShadowPrice(name, b.kind, b.unit, value + 0.0, bool(rows_binding.any()), towns)
-        )
+        out.append(ShadowPrice(name, b.kind, b.unit, value + 0.0, bool(rows_binding.any()), towns))
     return tuple(out)
 
 

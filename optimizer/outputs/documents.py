@@ -179,8 +179,13 @@ def explanation_document(ex: TownExplanation) -> dict[str, Any]:
         "price_per_mln": ex.price_per_mln,
         "budget_shadow_price": ex.budget_shadow_price,
         "binding": [
-            {"name": sp.name, "kind": sp.kind, "unit": sp.unit, "shadow_price": sp.value,
-             "state": sp.state}
+            {
+                "name": sp.name,
+                "kind": sp.kind,
+                "unit": sp.unit,
+                "shadow_price": sp.value,
+                "state": sp.state,
+            }
             for sp in ex.binding
         ],
         "note": ex.note,
