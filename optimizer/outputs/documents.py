@@ -141,6 +141,7 @@ def comparison_document(cmp: Comparison) -> dict[str, Any]:
             "solves": cmp.solves,
         },
         "inputs": provenance(inst, cmp.scenario),
+        "provenance": labels(inst, cmp.actual.path),
         "tool": {"name": "monotowns", "version": __version__},
     }
 
@@ -253,9 +254,23 @@ def summary_document(instance: Instance, scenario: Scenario, sol: Solution) -> d
         solver={"name": sol.solver.name, "version": sol.solver.version,
                 "seconds": round(sol.solver.seconds, 6), "solves": sol.solver.solves},
         inputs=provenance(instance, scenario),
+        provenance=labels(instance),
         tool={"name": "monotowns", "version": __version__},
     )  # fmt: skip
     return doc
+
+
+def labels(instance: Instance, actual: Any = None) -> dict[str, Any] | None:
+    """SPEC section 11: the instance's [provenance] labels (derived, assumed,
+    illustrative), and whether the compared spend is illustrative; None when the
+    instance labels nothing. (`provenance()` above is the inputs' hashes.)"""
+    p = instance.provenance
+    if p is None:
+        return None
+    out = p.as_dict()
+    if actual is not None:
+        out["actual_is_illustrative"] = p.is_illustrative(actual)
+    return out
 
 
 def shadow_price_entries(sol: Solution) -> dict[str, dict[str, Any]]:
