@@ -113,6 +113,25 @@ def linprog_solve(
     """
     from scipy.optimize import linprog
 
+    c, A_ub, b_ub, A_eq, b_eq, bounds = lp_rows(raw, scen, weights)
+    T, M, S = len(raw.towns), len(raw.measures), len(raw.widths)
+    res = linprog(
+        c,
+        A_ub=np.array(A_ub) if A_ub else None,
+        b_ub=np.array(b_ub) if b_ub else None,
+        A_eq=np.array(A_eq) if A_eq else None,
+        b_eq=np.array(b_eq) if b_eq else None,
+        bounds=bounds,
+        method="highs",
+    )
+    if res.status != 0:
+        return res.status, float("nan"), None
+    return 0, -float(res.fun), res.x.reshape(T, M, S).sum(axis=2)
+
+
+def lp_rows(raw: Raw, scen: dict, weights: np.ndarray) -> tuple:
+    """The LP of SPEC section 3 as dense rows for linprog: (c, A_ub, b_ub, A_eq, b_eq,
+    bounds), c the negated weighted criteria over the columns x[t, m, s]."""
     T, M, S = len(raw.towns), len(raw.measures), len(raw.widths)
     n = T * M * S
     # per-column effect and money
@@ -161,18 +180,18 @@ def linprog_solve(
                 else:
                     A_ub.append(row)
                     b_ub.append(rhs)
-    res = linprog(
-        c,
-        A_ub=np.array(A_ub) if A_ub else None,
-        b_ub=np.array(b_ub) if b_ub else None,
-        A_eq=np.array(A_eq) if A_eq else None,
-        b_eq=np.array(b_eq) if b_eq else None,
-        bounds=np.stack([np.zeros(n), ub], axis=1),
-        method="highs",
-    )
-    if res.status != 0:
-        return res.status, float("nan"), None
-    return 0, -float(res.fun), res.x.reshape(T, M, S).sum(axis=2)
+    return c, A_ub, b_ub, A_eq, b_eq, np.stack([np.zeros(n), ub], axis=1)
+
+
+def criteria_matrix(raw: Raw) -> np.ndarray:
+    """(C, T*M*S): each criterion's coefficient on each column x[t, m, s]."""
+    seg_coef = raw.coef[:, :, None, :] * raw.seg_mult[None, None, :, None]
+    return seg_coef.reshape(-1, len(raw.criteria)).T
+
+
+def money_per_column(raw: Raw) -> np.ndarray:
+    T, M, S = len(raw.towns), len(raw.measures), len(raw.widths)
+    return np.repeat(np.broadcast_to(raw.cost, (T, M)).ravel(), S)
 
 
 def score(raw: Raw, volumes: np.ndarray) -> np.ndarray:

@@ -258,7 +258,7 @@ def test_tables_fit_80_columns(args: list[str]) -> None:
         if m in out:  # a name in a table is whole, never "constr..."
             assert re.search(rf"\b{m}\b", out)
     if args[0] == "solve":
-        assert "low-potential-floor" in table_text and "town-cap (slack)" in table_text
+        assert "low-potential-floor" in table_text and "town-cap (binding, no cost)" in table_text
 
 
 def test_piped_prose_is_not_hard_wrapped() -> None:

@@ -87,11 +87,12 @@ def test_generated_objective_and_single_criterion_never_fall(gen: Path) -> None:
     "name", ["balanced", "rules", "epsilon", "lexicographic", "reference", "goal", "min_budget"]
 )
 def test_every_step_equals_a_fresh_solve(gen: Path, name: str) -> None:
-    """Payoff normalizers are recomputed per step, as `solve --budget b` does."""
+    """With --renormalize the payoff normalizers are recomputed per step, as
+    `solve --budget b` does."""
     inst = load_instance(gen)
     scen = load_scenario(inst, name)
     budgets = np.linspace(0.3 * scen.budget_mln, 1.5 * scen.budget_mln, 6)
-    res = sweep_budgets(inst, scen, budgets)
+    res = sweep_budgets(inst, scen, budgets, renormalize=True)
     for step, b in zip(res.steps, budgets, strict=True):
         try:
             fresh = optimize(inst, scen.with_budget(b))
@@ -136,3 +137,26 @@ def test_cli_bad_range_exits_2(runner, tmp_path: Path) -> None:
     assert res.exit_code == 2
     assert "--budget" in res.output
     assert not out.exists()
+
+
+KZ = Path(__file__).resolve().parents[1] / "instances" / "kazakhstan"
+
+
+@pytest.mark.parametrize("where", ["kazakhstan", "generated"])
+def test_weighted_objective_never_falls_with_the_scenarios_normalization(
+    gen: Path, where: str
+) -> None:
+    """By default every step keeps the scenario's payoff normalization: one function
+    of the criteria, so with non-negative weights it cannot fall as the budget rises."""
+    folder = KZ if where == "kazakhstan" else gen
+    inst = load_instance(folder)
+    scen = load_scenario(inst, None if where == "kazakhstan" else "balanced")
+    assert scen.objective.method == "weighted"
+    budgets = np.linspace(0.4 * scen.budget_mln, 2.5 * scen.budget_mln, 12)
+    res = sweep_budgets(inst, scen, budgets)
+    values = [s.objective for s in res.steps if s.status == "optimal"]
+    assert len(values) >= 6
+    assert all(b >= a - 1e-9 * max(1.0, abs(a)) for a, b in pairwise(values))
+    # the scenario's own budget gives exactly solve's objective
+    at = sweep_budgets(inst, scen, np.array([scen.budget_mln]))
+    assert at.steps[0].objective == pytest.approx(optimize(inst, scen).lp_objective, rel=1e-9)

@@ -38,6 +38,7 @@ from optimizer.domain.results import ShadowPrice
 from optimizer.domain.scenario import Scenario
 from optimizer.errors import InfeasibleError, InstanceError
 from optimizer.lp.engine import Engine
+from optimizer.methods.equal import even_plan
 from optimizer.methods.scalarize import solve_weighted
 from optimizer.methods.solution import shadow_prices
 
@@ -116,7 +117,8 @@ def explain(
     eng = Engine.open(instance, scenario, solver)
     try:
         eng.payoff()
-        res = solve_weighted(eng)
+        weighted = scenario.objective.method == "weighted"
+        res = even_plan(eng, solve_weighted(eng), method=weighted)  # SPEC section 10
     except InfeasibleError as e:
         from optimizer.methods.diagnose import diagnose
 
@@ -167,10 +169,14 @@ def explain(
             strict=True,
         )
     )
+    # Every rule and limit that selects the town's cells and is at its bound in the
+    # plan (SPEC section 10), priced or not; for per-town rows, the town's own row.
     binding = tuple(
         prices[name]
-        for name, v in contrib.items()
-        if name in prices and np.abs(v).max() > TOL * max(1.0, abs(price))
+        for name in contrib
+        if name in prices
+        and prices[name].binding
+        and (model.block(name).towns is None or t in prices[name].towns)
     )
     method = scenario.objective.method
     note = (

@@ -5,14 +5,15 @@ The model is built once. At each budget `b` only the budget row's bounds change
 row_bounds=...)`, and the scenario's method runs again on the same solver
 session, starting warm from the previous step's basis.
 
-Payoff normalization: the payoff table depends on the budget, so methods that
-normalize by it (`weighted`, `reference`, `goal` with `normalize = "payoff"`)
-recompute it at every step, on the same session (C lexicographic solves, cheap).
-Each step is then exactly what `monotowns solve --budget b` gives; a budget
-officer reads a row of the sweep as "the plan at that budget". The price: with
-payoff normalization the objective's scale moves with the budget, so the
-`objective` column of two steps compares two slightly different functions; the
-criteria columns are in their own units and compare directly.
+Payoff normalization: by default every step keeps the scenario's normalization
+(the payoff table at the scenario's own budget), so every step maximizes one and
+the same function of the criteria; with non-negative weights its optimum can
+only rise with the budget (a larger budget keeps every plan of a smaller one
+feasible, unless `spend_all` forces spending it), and the priorities do not
+change from row to row. `renormalize=True` (`--renormalize`) recomputes the
+payoff table at every step instead, so each step equals `monotowns solve
+--budget b` at that budget; the objective's scale then moves with the budget and
+a criterion can fall as the budget rises.
 
 Infeasible steps (a budget below what the rules need, or above what can be spent
 under `spend_all`) are kept as rows with `status = infeasible` and empty values.
@@ -63,6 +64,7 @@ class SweepResult:
     steps: tuple[SweepStep, ...]
     solves: int
     seconds: float
+    renormalized: bool = False  # payoff normalization per budget, not the scenario's
 
     def feasible(self) -> list[SweepStep]:
         return [s for s in self.steps if s.status == "optimal"]
@@ -136,17 +138,23 @@ def sweep_budgets(
     budgets: np.ndarray,
     solver: str = "highs",
     progress: Callable[[int], None] | None = None,
+    renormalize: bool = False,
 ) -> SweepResult:
     """Solve the scenario at each budget on one model (module docstring).
 
     `progress(k)` is called after each step with the number of steps done."""
     eng = Engine.open(instance, scenario, solver)
     method = scenario.objective.method
+    if not renormalize:
+        try:
+            eng.payoff()  # at the scenario's budget, kept for every step
+        except InfeasibleError:  # no normalization there: each budget gets its own
+            renormalize = True
     tier_idx = instance.tier_index
     steps = []
     for k, b in enumerate(budgets):
         try:
-            with eng.at_budget(float(b), keep_payoff=False) as v:
+            with eng.at_budget(float(b), keep_payoff=not renormalize) as v:
                 v.payoff()
                 res = SCALARIZATIONS[method].solve(v)
         except InfeasibleError:
@@ -183,4 +191,5 @@ def sweep_budgets(
         steps=tuple(steps),
         solves=eng.solves,
         seconds=eng.seconds,
+        renormalized=renormalize,
     )

@@ -62,6 +62,7 @@ from optimizer.domain.scenario import Scenario
 from optimizer.errors import InfeasibleError, InstanceError, OptimizerError
 from optimizer.lp.engine import Engine
 from optimizer.lp.model import criterion_matrix
+from optimizer.methods.equal import even_plan
 from optimizer.methods.scalarize import SCALARIZATIONS
 from optimizer.methods.solution import optimize_engine
 
@@ -166,7 +167,9 @@ def run_chunk(setup: Setup, start: int, stop: int) -> ChunkResult:
             dominated[k] = is_dominated(drawn, setup.actual_volumes, actual[k])
         eng.restart(basis)
         try:
-            res = method(drawn)
+            # the one plan among equals, so frequencies measure the effects'
+            # uncertainty, not which vertex of a flat optimum the solver picked
+            res = even_plan(drawn, method(drawn))
         except InfeasibleError:
             continue
         vol = np.maximum(model.volumes(res.x), 0.0)

@@ -29,7 +29,7 @@ from optimizer.cli.common import (
 )
 from optimizer.errors import InfeasibleError, InstanceError, SolverError
 
-ALL_OUTPUTS = ("allocation.csv", "summary.json", "allocation.xlsx")
+ALL_OUTPUTS = ("allocation.csv", "summary.json", "allocation.xlsx", "ranges.csv")
 
 
 def solve(
@@ -61,6 +61,14 @@ def solve(
     no_sensitivity: Annotated[
         bool, typer.Option("--no-sensitivity", help="The same as --sensitivity off.")
     ] = False,
+    ranges: Annotated[
+        bool,
+        typer.Option(
+            "--ranges",
+            help="Each town's least and greatest budget cost among equally good plans "
+            "(ranges.csv, summary.json ranges; two LPs per town).",
+        ),
+    ] = False,
 ) -> None:
     """Solve a scenario: the exact optimal split of the budget."""
     from optimizer.lp.engine import Engine
@@ -77,8 +85,10 @@ def solve(
         inputs = input_files(inst, scen)
         for p in extra_out:
             check_export_path(p, inputs)
-        names = ["allocation.csv", "summary.json"] + (
-            ["allocation.xlsx"] if fmt is Format.xlsx else []
+        names = (
+            ["allocation.csv", "summary.json"]
+            + (["allocation.xlsx"] if fmt is Format.xlsx else [])
+            + (["ranges.csv"] if ranges else [])
         )
     with guarded(), result_folder(out_dir, inputs, [*ALL_OUTPUTS], "solve") as target:
         if extra_out:
@@ -108,9 +118,22 @@ def solve(
                     f"optimum; --no-sensitivity skips it): {e}"
                 ) from None
             doc["sensitivity"] = sensitivity_document(report, inst.currency)
+        town_ranges = None
+        if ranges:
+            from optimizer.methods.equal import plan_ranges
+
+            town_ranges = plan_ranges(eng, sol.x, sol.row_dual)
+            doc["ranges"] = [r.__dict__ for r in town_ranges]
         header, rows = allocation_rows(inst, sol.volumes)
         if target is not None:
             target.write_csv("allocation.csv", header, rows)
+            if town_ranges is not None:
+                target.write_csv(
+                    "ranges.csv",
+                    ["town", "min_cost_mln", "max_cost_mln", "plan_cost_mln"],
+                    [[r.town, r.min_cost_mln, r.max_cost_mln, r.plan_cost_mln]
+                     for r in town_ranges],
+                )  # fmt: skip
             target.write_json("summary.json", doc)
             if fmt is Format.xlsx:
                 from optimizer.outputs.spreadsheet import allocation_workbook
@@ -128,6 +151,10 @@ def solve(
                 from optimizer.outputs.tables import sensitivity_table
 
                 tables.append(sensitivity_table(report, inst.currency, out.width))
+            if town_ranges is not None:
+                from optimizer.outputs.tables import ranges_table
+
+                tables.append(ranges_table(town_ranges))
             print_all(out, tables)
         if target is not None:
             err.print(f"wrote {', '.join(names)} to {target.path}")

@@ -45,6 +45,14 @@ def sweep(
     solver: SolverOpt = Solver.highs,
     out_dir: OutOpt = None,
     fmt: SheetOpt = Sheet.table,
+    renormalize: Annotated[
+        bool,
+        typer.Option(
+            "--renormalize",
+            help="Recompute the payoff normalization at every budget (each row then equals "
+            "solve --budget B; priorities change from row to row). Default: the scenario's.",
+        ),
+    ] = False,
 ) -> None:
     """Each criterion, and the split by tier and measure, against the budget."""
     from optimizer.analysis.sweep import parse_range, sweep_budgets
@@ -58,7 +66,7 @@ def sweep(
         names = ["sweep.csv", "sweep.png", *(["sweep.xlsx"] if fmt is Sheet.xlsx else [])]
     with guarded(), result_folder(out_dir, input_files(inst, scen), names, "sweep") as target:
         with progress_bar("sweep", len(budgets)) as update:
-            result = sweep_budgets(inst, scen, budgets, solver.value, update)
+            result = sweep_budgets(inst, scen, budgets, solver.value, update, renormalize)
         out.print(sweep_table(result))
         if target is not None:
             from optimizer.outputs.plots.sensitivity import sweep_png

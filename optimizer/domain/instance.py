@@ -10,6 +10,7 @@ Row numbers are spreadsheet rows: the header is row 1, the first data row is 2.
 
 from __future__ import annotations
 
+import csv
 import itertools
 import math
 import tomllib
@@ -82,6 +83,7 @@ class Instance:
     measure_sigma: np.ndarray | None  # (M,) optional per-measure uncertainty
     files: tuple[str, ...]
     sha256: str
+    provenance: Provenance | None = None  # SPEC section 11, from instance.toml
     town_extra: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
@@ -140,6 +142,86 @@ class Header:
     default_scenario: str | None = None
     widths: tuple[float, ...] = (1.0,)
     seg_mult: tuple[float, ...] = (1.0,)
+    provenance: Provenance | None = None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """SPEC section 11: what is not a cited fact. `derived` and `assumed` map
+    `file:column` (or `file:key` for TOML files) to the reason; `illustrative` lists
+    files (e.g. actual-spend files) that illustrate rather than record."""
+
+    derived: dict[str, str]
+    assumed: dict[str, str]
+    illustrative: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "derived": dict(self.derived),
+            "assumed": dict(self.assumed),
+            "illustrative": list(self.illustrative),
+        }
+
+    def is_illustrative(self, path: str | Path) -> bool:
+        p = Path(path).as_posix()
+        return any(p == f or p.endswith("/" + f) for f in self.illustrative)
+
+
+def read_provenance(root: Path, path: Path, doc: Any, problems: list[str]) -> Provenance | None:
+    """Parse `[provenance]`; every entry must name a file of the instance and a
+    column (CSV) or key (TOML) it has."""
+    if doc is None:
+        return None
+    if not isinstance(doc, dict):
+        problems.append(f"{path}: key 'provenance' must be a table")
+        return None
+    for key in sorted(set(doc) - {"derived", "assumed", "illustrative"}):
+        problems.append(f"{path}: unknown key 'provenance.{key}'")
+    labelled: dict[str, dict[str, str]] = {}
+    for kind in ("derived", "assumed"):
+        table = doc.get(kind, {})
+        if not isinstance(table, dict):
+            problems.append(f"{path}: key 'provenance.{kind}' must be a table")
+            table = {}
+        labelled[kind] = {}
+        for item, why in table.items():
+            where = f"{path}: key 'provenance.{kind}.\"{item}\"'"
+            file, sep, field = item.partition(":")
+            target = root / file
+            if not sep or not field:
+                problems.append(f"{where}: must be 'file:column' or 'file:key'")
+            elif not target.is_file():
+                problems.append(f"{where}: no file {file} in the instance")
+            elif not provenance_field_exists(target, field):
+                problems.append(f"{where}: {file} has no column or key {field!r}")
+            else:
+                labelled[kind][item] = str(why)
+    files = doc.get("illustrative", [])
+    if not isinstance(files, list):
+        problems.append(f"{path}: key 'provenance.illustrative' must be a list of files")
+        files = []
+    for f in files:
+        if not (root / str(f)).is_file():
+            problems.append(f"{path}: key 'provenance.illustrative': no file {f} in the instance")
+    return Provenance(labelled["derived"], labelled["assumed"], tuple(str(f) for f in files))
+
+
+def provenance_field_exists(target: Path, field: str) -> bool:
+    if target.suffix == ".csv":
+        with target.open(encoding="utf-8") as f:
+            header = next(csv.reader(f), [])
+        return field in [h.strip() for h in header]
+    if target.suffix == ".toml":
+        try:
+            doc: Any = tomllib.loads(target.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            return False
+        for part in field.split("."):
+            if not isinstance(doc, dict) or part not in doc:
+                return False
+            doc = doc[part]
+        return True
+    return False
 
 
 def read_header(root: Path, problems: list[str]) -> Header | None:
@@ -168,6 +250,7 @@ def read_header(root: Path, problems: list[str]) -> Header | None:
         problems.append(f"{path}: key 'default_scenario' must be a scenario name (a string)")
         ds = None
     head.default_scenario = ds
+    head.provenance = read_provenance(root, path, doc.get("provenance"), problems)
     curve = doc.get("curve", {"widths": [1.0], "multipliers": [1.0]})
     if not isinstance(curve, dict):
         problems.append(f"{path}: key 'curve' must be a table with widths and multipliers")
@@ -534,5 +617,6 @@ def load_instance(path: str | Path) -> Instance:
         measure_sigma=measures["sigma"],
         files=tuple(files),
         sha256=file_digest(root, files),
+        provenance=head.provenance,
         town_extra=towns["extra"],
     )

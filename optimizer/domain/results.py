@@ -55,6 +55,10 @@ class ShadowPrice:
     `unit`: 'mln' (one million), 'pp' (one percentage point of share), or
     'per_capita' (one currency unit per resident). For the budget the value is the
     signed rate per extra million; for rules and limits it is the gain from relaxing.
+
+    `binding`: the constraint is at its bound in the reported plan (SPEC section 10),
+    whatever its price; binding with a zero price is "binding at no cost", not slack.
+    `towns`: for per-town rows, the positions of the towns whose row is at its bound.
     """
 
     name: str
@@ -62,6 +66,18 @@ class ShadowPrice:
     unit: str
     value: float
     binding: bool
+    towns: tuple[int, ...] = ()
+
+    @property
+    def price(self) -> float:
+        return self.value
+
+    @property
+    def state(self) -> str:
+        """'binding', 'binding (no cost)' or 'slack', as the terminal says it."""
+        if not self.binding:
+            return "slack"
+        return "binding" if abs(self.value) > 1e-12 else "binding (no cost)"
 
 
 @dataclass(frozen=True)

@@ -243,7 +243,8 @@ class Engine:
             better = self.run(self.cost_vector(1.0 / self.normalizers()), True, ext, bounds)
         except InfeasibleError:  # round-off made the found plan's own values unreachable
             return res
-        return LpResult(better.x, res.row_dual, res.objective, res.seconds + better.seconds)
+        return LpResult(better.x, res.row_dual, res.objective, res.seconds + better.seconds,
+                        better.col_dual)  # fmt: skip
 
 
 def hold_at(best: float, tolerance: float) -> float:

@@ -356,6 +356,7 @@ class HighsSession:
                 row_dual=np.array(sol.row_dual) / scale,
                 objective=float(h.getObjectiveValue()) / scale,
                 seconds=seconds,
+                col_dual=np.array(sol.col_dual),
             )
         text = h.modelStatusToString(status)
         if status == hs.HighsModelStatus.kInfeasible:

@@ -106,6 +106,8 @@ class LpResult:
     row_dual: np.ndarray
     objective: float
     seconds: float
+    # reduced costs (scaled so the largest objective cost is 1) where the solver gives them
+    col_dual: np.ndarray | None = None
 
 
 class Session(Protocol):

@@ -99,7 +99,7 @@ def comparison_document(cmp: Comparison) -> dict[str, Any]:
             "budget_mln": cmp.budget_mln,
             "allocated_mln": opt.allocated_mln,
             "objectives": opt.objectives,
-            "shadow_prices": {sp.name: sp.value for sp in opt.shadow_prices},
+            "shadow_prices": shadow_price_entries(opt),
         },
         "uplift": cmp.uplift,
         "efficiency": cmp.efficiency.value,
@@ -144,6 +144,7 @@ def comparison_document(cmp: Comparison) -> dict[str, Any]:
             "solves": cmp.solves,
         },
         "inputs": provenance(inst, cmp.scenario),
+        "provenance": labels(inst, cmp.actual.path),
         "tool": {"name": "monotowns", "version": __version__},
     }
 
@@ -182,7 +183,13 @@ def explanation_document(ex: TownExplanation) -> dict[str, Any]:
         "price_per_mln": ex.price_per_mln,
         "budget_shadow_price": ex.budget_shadow_price,
         "binding": [
-            {"name": sp.name, "kind": sp.kind, "unit": sp.unit, "shadow_price": sp.value}
+            {
+                "name": sp.name,
+                "kind": sp.kind,
+                "unit": sp.unit,
+                "shadow_price": sp.value,
+                "state": sp.state,
+            }
             for sp in ex.binding
         ],
         "note": ex.note,
@@ -243,16 +250,39 @@ def summary_document(instance: Instance, scenario: Scenario, sol: Solution) -> d
         allocated_mln=sol.allocated_mln,
         objectives=sol.objectives,
         payoff=sol.payoff.as_dict() if sol.payoff is not None else None,
-        shadow_prices={sp.name: sp.value for sp in sol.shadow_prices},
+        shadow_prices=shadow_price_entries(sol),
         shadow_price_units={sp.name: sp.unit for sp in sol.shadow_prices},
         binding=[sp.name for sp in sol.shadow_prices if sp.binding],
         totals=totals(instance, sol.cost),
         solver={"name": sol.solver.name, "version": sol.solver.version,
                 "seconds": round(sol.solver.seconds, 6), "solves": sol.solver.solves},
         inputs=provenance(instance, scenario),
+        provenance=labels(instance),
         tool={"name": "monotowns", "version": __version__},
     )  # fmt: skip
     return doc
+
+
+def labels(instance: Instance, actual: Any = None) -> dict[str, Any] | None:
+    """SPEC section 11: the instance's [provenance] labels (derived, assumed,
+    illustrative), and whether the compared spend is illustrative; None when the
+    instance labels nothing. (`provenance()` above is the inputs' hashes.)"""
+    p = instance.provenance
+    if p is None:
+        return None
+    out = p.as_dict()
+    if actual is not None:
+        out["actual_is_illustrative"] = p.is_illustrative(actual)
+    return out
+
+
+def shadow_price_entries(sol: Solution) -> dict[str, dict[str, Any]]:
+    """SPEC section 10: each constraint's `price` (per unit of relaxation) and whether
+    it is `binding` (at its bound in the plan, whatever the price)."""
+    return {
+        sp.name: {"price": sp.value, "binding": sp.binding, "unit": sp.unit, "state": sp.state}
+        for sp in sol.shadow_prices
+    }
 
 
 def infeasible_document(

@@ -129,7 +129,7 @@ def allocation_workbook(instance: Instance, sol: Solution, summary: dict[str, An
         ("budget_mln", summary["budget_mln"]),
         ("allocated_mln", summary["allocated_mln"]),
         *[(f"objective {k}", v) for k, v in summary["objectives"].items()],
-        *[(f"shadow price {k}", v) for k, v in summary["shadow_prices"].items()],
+        *[(f"shadow price {k}", v["price"]) for k, v in summary["shadow_prices"].items()],
         ("solver", f"{summary['solver']['name']} {summary['solver']['version']}"),
         ("inputs sha256", summary["inputs"]["sha256"]),
         ("tool version", summary["tool"]["version"]),

@@ -152,7 +152,7 @@ def sensitivity_table(report: SensitivityReport, currency: str, width: int | Non
             eq = e.drop.budget_equivalent_bn
             cost = rate(e.drop.objective) + (f" (≈ {eq:,.3g} bn)" if eq else "")
         star = "" if e.rates.agrees else " *"
-        name = e.name + ("" if e.binding else " (slack)")
+        name = e.name + binding_words(e.binding, e.objective)
         per = unit_text(e.unit, currency)
         if compact:
             table.add_row(name, per.replace("1 percentage point", "1 point"),
@@ -398,7 +398,7 @@ def solution_tables(
     for col in ("constraint", "unit", "value", "binding"):
         sp.add_column(col, justify="right" if col == "value" else "left")
     for p in sol.shadow_prices:
-        sp.add_row(p.name, p.unit, f"{p.value:.6g}", "yes" if p.binding else "")
+        sp.add_row(p.name, p.unit, f"{p.value:.6g}", p.state)
     out.append(sp)
     return out
 
@@ -406,3 +406,21 @@ def solution_tables(
 def print_all(console: Console, items: list[Any]) -> None:
     for item in items:
         console.print(item)
+
+
+def binding_words(binding: bool, price: float | None) -> str:
+    """' (slack)', ' (binding, no cost)' or '' after a constraint's name (SPEC section 10)."""
+    if not binding:
+        return " (slack)"
+    return " (binding, no cost)" if not price else ""
+
+
+def ranges_table(ranges: tuple[Any, ...]) -> Table:
+    """Each town's freedom among equally good plans (`solve --ranges`)."""
+    table = Table(title="Equally good plans: each town's budget cost range, mln")
+    for col in ("town", "least", "most", "plan"):
+        table.add_column(col, justify="left" if col == "town" else "right")
+    for r in sorted(ranges, key=lambda r: -r.plan_cost_mln):
+        table.add_row(r.town, f"{r.min_cost_mln:,.1f}", f"{r.max_cost_mln:,.1f}",
+                      f"{r.plan_cost_mln:,.1f}")  # fmt: skip
+    return table

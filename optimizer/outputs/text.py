@@ -351,6 +351,12 @@ def town_words(ex: TownExplanation, currency: str = "") -> list[str]:
     for sp in ex.binding:
         per = UNIT_WORDS.get(sp.unit, sp.unit)
         value = sp.value * (ex.scale if sp.unit == "mln" else 1.0)
+        if sp.state == "binding (no cost)":
+            lines.append(
+                f"Binding here (no cost): {sp.name}; the plan sits on it, but relaxing it "
+                "would add nothing."
+            )
+            continue
         lines.append(
             f"Binding here: {sp.name}; relaxing it by one {amount if sp.unit == 'mln' else per} "
             f"would add {value:.3g} weighted units."

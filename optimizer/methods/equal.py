@@ -1,0 +1,335 @@
+"""One plan among equals (SPEC section 10).
+
+An LP's optimum is often a whole face: many splits reach the same criteria
+values. The reported plan is the unique point of that face that minimizes
+
+    sum_{t,m} (C[t,m] - R[t,m])^2 / population(t),    C[t,m] = cost_m sum_s x[t,m,s]
+
+(`R = 0`: the most even spread per resident among equally good plans; `R` an
+actual spend's budget cost: the equally good plan that moves least from it). The
+function is strictly convex in `C`, so the plan does not depend on the solver,
+the row order of the files or the machine.
+
+The optimal face: every `x` that meets the scenario's rows (with the bounds the
+engine solves under: a view's budget, a min_budget's ceiling) and keeps each
+criterion within `1e-7 * max(1, |f_c*|)` of the method's optimum `f*`; for
+`min_budget` also `A <= A* + tol`.
+
+Columns whose reduced cost in the method's last LP is clearly non-zero sit at the
+same bound on that LP's whole optimal set (complementary slackness), which holds
+the face, so they are fixed and the quadratic step works on the free ones only.
+Whichever optimal dual the solver returned, the fixed columns are truly fixed, so
+the face, and the plan, are the same. The quadratic step always runs in its own
+HiGHS (a convex QP), whatever solver ran the method.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from optimizer.errors import SolverError
+from optimizer.lp.engine import Engine
+from optimizer.lp.highs import quiet_highs
+from optimizer.lp.model import INF
+from optimizer.lp.session import LpResult
+
+FACE_REL = 1e-9  # criteria held within FACE_REL * max(1, |f*|): inside SPEC 10's 1e-7, so the
+# even plan gives up no visible outcome for its evenness
+FIXED_DUAL = 1e-6  # a reduced cost above this (objective scaled to max |cost| 1) fixes a column
+
+
+@dataclass(frozen=True, eq=False)
+class Face:
+    """The optimal face over the free columns `free` (indices of base columns x then
+    A); every other base column is fixed at `fixed[j]`. Rows are row-wise sparse over
+    the free columns, their bounds already net of the fixed columns."""
+
+    free: np.ndarray  # (k,) base-column indices
+    fixed: np.ndarray  # (n_x + 1,) values of all base columns (free ones: the LP's)
+    col_lb: np.ndarray
+    col_ub: np.ndarray
+    row_start: np.ndarray
+    row_index: np.ndarray
+    row_value: np.ndarray
+    row_lb: np.ndarray
+    row_ub: np.ndarray
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.free)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_lb)
+
+
+def face_bounds(eng: Engine, res: LpResult, method: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The base rows' bounds the method solved under: the model's, a view's
+    overrides (another budget), and for min_budget the budget held at its minimum."""
+    m = eng.model
+    lb, ub = m.row_lb.copy(), m.row_ub.copy()
+    for row, (lo, hi) in getattr(eng, "overrides", {}).items():
+        if row < m.n_rows:
+            lb[row], ub[row] = lo, hi
+    if method and eng.scenario.objective.method == "min_budget":
+        a = float(res.x[m.col_A])
+        lb[m.budget_row], ub[m.budget_row] = -INF, a + FACE_REL * max(1.0, abs(a))
+    return lb, ub
+
+
+def optimal_face(eng: Engine, res: LpResult, method: bool = True) -> Face:
+    """The face of plans as good as `res` on every criterion, over its free columns."""
+    m = eng.model
+    n = m.n_x + 1
+    x = np.array(res.x[:n], dtype=float)
+    x[: m.n_x] = np.clip(x[: m.n_x], m.col_lb[: m.n_x], m.col_ub[: m.n_x])
+    free_mask = m.col_ub[:n] > m.col_lb[:n]
+    if res.col_dual is not None:
+        free_mask &= np.abs(res.col_dual[:n]) <= FIXED_DUAL
+    free_mask[m.col_A] = True
+    free = np.flatnonzero(free_mask)
+    fixed = np.where(free_mask, 0.0, x)
+
+    # base rows, net of the fixed columns
+    lb, ub = face_bounds(eng, res, method)
+    row_of = np.repeat(np.arange(m.n_rows), np.diff(m.row_start))
+    const = np.bincount(row_of, m.row_value * fixed[m.row_index], minlength=m.n_rows)
+    keep = free_mask[m.row_index]
+    # criterion rows |f_c - f*_c| <= tol, net of the fixed columns
+    f_star = m.F @ x[: m.n_x]
+    tol = FACE_REL * np.maximum(1.0, np.abs(f_star))
+    F_free = m.F[:, free[free < m.n_x]]
+    f_const = m.F @ fixed[: m.n_x]
+
+    position = np.full(n, -1, dtype=np.int64)
+    position[free] = np.arange(len(free))
+    base_rows = np.bincount(row_of[keep], minlength=m.n_rows)
+    starts = [np.concatenate([[0], np.cumsum(base_rows)])]
+    index = [position[m.row_index[keep]]]
+    value = [m.row_value[keep]]
+    C = F_free.shape[0]
+    crit_cols = np.arange(F_free.shape[1])  # free x columns come first in `free`
+    for c in range(C):
+        nz = np.flatnonzero(F_free[c])
+        index.append(crit_cols[nz])
+        value.append(F_free[c, nz])
+    counts = [np.count_nonzero(F_free[c]) for c in range(C)]
+    row_start = np.concatenate([starts[0], starts[0][-1] + np.cumsum(counts)])
+    return Face(
+        free=free,
+        fixed=fixed,
+        col_lb=m.col_lb[free],
+        col_ub=m.col_ub[free],
+        row_start=row_start.astype(np.int32),
+        row_index=np.concatenate(index).astype(np.int32),
+        row_value=np.concatenate(value),
+        row_lb=np.concatenate([lb - const, f_star - tol - f_const]),
+        row_ub=np.concatenate([ub - const, f_star + tol - f_const]),
+    )
+
+
+def face_highs(face: Face):  # -> highspy.Highs
+    """A fresh HiGHS holding the face (no objective yet)."""
+    import highspy
+
+    h = quiet_highs()
+    h.setOptionValue("threads", 1)
+    lp = highspy.HighsLp()
+    lp.num_col_ = face.n_cols
+    lp.num_row_ = face.n_rows
+    lp.col_cost_ = np.zeros(face.n_cols)
+    lp.col_lower_ = face.col_lb
+    lp.col_upper_ = face.col_ub
+    lp.row_lower_ = face.row_lb
+    lp.row_upper_ = face.row_ub
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = face.row_start
+    lp.a_matrix_.index_ = face.row_index
+    lp.a_matrix_.value_ = face.row_value
+    lp.a_matrix_.num_col_ = face.n_cols
+    lp.a_matrix_.num_row_ = face.n_rows
+    if h.passModel(lp) == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS rejected the optimal face")
+    return h
+
+
+def run_face(h, what: str) -> np.ndarray:
+    import highspy
+
+    h.run()
+    status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise SolverError(f"HiGHS stopped on {what}: {h.modelStatusToString(status)}")
+    return np.array(h.getSolution().col_value)
+
+
+def on_highs(eng: Engine, res: LpResult) -> tuple[Engine, LpResult]:
+    """The engine's method solved again with HiGHS when another solver ran it.
+
+    CBC's answers are accurate to about 1e-6 relative; where the front is nearly
+    parallel to the weights that moves the criteria by far more than the face's
+    tolerance, and the face (and so the plan) would depend on the solver. The face
+    is therefore always taken around HiGHS's optimum of the same method, with the
+    same payoff table and bounds; CBC's duals still give the shadow prices."""
+    if eng.session.name == "HiGHS":
+        return eng, res
+    from optimizer.errors import InfeasibleError
+    from optimizer.lp.engine import EngineView
+    from optimizer.lp.highs import HighsSession
+    from optimizer.methods.scalarize import scalarize
+
+    twin = EngineView(
+        instance=eng.instance, scenario=eng.scenario, model=eng.model,
+        session=HighsSession(eng.model), _payoff=eng._payoff,
+        overrides=dict(getattr(eng, "overrides", {})), raw=getattr(eng, "raw", False),
+    )  # fmt: skip
+    try:
+        return twin, scalarize(twin)
+    except InfeasibleError:  # round-off: keep the other solver's optimum
+        return eng, res
+
+
+def even_plan(
+    eng: Engine, res: LpResult, baseline: np.ndarray | None = None, method: bool = True
+) -> LpResult:
+    """The optimum `res` moved to the one plan of its optimal face that minimizes
+    `sum (C - R)^2 / population` (R: `baseline` budget cost (T, M), or the
+    scenario's baseline, or 0). Duals and the objective value stay those of `res`.
+    `method`: `res` is the engine's method's answer (re-solved with HiGHS when
+    another solver gave it, see `on_highs`); else any optimum, e.g. a front point."""
+
+    m, inst = eng.model, eng.instance
+    if baseline is None:
+        baseline = baseline_cost(eng)
+    face_eng, face_res = on_highs(eng, res) if method else (eng, res)
+    face = optimal_face(face_eng, face_res, method)
+    T, M, S = m.n_towns, m.n_measures, m.n_segments
+    xfree = face.free[face.free < m.n_x]
+    if len(xfree) == 0:
+        return res
+    # Per cell: 0.5 k (cost (sum_s x + xf) - R)^2 with k = 1 / population share,
+    # scaled so the largest Hessian entry is 1 (HiGHS's QP cycles on entries near 1e-5).
+    pop = inst.population / inst.population.mean()
+    cell = xfree // S  # t * M + m of each free x column
+    town, meas = cell // M, cell % M
+    bc = inst.budget_cost[meas]
+    k = 1.0 / pop[town]
+    k = k / float((k * bc**2).max())
+    fixed_vol = face.fixed[: m.n_x].reshape(T * M, S).sum(axis=1)
+    R = np.zeros(T * M) if baseline is None else np.asarray(baseline, dtype=float).ravel()
+    gap = inst.budget_cost[np.arange(T * M) % M] * fixed_vol - R  # (T*M,)
+    lin = np.zeros(face.n_cols)
+    lin[: len(xfree)] = k * bc * gap[cell]
+    # Hessian: k cost^2 on every pair of free columns of one cell; lower triangle,
+    # column-wise. Free x columns are sorted, so a cell's columns are contiguous.
+    end = np.searchsorted(cell, cell, side="right")
+    counts = end - np.arange(len(xfree))
+    starts = np.zeros(face.n_cols + 1, dtype=np.int64)
+    starts[1 : len(xfree) + 1] = np.cumsum(counts)
+    starts[len(xfree) + 1 :] = starts[len(xfree)]  # A: no quadratic term
+    first = np.repeat(np.arange(len(xfree)), counts)
+    idx = first + (np.arange(int(starts[-1])) - np.repeat(starts[:-1][: len(xfree)], counts))
+    val = (k * bc**2)[first]
+    hessian = (starts.astype(np.int32), idx.astype(np.int32), val)
+    y = solve_qp(face, lin, hessian)
+    if y is None:  # HiGHS's QP failed on every try: the method's own optimum stands
+        return res
+    x = np.array(res.x, dtype=float)
+    n = m.n_x + 1
+    base = face.fixed.copy()
+    base[face.free] = y
+    base[: m.n_x] = np.clip(base[: m.n_x], m.col_lb[: m.n_x], m.col_ub[: m.n_x])
+    x[:n] = base
+    return replace(res, x=x)
+
+
+def solve_qp(
+    face: Face, lin: np.ndarray, hessian: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> np.ndarray | None:
+    """min lin . y + 0.5 y' H y on the face. HiGHS's active-set QP can stall on a
+    degenerate face; it is tried again without presolve, then with a tiny ridge
+    (1e-9 of the largest Hessian entry on every column: strictly convex, and the
+    plan moves by far less than the face's tolerance). None if all fail."""
+    import highspy
+
+    start, index, value = hessian
+    n = face.n_cols
+    diag = np.flatnonzero(np.diff(start) > 0)  # columns with a quadratic term
+    tries = (("on", 0.0), ("off", 0.0), ("off", 1e-9))
+    for presolve, ridge in tries:
+        h = face_highs(face)
+        h.setOptionValue("presolve", presolve)
+        h.setOptionValue("qp_iteration_limit", 100_000)
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), lin)
+        v = value.copy()
+        if ridge:
+            v[start[diag]] += ridge * float(np.abs(value).max())  # first entry: the diagonal
+        status = h.passHessian(n, len(index), highspy.HessianFormat.kTriangular, start, index, v)
+        if status == highspy.HighsStatus.kError:
+            continue
+        try:
+            return run_face(h, "the even-spread plan")
+        except SolverError:
+            continue
+    return None
+
+
+def baseline_cost(eng: Engine) -> np.ndarray | None:
+    """(T, M) budget cost of the scenario's baseline actual spend, or None."""
+    vol = getattr(eng.scenario, "baseline_volume", None)
+    return None if vol is None else vol * eng.instance.budget_cost[None, :]
+
+
+def town_ranges(eng: Engine, res: LpResult) -> np.ndarray:
+    """(T, 2): each town's least and greatest budget cost over the optimal face of
+    the method's answer `res` (two LPs per town on the face)."""
+    m, inst = eng.model, eng.instance
+    eng, res = on_highs(eng, res)
+    face = optimal_face(eng, res)
+    T, M, S = m.n_towns, m.n_measures, m.n_segments
+    fixed_cost = (m.cost * face.fixed[: m.n_x]).reshape(T, M * S).sum(axis=1)
+    xfree = face.free[face.free < m.n_x]
+    town = xfree // (M * S)
+    out = np.repeat(fixed_cost[:, None], 2, axis=1)
+    h = face_highs(face)
+    all_cols = np.arange(face.n_cols, dtype=np.int32)
+    import highspy
+
+    for t in np.unique(town):
+        cost = np.zeros(face.n_cols)
+        sel = np.flatnonzero(town == t)
+        cost[sel] = m.cost[xfree[sel]]
+        h.changeColsCost(face.n_cols, all_cols, cost)
+        for side, sense in ((0, highspy.ObjSense.kMinimize), (1, highspy.ObjSense.kMaximize)):
+            h.changeObjectiveSense(sense)
+            y = run_face(h, f"the range of {inst.towns[t]}")
+            out[t, side] += float(cost @ y)
+    return np.maximum(out, 0.0)
+
+
+@dataclass(frozen=True)
+class TownRange:
+    """How much freedom the optimum leaves a town: its least and greatest budget cost
+    over the optimal face, and what the reported plan gives it (SPEC section 10)."""
+
+    town: str
+    min_cost_mln: float
+    max_cost_mln: float
+    plan_cost_mln: float
+
+
+def plan_ranges(eng: Engine, plan_x: np.ndarray, row_dual: np.ndarray) -> tuple[TownRange, ...]:
+    """Each town's range over the optimal face of the reported plan `plan_x` (which
+    lies on the face, so the face around it is the method's)."""
+    inst, m = eng.instance, eng.model
+    res = LpResult(np.asarray(plan_x, dtype=float), row_dual, 0.0, 0.0)
+    rng = town_ranges(eng, res)
+    plan = (m.volumes(res.x).clip(min=0.0) * inst.budget_cost[None, :]).sum(axis=1)
+    # the plan is on the face: round-off must not put it outside its own range
+    lo, hi = np.minimum(rng[:, 0], plan), np.maximum(rng[:, 1], plan)
+    return tuple(
+        TownRange(inst.towns[t], float(lo[t]), float(hi[t]), float(plan[t]))
+        for t in range(inst.n_towns)
+    )
