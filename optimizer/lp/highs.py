@@ -153,6 +153,9 @@ class HighsSession:
         lp.a_matrix_.value_ = model.row_value
         lp.a_matrix_.num_col_ = model.n_cols
         lp.a_matrix_.num_row_ = model.n_rows
+        self.mip = model.is_mip
+        if self.mip:
+            set_integrality(h, lp, model)
         self.check(h.passModel(lp), "passModel")
         self.extension: Extension | None = None
         self.row_lb = model.row_lb.copy()
@@ -216,7 +219,7 @@ class HighsSession:
 
     def set_basis(self, basis: Any) -> None:
         """Start the next solve from `basis` (one this session returned)."""
-        if basis is None:
+        if basis is None or self.mip:  # a mixed-integer solve has no basis to start from
             return
         self.check(self.h.setBasis(basis), "setBasis")
         self.last_x = None
@@ -319,6 +322,8 @@ class HighsSession:
             retried = True
         seconds = time.perf_counter() - t0
         self.last_x = None
+        if status == hs.HighsModelStatus.kOptimal and self.mip:
+            check_mip_gap(h, self.model.mip_gap)
         if status == hs.HighsModelStatus.kOptimal:
             self.solved_once = True
             sol = h.getSolution()
@@ -337,3 +342,33 @@ class HighsSession:
             raise SolverError(f"HiGHS stopped: {text}")
         again = " (also when re-solved from scratch after a warm start)" if retried else ""
         raise SolverError(f"HiGHS stopped without a proven optimum: {text}{again}")
+
+
+# ----------------------------------------------------------------------------- mixed-integer
+
+
+def set_integrality(h: Any, lp: Any, model: LinearModel) -> None:
+    """Mark the model's integer columns (the projects' on/off columns) and ask for a
+    proven optimum: HiGHS's default relative gap is 1e-4, ours is 0 unless `--gap`
+    (`model.mip_gap`) says otherwise. The absolute gap is left at HiGHS's 1e-6 of the
+    scaled objective (its largest cost is 1), below any difference a reported figure
+    shows; `check_mip_gap` reads the gap HiGHS proved after every solve."""
+    import highspy
+
+    kinds = [highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger]
+    integ = np.zeros(model.n_cols, dtype=np.int8)
+    assert model.integrality is not None
+    integ[: len(model.integrality)] = model.integrality
+    lp.integrality_ = [kinds[int(v)] for v in integ]
+    h.setOptionValue("mip_rel_gap", float(model.mip_gap))
+
+
+def check_mip_gap(h: Any, allowed: float) -> None:
+    """A mixed-integer 'optimum' is one only when its proven relative gap is within
+    what was asked (0, or `--gap`): anything else is an error, never a result."""
+    gap = float(h.getInfo().mip_gap)
+    if gap > allowed + 1e-9 and gap != float("inf"):
+        raise SolverError(
+            f"HiGHS stopped with a relative gap of {gap:.3g}, above the {allowed:g} asked "
+            "(a proven optimum has 0; --gap G accepts a gap up to G)"
+        )
