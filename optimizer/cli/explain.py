@@ -11,6 +11,7 @@ from rich.table import Table
 
 from optimizer.cli.common import (
     BudgetOpt,
+    GapOpt,
     InstanceArg,
     MethodOpt,
     Output,
@@ -37,6 +38,7 @@ def explain_command(
     weights: WeightsOpt = None,
     solver: SolverOpt = Solver.highs,
     fmt: OutputOpt = Output.table,
+    gap: GapOpt = None,
 ) -> None:
     """Why a town got what it got: each measure's next million against the margin."""
     from optimizer.analysis.explain import explain
@@ -45,7 +47,7 @@ def explain_command(
     from optimizer.outputs.text import cell_reason, signed_pct, town_words, unit_words
 
     with guarded():
-        inst, scen = prepare(instance, scenario, budget, method, weights)
+        inst, scen = prepare(instance, scenario, budget, method, weights, gap=gap)
         ex = explain(inst, scen, town, solver.value)
     if fmt is Output.json:
         sys.stdout.write(json.dumps(explanation_document(ex), indent=2, ensure_ascii=False) + "\n")

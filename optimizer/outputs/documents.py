@@ -213,11 +213,17 @@ def base_document(instance: Instance, scenario: Scenario) -> dict[str, Any]:
     files = list(instance.files)
     if scenario.path is not None:
         files.append(str(scenario.path))
-    return {
+    doc: dict[str, Any] = {
         "instance": instance.name,
         "scenario": scenario.name,
         "method": scenario.objective.method,
     }
+    if scenario.mip_gap > 0:  # --gap: the answers are not proven optimal, and say so
+        from optimizer.outputs.text import gap_note
+
+        doc["mip_gap"] = scenario.mip_gap
+        doc["mip_note"] = gap_note(scenario.mip_gap)
+    return doc
 
 
 def provenance(instance: Instance, scenario: Scenario) -> dict[str, Any]:

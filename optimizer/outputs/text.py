@@ -358,3 +358,20 @@ def town_words(ex: TownExplanation, currency: str = "") -> list[str]:
     if ex.note:
         lines.append(f"Note: {ex.note}.")
     return lines
+
+
+# ----------------------------------------------------------------------------- projects
+
+
+def gap_note(gap: float) -> str:
+    """What `--gap G` means for every answer of the run."""
+    return (
+        f"--gap {gap:g}: mixed-integer solves stopped within {gap:.4g} ({gap * 100:.4g}%) of the "
+        "best possible objective; these answers are not proven optimal"
+    )
+
+
+MIP_SENSITIVITY_NOTE = (
+    "shadow prices do not exist for a mixed-integer program (projects funded all or "
+    "nothing); what one more unit buys is measured by re-solving, e.g. solve --budget"
+)
