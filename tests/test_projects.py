@@ -297,3 +297,28 @@ def test_unknown_line_in_scenario(projects_copy: Path, runner) -> None:
     res = runner.invoke(app, ["solve", str(projects_copy), "--scenario", "lines"])
     assert res.exit_code == 2
     assert "lines.regional" in res.output and "local" in res.output
+
+
+def test_explain_project_by_resolve(runner) -> None:
+    import json
+
+    res = runner.invoke(app, ["explain", str(PROJECTS), "--project", "bridge-b", "-f", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["fraction"] == 1.0
+    assert "bridge-b" not in doc["forced_out"]["funded"]
+    assert doc["forced_out"]["weighted_loss"] >= -1e-9
+    inn = runner.invoke(app, ["explain", str(PROJECTS), "--project", "road", "-f", "json"])
+    d2 = json.loads(inn.stdout)
+    assert "road" in d2["forced_in"]["funded"] and d2["forced_in"]["weighted_loss"] >= -1e-9
+    bad = runner.invoke(app, ["explain", str(PROJECTS), "--project", "nope"])
+    assert bad.exit_code == 2 and "unknown project" in bad.output
+
+
+def test_uncertainty_and_sweep_count_projects(tmp_path: Path) -> None:
+    from optimizer.analysis.uncertainty import run_uncertainty
+
+    inst = load_instance(generated(tmp_path, 3, 12))
+    scen = load_scenario(inst)
+    res = run_uncertainty(inst, scen, draws=4, sigma=0.2, seed=0)
+    assert np.all(res.nominal > 0) and np.all(res.reoptimized[res.feasible] > 0)

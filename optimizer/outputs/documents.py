@@ -334,3 +334,20 @@ def comparison_totals(inst: Instance, xa: Any, x: Any) -> dict[str, Any]:
     from optimizer.analysis.compare import change_totals
 
     return change_totals(inst, xa, x)
+
+
+def project_explanation_document(px: Any) -> dict[str, Any]:
+    """`explain --project P --format json`: the optimum and the two forced variants."""
+
+    def variant(v: Any) -> dict[str, Any]:
+        return {"feasible": v.objectives is not None, "objectives": v.objectives,
+                "allocated_mln": v.allocated_mln, "funded": list(v.funded),
+                "weighted_loss": px.loss(v)}  # fmt: skip
+
+    return {
+        "project": px.project,
+        "fraction": px.fraction,
+        "objectives": px.objectives,
+        "forced_in": variant(px.forced_in),
+        "forced_out": variant(px.forced_out),
+    }
