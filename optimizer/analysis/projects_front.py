@@ -49,6 +49,8 @@ i.e. some nonnegative weighting of the (normalized) criteria is maximized there.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -112,20 +114,43 @@ class Stepper:
         self.cost1 = eng.cost_vector(np.eye(C)[primary])
         self.cost2 = eng.cost_vector(weights2)
 
-    def solve(self, floors: np.ndarray, hold: float) -> LpResult | None:
+    def solve(
+        self, floors: np.ndarray, hold: float, steps: tuple[float | None, float | None]
+    ) -> LpResult | None:
         """max f_primary s.t. f >= floors; then max weights2 . f with f_primary held at
-        its best less `hold`. None when the floors are infeasible."""
+        its best less `hold`. None when the floors are infeasible. `steps`: the quantum
+        of each stage's objective values, if they have one (see `objective_step`)."""
         bounds = {c: (float(floors[c]), INF) for c in range(len(floors))}
         try:
-            first = self.rows.run(self.cost1, True, bounds)
+            with objective_step(self.eng, steps[0]):
+                first = self.rows.run(self.cost1, True, bounds)
         except InfeasibleError:
             return None
         best = float(self.eng.model.criteria_values(first.x)[self.primary])
         bounds[self.primary] = (max(float(floors[self.primary]), best - hold), INF)
         try:
-            return self.rows.run(self.cost2, True, bounds)
+            with objective_step(self.eng, steps[1]):
+                return self.rows.run(self.cost2, True, bounds)
         except InfeasibleError:  # round-off: the first stage's plan is the answer
             return first
+
+
+@contextmanager
+def objective_step(eng: Engine, step: float | None) -> Iterator[None]:
+    """Tell a HiGHS session that every plan's objective value is a multiple of `step`
+    (integer effects, one criterion maximized): its search may then stop as soon as its
+    bound is less than one step above the best plan, which is still a proven optimum
+    (no value lies in between) and saves most of the branching of a gap-0 search."""
+    session = eng.session
+    if not hasattr(session, "objective_step"):
+        yield
+        return
+    saved = session.objective_step
+    session.objective_step = step
+    try:
+        yield
+    finally:
+        session.objective_step = saved
 
 
 def mip_front(eng: Engine, payoff: Payoff, flat: np.ndarray, points: int, x: int, y: int
@@ -160,6 +185,13 @@ def mip_front(eng: Engine, payoff: Payoff, flat: np.ndarray, points: int, x: int
     w2 = np.full(C, 1e-3) / rng
     w2[y] = 1.0 / rng[y]
     w2[x] = 0.0
+    steps: tuple[float | None, float | None] = (None, None)
+    if q is not None:
+        # stage 1 maximizes f_x (multiples of q_x); with two criteria stage 2 is f_y alone
+        # (multiples of q_y), so both searches may stop one quantum short of their bound
+        if C == 2:
+            w2 = np.eye(C)[y]
+        steps = (float(q[x]), float(q[y]) if C == 2 else None)
     found: list[tuple[np.ndarray, LpResult]] = []
     ext = eng.floors({c: -INF for c in range(C)})
     with eng.extended(ext) as rows:
@@ -169,7 +201,7 @@ def mip_front(eng: Engine, payoff: Payoff, flat: np.ndarray, points: int, x: int
             for c, v in zip(outer, combo, strict=True):
                 floors[c] = v
             while True:
-                res = stepper.solve(floors, hold)
+                res = stepper.solve(floors, hold, steps)
                 if res is None:
                     break
                 v = values_of(eng, res, q)

@@ -154,6 +154,12 @@ class HighsSession:
         lp.a_matrix_.num_col_ = model.n_cols
         lp.a_matrix_.num_row_ = model.n_rows
         self.mip = model.is_mip
+        # Set by a caller that knows every plan's objective value is a multiple of this
+        # step (integer project effects): a search may stop once its bound is less than
+        # one step above the best plan, which is then proven optimal (no better value
+        # exists in between). None: no such knowledge, gap 0.
+        self.objective_step: float | None = None
+        self.abs_gap = 0.0
         if self.mip:
             set_integrality(h, lp, model)
         self.check(h.passModel(lp), "passModel")
@@ -305,6 +311,10 @@ class HighsSession:
         if strategy != self.strategy:
             h.setOptionValue("simplex_strategy", strategy)
             self.strategy = strategy
+        step = self.objective_step * scale if (self.mip and self.objective_step) else 0.0
+        if 0.999 * step != self.abs_gap:
+            self.abs_gap = 0.999 * step
+            h.setOptionValue("mip_abs_gap", self.abs_gap)
         t0 = time.perf_counter()
         h.run()
         status = h.getModelStatus()
@@ -323,7 +333,7 @@ class HighsSession:
         seconds = time.perf_counter() - t0
         self.last_x = None
         if status == hs.HighsModelStatus.kOptimal and self.mip:
-            check_mip_gap(h, self.model.mip_gap)
+            check_mip_gap(h, self.model.mip_gap, step)
         if status == hs.HighsModelStatus.kOptimal:
             self.solved_once = True
             sol = h.getSolution()
@@ -366,10 +376,15 @@ def set_integrality(h: Any, lp: Any, model: LinearModel) -> None:
 MIP_GAP_ROUNDOFF = 1e-6
 
 
-def check_mip_gap(h: Any, allowed: float) -> None:
+def check_mip_gap(h: Any, allowed: float, step: float = 0.0) -> None:
     """A mixed-integer 'optimum' is one only when its proven relative gap is within
-    what was asked (0, or `--gap`): anything else is an error, never a result."""
-    gap = float(h.getInfo().mip_gap)
+    what was asked (0, or `--gap`), or its bound lies less than one objective `step`
+    from the plan (values are multiples of the step: nothing better exists): anything
+    else is an error, never a result."""
+    info = h.getInfo()
+    if step > 0 and abs(float(info.mip_dual_bound) - float(info.objective_function_value)) < step:
+        return
+    gap = float(info.mip_gap)
     # HiGHS prunes a node whose bound is within its tolerances of the best plan, so a
     # finished search can report a gap up to about 1e-7; that is the solver's tolerance
     # (the same the LP answers carry), not an early stop.
