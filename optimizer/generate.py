@@ -166,7 +166,16 @@ ACTUAL_SHARES = {
 # ----------------------------------------------------------------------------- entry point
 
 
-def generate_instance(outdir: str | Path, towns: int, seed: int = 0, criteria: int = 2) -> Path:
+def generate_instance(
+    outdir: str | Path,
+    towns: int,
+    seed: int = 0,
+    criteria: int = 2,
+    projects: int = 0,
+    lines: int = 0,
+    integer_criteria: bool = False,
+    cells: bool = True,
+) -> Path:
     """Write a synthetic instance of `towns` towns to `outdir` and return its path.
 
     `criteria` is 2 (jobs, population) or 3 (adds firms: small businesses
@@ -181,8 +190,17 @@ def generate_instance(outdir: str | Path, towns: int, seed: int = 0, criteria: i
         raise InstanceError(f"--seed: must be a whole number >= 0, got {seed!r}")
     if criteria not in (2, 3):
         raise InstanceError(f"--criteria: must be 2 or 3, got {criteria!r}")
+    for what, v in (("--projects", projects), ("--lines", lines)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise InstanceError(f"{what}: must be a whole number >= 0, got {v!r}")
+    if lines and not projects:
+        raise InstanceError("--lines: funding lines need projects (--projects N)")
+    if not cells and not projects:
+        raise InstanceError("--no-cells: an instance without cells needs projects (--projects N)")
     check_outdir(out)
     files = build_files(towns, seed, criteria)
+    if projects:
+        add_projects(files, towns, seed, criteria, projects, lines, integer_criteria, cells)
     write_folder(out, files)
     return out
 
@@ -940,3 +958,133 @@ over cluster infrastructure, employment support and enterprise loans, in proport
 population times lognormal noise (sigma 0.3). Two cells are 25% over capacity and, if a
 low-tier town exists, one spends on an ineligible measure.
 """
+
+
+# ----------------------------------------------------------------------------- projects
+
+PROJECT_GROUP_SHARE = 0.1  # share of projects that come in pairs of alternatives
+
+
+def add_projects(
+    files: dict[str, str],
+    n: int,
+    seed: int,
+    criteria: int,
+    count: int,
+    n_lines: int,
+    integer_criteria: bool,
+    cells: bool,
+) -> None:
+    """Add `projects.csv` (SPEC section 12), `n_lines` funding lines and a `projects`
+    scenario to the files of a generated instance, in place.
+
+    Each project sits in a random eligible (town, measure) cell; its volume is
+    lognormal (median 40 mln, sigma 0.8, one decimal); its effects are its volume
+    times the cell's first-segment coefficient times a lognormal factor (sigma
+    0.5), rounded to whole numbers with `integer_criteria` (at least 1), else to
+    three significant digits. Every project is funded all or nothing; about one in
+    ten comes as a pair of alternatives (a `group`). Each line funds a random 10-40%
+    of each project's volume. Without `cells`, every cell's capacity is 0, so only
+    projects can contribute (the mixed-integer front is then a finite set of points).
+    """
+    crit = criteria_names(criteria)
+    d = draw(n, seed, crit)
+    rng = np.random.default_rng([seed, 16])
+    allowed = np.argwhere(d.eligible)
+    pick = allowed[rng.integers(0, len(allowed), count)]
+    volume = np.maximum(np.round(rng.lognormal(np.log(40.0), 0.8, count), 1), 0.1)
+    coef = d.coef[pick[:, 0], pick[:, 1]]  # (P, C)
+    raw = volume[:, None] * coef * rng.lognormal(0.0, 0.5, (count, len(crit)))
+    if integer_criteria:
+        effects = [[str(max(1, round(v))) for v in row] for row in raw.tolist()]
+    else:
+        effects = [[f"{v:.3g}" for v in row] for row in raw.tolist()]
+    pairs = rng.permutation(count)[: 2 * int(PROJECT_GROUP_SHARE * count / 2)]
+    group = [""] * count
+    for k in range(0, len(pairs), 2):
+        group[int(pairs[k])] = group[int(pairs[k + 1])] = f"G{k // 2 + 1}"
+    line_names = [f"line{k + 1}" for k in range(n_lines)]
+    share = rng.uniform(0.1, 0.4, (count, n_lines))
+    line_cost = np.round(volume[:, None] * share, 1)
+    width = len(str(count))
+    head = ["project", "town", "measure", "volume_mln", *crit, "group",
+            *(f"{ln}_mln" for ln in line_names)]  # fmt: skip
+    rows = [",".join(head)]
+    for p in range(count):
+        t, m = int(pick[p, 0]), int(pick[p, 1])
+        rows.append(",".join([f"P{p + 1:0{width}d}", d.names[t], MEASURES[m].name,
+                              f"{volume[p]:.1f}", *effects[p], group[p],
+                              *(f"{c:.1f}" for c in line_cost[p])]))  # fmt: skip
+    files["projects.csv"] = "\n".join(rows) + "\n"
+    cost = volume * d.budget_cost[pick[:, 1]]
+    toml = files["instance.toml"].replace(
+        f"name = {json.dumps(f'Synthetic {n} towns (seed {seed})')}",
+        f"name = {json.dumps(f'Synthetic {n} towns, {count} projects (seed {seed})')}",
+    )
+    toml = toml.replace('default_scenario = "balanced"\n', 'default_scenario = "projects"\n'
+                        + (f"lines = {json.dumps(line_names)}\n" if line_names else ""))  # fmt: skip
+    files["instance.toml"] = toml
+    budget = floor_sig(0.35 * float(cost.sum()))
+    caps = "".join(f"{ln} = {toml_number(floor_sig(0.3 * float(line_cost[:, k].sum())))}\n"
+                   for k, ln in enumerate(line_names))  # fmt: skip
+    files["scenarios/projects.toml"] = (
+        f'name = "projects: weighted, {count} projects"\n'
+        f"budget_mln = {toml_number(budget)}\n"
+        + (f"\n[lines]\n{caps}" if caps else "")
+        + '\n[objective]\nmethod = "weighted"\nnormalize = "payoff"\n'
+        f"weights = {inline_table({c: 1.0 for c in crit})}\n"
+    )
+    if not cells:
+        files["measures.csv"] = zero_capacity(files["measures.csv"])
+        files.pop("effects.csv", None)
+    flags = (f" --projects {count}" + (f" --lines {n_lines}" if n_lines else "")
+             + (" --integer-criteria" if integer_criteria else "")
+             + ("" if cells else " --no-cells"))  # fmt: skip
+    files["instance.toml"] = files["instance.toml"].replace(
+        f"--criteria {len(crit)}. Not real data.", f"--criteria {len(crit)}{flags}. Not real data."
+    )
+    files["SOURCES.md"] = files["SOURCES.md"].replace(
+        f"--criteria {len(crit)}`", f"--criteria {len(crit)}{flags}`"
+    ) + projects_sources(count, line_names, integer_criteria, cells, budget)
+
+
+def zero_capacity(measures_csv: str) -> str:
+    """measures.csv with every capacity_per_capita 0: cells can hold no volume."""
+    lines = measures_csv.splitlines()
+    head = lines[0].split(",")
+    k = head.index("capacity_per_capita")
+    out = [lines[0]]
+    for line in lines[1:]:
+        cells = next(csv.reader([line]))
+        cells[k] = "0"
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="").writerow(cells)
+        out.append(buf.getvalue())
+    return "\n".join(out) + "\n"
+
+
+def projects_sources(
+    count: int, lines: list[str], integer_criteria: bool, cells: bool, budget: float
+) -> str:
+    rounding = "whole numbers (at least 1)" if integer_criteria else "three significant digits"
+    line_text = (
+        f"Funding lines {', '.join(lines)}: each funds a uniform 10-40% of each project's "
+        "volume (one decimal); the `projects` scenario caps each at 30% of its total."
+        if lines
+        else "No funding lines besides the budget."
+    )
+    cell_text = (
+        "" if cells else "\n- `--no-cells`: every `capacity_per_capita` is 0 and effects.csv is "
+        "left out, so only projects can contribute.\n"
+    )  # fmt: skip
+    return f"""
+## projects.csv
+
+**Synthetic.** {count} projects, each in a random eligible (town, measure) cell
+(numpy `default_rng([seed, 16])`). `volume_mln`: lognormal, median 40, sigma 0.8, one
+decimal. Effects: volume times the cell's first-segment coefficient times a lognormal
+factor (sigma 0.5), rounded to {rounding}. Every project is all or nothing
+(`min_fraction` 1); about one in ten comes in a pair of alternatives (`group`).
+{line_text} The `projects` scenario: budget {budget:,.6g} mln (35% of the projects'
+total budget cost), weighted, no rules.
+{cell_text}"""

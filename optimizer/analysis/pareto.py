@@ -75,6 +75,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from optimizer.analysis.projects_front import mip_front, supported
 from optimizer.domain.evaluate import score_volumes
 from optimizer.domain.instance import Instance
 from optimizer.domain.results import Payoff
@@ -83,6 +84,7 @@ from optimizer.errors import InfeasibleError, InstanceError
 from optimizer.lp.engine import Engine, Extended
 from optimizer.lp.model import INF
 from optimizer.lp.session import LpResult, criteria_rows
+from optimizer.methods.projects import plan_fractions, plan_values
 
 # In normalized units (a criterion's payoff range is 1).
 TOL_BEYOND = 1e-7  # a weighted optimum this far beyond a segment is a new breakpoint
@@ -115,6 +117,11 @@ class FrontPoint:
     is_knee: bool = False
     rate_prev: float | None = None
     rate_next: float | None = None
+    # projects.csv: each project's funding fraction at this point (None: no projects)
+    fractions: np.ndarray | None = field(default=None, repr=False)
+    # on the convex hull of the front (some weighted sum finds it); every point of an
+    # LP front is
+    is_supported: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -177,6 +184,7 @@ class _Vertex:
 
     values: np.ndarray
     volumes: np.ndarray
+    fractions: np.ndarray | None = None  # projects' funding fractions (projects.csv)
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -221,6 +229,8 @@ def compute_front(
         built = single_point(eng.instance, ends, x)
         method = "dichotomic" if len(crit) == 2 else "augmecon2"
         message = single_point_message(crit, payoff)
+    elif eng.model.n_proj:
+        built, method, message = project_points(eng, ends, payoff, scale, flat, points, x, y)
     elif len(crit) == 2:
         built, method = two_criteria(eng, ends, scale, points, x, y), "dichotomic"
         message = None
@@ -275,8 +285,11 @@ def max_distance(scale: Scale, vertices: list[_Vertex]) -> float:
 
 
 def vertex_of(eng: Engine, res: LpResult) -> _Vertex:
-    """Volumes of an LP solution, scored with segments filled in order (SPEC section 3)."""
+    """Volumes of an LP solution, scored with segments filled in order (SPEC section 3),
+    plus the projects' effects at their fractions."""
     volumes = np.maximum(eng.model.volumes(res.x), 0.0)
+    if eng.model.n_proj:
+        return _Vertex(plan_values(eng, res.x), volumes, plan_fractions(eng, res.x))
     return _Vertex(score_volumes(eng.instance, volumes), volumes)
 
 
@@ -396,8 +409,14 @@ def spaced_points(
     return out
 
 
-def allocated(instance: Instance, volumes: np.ndarray) -> float:
-    return float((volumes * instance.budget_cost[None, :]).sum())
+def allocated(
+    instance: Instance, volumes: np.ndarray, fractions: np.ndarray | None = None
+) -> float:
+    """Budget cost of cell volumes, plus the projects' at their fractions."""
+    money = float((volumes * instance.budget_cost[None, :]).sum())
+    if fractions is not None and instance.projects is not None:
+        money += float(instance.projects.clean(fractions) @ instance.projects.cost)
+    return money
 
 
 def rates_along(pts: list[FrontPoint], x: int, y: int) -> list[FrontPoint]:
@@ -563,8 +582,31 @@ def slice_key(
 
 def single_point(instance: Instance, ends: list[_Vertex], x: int) -> list[FrontPoint]:
     v = ends[x]
-    return [FrontPoint(values=v.values, allocated_mln=allocated(instance, v.volumes),
-                       volumes=v.volumes, is_breakpoint=True)]  # fmt: skip
+    return [FrontPoint(values=v.values, allocated_mln=allocated(instance, v.volumes, v.fractions),
+                       volumes=v.volumes, is_breakpoint=True, fractions=v.fractions)]  # fmt: skip
+
+
+def project_points(
+    eng: Engine, ends: list[_Vertex], payoff: Payoff, scale: Scale, flat: np.ndarray,
+    points: int, x: int, y: int,
+) -> tuple[list[FrontPoint], str, str | None]:  # fmt: skip
+    """The front of an instance with projects (`projects_front`): every nondominated
+    point where that is a finite list, each marked a breakpoint, with `is_supported`."""
+    found, method, note = mip_front(eng, payoff, flat, points, x, y)
+    values = np.array([v for v, _ in found])
+    hull = supported(values, scale.range)
+    pts = []
+    for (v, res), on_hull in zip(found, hull, strict=True):
+        vert = vertex_of(eng, res)
+        pts.append(FrontPoint(values=v, allocated_mln=allocated(eng.instance, vert.volumes,
+                                                                 vert.fractions),
+                              volumes=vert.volumes, is_breakpoint=True, fractions=vert.fractions,
+                              is_supported=bool(on_hull)))  # fmt: skip
+    if len(eng.criteria) == 2:
+        pts = rates_along(pts, x, y)
+    pts = mark_knee(pts, scale, ends, flat)
+    messages = [m for m in (note, zero_range_message(eng.criteria, payoff, flat)) if m]
+    return pts, method, "; ".join(messages) or None
 
 
 def single_point_message(criteria: tuple[str, ...], payoff: Payoff) -> str:

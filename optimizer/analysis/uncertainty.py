@@ -108,6 +108,7 @@ class Setup:
     nominal_volumes: np.ndarray  # (T, M)
     actual_volumes: np.ndarray | None  # (T, M)
     key: str  # a worker keeps one engine per key
+    nominal_fractions: np.ndarray | None = None  # (P,) projects of the nominal plan
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,8 +158,12 @@ def run_chunk(setup: Setup, start: int, stop: int) -> ChunkResult:
     method = SCALARIZATIONS[scen.objective.method].solve
     for k, i in enumerate(range(start, stop)):
         base = inst.base * draw_factors(setup.seed, i, setup.sigmas, C)[None, :, :]
-        nominal[k] = score_volumes(inst, setup.nominal_volumes, base)
         model = replace(eng.model, F=criterion_matrix(inst, base))
+        # projects' effects under this draw (their measure's factor), (C, P)
+        drawn_projects = model.F[:, model.n_x :]
+        nominal[k] = score_volumes(inst, setup.nominal_volumes, base)
+        if setup.nominal_fractions is not None:
+            nominal[k] += drawn_projects @ setup.nominal_fractions
         drawn = eng.view(model=model)
         if setup.actual_volumes is not None:
             assert actual is not None and dominated is not None
@@ -174,6 +179,8 @@ def run_chunk(setup: Setup, start: int, stop: int) -> ChunkResult:
             continue
         vol = np.maximum(model.volumes(res.x), 0.0)
         reopt[k] = score_volumes(inst, vol, base)
+        if inst.projects is not None:
+            reopt[k] += drawn_projects @ inst.projects.clean(model.fractions(res.x))
         feasible[k] = True
         funded += vol > FUNDED_MLN
         volume += vol
@@ -341,7 +348,7 @@ def run_uncertainty(
     if scenario.objective.method == "weighted":
         weights = scenario.objective.weight_vector(instance.criteria) / eng.normalizers()
     setup = Setup(instance, scenario, solver, sigmas, int(seed), sol.volumes, actual,
-                  uuid.uuid4().hex)  # fmt: skip
+                  uuid.uuid4().hex, sol.fractions)  # fmt: skip
     chunks = [(a, min(a + CHUNK, draws)) for a in range(0, draws, CHUNK)]
     if dask is not None:
         results = run_on_dask(setup, chunks, dask, progress)

@@ -246,15 +246,30 @@ def guarded() -> Iterator[None]:
         raise typer.Exit(code=e.exit_code) from None
 
 
+GapOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--gap",
+        help="Projects: accept mixed-integer answers within this relative gap (0.01 = 1%) "
+        "instead of proven optima; every output says so.",
+    ),
+]
+
+
 def prepare(instance_dir: Path, scenario: str | None, budget: str | None = None,
-            method: str | None = None, weights: str | None = None) -> tuple[Any, Any]:  # fmt: skip
+            method: str | None = None, weights: str | None = None,
+            gap: float | None = None) -> tuple[Any, Any]:  # fmt: skip
     """Load the instance and the scenario with command-line overrides applied."""
     from optimizer.domain.instance import load_instance
     from optimizer.domain.scenario import apply_overrides, load_scenario
 
     inst = load_instance(instance_dir)
     scen = apply_overrides(load_scenario(inst, scenario), inst, budget=budget, method=method,
-                           weights=weights)  # fmt: skip
+                           weights=weights, gap=gap)  # fmt: skip
+    if scen.mip_gap > 0:
+        from optimizer.outputs.text import gap_note
+
+        err.print(f"[yellow]note:[/] {gap_note(scen.mip_gap)}")
     return inst, scen
 
 

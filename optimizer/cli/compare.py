@@ -18,6 +18,7 @@ from optimizer.cli.common import (
     CompareFormat,
     CompareFormatOpt,
     ForceOpt,
+    GapOpt,
     InstanceArg,
     MethodOpt,
     OutOpt,
@@ -51,6 +52,7 @@ def compare_command(
     fmt: CompareFormatOpt = CompareFormat.table,
     points: PointsOpt = 21,
     force: ForceOpt = False,
+    gap: GapOpt = None,
 ) -> None:
     """Compare an actual spend with the optimum at the same budget (SPEC section 7)."""
     from optimizer.analysis.compare import compare
@@ -67,7 +69,7 @@ def compare_command(
             force,
             "each point is an LP solve and a plan kept in memory",
         )
-        inst, scen = prepare(instance, scenario, None, method, weights)
+        inst, scen = prepare(instance, scenario, None, method, weights, gap=gap)
         spend = load_actual(inst, actual)
         needs_out(fmt is CompareFormat.xlsx, out_dir, "comparison.xlsx")
         names = COMPARE_FILES + (["comparison.xlsx"] if fmt is CompareFormat.xlsx else [])

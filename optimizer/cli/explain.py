@@ -11,6 +11,7 @@ from rich.table import Table
 
 from optimizer.cli.common import (
     BudgetOpt,
+    GapOpt,
     InstanceArg,
     MethodOpt,
     Output,
@@ -24,29 +25,60 @@ from optimizer.cli.common import (
     prepare,
     say,
 )
+from optimizer.errors import InstanceError
 
 
 def explain_command(
     instance: InstanceArg,
     town: Annotated[
-        str, typer.Option("--town", "-t", help="The town to explain.", show_default=False)
-    ],
+        str | None,
+        typer.Option("--town", "-t", help="The town to explain.", show_default=False),
+    ] = None,
     scenario: ScenarioOpt = None,
     budget: BudgetOpt = None,
     method: MethodOpt = None,
     weights: WeightsOpt = None,
     solver: SolverOpt = Solver.highs,
     fmt: OutputOpt = Output.table,
+    gap: GapOpt = None,
+    project: Annotated[
+        str | None,
+        typer.Option(
+            "--project",
+            "-p",
+            help="A project of projects.csv: what funding it costs (forced in and out, re-solved).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Why a town got what it got: each measure's next million against the margin."""
+    """Why a town got what it got: each measure's next million against the margin
+    (or, with --project, what funding a project costs)."""
     from optimizer.analysis.explain import explain
     from optimizer.outputs.documents import explanation_document
     from optimizer.outputs.tables import whole_names
     from optimizer.outputs.text import cell_reason, signed_pct, town_words, unit_words
 
     with guarded():
-        inst, scen = prepare(instance, scenario, budget, method, weights)
-        ex = explain(inst, scen, town, solver.value)
+        if (town is None) == (project is None):
+            raise InstanceError("explain: give --town T or --project P (one of them)")
+        inst, scen = prepare(instance, scenario, budget, method, weights, gap=gap)
+        if project is not None:
+            from optimizer.analysis.project_explain import explain_project
+            from optimizer.outputs.documents import project_explanation_document
+            from optimizer.outputs.text import project_words
+
+            px = explain_project(inst, scen, project, solver.value)
+        else:
+            assert town is not None
+            ex = explain(inst, scen, town, solver.value)
+    if project is not None:
+        if fmt is Output.json:
+            doc = project_explanation_document(px)
+            sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        else:
+            for line in project_words(px, inst.currency):
+                say(line)
+        return
     if fmt is Output.json:
         sys.stdout.write(json.dumps(explanation_document(ex), indent=2, ensure_ascii=False) + "\n")
         return

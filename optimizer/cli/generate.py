@@ -17,11 +17,26 @@ def generate(
     criteria: Annotated[
         int, typer.Option("--criteria", min=2, max=3, help="2 (jobs, population) or 3 (+ firms).")
     ] = 2,
+    projects: Annotated[
+        int, typer.Option("--projects", min=0, help="Add projects.csv with N projects.")
+    ] = 0,
+    lines: Annotated[
+        int, typer.Option("--lines", min=0, help="K funding lines besides the budget (projects).")
+    ] = 0,
+    integer_criteria: Annotated[
+        bool, typer.Option("--integer-criteria", help="Projects' effects in whole numbers.")
+    ] = False,
+    cells: Annotated[
+        bool,
+        typer.Option("--cells/--no-cells", help="--no-cells: only projects can contribute."),
+    ] = True,
 ) -> None:
     """Write a synthetic instance of any size that passes `validate`."""
     from optimizer.generate import generate_instance
 
     with guarded():
-        path = generate_instance(outdir, towns=towns, seed=seed, criteria=criteria)
+        path = generate_instance(outdir, towns=towns, seed=seed, criteria=criteria,
+                                 projects=projects, lines=lines,
+                                 integer_criteria=integer_criteria, cells=cells)  # fmt: skip
     size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
     err.print(f"wrote {path} ({towns:,} towns, {size / 1e6:.1f} MB)")

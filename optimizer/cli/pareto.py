@@ -18,6 +18,7 @@ from optimizer.cli.common import (
     ActualOpt,
     BudgetOpt,
     ForceOpt,
+    GapOpt,
     InstanceArg,
     OutOpt,
     ScenarioOpt,
@@ -58,6 +59,7 @@ def pareto(
     out_dir: OutOpt = None,
     actual: ActualOpt = None,
     fmt: SheetOpt = Sheet.table,
+    gap: GapOpt = None,
 ) -> None:
     """The exact efficient front: every breakpoint, evenly spaced points, the knee."""
     from optimizer.analysis.pareto import actual_position, compute_front
@@ -76,7 +78,7 @@ def pareto(
             force,
             "each point is an LP solve and a plan kept in memory",
         )
-        inst, scen = prepare(instance, scenario, budget)
+        inst, scen = prepare(instance, scenario, budget, gap=gap)
         spend = load_actual(inst, actual) if actual is not None else None
         needs_out(fmt is Sheet.xlsx, out_dir, "pareto.xlsx")
         names = [*OUTPUTS, *(["pareto.xlsx"] if fmt is Sheet.xlsx else [])]

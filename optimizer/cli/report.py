@@ -12,6 +12,7 @@ from optimizer.cli.common import (
     ActualOptional,
     BudgetOpt,
     ForceOpt,
+    GapOpt,
     InstanceArg,
     MethodOpt,
     PointsOpt,
@@ -47,6 +48,7 @@ def report_command(
         typer.Option("--format", "-f", help="table (default) or xlsx: also write report.xlsx."),
     ] = Sheet.table,
     force: ForceOpt = False,
+    gap: GapOpt = None,
 ) -> None:
     """Write report.html (self-contained) and report.md: scenario, solution, front, comparison."""
     from optimizer.analysis.study import run_study
@@ -62,7 +64,7 @@ def report_command(
             force,
             "each point is an LP solve and a plan kept in memory",
         )
-        inst, scen = prepare(instance, scenario, budget, method, weights)
+        inst, scen = prepare(instance, scenario, budget, method, weights, gap=gap)
         spend = load_actual(inst, actual) if actual is not None else None
         extra = [spend.path] if spend is not None else []
         inputs = input_files(inst, scen, extra)

@@ -12,6 +12,7 @@ import typer
 from optimizer.cli.common import (
     BudgetOpt,
     Format,
+    GapOpt,
     InstanceArg,
     MethodOpt,
     OutOpt,
@@ -69,16 +70,17 @@ def solve(
             "(ranges.csv, summary.json ranges; two LPs per town).",
         ),
     ] = False,
+    gap: GapOpt = None,
 ) -> None:
     """Solve a scenario: the exact optimal split of the budget."""
     from optimizer.lp.engine import Engine
     from optimizer.methods.solution import optimize_engine
     from optimizer.outputs.documents import infeasible_document, summary_document
     from optimizer.outputs.files import csv_text, input_files, result_folder
-    from optimizer.outputs.tables import allocation_rows
+    from optimizer.outputs.tables import allocation_rows, projects_rows, with_project_rows
 
     with guarded():
-        inst, scen = prepare(instance, scenario, budget, method, weights)
+        inst, scen = prepare(instance, scenario, budget, method, weights, gap)
         if fmt is Format.xlsx and out_dir is None:
             raise InstanceError("--format xlsx: needs --out DIR to write allocation.xlsx into")
         extra_out = [p for p in (export_lp, export_mps) if p is not None]
@@ -90,7 +92,17 @@ def solve(
             + (["allocation.xlsx"] if fmt is Format.xlsx else [])
             + (["ranges.csv"] if ranges else [])
         )
-    with guarded(), result_folder(out_dir, inputs, [*ALL_OUTPUTS], "solve") as target:
+        if inst.projects is not None:
+            names.append("projects.csv")
+            if ranges:
+                raise InstanceError(
+                    "--ranges: the optimal face of a mixed-integer program (an instance "
+                    "with projects.csv) is not one convex set; ranges are for LPs only"
+                )
+    with (
+        guarded(),
+        result_folder(out_dir, inputs, [*ALL_OUTPUTS, "projects.csv"], "solve") as target,
+    ):
         if extra_out:
             export_model(inst, scen, export_lp, export_mps)
         eng = Engine.open(inst, scen, solver.value)
@@ -106,7 +118,13 @@ def solve(
             raise
         doc = summary_document(inst, scen, sol)
         report = None
-        if sensitivity is not SensitivityDepth.off and not no_sensitivity:
+        wants_sensitivity = sensitivity is not SensitivityDepth.off and not no_sensitivity
+        if sol.mip and wants_sensitivity:
+            from optimizer.outputs.text import MIP_SENSITIVITY_NOTE
+
+            err.print(f"[yellow]note:[/] {MIP_SENSITIVITY_NOTE}")
+            doc["sensitivity"] = {"skipped": MIP_SENSITIVITY_NOTE}
+        elif wants_sensitivity:
             from optimizer.analysis.sensitivity import sensitivity_report
             from optimizer.outputs.documents import sensitivity_document
 
@@ -124,9 +142,11 @@ def solve(
 
             town_ranges = plan_ranges(eng, sol.x, sol.row_dual)
             doc["ranges"] = [r.__dict__ for r in town_ranges]
-        header, rows = allocation_rows(inst, sol.volumes)
+        header, rows = with_project_rows(inst, sol.fractions, *allocation_rows(inst, sol.volumes))
         if target is not None:
             target.write_csv("allocation.csv", header, rows)
+            if sol.fractions is not None:
+                target.write_csv("projects.csv", *projects_rows(inst, sol.fractions))
             if town_ranges is not None:
                 target.write_csv(
                     "ranges.csv",
@@ -147,6 +167,10 @@ def solve(
             from optimizer.outputs.tables import print_all, solution_tables
 
             tables = solution_tables(inst, sol, shadow_prices=report is None)
+            if sol.fractions is not None:
+                from optimizer.outputs.tables import projects_table
+
+                tables.append(projects_table(inst, sol.fractions))
             if report is not None:
                 from optimizer.outputs.tables import sensitivity_table
 

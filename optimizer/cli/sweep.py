@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from optimizer.cli.common import (
+    GapOpt,
     InstanceArg,
     MethodOpt,
     OutOpt,
@@ -53,6 +54,7 @@ def sweep(
             "solve --budget B; priorities change from row to row). Default: the scenario's.",
         ),
     ] = False,
+    gap: GapOpt = None,
 ) -> None:
     """Each criterion, and the split by tier and measure, against the budget."""
     from optimizer.analysis.sweep import parse_range, sweep_budgets
@@ -61,7 +63,7 @@ def sweep(
 
     with guarded():
         budgets = parse_range(budget)
-        inst, scen = prepare(instance, scenario, None, method, weights)
+        inst, scen = prepare(instance, scenario, None, method, weights, gap=gap)
         needs_out(fmt is Sheet.xlsx, out_dir, "sweep.xlsx")
         names = ["sweep.csv", "sweep.png", *(["sweep.xlsx"] if fmt is Sheet.xlsx else [])]
     with guarded(), result_folder(out_dir, input_files(inst, scen), names, "sweep") as target:

@@ -11,6 +11,7 @@ from optimizer.cli.common import (
     ActualOpt,
     BudgetOpt,
     ForceOpt,
+    GapOpt,
     InstanceArg,
     MethodOpt,
     OutOpt,
@@ -71,6 +72,7 @@ def uncertainty(
     ] = None,
     fmt: SheetOpt = Sheet.table,
     force: ForceOpt = False,
+    gap: GapOpt = None,
 ) -> None:
     """The plan under uncertain effects: scored and re-optimized over random draws."""
     import numpy as np
@@ -87,7 +89,7 @@ def uncertainty(
             force,
             "each draw is an LP re-solve and a plan kept in memory",
         )
-        inst, scen = prepare(instance, scenario, budget, method, weights)
+        inst, scen = prepare(instance, scenario, budget, method, weights, gap=gap)
         own = inst.measure_sigma
         if sigma is not None and own is not None and not np.isnan(own).any():
             err.print(f"note: --sigma {sigma:g} is not used: every measure has its own sigma "

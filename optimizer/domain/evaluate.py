@@ -50,6 +50,17 @@ def score_volumes(
     return np.einsum("tm,tmc->c", effective * instance.mult * instance.eligible, base)
 
 
+def score_plan(
+    instance: Instance, volumes: np.ndarray, fractions: np.ndarray | None = None
+) -> np.ndarray:
+    """(C,) criterion values of cell volumes plus, where the instance has projects,
+    each project's effects times its funding fraction (SPEC section 12)."""
+    values = score_volumes(instance, volumes)
+    if fractions is not None and instance.projects is not None:
+        values = values + instance.projects.score(fractions)
+    return values
+
+
 def budget_cost(instance: Instance, volumes: np.ndarray) -> np.ndarray:
     """(T, M) budget cost in millions."""
     return volumes * instance.budget_cost[None, :]

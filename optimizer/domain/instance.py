@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from optimizer.domain.projects import Projects, read_projects
 from optimizer.domain.tables import (
     LIMIT_WHY,
     MAX_NUMBER,
@@ -45,6 +46,7 @@ INSTANCE_KEYS = {
     "curve",
     "description",
     "provenance",
+    "lines",
 }
 CURVE_KEYS = {"widths", "multipliers"}
 
@@ -85,6 +87,8 @@ class Instance:
     sha256: str
     provenance: Provenance | None = None  # SPEC section 11, from instance.toml
     town_extra: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    lines: tuple[str, ...] = ()  # funding lines besides the budget (SPEC section 12)
+    projects: Projects | None = None  # projects.csv, None when the instance has none
 
     @property
     def n_towns(self) -> int:
@@ -140,6 +144,7 @@ class Header:
     criteria: tuple[str, ...] = ()
     tiers: tuple[str, ...] = ()
     default_scenario: str | None = None
+    lines: tuple[str, ...] = ()
     widths: tuple[float, ...] = (1.0,)
     seg_mult: tuple[float, ...] = (1.0,)
     provenance: Provenance | None = None
@@ -251,6 +256,8 @@ def read_header(root: Path, problems: list[str]) -> Header | None:
         ds = None
     head.default_scenario = ds
     head.provenance = read_provenance(root, path, doc.get("provenance"), problems)
+    if "lines" in doc:
+        head.lines = string_list(path, "lines", doc["lines"], problems)
     curve = doc.get("curve", {"widths": [1.0], "multipliers": [1.0]})
     if not isinstance(curve, dict):
         problems.append(f"{path}: key 'curve' must be a table with widths and multipliers")
@@ -586,11 +593,14 @@ def load_instance(path: str | Path) -> Instance:
     eligible = tier_tables[1][tier_idx]
     check_products(root, head, towns["names"], measures["names"], base * mult[:, :, None],
                    capacity, problems)  # fmt: skip
+    projects = read_projects(root, head.criteria, head.lines, towns["names"], measures["names"],
+                             measures["budget_cost"], eligible, towns["tiers"], problems)  # fmt: skip
     if problems:
         raise InstanceError(problems[0], problems)
 
     files = ["instance.toml", "towns.csv", "measures.csv"]
-    files += [f for f in ("effects.csv", "tier_effects.csv") if (root / f).exists()]
+    files += [f for f in ("effects.csv", "tier_effects.csv", "projects.csv")
+              if (root / f).exists()]  # fmt: skip
     if not has_effects:
         files = [f for f in files if f != "effects.csv"]
     return Instance(
@@ -619,4 +629,6 @@ def load_instance(path: str | Path) -> Instance:
         sha256=file_digest(root, files),
         provenance=head.provenance,
         town_extra=towns["extra"],
+        lines=head.lines,
+        projects=projects,
     )

@@ -188,6 +188,10 @@ class Solution:
     lp_objective: float
     x: np.ndarray = field(repr=False)
     row_dual: np.ndarray = field(repr=False)
+    # projects.csv: each project's funding fraction (None: the instance has no projects);
+    # their budget cost is in `cost` (by their cell), their effects in `objectives`
+    fractions: np.ndarray | None = field(default=None, repr=False)
+    mip: bool = False  # solved as a mixed-integer program: no shadow prices exist
 
     @property
     def allocated_mln(self) -> float:

@@ -41,7 +41,9 @@ class Method(StrEnum):
     min_budget = "min_budget"
 
 
-TOP_KEYS = {"name", "description", "budget_mln", "spend_all", "limits", "objective", "rules"}
+TOP_KEYS = {
+    "name", "description", "budget_mln", "spend_all", "limits", "objective", "rules", "lines",
+}  # fmt: skip
 RULE_KEYS = {"name", "note", "per_town", *SELECTORS, *BOUNDS}
 OBJECTIVE_KEYS = {
     "method",
@@ -137,6 +139,10 @@ class Scenario:
     objective: Objective
     rules: tuple[Rule, ...]
     description: str = ""
+    lines: dict[str, float] = field(default_factory=dict)  # caps of funding lines, millions
+    # The relative optimality gap a mixed-integer solve may stop at: 0 (proven optimal)
+    # unless `--gap` asks for more, and then every output says so.
+    mip_gap: float = 0.0
 
     def with_budget(self, budget_mln: float) -> Scenario:
         return replace(self, budget_mln=float(budget_mln))
@@ -402,6 +408,24 @@ def parse_limits(where: str, doc: Any, instance: Instance) -> dict[str, float]:
     return out
 
 
+def parse_lines(where: str, doc: Any, instance: Instance) -> dict[str, float]:
+    """`[lines] local = 2000`: the cap of each funding line instance.toml declares."""
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise InstanceError(f"{where}: key 'lines' must be a table of funding line = millions")
+    out = {}
+    for key, value in doc.items():
+        if key not in instance.lines:
+            declared = ", ".join(instance.lines) if instance.lines else "none"
+            raise InstanceError(
+                f"{where}: key 'lines.{key}': unknown funding line {key!r} "
+                f"(instance.toml 'lines' declares: {declared})"
+            )
+        out[key] = as_number(f"{where}: key 'lines.{key}'", value)
+    return out
+
+
 # ----------------------------------------------------------------------------- entry points
 
 
@@ -454,6 +478,7 @@ def load_scenario(instance: Instance, ref: str | Path | None = None) -> Scenario
         objective=parse_objective(where, doc.get("objective"), instance.criteria),
         rules=parse_rules(where, doc.get("rules"), instance),
         description=str(doc.get("description", "")),
+        lines=parse_lines(where, doc.get("lines"), instance),
     )
 
 
@@ -464,8 +489,13 @@ def apply_overrides(
     budget: str | None = None,
     method: str | None = None,
     weights: str | None = None,
+    gap: float | None = None,
 ) -> Scenario:
-    """Command-line `--budget`, `--method`, `--weights` override the file."""
+    """Command-line `--budget`, `--method`, `--weights` (and `--gap`) override the file."""
+    if gap is not None:
+        if not (0.0 <= gap < 1.0) or gap != gap:
+            raise InstanceError(f"--gap: {gap} must lie in [0, 1) (0.01 is 1%)")
+        scenario = replace(scenario, mip_gap=float(gap))
     if budget is not None:
         scenario = scenario.with_budget(parse_money(budget))
     if method is None and weights is None:

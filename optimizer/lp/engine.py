@@ -151,7 +151,7 @@ class Engine:
     def cost_vector(self, crit_weights: np.ndarray, budget_weight: float = 0.0) -> np.ndarray:
         """Objective over the base columns: crit_weights . F, plus budget_weight * A."""
         c = np.zeros(self.model.n_cols)
-        c[: self.model.n_x] = crit_weights @ self.model.F
+        c[: self.model.n_v] = crit_weights @ self.model.F
         c[self.model.col_A] = budget_weight
         return c
 

@@ -156,6 +156,15 @@ class HighsSession:
         lp.a_matrix_.value_ = model.row_value
         lp.a_matrix_.num_col_ = model.n_cols
         lp.a_matrix_.num_row_ = model.n_rows
+        self.mip = model.is_mip
+        # Set by a caller that knows every plan's objective value is a multiple of this
+        # step (integer project effects): a search may stop once its bound is less than
+        # one step above the best plan, which is then proven optimal (no better value
+        # exists in between). None: no such knowledge, gap 0.
+        self.objective_step: float | None = None
+        self.abs_gap = 0.0
+        if self.mip:
+            set_integrality(h, lp, model)
         self.check(h.passModel(lp), "passModel")
         self.extension: Extension | None = None
         self.row_lb = model.row_lb.copy()
@@ -220,7 +229,7 @@ class HighsSession:
 
     def set_basis(self, basis: Any) -> None:
         """Start the next solve from `basis` (one this session returned)."""
-        if basis is None:
+        if basis is None or self.mip:  # a mixed-integer solve has no basis to start from
             return
         self.check(self.h.setBasis(basis), "setBasis")
         self.last_x = None
@@ -330,6 +339,10 @@ class HighsSession:
         if strategy != self.strategy:
             h.setOptionValue("simplex_strategy", strategy)
             self.strategy = strategy
+        step = self.objective_step * scale if (self.mip and self.objective_step) else 0.0
+        if 0.999 * step != self.abs_gap:
+            self.abs_gap = 0.999 * step
+            h.setOptionValue("mip_abs_gap", self.abs_gap)
         t0 = time.perf_counter()
         h.run()
         status = h.getModelStatus()
@@ -347,6 +360,8 @@ class HighsSession:
             retried = True
         seconds = time.perf_counter() - t0
         self.last_x = None
+        if status == hs.HighsModelStatus.kOptimal and self.mip:
+            check_mip_gap(h, self.model.mip_gap, step)
         if status == hs.HighsModelStatus.kOptimal:
             self.solved_once = True
             sol = h.getSolution()
@@ -366,3 +381,44 @@ class HighsSession:
             raise SolverError(f"HiGHS stopped: {text}")
         again = " (also when re-solved from scratch after a warm start)" if retried else ""
         raise SolverError(f"HiGHS stopped without a proven optimum: {text}{again}")
+
+
+# ----------------------------------------------------------------------------- mixed-integer
+
+
+def set_integrality(h: Any, lp: Any, model: LinearModel) -> None:
+    """Mark the model's integer columns (the projects' on/off columns) and ask for a
+    proven optimum: HiGHS's default relative gap is 1e-4 and its absolute gap 1e-6; ours
+    are 0 unless `--gap` (`model.mip_gap`) says otherwise, so the search ends only when
+    its bound meets the best plan (`check_mip_gap` reads the gap after every solve)."""
+    import highspy
+
+    kinds = [highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger]
+    integ = np.zeros(model.n_cols, dtype=np.int8)
+    assert model.integrality is not None
+    integ[: len(model.integrality)] = model.integrality
+    lp.integrality_ = [kinds[int(v)] for v in integ]
+    h.setOptionValue("mip_rel_gap", float(model.mip_gap))
+    h.setOptionValue("mip_abs_gap", 0.0)
+
+
+MIP_GAP_ROUNDOFF = 1e-6
+
+
+def check_mip_gap(h: Any, allowed: float, step: float = 0.0) -> None:
+    """A mixed-integer 'optimum' is one only when its proven relative gap is within
+    what was asked (0, or `--gap`), or its bound lies less than one objective `step`
+    from the plan (values are multiples of the step: nothing better exists): anything
+    else is an error, never a result."""
+    info = h.getInfo()
+    if step > 0 and abs(float(info.mip_dual_bound) - float(info.objective_function_value)) < step:
+        return
+    gap = float(info.mip_gap)
+    # HiGHS prunes a node whose bound is within its tolerances of the best plan, so a
+    # finished search can report a gap up to about 1e-7; that is the solver's tolerance
+    # (the same the LP answers carry), not an early stop.
+    if gap > allowed + MIP_GAP_ROUNDOFF and gap != float("inf"):
+        raise SolverError(
+            f"HiGHS stopped with a relative gap of {gap:.3g}, above the {allowed:g} asked "
+            "(a proven optimum has 0; --gap G accepts a gap up to G)"
+        )

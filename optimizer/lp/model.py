@@ -13,6 +13,22 @@ allocated budget (`A = sum cost * x`), so share rules stay sparse:
 
 Rows, in order: `alloc` (`sum cost * x - A = 0`), `budget` (`A <= B`, or `= B`
 with spend_all), one per limit (volume of an instrument), then the rules.
+
+Projects (SPEC section 12, `projects.csv`) add, for each project p, a fraction
+column `y_p` in [0, 1] right after the x columns (so `F` and `cost` cover
+`x` then `y`, the "valued" columns) and an on/off column `z_p` after `A`:
+
+    columns  x[t,m,s] ... | y_p ... | A | z_p ...
+    y_p <= z_p,  y_p >= min_fraction_p * z_p      (rows `project_p`, structural)
+    sum_{p in g} z_p <= 1                          (one row per group, structural)
+    sum_p line_mln_p * y_p <= cap_l                (one row per capped funding line)
+
+`z_p` is binary where the project needs an on/off decision (min_fraction > 0 or a
+group), so the problem becomes a mixed-integer program; a divisible project keeps
+a continuous `z_p`. A project's budget cost `cost_p * y_p` enters the `alloc` row
+(so `A`, the budget and every share rule see it), its volume `volume_p * y_p` the
+limit of its instrument, and its budget cost every rule that selects its cell.
+Structural rows have kind `alloc`: never relaxed, never priced.
 """
 
 from __future__ import annotations
@@ -89,19 +105,36 @@ class LinearModel:
     row_ub: np.ndarray
     blocks: tuple[RowBlock, ...]
     criteria: tuple[str, ...]
-    n_slack: int = 0  # elastic columns after A (infeasibility diagnosis only)
+    n_slack: int = 0  # elastic columns after the model's own (infeasibility diagnosis only)
+    n_proj: int = 0  # projects: a fraction column y_p after x, an on/off column z_p after A
+    # 1 for each integer column of the model's own columns (None: a pure LP)
+    integrality: np.ndarray | None = None
+    mip_gap: float = 0.0  # the relative gap a mixed-integer solve may stop at (--gap)
 
     @property
     def n_x(self) -> int:
         return self.n_towns * self.n_measures * self.n_segments
 
     @property
+    def n_v(self) -> int:
+        """Valued columns: x then the projects' fractions y (the columns of F and cost)."""
+        return self.n_x + self.n_proj
+
+    @property
     def n_cols(self) -> int:
-        return self.n_x + 1 + self.n_slack
+        return self.n_x + 2 * self.n_proj + 1 + self.n_slack
 
     @property
     def col_A(self) -> int:
-        return self.n_x
+        return self.n_x + self.n_proj
+
+    @property
+    def is_mip(self) -> bool:
+        return self.integrality is not None and bool(self.integrality.any())
+
+    def fractions(self, x: np.ndarray) -> np.ndarray:
+        """(P,) the projects' funding fractions from a column vector."""
+        return x[self.n_x : self.n_v]
 
     @property
     def n_rows(self) -> int:
@@ -122,7 +155,7 @@ class LinearModel:
         return x[: self.n_x].reshape(self.n_towns, self.n_measures, self.n_segments).sum(axis=2)
 
     def criteria_values(self, x: np.ndarray) -> np.ndarray:
-        return self.F @ x[: self.n_x]
+        return self.F @ x[: self.n_v]
 
 
 class RowBuilder:
@@ -180,11 +213,23 @@ def column_bounds(instance: Instance) -> np.ndarray:
 
 
 def criterion_matrix(instance: Instance, base: np.ndarray | None = None) -> np.ndarray:
-    """(C, n_x): base * tier multiplier * segment multiplier for each column."""
+    """(C, n_v): base * tier multiplier * segment multiplier for each x column, then each
+    project's effects. With drawn coefficients `base`, a project's effects move by the
+    factor its cell's coefficient moved (its measure's draw)."""
     b = instance.base if base is None else base
     coef = b * (instance.mult * instance.eligible)[:, :, None]  # (T, M, C)
     full = coef[:, :, None, :] * instance.seg_mult[None, None, :, None]  # (T, M, S, C)
-    return np.ascontiguousarray(full.reshape(-1, len(instance.criteria)).T)
+    F = full.reshape(-1, len(instance.criteria)).T
+    pr = instance.projects
+    if pr is None:
+        return np.ascontiguousarray(F)
+    effects = pr.effects
+    if base is not None:
+        nominal = instance.base[pr.town, pr.measure]  # (P, C)
+        drawn = b[pr.town, pr.measure]
+        factor = np.divide(drawn, nominal, out=np.ones_like(drawn), where=nominal != 0)
+        effects = effects * factor
+    return np.ascontiguousarray(np.hstack([F, effects.T]))
 
 
 def build_model(instance: Instance, scenario: Scenario) -> LinearModel:
@@ -230,11 +275,105 @@ def build_model(instance: Instance, scenario: Scenario) -> LinearModel:
     start, index, value, lb, ub = rows.arrays()
     col_lb = np.zeros(n_x + 1)
     col_ub = np.append(column_bounds(instance), INF)
+    if instance.projects is not None:
+        return add_projects(instance, scenario, rows, cost)
     return LinearModel(
         n_towns=T, n_measures=M, n_segments=S,
         col_lb=col_lb, col_ub=col_ub, cost=cost, F=criterion_matrix(instance),
         row_start=start, row_index=index, row_value=value, row_lb=lb, row_ub=ub,
         blocks=tuple(rows.blocks), criteria=instance.criteria,
+    )  # fmt: skip
+
+
+def add_projects(
+    instance: Instance, scenario: Scenario, cells: RowBuilder, cell_cost: np.ndarray
+) -> LinearModel:
+    """The cells' rows with the projects' columns added (see the module docstring).
+
+    Each row of the cell model gains the projects it concerns: `alloc` every
+    project's budget cost, a limit the volume of the projects of its instrument, a
+    rule the budget cost of the projects in the cells it selects (per town for
+    per-town bounds). Column indices at and after A move right by P.
+    """
+    pr = instance.projects
+    assert pr is not None
+    T, M, S = instance.n_towns, instance.n_measures, instance.n_segments
+    n_x, P = T * M * S, len(pr)
+    col_y = n_x + np.arange(P)
+    col_A = n_x + P
+    col_z = col_A + 1 + np.arange(P)
+    start, index, value, lb, ub = cells.arrays()
+    index = np.where(index >= n_x, index + P, index).astype(np.int32)
+    rules = {f"rule{r.index}_{b.kind}": r for r in scenario.rules for b in r.bounds}
+    instr = np.array(instance.instruments)[pr.measure]
+    adds: list[tuple[np.ndarray, np.ndarray]] = []  # per row: (projects, coefficients)
+    none = (np.zeros(0, dtype=np.int64), np.zeros(0))
+    for b in cells.blocks:
+        if b.kind == BlockKind.alloc:
+            adds.append((np.arange(P), pr.cost))
+        elif b.kind == BlockKind.limit:
+            sel = np.flatnonzero(instr == b.label)
+            adds.append((sel, pr.volume[sel]))
+        elif b.kind == BlockKind.rule:
+            in_rule = rules[b.name].cells(instance)[pr.town, pr.measure]
+            if b.towns is None:
+                sel = np.flatnonzero(in_rule)
+                adds.append((sel, pr.cost[sel]))
+            else:
+                for t in b.towns:
+                    sel = np.flatnonzero(in_rule & (pr.town == t))
+                    adds.append((sel, pr.cost[sel]))
+        else:
+            adds.extend([none] * (b.stop - b.start))
+    assert len(adds) == len(lb)
+    idx_parts, val_parts, counts = [], [], []
+    for r, (sel, coef) in enumerate(adds):
+        lo, hi = start[r], start[r + 1]
+        idx_parts += [index[lo:hi], col_y[sel].astype(np.int32)]
+        val_parts += [value[lo:hi], np.asarray(coef, dtype=float)]
+        counts.append(hi - lo + len(sel))
+    rows = RowBuilder()
+    rows.add(np.array(counts), np.concatenate(idx_parts), np.concatenate(val_parts), lb, ub,
+             name="cells", label="cells", kind=BlockKind.alloc, bound="eq", unit=Unit.mln,
+             value=0.0)  # fmt: skip
+    structural = dict(kind=BlockKind.alloc, unit=Unit.mln, value=0.0)
+    for p in range(P):
+        yz = np.array([col_y[p], col_z[p]], dtype=np.int32)
+        # y_p <= z_p: funded only when switched on
+        rows.add_row(yz, np.array([1.0, -1.0]), -INF, 0.0, name=f"project{p}_on",
+                     label=pr.names[p], bound="max", **structural)  # fmt: skip
+        if pr.min_fraction[p] > 0:
+            # y_p >= min_fraction * z_p: switched on, at least the minimum
+            rows.add_row(yz, np.array([1.0, -pr.min_fraction[p]]), 0.0, INF,
+                         name=f"project{p}_min", label=pr.names[p], bound="min_fraction",
+                         **structural)  # fmt: skip
+    for k, (g, members) in enumerate(sorted(pr.groups().items())):
+        if len(members) > 1:
+            rows.add_row(col_z[members].astype(np.int32), np.ones(len(members)), -INF, 1.0,
+                         name=f"group{k}", label=f"group {g}", bound="max", **structural)  # fmt: skip
+    for k, line in enumerate(instance.lines):
+        if line not in scenario.lines:
+            continue  # an uncapped line limits nothing
+        on = np.flatnonzero(pr.line_cost[:, k] > 0)
+        cap = scenario.lines[line]
+        rows.add_row(col_y[on].astype(np.int32), pr.line_cost[on, k], -INF, cap,
+                     name=f"line{k}", label=f"line {line}", kind=BlockKind.limit, bound="max",
+                     unit=Unit.mln, value=cap)  # fmt: skip
+    # The cell rows go back in as they were, one block each, now wider.
+    r_start, r_index, r_value, r_lb, r_ub = rows.arrays()
+    blocks = list(cells.blocks) + list(rows.blocks[1:])
+    n_cols = n_x + 2 * P + 1
+    col_lb = np.zeros(n_cols)
+    col_ub = np.concatenate([column_bounds(instance), np.ones(P), [INF], np.ones(P)])
+    integrality = np.zeros(n_cols, dtype=np.int8)
+    integrality[col_z] = pr.needs_binary
+    return LinearModel(
+        n_towns=T, n_measures=M, n_segments=S,
+        col_lb=col_lb, col_ub=col_ub, cost=np.concatenate([cell_cost, pr.cost]),
+        F=criterion_matrix(instance),
+        row_start=r_start, row_index=r_index, row_value=r_value, row_lb=r_lb, row_ub=r_ub,
+        blocks=tuple(blocks), criteria=instance.criteria, n_proj=P,
+        integrality=integrality, mip_gap=scenario.mip_gap,
     )  # fmt: skip
 
 
@@ -305,7 +444,9 @@ def add_rule(
 def column_names(model: LinearModel) -> list[str]:
     T, M, S = model.n_towns, model.n_measures, model.n_segments
     names = [f"x_t{t}_m{m}_s{s}" for t in range(T) for m in range(M) for s in range(S)]
+    names += [f"y_p{p}" for p in range(model.n_proj)]
     names.append("A")
+    names += [f"z_p{p}" for p in range(model.n_proj)]
     return names
 
 

@@ -93,7 +93,10 @@ class CbcSession:
         with warnings.catch_warnings():
             # PuLP 3 marks its bundled CBC deprecated (removed in PuLP 4); pyproject pins < 4.
             warnings.simplefilter("ignore", DeprecationWarning)
-            prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=self.time_limit))
+            # gapRel: CBC's own default gap is not 0; a proven optimum is asked for
+            # (or the --gap the user gave).
+            gap = self.model.mip_gap if self.model.is_mip else None
+            prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=self.time_limit, gapRel=gap))
         seconds = time.perf_counter() - t0
         status = pulp.LpStatus[prob.status]
         if status == "Infeasible":
@@ -135,11 +138,17 @@ def to_pulp(
     prob = pulp.LpProblem("monotowns", pulp.LpMaximize if maximize else pulp.LpMinimize)
     # PuLP 3 attaches variables to the problem; older releases construct them directly.
     new_var = getattr(prob, "add_variable", None) or pulp.LpVariable
+    # The projects' on/off columns are integer (binary by their bounds): CBC branches on
+    # them, and LP/MPS exports mark them so any solver reads the same MIP.
+    integer = np.zeros(n, dtype=bool)
+    if model.integrality is not None:
+        integer[: len(model.integrality)] = model.integrality.astype(bool)
     cols = [
         new_var(
             names[j],
             None if lb[j] == -INF else float(lb[j]),
             None if ub[j] == INF else float(ub[j]),
+            pulp.LpInteger if integer[j] else pulp.LpContinuous,
         )
         for j in range(n)
     ]

@@ -201,6 +201,10 @@ def even_plan(
     another solver gave it, see `on_highs`); else any optimum, e.g. a front point."""
 
     m, inst = eng.model, eng.instance
+    if m.n_proj:
+        # A mixed-integer optimum has no single convex face: the projects' funding is
+        # the solver's proven optimum as found (README, "Projects").
+        return res
     if baseline is None:
         baseline = baseline_cost(eng)
     face_eng, face_res = on_highs(eng, res) if method else (eng, res)

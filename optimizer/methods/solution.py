@@ -24,6 +24,7 @@ from optimizer.domain.scenario import Scenario
 from optimizer.errors import InfeasibleError
 from optimizer.lp.engine import Engine
 from optimizer.lp.session import LpResult
+from optimizer.methods.projects import with_projects
 from optimizer.methods.scalarize import SCALARIZATIONS, maximizes
 
 # ----------------------------------------------------------------------------- solution
@@ -117,7 +118,7 @@ def make_solution(eng: Engine, res: LpResult, maximize: bool) -> Solution:
     x = res.x
     volumes = np.maximum(eng.model.volumes(x), 0.0)
     values = score_volumes(inst, volumes)
-    return Solution(
+    sol = Solution(
         instance_name=inst.name,
         scenario_name=eng.scenario.name,
         method=eng.scenario.objective.method,
@@ -132,6 +133,7 @@ def make_solution(eng: Engine, res: LpResult, maximize: bool) -> Solution:
         x=x,
         row_dual=res.row_dual,
     )
+    return with_projects(eng, sol)
 
 
 def optimize(instance: Instance, scenario: Scenario, solver: str = "highs") -> Solution:

@@ -220,11 +220,17 @@ def base_document(instance: Instance, scenario: Scenario) -> dict[str, Any]:
     files = list(instance.files)
     if scenario.path is not None:
         files.append(str(scenario.path))
-    return {
+    doc: dict[str, Any] = {
         "instance": instance.name,
         "scenario": scenario.name,
         "method": scenario.objective.method,
     }
+    if scenario.mip_gap > 0:  # --gap: the answers are not proven optimal, and say so
+        from optimizer.outputs.text import gap_note
+
+        doc["mip_gap"] = scenario.mip_gap
+        doc["mip_note"] = gap_note(scenario.mip_gap)
+    return doc
 
 
 def provenance(instance: Instance, scenario: Scenario) -> dict[str, Any]:
@@ -359,3 +365,20 @@ def comparison_totals(inst: Instance, xa: Any, x: Any) -> dict[str, Any]:
     from optimizer.analysis.compare import change_totals
 
     return change_totals(inst, xa, x)
+
+
+def project_explanation_document(px: Any) -> dict[str, Any]:
+    """`explain --project P --format json`: the optimum and the two forced variants."""
+
+    def variant(v: Any) -> dict[str, Any]:
+        return {"feasible": v.objectives is not None, "objectives": v.objectives,
+                "allocated_mln": v.allocated_mln, "funded": list(v.funded),
+                "weighted_loss": px.loss(v)}  # fmt: skip
+
+    return {
+        "project": px.project,
+        "fraction": px.fraction,
+        "objectives": px.objectives,
+        "forced_in": variant(px.forced_in),
+        "forced_out": variant(px.forced_out),
+    }

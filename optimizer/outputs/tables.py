@@ -90,6 +90,60 @@ def allocation_rows(instance: Instance, volumes: np.ndarray) -> tuple[list[str],
     return header, rows
 
 
+def with_project_rows(
+    instance: Instance, fractions: np.ndarray | None, header: list[str], rows: list[list[Any]]
+) -> tuple[list[str], list[list[Any]]]:
+    """allocation.csv of an instance with projects (SPEC section 12): the cell rows with
+    empty `project,fraction`, then one row per funded project (its town, measure,
+    volume, budget cost and effects at its fraction), sorted by project."""
+    pr = instance.projects
+    if pr is None or fractions is None:
+        return header, rows
+    out = [[*r, "", ""] for r in rows]
+    for p in sorted(np.flatnonzero(fractions > 0), key=lambda p: pr.names[p]):
+        y = float(fractions[p])
+        out.append([instance.towns[pr.town[p]], instance.measures[pr.measure[p]],
+                    y * float(pr.volume[p]), y * float(pr.cost[p]),
+                    *(y * pr.effects[p]).tolist(), pr.names[p], y])  # fmt: skip
+    return [*header, "project", "fraction"], out
+
+
+def projects_rows(instance: Instance, fractions: np.ndarray) -> tuple[list[str], list[list[Any]]]:
+    """projects.csv output: every project with its fraction, in the file's order."""
+    pr = instance.projects
+    assert pr is not None
+    header = ["project", "town", "measure", "fraction", "volume_mln", "budget_cost_mln",
+              *instance.criteria, *(f"{ln}_mln" for ln in instance.lines)]  # fmt: skip
+    rows = []
+    for p in range(len(pr)):
+        y = float(fractions[p])
+        rows.append([pr.names[p], instance.towns[pr.town[p]], instance.measures[pr.measure[p]],
+                     y, y * float(pr.volume[p]), y * float(pr.cost[p]),
+                     *(y * pr.effects[p]).tolist(), *(y * pr.line_cost[p]).tolist()])  # fmt: skip
+    return header, rows
+
+
+def projects_table(instance: Instance, fractions: np.ndarray) -> Table:
+    """The funded projects, largest budget cost first (a rich table)."""
+    pr = instance.projects
+    assert pr is not None
+    cur = instance.currency or "currency"
+    funded = [p for p in np.argsort(-(fractions * pr.cost), kind="stable") if fractions[p] > 0]
+    table = Table(title=f"Funded projects: {len(funded)} of {len(pr)}", title_justify="left")
+    for col in ("project", "town", "measure"):
+        table.add_column(col)
+    table.add_column("fraction", justify="right")
+    table.add_column(f"mln {cur}", justify="right")
+    for c in instance.criteria:
+        table.add_column(c, justify="right")
+    for p in funded:
+        y = float(fractions[p])
+        table.add_row(pr.names[p], instance.towns[pr.town[p]], instance.measures[pr.measure[p]],
+                      f"{y:.3g}", f"{y * pr.cost[p]:,.1f}",
+                      *(f"{v:,.1f}" for v in y * pr.effects[p]))  # fmt: skip
+    return table
+
+
 def totals(instance: Instance, cost: np.ndarray) -> dict[str, dict[str, float]]:
     """Budget cost by tier and by measure."""
     tier_idx = instance.tier_index
@@ -317,21 +371,31 @@ def front_tables(
     pareto_allocations.csv: `point,town,measure,volume_mln,budget_cost_mln`, cells
     with volume > 0, sorted by point, town, measure. Points are numbered from 1.
     """
+    pr = instance.projects
     head = ["point", *front.criteria, "allocated_mln", "is_breakpoint", "is_knee",
-            "rate_prev", "rate_next"]  # fmt: skip
+            "rate_prev", "rate_next", "is_supported"]  # fmt: skip
     rows: list[list[Any]] = []
     alloc_head = ["point", "town", "measure", "volume_mln", "budget_cost_mln"]
+    if pr is not None:
+        alloc_head += ["project", "fraction"]
     alloc: list[list[Any]] = []
     for k, p in enumerate(front.points, start=1):
-        rows.append([k, *map(float, p.values), float((p.volumes * instance.budget_cost[None, :]).sum()), p.is_breakpoint,
-                     p.is_knee, p.rate_prev, p.rate_next])  # fmt: skip
+        rows.append([k, *map(float, p.values), float((p.volumes * instance.budget_cost[None, :]).sum())
+                     if pr is None else p.allocated_mln, p.is_breakpoint,
+                     p.is_knee, p.rate_prev, p.rate_next, p.is_supported])  # fmt: skip
         cells = sorted(
             (instance.towns[t], instance.measures[m], t, m)
             for t, m in zip(*np.nonzero(p.volumes > ALLOC_TOL), strict=True)
         )
+        tail = [] if pr is None else ["", ""]
         alloc += [[k, town, meas, float(p.volumes[t, m]),
-                   float(p.volumes[t, m] * instance.budget_cost[m])]
+                   float(p.volumes[t, m] * instance.budget_cost[m]), *tail]
                   for town, meas, t, m in cells]  # fmt: skip
+        if pr is not None and p.fractions is not None:
+            for j in sorted(np.flatnonzero(p.fractions > 0), key=lambda j: pr.names[j]):
+                y = float(p.fractions[j])
+                alloc.append([k, instance.towns[pr.town[j]], instance.measures[pr.measure[j]],
+                              y * float(pr.volume[j]), y * float(pr.cost[j]), pr.names[j], y])  # fmt: skip
     return (head, rows), (alloc_head, alloc)
 
 

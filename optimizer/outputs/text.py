@@ -51,7 +51,7 @@ Core code: nothing here prints or exits.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 # ----------------------------------------------------------------------------- words
 
@@ -364,3 +364,38 @@ def town_words(ex: TownExplanation, currency: str = "") -> list[str]:
     if ex.note:
         lines.append(f"Note: {ex.note}.")
     return lines
+
+
+# ----------------------------------------------------------------------------- projects
+
+
+def gap_note(gap: float) -> str:
+    """What `--gap G` means for every answer of the run."""
+    return (
+        f"--gap {gap:g}: mixed-integer solves stopped within {gap:.4g} ({gap * 100:.4g}%) of the "
+        "best possible objective; these answers are not proven optimal"
+    )
+
+
+MIP_SENSITIVITY_NOTE = (
+    "shadow prices do not exist for a mixed-integer program (projects funded all or "
+    "nothing); what one more unit buys is measured by re-solving, e.g. solve --budget"
+)
+
+
+def project_words(px: Any, currency: str) -> list[str]:
+    """What a project's funding decision is worth, in words (re-solves, not duals)."""
+    cur = f"mln {currency}".strip()
+    state = "funded" if px.fraction >= 1 else ("not funded" if px.fraction == 0
+                                              else f"funded at {px.fraction:.0%}")  # fmt: skip
+    out = [f"project {px.project!r}: {state} at the optimum "
+           f"({', '.join(f'{c} {v:,.1f}' for c, v in px.objectives.items())})"]  # fmt: skip
+    for v, what in ((px.forced_in, "forced in"), (px.forced_out, "forced out")):
+        if v.objectives is None:
+            out.append(f"{what}: infeasible under the scenario's budget, lines and rules")
+            continue
+        change = ", ".join(f"{c} {v.objectives[c] - a:+,.1f}" for c, a in px.objectives.items())
+        loss = px.loss(v)
+        out.append(f"{what}: {change}; budget cost {v.allocated_mln:,.1f} {cur}; "
+                   f"weighted score {-loss:+.4g} (payoff-normalized)")  # fmt: skip
+    return out

@@ -1,0 +1,113 @@
+"""`explain --project P`: what funding a project costs, by re-solving (SPEC section 12).
+
+A mixed-integer program has no duals, so the question "what does project P cost the
+programme" is answered by two more solves of the scenario's own method:
+
+- **forced in**: `y_P >= m` (m = its min_fraction, or 1 when it is divisible), and
+  every alternative of its group off;
+- **forced out**: `y_P <= 0`.
+
+Both change the project's row `y_P - z_P <= 0` in place (the coefficient of `z_P`
+set to 0 and the row's bounds moved; for a group, its row `sum z <= 1` moved to
+`<= 0`), so the model is not rebuilt; the normalization stays the scenario's.
+The loss of the variant that differs from the optimum is what the decision is worth:
+for a funded project, what dropping it loses; for an unfunded one, what forcing it
+in loses.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import dataclass
+
+import numpy as np
+
+from optimizer.domain.instance import Instance
+from optimizer.domain.scenario import Scenario
+from optimizer.errors import InfeasibleError, InstanceError
+from optimizer.lp.engine import Engine
+from optimizer.lp.model import INF
+from optimizer.methods.scalarize import SCALARIZATIONS
+from optimizer.methods.solution import make_solution, optimize_engine
+
+
+@dataclass(frozen=True)
+class Variant:
+    """The scenario re-solved with the project forced in or out (None: infeasible)."""
+
+    forced: str  # "in" | "out"
+    objectives: dict[str, float] | None
+    allocated_mln: float | None
+    funded: tuple[str, ...]  # projects funded in this variant
+
+
+@dataclass(frozen=True)
+class ProjectExplanation:
+    project: str
+    fraction: float  # at the optimum
+    objectives: dict[str, float]  # at the optimum
+    weighted: float  # the optimum's weighted, normalized score (the scenario's weights)
+    forced_in: Variant
+    forced_out: Variant
+    weights: dict[str, float]  # w_c / n_c used for the score
+
+    def loss(self, v: Variant) -> float | None:
+        """The drop of the weighted score when forced (None: infeasible)."""
+        if v.objectives is None:
+            return None
+        w = np.array([self.weights[c] for c in self.objectives])
+        got = np.array([v.objectives[c] for c in self.objectives])
+        return float(self.weighted - got @ w)
+
+
+def explain_project(
+    instance: Instance, scenario: Scenario, project: str, solver: str = "highs"
+) -> ProjectExplanation:
+    pr = instance.projects
+    if pr is None:
+        raise InstanceError(f"--project: {instance.path} has no projects.csv")
+    if project not in pr.names:
+        near = ", ".join(pr.names[:8]) + (" ..." if len(pr) > 8 else "")
+        raise InstanceError(f"--project: unknown project {project!r} (projects: {near})")
+    p = pr.index(project)
+    eng = Engine.open(instance, scenario, solver)
+    sol = optimize_engine(eng)
+    w_vec = scenario.objective.weight_vector(instance.criteria)
+    w_vec = (w_vec if w_vec.any() else np.ones(len(w_vec))) / eng.normalizers()
+    weights = dict(zip(instance.criteria, map(float, w_vec), strict=True))
+    score = float(np.array([sol.objectives[c] for c in instance.criteria]) @ w_vec)
+    assert sol.fractions is not None
+    return ProjectExplanation(
+        project=project,
+        fraction=float(sol.fractions[p]),
+        objectives=sol.objectives,
+        weighted=score,
+        forced_in=forced(eng, p, True),
+        forced_out=forced(eng, p, False),
+        weights=weights,
+    )
+
+
+def forced(eng: Engine, p: int, funded: bool) -> Variant:
+    m = eng.model
+    pr = eng.instance.projects
+    assert pr is not None
+    on_row = m.block(f"project{p}_on").start
+    col_z = m.col_A + 1 + p
+    least = float(pr.min_fraction[p]) if pr.min_fraction[p] > 0 else 1.0
+    overrides = {on_row: (least, INF) if funded else (-INF, 0.0)}
+    if funded and pr.group[p]:
+        groups = sorted(pr.groups())
+        k = groups.index(pr.group[p])
+        with suppress(KeyError):  # a group of one has no row
+            overrides[m.block(f"group{k}").start] = (-INF, 0.0)
+    with eng.coefficients({(on_row, col_z): 0.0}):
+        view = eng.view(overrides=overrides)
+        try:
+            res = SCALARIZATIONS[eng.scenario.objective.method].solve(view)
+        except InfeasibleError:
+            return Variant("in" if funded else "out", None, None, ())
+        sol = make_solution(view, res, True)
+    y = sol.fractions if sol.fractions is not None else np.zeros(len(pr))
+    names = tuple(pr.names[j] for j in np.flatnonzero(y > 0))
+    return Variant("in" if funded else "out", sol.objectives, sol.allocated_mln, names)

@@ -1,0 +1,324 @@
+"""Projects (SPEC section 12): the file, the model, proven-optimal MIP solves, and the
+exact front checked point for point against every subset of projects."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optimizer.analysis.pareto import compute_front
+from optimizer.cli import app
+from optimizer.domain.instance import load_instance
+from optimizer.domain.scenario import load_scenario
+from optimizer.generate import generate_instance
+from optimizer.methods.solution import optimize
+
+PROJECTS = Path(__file__).parent / "data" / "tiny-projects"
+
+
+@pytest.fixture
+def projects_copy(tmp_path: Path) -> Path:
+    dst = tmp_path / "tiny-projects"
+    shutil.copytree(PROJECTS, dst)
+    return dst
+
+
+# ----------------------------------------------------------------------------- brute force
+
+
+def subsets_outcomes(inst, scen) -> tuple[np.ndarray, np.ndarray]:
+    """(N, C) criteria and (N, P) choices of every feasible subset of all-or-nothing
+    projects (budget, line caps, at most one per group; no cells, no rules)."""
+    pr = inst.projects
+    P = len(pr)
+    choice = np.array(list(itertools.product([0, 1], repeat=P)), dtype=float)
+    ok = choice @ pr.cost <= scen.budget_mln + 1e-9
+    for k, line in enumerate(inst.lines):
+        if line in scen.lines:
+            ok &= choice @ pr.line_cost[:, k] <= scen.lines[line] + 1e-9
+    for members in pr.groups().values():
+        ok &= choice[:, members].sum(axis=1) <= 1
+    return choice[ok] @ pr.effects, choice[ok]
+
+
+def nondominated(values: np.ndarray) -> np.ndarray:
+    """Distinct nondominated rows, sorted."""
+    uniq = np.unique(values, axis=0)
+    keep = [
+        i
+        for i, v in enumerate(uniq)
+        if not np.any(np.all(uniq >= v, axis=1) & np.any(uniq > v, axis=1))
+    ]
+    return uniq[keep]
+
+
+def hull_flags(points: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Supported: some w >= 0, w != 0 makes the point best among the front (brute force
+    over a fine grid of weights is not exact, so check the LP definition directly)."""
+    from scipy.optimize import linprog
+
+    Z = points / scale
+    out = []
+    for z in Z:
+        C = Z.shape[1]
+        # max s  s.t. w.(z - Zj) >= s, sum w = 1, w >= 0
+        res = linprog(
+            np.append(np.zeros(C), -1.0),
+            A_ub=np.hstack([-(z - Z), np.ones((len(Z), 1))]),
+            b_ub=np.zeros(len(Z)),
+            A_eq=np.append(np.ones(C), 0.0)[None, :],
+            b_eq=[1.0],
+            bounds=[(0, None)] * C + [(None, None)],
+        )
+        out.append(-res.fun >= -1e-9)
+    return np.array(out)
+
+
+def generated(tmp_path: Path, seed: int, projects: int, criteria: int = 2, lines: int = 1,
+              integer: bool = True) -> Path:  # fmt: skip
+    return generate_instance(tmp_path / f"g{seed}-{projects}-{criteria}", towns=6, seed=seed,
+                             criteria=criteria, projects=projects, lines=lines,
+                             integer_criteria=integer, cells=False)  # fmt: skip
+
+
+@pytest.mark.parametrize(("seed", "projects"), [(0, 10), (1, 12), (2, 14), (3, 16)])
+def test_front_is_every_nondominated_subset(tmp_path: Path, seed: int, projects: int) -> None:
+    inst = load_instance(generated(tmp_path, seed, projects))
+    scen = load_scenario(inst)
+    front = compute_front(inst, scen, 5)
+    assert front.method == "epsilon-exact"
+    values, _ = subsets_outcomes(inst, scen)
+    truth = nondominated(values)
+    got = np.unique(np.round(front.values, 6), axis=0)
+    np.testing.assert_array_equal(got, truth)
+    assert all(p.is_breakpoint for p in front.points)
+    # each point's plan is the one its values say
+    for p in front.points:
+        assert p.fractions is not None
+        np.testing.assert_allclose(p.fractions @ inst.projects.effects, p.values, atol=1e-6)
+        assert p.allocated_mln <= scen.budget_mln + 1e-6
+    # is_supported: on the convex hull, checked by an independent LP per point
+    flags = np.array([p.is_supported for p in front.points])
+    rng = np.maximum(truth.max(axis=0) - truth.min(axis=0), 1.0)
+    np.testing.assert_array_equal(flags, hull_flags(front.values, rng))
+
+
+def test_front_with_decimal_effects_is_exact(tmp_path: Path) -> None:
+    """Effects with decimals (three significant digits): the quantum is 10^-k."""
+    inst = load_instance(generated(tmp_path, 5, 11, integer=False))
+    scen = load_scenario(inst)
+    front = compute_front(inst, scen, 5)
+    assert front.method == "epsilon-exact"
+    values, _ = subsets_outcomes(inst, scen)
+    np.testing.assert_allclose(
+        np.unique(np.round(front.values, 6), axis=0), nondominated(np.round(values, 6)), atol=1e-6
+    )
+
+
+def test_three_criteria_front_is_exact(tmp_path: Path) -> None:
+    inst = load_instance(generated(tmp_path, 7, 9, criteria=3, lines=0))
+    scen = load_scenario(inst)
+    front = compute_front(inst, scen, 5)
+    assert front.method == "epsilon-exact"
+    values, _ = subsets_outcomes(inst, scen)
+    np.testing.assert_array_equal(np.unique(np.round(front.values, 6), axis=0),
+                                  nondominated(values))  # fmt: skip
+
+
+def test_front_with_cells_is_nondominated(projects_copy: Path) -> None:
+    """Cells and divisible projects: a grid of points, each nondominated (checked by
+    the front's own dominance LP) and the two ends the payoff table's rows."""
+    from optimizer.analysis.pareto import actual_position
+    from optimizer.lp.engine import Engine
+
+    inst = load_instance(projects_copy)
+    scen = load_scenario(inst)
+    eng = Engine.open(inst, scen)
+    front = compute_front(inst, scen, 7, engine=eng)
+    assert front.method == "epsilon-grid"
+    assert len(front.points) >= 5
+    for p in front.points:
+        pos = actual_position(eng, p.values - 1e-6 * np.maximum(1, np.abs(p.values)),
+                              front.payoff)  # fmt: skip
+        gain = (pos.better - p.values) if pos.better is not None else np.zeros(2)
+        assert np.all(gain <= 1e-3 * np.maximum(1, np.abs(p.values))), (p.values, pos.better)
+    np.testing.assert_allclose(front.values[0], front.payoff.table[1], rtol=1e-5)
+    np.testing.assert_allclose(front.values[-1], front.payoff.table[0], rtol=1e-5)
+
+
+# ----------------------------------------------------------------------------- solves
+
+
+@pytest.mark.parametrize("scenario", ["weighted", "lines", "epsilon", "goal", "min-budget",
+                                      "lexicographic", "reference"])  # fmt: skip
+def test_highs_and_cbc_agree(scenario: str) -> None:
+    inst = load_instance(PROJECTS)
+    scen = load_scenario(inst, scenario)
+    a, b = optimize(inst, scen, "highs"), optimize(inst, scen, "cbc")
+    for c in inst.criteria:
+        assert a.objectives[c] == pytest.approx(b.objectives[c], rel=1e-6, abs=1e-6)
+    assert a.mip and a.shadow_prices == ()
+    y = a.fractions
+    assert y is not None
+    # all or nothing, semi-continuous (park: 0 or >= 0.5), one bridge at most
+    pr = inst.projects
+    for p in range(len(pr)):
+        assert y[p] == 0 or y[p] >= pr.min_fraction[p] - 1e-9
+    assert y[pr.index("bridge-a")] * y[pr.index("bridge-b")] == 0
+
+
+def test_best_subset_by_brute_force(tmp_path: Path) -> None:
+    """The weighted optimum equals the best subset (no cells)."""
+    inst = load_instance(generated(tmp_path, 11, 12))
+    scen = load_scenario(inst)
+    sol = optimize(inst, scen)
+    values, _ = subsets_outcomes(inst, scen)
+    w = 1.0 / np.maximum(sol.payoff.ideal - sol.payoff.nadir, 1e-12)
+    got = np.array([sol.objectives[c] for c in inst.criteria])
+    assert float(got @ w) == pytest.approx(float((values @ w).max()), rel=1e-9)
+
+
+def test_line_cap_binds() -> None:
+    inst = load_instance(PROJECTS)
+    scen = load_scenario(inst, "lines")
+    sol = optimize(inst, scen)
+    pr = inst.projects
+    assert float(sol.fractions @ pr.line_cost[:, 0]) <= 12 + 1e-6
+
+
+def test_rules_and_limits_count_projects(projects_copy: Path) -> None:
+    """A project's money counts in a rule selecting its town: Beta (low) gets at most 0."""
+    (projects_copy / "scenarios" / "cap.toml").write_text(
+        'name = "cap"\nbudget_mln = 100\n[limits]\nguarantee = 0\n'
+        '[[rules]]\ntown = "Beta"\nmax_mln = 0\n'
+    )
+    inst = load_instance(projects_copy)
+    sol = optimize(inst, load_scenario(inst, "cap"))
+    pr = inst.projects
+    for p in range(len(pr)):
+        if inst.towns[pr.town[p]] == "Beta" or inst.instruments[pr.measure[p]] == "guarantee":
+            assert sol.fractions[p] == 0
+    assert sol.cost[inst.towns.index("Beta")].sum() == pytest.approx(0, abs=1e-6)
+
+
+def test_time_limit_is_an_error() -> None:
+    """A stop before proven optimality is an error, never a result."""
+    from optimizer.errors import SolverError
+    from optimizer.lp.engine import Engine
+    from optimizer.lp.highs import HighsSession
+    from optimizer.lp.model import build_model
+
+    inst = load_instance(PROJECTS)
+    model = build_model(inst, load_scenario(inst))
+    sess = HighsSession(model, time_limit=0.0)
+    eng = Engine(inst, load_scenario(inst), model, sess)
+    with pytest.raises(SolverError):
+        eng.run(eng.cost_vector(np.ones(2)))
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def test_solve_writes_projects(projects_copy: Path, runner, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["solve", str(projects_copy), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    alloc = (out / "allocation.csv").read_text().splitlines()
+    assert alloc[0].endswith(",project,fraction")
+    assert any(",bridge-b,1" in r for r in alloc)
+    listed = (out / "projects.csv").read_text().splitlines()
+    assert listed[0].startswith("project,town,measure,fraction")
+    assert len(listed) == 1 + 6
+    assert "shadow prices do not exist" in res.output
+
+
+def test_gap_is_said(projects_copy: Path, runner, tmp_path: Path) -> None:
+    import json
+
+    res = runner.invoke(app, ["solve", str(projects_copy), "--gap", "0.05", "-f", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["mip_gap"] == 0.05
+    assert "5%" in doc["mip_note"]
+
+
+def test_export_marks_integers(projects_copy: Path, runner, tmp_path: Path) -> None:
+    lp = tmp_path / "model.lp"
+    res = runner.invoke(app, ["solve", str(projects_copy), "--export-lp", str(lp)])
+    assert res.exit_code == 0, res.output
+    text = lp.read_text()
+    assert "Generals" in text or "Binaries" in text
+    assert "z_p0" in text
+
+
+def test_pareto_csv_has_is_supported(tmp_path: Path, runner) -> None:
+    inst = generated(tmp_path, 4, 10)
+    out = tmp_path / "front"
+    res = runner.invoke(app, ["pareto", str(inst), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    head = (out / "pareto.csv").read_text().splitlines()[0].split(",")
+    assert "is_supported" in head
+    alloc = (out / "pareto_allocations.csv").read_text().splitlines()[0]
+    assert alloc.endswith("project,fraction")
+
+
+BAD = [
+    ("unknown town", "road,Alpha,", "road,Gamma,", ["projects.csv", "row 2", "'town'", "Gamma"]),
+    ("unknown measure", "road,Alpha,m1", "road,Alpha,m9", ["row 2", "'measure'", "m9"]),
+    ("ineligible", "school,Beta,m1", "school,Beta,m2", ["row 3", "tier 'low'", "m2"]),
+    ("duplicate", "school,Beta", "road,Beta", ["row 3", "duplicate project 'road'"]),
+    ("bad fraction", "10,4,12,0.5", "10,4,12,1.5", ["row 6", "'min_fraction'", "[0, 1]"]),
+    ("negative volume", "road,Alpha,m1,40", "road,Alpha,m1,-40", ["row 2", "'volume_mln'"]),
+    ("unknown line", "local_mln", "regional_mln", ["'regional_mln'", "funding line"]),
+]
+
+
+@pytest.mark.parametrize(("case", "old", "new", "words"), BAD, ids=[b[0] for b in BAD])
+def test_bad_projects(projects_copy: Path, runner, case, old, new, words) -> None:
+    path = projects_copy / "projects.csv"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    res = runner.invoke(app, ["validate", str(projects_copy)])
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    for w in words:
+        assert w in res.output, (w, res.output)
+
+
+def test_unknown_line_in_scenario(projects_copy: Path, runner) -> None:
+    (projects_copy / "scenarios" / "lines.toml").write_text(
+        'name = "x"\nbudget_mln = 100\n[lines]\nregional = 5\n'
+    )
+    res = runner.invoke(app, ["solve", str(projects_copy), "--scenario", "lines"])
+    assert res.exit_code == 2
+    assert "lines.regional" in res.output and "local" in res.output
+
+
+def test_explain_project_by_resolve(runner) -> None:
+    import json
+
+    res = runner.invoke(app, ["explain", str(PROJECTS), "--project", "bridge-b", "-f", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["fraction"] == 1.0
+    assert "bridge-b" not in doc["forced_out"]["funded"]
+    assert doc["forced_out"]["weighted_loss"] >= -1e-9
+    inn = runner.invoke(app, ["explain", str(PROJECTS), "--project", "road", "-f", "json"])
+    d2 = json.loads(inn.stdout)
+    assert "road" in d2["forced_in"]["funded"] and d2["forced_in"]["weighted_loss"] >= -1e-9
+    bad = runner.invoke(app, ["explain", str(PROJECTS), "--project", "nope"])
+    assert bad.exit_code == 2 and "unknown project" in bad.output
+
+
+def test_uncertainty_and_sweep_count_projects(tmp_path: Path) -> None:
+    from optimizer.analysis.uncertainty import run_uncertainty
+
+    inst = load_instance(generated(tmp_path, 3, 12))
+    scen = load_scenario(inst)
+    res = run_uncertainty(inst, scen, draws=4, sigma=0.2, seed=0)
+    assert np.all(res.nominal > 0) and np.all(res.reoptimized[res.feasible] > 0)
