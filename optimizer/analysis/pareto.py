@@ -225,6 +225,7 @@ def compute_front(
     flat = zero_range(payoff)
     scale = Scale(payoff.nadir, np.where(flat, 1.0, payoff.ideal - payoff.nadir))
 
+    message: str | None
     if flat.all() or max_distance(scale, ends) <= TOL_SAME:
         built = single_point(eng.instance, ends, x)
         method = "dichotomic" if len(crit) == 2 else "augmecon2"

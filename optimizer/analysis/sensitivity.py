@@ -49,7 +49,7 @@ import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -195,7 +195,7 @@ class SensitivityReport:
     most_expensive_rule: MostExpensive | None
     solves: int
     seconds: float
-    depth: Depth = field(default=None)  # type: ignore[assignment]
+    depth: Depth = Depth.full
 
 
 # ----------------------------------------------------------------------------- relaxing a block
@@ -256,7 +256,7 @@ class Context:
     base: Outcome
     sense: float  # +1 maximize, -1 minimize: gain = sense * (new - old)
     A0: float
-    depth: Depth = field(default=None)  # type: ignore[assignment]
+    depth: Depth = Depth.full
 
     def gain(self, o: Outcome) -> float:
         return self.sense * (o.objective - self.base.objective)

@@ -125,11 +125,11 @@ def solve(
             err.print(f"[yellow]note:[/] {MIP_SENSITIVITY_NOTE}")
             doc["sensitivity"] = {"skipped": MIP_SENSITIVITY_NOTE}
         elif wants_sensitivity:
-            from optimizer.analysis.sensitivity import sensitivity_report
+            from optimizer.analysis.sensitivity import Depth, sensitivity_report
             from optimizer.outputs.documents import sensitivity_document
 
             try:
-                report = sensitivity_report(eng, sol, sensitivity.value)
+                report = sensitivity_report(eng, sol, Depth(sensitivity.value))
             except SolverError as e:
                 raise SolverError(
                     f"scenario {scen.name!r}, sensitivity step (a re-solve after the "

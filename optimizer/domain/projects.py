@@ -186,13 +186,13 @@ def parse_rows(
         for k, c in enumerate(criteria):
             e = parse_number(table, i, c, cells.get(c, ""), problems)
             effects[i, k] = e if e is not None else 0.0
-        raw = cells.get("min_fraction", "")
-        if raw != "":
-            f = parse_number(table, i, "min_fraction", raw, problems)
+        frac_raw = cells.get("min_fraction", "")
+        if frac_raw != "":
+            f = parse_number(table, i, "min_fraction", frac_raw, problems)
             if f is not None and f > 1:
                 problems.append(
                     f"{at}, column 'min_fraction': must lie in [0, 1] (1: all or nothing, "
-                    f"0: freely divisible), got {raw}"
+                    f"0: freely divisible), got {frac_raw}"
                 )
             elif f is not None:
                 min_frac[i] = f
@@ -200,8 +200,8 @@ def parse_rows(
             raw = cells.get(f"{ln}_mln", "")
             if raw == "":
                 continue  # no cost on that line
-            c = parse_number(table, i, f"{ln}_mln", raw, problems)
-            line_cost[i, k] = c if c is not None else 0.0
+            cost_k = parse_number(table, i, f"{ln}_mln", raw, problems)
+            line_cost[i, k] = cost_k if cost_k is not None else 0.0
         groups.append(cells.get("group", ""))
         notes.append(cells.get("note", ""))
         names.append(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -144,7 +145,7 @@ class Diagnosis:
     repair: Repair | None = None
 
     def as_dict(self) -> dict:
-        out = {
+        out: dict[str, Any] = {
             "message": self.message,
             "relax": [
                 {

@@ -508,7 +508,7 @@ def apply_overrides(
         if getattr(obj, key):
             present.add(key)
     if method is not None:
-        obj = replace(obj, method=method)
+        obj = replace(obj, method=method)  # type: ignore[arg-type]  # checked just below
     where = (
         f"{scenario.path or scenario.name} (with --method {obj.method})" if method else "--weights"
     )

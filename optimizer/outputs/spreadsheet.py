@@ -151,7 +151,7 @@ def comparison_workbook(cmp: Comparison) -> bytes:
     inst = cmp.instance
     crit = [
         [c, cmp.actual_objectives[c], cmp.optimal.objectives[c], cmp.uplift[c]["abs"],
-         None if cmp.uplift[c]["pct"] is None else cmp.uplift[c]["pct"] / 100]
+         None if (p := cmp.uplift[c]["pct"]) is None else p / 100]
         for c in inst.criteria
     ]  # fmt: skip
     plans = [
