@@ -223,6 +223,30 @@ def effect_of(eng: Engine, block_name: str, size: float) -> RuleEffect:
     return RuleEffect(b.label, b.kind, b.bound, size)
 
 
+def deciding_segment(x: np.ndarray, ub: np.ndarray) -> tuple[int, str]:
+    """The curve segment that decides a cell and the cell's status: `full` (its last
+    segment), `marginal` (a segment partly filled), `partial` or `unfunded` (the
+    first segment not full)."""
+    full = x >= ub - TOL * np.maximum(1.0, ub)
+    empty = x <= TOL * np.maximum(1.0, ub)
+    if full.all():
+        return len(x) - 1, "full"
+    if (~full & ~empty).any():
+        return int(np.flatnonzero(~full & ~empty)[0]), "marginal"
+    s = int(np.flatnonzero(~full)[0])
+    return s, "unfunded" if s == 0 else "partial"
+
+
+def effect_change_pct(status: str, value: float, reduced: float) -> float | None:
+    """A full cell: how far (%) its effect may fall and it stays full; an unfunded or
+    partial one: how far it must rise to get more; a marginal one: 0 (a tie)."""
+    if status == "marginal":
+        return 0.0
+    if value <= 0:
+        return None
+    return float((reduced if status == "full" else -reduced) / value * 100)
+
+
 def explain_cell(
     instance: Instance,
     eng: Engine,
@@ -235,7 +259,8 @@ def explain_cell(
     contrib: dict[str, np.ndarray],
     scale: float,
 ) -> CellExplanation:
-    """Status of one cell, the segment that decides it, and the words."""
+    """Status of one cell, the segment that decides it, its value against the margin
+    and the rules that move the margin (the words are made in `outputs.text`)."""
     cost_m = float(instance.budget_cost[m])
     label = instance.labels[m]
     volume = float(x.sum())
@@ -262,15 +287,7 @@ def explain_cell(
         return CellExplanation(status="ineligible", **common, **none)
     if ub.sum() <= TOL:
         return CellExplanation(status="no capacity", **common, **none)
-    full = x >= ub - TOL * np.maximum(1.0, ub)
-    empty = x <= TOL * np.maximum(1.0, ub)
-    if full.all():
-        s, status = len(x) - 1, "full"
-    elif (~full & ~empty).any():
-        s, status = int(np.flatnonzero(~full & ~empty)[0]), "marginal"
-    else:
-        s = int(np.flatnonzero(~full)[0])
-        status = "unfunded" if s == 0 else "partial"
+    s, status = deciding_segment(x, ub)
     value = c[s] / cost_m
     margin = (c[s] - d[s]) / cost_m
     coef = instance.cell_coefficients()[t, m] * instance.seg_mult[s] / cost_m
@@ -280,13 +297,7 @@ def explain_cell(
         for name, v in contrib.items()
         if name != "alloc" and abs(v[s]) > TOL * max(1.0, abs(margin))
     )
-    change: float | None
-    if status == "full":
-        change = float(d[s] / c[s] * 100) if c[s] > 0 else None
-    elif status in ("unfunded", "partial"):
-        change = float(-d[s] / c[s] * 100) if c[s] > 0 else None
-    else:
-        change = 0.0
+    change = effect_change_pct(status, float(c[s]), float(d[s]))
     return CellExplanation(
         status=status,
         segment=s,

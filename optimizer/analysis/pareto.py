@@ -440,6 +440,18 @@ def chord_rate(a: FrontPoint, b: FrontPoint, x: int, y: int) -> float | None:
 # ----------------------------------------------------------------------------- three or more
 
 
+@dataclass(frozen=True)
+class Grid:
+    """AUGMECON2's grid: the primary criterion, the constrained ones (`order[0]` the
+    innermost loop), their levels and steps from the nadir."""
+
+    primary: int
+    order: list[int]
+    levels: list[int]
+    nadir: np.ndarray
+    step: np.ndarray
+
+
 def augmecon2(
     eng: Engine,
     ends: list[_Vertex],
@@ -450,43 +462,65 @@ def augmecon2(
     y: int,
 ) -> list[FrontPoint]:
     """AUGMECON2 on a grid of `points` levels per constrained criterion (module docstring)."""
-    C = len(eng.criteria)
+    grid = augmecon2_grid(len(eng.criteria), scale, flat, points, x, y)
+    found = grid_sweep(eng, ends, scale, grid)
+    found = purified(eng, dedupe(found, scale), scale, keep={id(v) for v in ends})
+    return grid_points(eng, dedupe(found, scale), ends, scale, flat, grid, x)
+
+
+def augmecon2_grid(C: int, scale: Scale, flat: np.ndarray, points: int, x: int, y: int) -> Grid:
     primary = y if not flat[y] else next(c for c in range(C) if not flat[c])
     others = [c for c in range(C) if c != primary]
     inner = x if x != primary else others[0]
-    grid = [inner] + [c for c in others if c != inner]  # grid[0] is the innermost loop
-    levels = [1 if flat[k] else points for k in grid]
-    nadir = scale.nadir
+    order = [inner] + [c for c in others if c != inner]  # order[0] is the innermost loop
+    levels = [1 if flat[k] else points for k in order]
     step = np.where(flat, 0.0, scale.range) / (points - 1)
+    return Grid(primary, order, levels, scale.nadir, step)
 
-    # One extension for the whole sweep: f_k - s_k = e_k, slack columns s_k >= 0.
-    K = len(grid)
-    combos = np.eye(C)[grid]
-    ext = criteria_rows(eng.model, combos, nadir[grid], nadir[grid],
-                        [f"eps_{eng.criteria[k]}" for k in grid], -np.eye(K), K,
+
+def grid_sweep(eng: Engine, ends: list[_Vertex], scale: Scale, grid: Grid) -> list[_Vertex]:
+    """One solve per grid cell, `max f_p / r_p + eps sum_k 10^-k s_k / r_k` s.t.
+    `f_k - s_k = e_k`, on one extension whose bounds move; the inner loop skips the
+    levels its slack shows to be reached already (the bypass), and stops at the
+    first infeasible level (every higher one is infeasible too)."""
+    C, K = len(eng.criteria), len(grid.order)
+    order, nadir, step = grid.order, grid.nadir, grid.step
+    ext = criteria_rows(eng.model, np.eye(C)[order], nadir[order], nadir[order],
+                        [f"eps_{eng.criteria[k]}" for k in order], -np.eye(K), K,
                         np.zeros(K), np.full(K, INF))  # fmt: skip
     cost = np.zeros(eng.model.n_cols + K)
-    cost[: eng.model.n_cols] = eng.cost_vector(np.eye(C)[primary] / scale.range[primary])
-    cost[eng.model.n_cols :] = EPS_AUG * 10.0 ** -np.arange(K) / scale.range[grid]
-
+    cost[: eng.model.n_cols] = eng.cost_vector(np.eye(C)[grid.primary] / scale.range[grid.primary])
+    cost[eng.model.n_cols :] = EPS_AUG * 10.0 ** -np.arange(K) / scale.range[order]
+    inner = order[0]
     found: list[_Vertex] = list(ends)
     with eng.extended(ext) as sweep:
-        for outer in itertools.product(*(range(n) for n in levels[1:])):
+        for outer in itertools.product(*(range(n) for n in grid.levels[1:])):
             i = 0
-            while i < levels[0]:
-                e = nadir[grid] + np.array([i, *outer]) * step[grid]
+            while i < grid.levels[0]:
+                e = nadir[order] + np.array([i, *outer]) * step[order]
                 try:
                     res = sweep.run(cost, bounds={j: (e[j], e[j]) for j in range(K)})
                 except InfeasibleError:
-                    break  # every higher level of the inner criterion is infeasible too
+                    break
                 found.append(vertex_of(eng, res))
                 slack = float(res.x[eng.model.n_cols])
                 jump = math.floor(slack / step[inner] + 1e-9) if step[inner] > 0 else 0
                 i += 1 + max(jump, 0)
-    found = purified(eng, dedupe(found, scale), scale, keep={id(v) for v in ends})
+    return found
 
-    unique = dedupe(found, scale)
-    slices = [slice_key(v, scale, step, levels, grid) for v in unique]
+
+def grid_points(
+    eng: Engine,
+    unique: list[_Vertex],
+    ends: list[_Vertex],
+    scale: Scale,
+    flat: np.ndarray,
+    grid: Grid,
+    x: int,
+) -> list[FrontPoint]:
+    """The distinct points, ordered slice by slice of the outer levels, with the
+    trade-off rates along each slice and the knee."""
+    slices = [slice_key(v, scale, grid.step, grid.levels, grid.order) for v in unique]
     order = sorted(range(len(unique)), key=lambda j: (slices[j], float(unique[j].values[x])))
     end_ids = {id(v) for v in ends}
     pts = [FrontPoint(values=unique[j].values, allocated_mln=allocated(eng.instance, unique[j].volumes),
@@ -495,7 +529,7 @@ def augmecon2(
     keys = [slices[j] for j in order]
     out: list[FrontPoint] = []
     for _, group in itertools.groupby(zip(keys, pts, strict=True), key=lambda kp: kp[0]):
-        out += rates_along([p for _, p in group], x, primary)
+        out += rates_along([p for _, p in group], x, grid.primary)
     return mark_knee(out, scale, ends, flat)
 
 

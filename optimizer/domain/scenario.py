@@ -325,10 +325,49 @@ def check_objective(
 
 
 def parse_rules(where: str, doc: Any, instance: Instance) -> tuple[Rule, ...]:
+    """The `[[rules]]` array: each rule checked (keys, a unique name, selectors that
+    name something, bounds in range and not contradictory, at least one cell)."""
     if doc is None:
         return ()
     if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
         raise InstanceError(f"{where}: key 'rules' must be an array of tables ([[rules]])")
+    rules: list[Rule] = []
+    labels: set[str] = set()
+    for i, raw in enumerate(doc):
+        rule = parse_rule(where, i, raw, instance, labels)
+        labels.add(rule.label)
+        rules.append(rule)
+    return tuple(rules)
+
+
+def parse_rule(where: str, i: int, raw: dict, instance: Instance, labels: set[str]) -> Rule:
+    key_at = f"rules[{i}]"
+    for key in raw:
+        if key not in RULE_KEYS:
+            raise InstanceError(
+                f"{where}: unknown key '{key_at}.{key}' (known: {', '.join(sorted(RULE_KEYS))})"
+            )
+    name = raw.get("name")
+    if name is not None and (not isinstance(name, str) or not name):
+        raise InstanceError(f"{where}: key '{key_at}.name' must be a non-empty string")
+    label = name or key_at
+    if label in labels:
+        raise InstanceError(f"{where}: key '{key_at}.name': the name {label!r} is used twice")
+    selectors = rule_selectors(where, key_at, raw, instance)
+    bounds = rule_bounds(where, key_at, raw)
+    per_town = raw.get("per_town", False)
+    if not isinstance(per_town, bool):
+        raise InstanceError(f"{where}: key '{key_at}.per_town' must be true or false")
+    rule = Rule(label, i, selectors, bounds, per_town)
+    if not rule.cells(instance).any():
+        raise InstanceError(f"{where}: key '{key_at}': the selectors select no cell together")
+    return rule
+
+
+def rule_selectors(
+    where: str, key_at: str, raw: dict, instance: Instance
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(selector, names) pairs; every name must exist in the instance."""
     known = {
         "town": set(instance.towns),
         "region": set(instance.regions),
@@ -336,59 +375,40 @@ def parse_rules(where: str, doc: Any, instance: Instance) -> tuple[Rule, ...]:
         "measure": set(instance.measures),
         "instrument": set(instance.instruments),
     }
-    rules, labels = [], set()
-    for i, raw in enumerate(doc):
-        key_at = f"rules[{i}]"
-        for key in raw:
-            if key not in RULE_KEYS:
-                raise InstanceError(
-                    f"{where}: unknown key '{key_at}.{key}' (known: {', '.join(sorted(RULE_KEYS))})"
-                )
-        name = raw.get("name")
-        if name is not None and (not isinstance(name, str) or not name):
-            raise InstanceError(f"{where}: key '{key_at}.name' must be a non-empty string")
-        label = name or key_at
-        if label in labels:
-            raise InstanceError(f"{where}: key '{key_at}.name': the name {label!r} is used twice")
-        labels.add(label)
-        selectors = []
-        for key in SELECTORS:
-            if key in raw:
-                values = as_names(f"{where}: key '{key_at}.{key}'", raw[key])
-                for v in values:
-                    if v not in known[key]:
-                        raise InstanceError(
-                            f"{where}: key '{key_at}.{key}': {v!r} names no {key} of the instance"
-                        )
-                selectors.append((key, values))
-        bounds = []
-        for key in BOUNDS:
-            if key in raw:
-                amount = as_number(f"{where}: key '{key_at}.{key}'", raw[key])
-                if key in SHARE_BOUNDS and amount > 1:
+    selectors = []
+    for key in SELECTORS:
+        if key in raw:
+            values = as_names(f"{where}: key '{key_at}.{key}'", raw[key])
+            for v in values:
+                if v not in known[key]:
                     raise InstanceError(
-                        f"{where}: key '{key_at}.{key}': a share must lie in [0, 1], got {amount:g}"
+                        f"{where}: key '{key_at}.{key}': {v!r} names no {key} of the instance"
                     )
-                bounds.append(Bound(key, amount))
-        if not bounds:
-            raise InstanceError(
-                f"{where}: key '{key_at}': a rule needs a bound ({', '.join(BOUNDS)})"
-            )
-        given = {b.kind: b.value for b in bounds}
-        for lo, hi in (SHARE_BOUNDS, MLN_BOUNDS, PER_CAPITA_BOUNDS):
-            if lo in given and hi in given and given[lo] > given[hi]:
+            selectors.append((key, values))
+    return tuple(selectors)
+
+
+def rule_bounds(where: str, key_at: str, raw: dict) -> tuple[Bound, ...]:
+    """The rule's bounds: at least one, shares in [0, 1], no minimum above its maximum."""
+    bounds = []
+    for key in BOUNDS:
+        if key in raw:
+            amount = as_number(f"{where}: key '{key_at}.{key}'", raw[key])
+            if key in SHARE_BOUNDS and amount > 1:
                 raise InstanceError(
-                    f"{where}: key '{key_at}': {lo} {given[lo]:g} is above {hi} "
-                    f"{given[hi]:g}; no allocation meets both"
+                    f"{where}: key '{key_at}.{key}': a share must lie in [0, 1], got {amount:g}"
                 )
-        per_town = raw.get("per_town", False)
-        if not isinstance(per_town, bool):
-            raise InstanceError(f"{where}: key '{key_at}.per_town' must be true or false")
-        rule = Rule(label, i, tuple(selectors), tuple(bounds), per_town)
-        if not rule.cells(instance).any():
-            raise InstanceError(f"{where}: key '{key_at}': the selectors select no cell together")
-        rules.append(rule)
-    return tuple(rules)
+            bounds.append(Bound(key, amount))
+    if not bounds:
+        raise InstanceError(f"{where}: key '{key_at}': a rule needs a bound ({', '.join(BOUNDS)})")
+    given = {b.kind: b.value for b in bounds}
+    for lo, hi in (SHARE_BOUNDS, MLN_BOUNDS, PER_CAPITA_BOUNDS):
+        if lo in given and hi in given and given[lo] > given[hi]:
+            raise InstanceError(
+                f"{where}: key '{key_at}': {lo} {given[lo]:g} is above {hi} "
+                f"{given[hi]:g}; no allocation meets both"
+            )
+    return tuple(bounds)
 
 
 def parse_limits(where: str, doc: Any, instance: Instance) -> dict[str, float]:
