@@ -561,7 +561,7 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
                 caption="Actual volume without effect",
             )
         )
-    _, cells = reallocation_rows(cmp)
+    _head, cells = reallocation_rows(cmp)
     cap = (
         f"Largest changes from the actual to the optimum (volume, mln): {min(top, len(cells))} "
         f"of {len(cells)} cells; all of them in reallocation.csv"

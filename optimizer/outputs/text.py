@@ -92,6 +92,8 @@ VOCABULARY = {
     "min_budget": N_("min_budget"),
     "budget": N_("budget"),
     "nominal": N_("nominal"),
+    "infeasible": N_("infeasible"),
+    "optimal": N_("optimal"),
     "reoptimized": N_("reoptimized"),
 }
 # The sign of a currency where Babel's locale data gives only the code (ru: KZT).
@@ -480,7 +482,7 @@ def gap_note(gap: float) -> str:
     )
 
 
-MIP_SENSITIVITY_NOTE = (
+MIP_SENSITIVITY_NOTE = N_(
     "shadow prices do not exist for a mixed-integer program (projects funded all or "
     "nothing); what one more unit buys is measured by re-solving, e.g. solve --budget"
 )

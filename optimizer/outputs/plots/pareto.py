@@ -169,7 +169,7 @@ def draw_two(
     x, y = front.x, front.y
     V = front.values
     B = np.array([p.values for p in front.breakpoints]).reshape(-1, V.shape[1])
-    (left, _), (bottom, _) = limits
+    (left, _lo), (bottom, _bo) = limits
     # Every outcome on or below the front (left of its right end) is dominated by it.
     poly_x = np.concatenate([[left], B[:, x], [B[-1, x]]])
     poly_y = np.concatenate([[B[0, y]], B[:, y], [bottom]])
