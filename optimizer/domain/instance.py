@@ -356,7 +356,7 @@ def read_towns(root: Path, head: Header, problems: list[str]) -> dict[str, Any] 
     extra = {
         col: tuple(table.column(col))
         for col in table.header
-        if col not in TOWN_COLUMNS and col and col not in DISPLAY_TOWN
+        if col not in TOWN_COLUMNS and col and col not in DISPLAY_TOWN.values()
     }
     display = {
         lang: tuple(v or n for v, n in zip(table.column(col), names, strict=True))
