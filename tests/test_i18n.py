@@ -76,7 +76,7 @@ def test_compiled_catalog_is_up_to_date(lang: str) -> None:
         if not m.id:
             continue
         if isinstance(m.id, tuple):
-            for n, form in ((1, 0), (2, 1), (5, -1)):
+            for n in (1, 2, 5):
                 got = mo.ngettext(m.id[0], m.id[1], n)
                 assert got in m.string, (lang, m.id, n, got)
         else:
