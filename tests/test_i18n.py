@@ -190,3 +190,42 @@ def test_display_names_loaded() -> None:
         "Кластерлік инфрақұрылымды құру"
     )
     assert "town_ru" not in inst.town_extra
+
+
+KAZAKH_LETTERS = "әғқңөұүһі"
+
+
+def test_report_in_kazakh_renders_in_chromium(tmp_path: Path) -> None:
+    """report --lang kk: <html lang="kk">, Kazakh headings, names and plot labels; the
+    page font stack and the plots' font (DejaVu Sans) have every Kazakh letter."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    res = CliRunner().invoke(app, ["report", str(KZ), "--lang", "kk", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="kk">' in html and '"DejaVu Sans"' in html
+    assert "Оңтайлы бөлу" in html and "2021 жылғы жоспар" in html
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "Оңтайлы бөлу" in md
+    font = FT2Font(font_manager.findfont("DejaVu Sans"))
+    assert all(font.get_char_index(ord(c)) for c in KAZAKH_LETTERS + KAZAKH_LETTERS.upper())
+    from tests.test_presentation import BROWSER_ARGS, CHROMIUM, browser
+
+    with browser()() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        page = b.new_page()
+        page.goto((tmp_path / "report.html").as_uri())
+        text = page.inner_text("body")
+        assert "Оңтайлы бөлу" in text and "2021 жылғы жоспар" in text
+        # every Kazakh letter has a glyph in the page's font (not the fallback box)
+        widths = page.evaluate(
+            """letters => { const c = document.createElement('canvas').getContext('2d');
+              c.font = getComputedStyle(document.body).font;
+              const tofu = c.measureText('\\uFFFF').width;
+              return letters.split('').map(l => c.measureText(l).width !== tofu); }""",
+            KAZAKH_LETTERS,
+        )
+        assert all(widths)
+        page.screenshot(path=str(tmp_path / "report-kk.png"))
+        b.close()

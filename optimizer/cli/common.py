@@ -360,7 +360,7 @@ def export_model(inst: Any, scen: Any, lp_path: Path | None, mps_path: Path | No
 
     eng = Engine.open(inst, scen)
     w = scen.objective.weight_vector(inst.criteria) / eng.normalizers()
-    prob, _, _ = to_pulp(eng.model, eng.cost_vector(w), True)
+    prob, _cols, _rows = to_pulp(eng.model, eng.cost_vector(w), True)
     for path, write in ((lp_path, prob.writeLP), (mps_path, prob.writeMPS)):  # type: ignore[attr-defined]
         if path is None:
             continue

@@ -300,7 +300,7 @@ def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
     """Percentiles per plan and criterion; the nominal plan's least robust cells."""
     from rich.table import Table
 
-    pct = result.percentiles()
+    percentiles = result.percentiles()
     head = Table(
         title=_("{scenario}: {draws} draws (seed {seed})").format(
             scenario=scenario_name(result.scenario_name),
@@ -312,7 +312,7 @@ def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
     cols = (_("plan"), _("criterion"), "P5", "P50", "P95", _("mean"), _("nominal effects"))
     for k, col in enumerate(cols):
         head.add_column(col, justify="left" if k < 2 else "right")
-    for plan, by_c in pct.items():
+    for plan, by_c in percentiles.items():
         for j, c in enumerate(result.criteria):
             s = by_c[c]
             at_nominal = mln(result.nominal_criteria[j]) if plan == "nominal" else ""
@@ -375,7 +375,7 @@ def closest_rows(cmp: Comparison, phi: float = 1.0) -> tuple[list[str], list[lis
     """`town,measure,actual_mln,plan_mln,change_mln` (+ budget cost) of the plan for `phi`."""
     plan = next((p for p in cmp.closest if abs(p.phi - phi) < 1e-12), None)
     if plan is None or plan.volumes is None:
-        header, _ = change_rows(cmp.instance, cmp.actual.volume, cmp.actual.volume, "plan")
+        header, _rows = change_rows(cmp.instance, cmp.actual.volume, cmp.actual.volume, "plan")
         return header, []
     return change_rows(cmp.instance, cmp.actual.volume, plan.volumes, "plan")
 
