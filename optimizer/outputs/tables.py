@@ -67,6 +67,7 @@ from optimizer.outputs.text import (
     measure_name,
     mln,
     num,
+    pct,
     rate,
     scenario_name,
     shares_pct,
