@@ -33,7 +33,8 @@ MEASURES = (
 )
 INSTRUMENTS = {"grant", "subsidy", "investment", "loan", "guarantee"}
 
-TOP_KEYS = {"name", "description", "budget_mln", "spend_all", "limits", "objective", "rules"}
+TOP_KEYS = {"name", "description", "budget_mln", "spend_all", "limits", "objective", "rules",
+            "name_ru", "name_kk"}  # fmt: skip
 OBJECTIVE_KEYS = {
     "method", "weights", "normalize", "order", "tolerance",
     "primary", "epsilon", "ref", "rho", "targets",

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from optimizer.errors import InfeasibleError, OptimizerError
+from optimizer.i18n import _, set_language
 
 
 class Format(StrEnum):
@@ -67,6 +68,29 @@ def say(text: str) -> None:
 
 
 # Shared parameters, declared once.
+def choose_language(value: str | None) -> str | None:
+    """`--lang`: chosen before any other option is read (eager), so every message of
+    the run, a bad option's included, is in that language. Without it:
+    MONOTOWNS_LANG, else the locale (LANG, LC_ALL, LC_MESSAGES) if ru or kk, else en."""
+    try:
+        set_language(value)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    return value
+
+
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Language of tables, messages, plots and reports: en, ru or kk. Default: "
+        "MONOTOWNS_LANG, else your locale if it is one of them, else en. File formats, "
+        "CSV columns, JSON keys and exit codes do not change.",
+        callback=choose_language,
+        is_eager=True,
+        show_default=False,
+    ),
+]
 InstanceArg = Annotated[
     Path,
     typer.Argument(help="Instance folder (instance.toml, towns.csv, ...).", show_default=False),
@@ -169,7 +193,9 @@ def needs_out(wanted: bool, out_dir: Path | None, name: str) -> None:
     from optimizer.errors import InstanceError
 
     if wanted and out_dir is None:
-        raise InstanceError(f"--format xlsx: needs --out DIR to write {name} into")
+        raise InstanceError(
+            _("--format xlsx: needs --out DIR to write {name} into").format(name=name)
+        )
 
 
 PointsOpt = Annotated[
@@ -200,15 +226,18 @@ def check_limit(option: str, value: int, limit: int, force: bool, why: str) -> N
     from optimizer.errors import InstanceError
 
     if value > limit and not force:
+        from optimizer.outputs.text import fixed
+
         raise InstanceError(
-            f"{option} {value:,} is above the limit of {limit:,} ({why}); "
-            "add --force to run it anyway"
+            _(
+                "{option} {value} is above the limit of {limit} ({why}); add --force to run it anyway"
+            ).format(option=option, value=fixed(value, 0), limit=fixed(limit, 0), why=why)
         )
 
 
 @contextmanager
 def progress_bar(
-    what: str, total: int | None, unit: str = "done"
+    what: str, total: int | None, unit: str | None = None
 ) -> Iterator[Callable[[int], None]]:
     """A transient progress display on standard error; yields `update(done)`. With a
     total: a bar and done/total; without (a count not known in advance, such as the
@@ -224,6 +253,7 @@ def progress_bar(
     )
 
     columns: list[ProgressColumn | str]
+    unit = _("done") if unit is None else unit
     if total is None:
         columns = [SpinnerColumn(), TextColumn(f"{what}: {{task.completed:,.0f}} {unit}")]
     else:
@@ -239,10 +269,10 @@ def guarded() -> Iterator[None]:
     try:
         yield
     except InfeasibleError as e:
-        err.print(f"[red]infeasible:[/] {escape(str(e))}")
+        err.print("[red]" + _("infeasible:") + f"[/] {escape(str(e))}")
         raise typer.Exit(code=e.exit_code) from None
     except OptimizerError as e:
-        err.print(f"[red]error:[/] {escape(str(e))}")
+        err.print("[red]" + _("error:") + f"[/] {escape(str(e))}")
         raise typer.Exit(code=e.exit_code) from None
 
 
@@ -262,15 +292,27 @@ def prepare(instance_dir: Path, scenario: str | None, budget: str | None = None,
     """Load the instance and the scenario with command-line overrides applied."""
     from optimizer.domain.instance import load_instance
     from optimizer.domain.scenario import apply_overrides, load_scenario
+    from optimizer.outputs.text import remember_scenario
 
     inst = load_instance(instance_dir)
     scen = apply_overrides(load_scenario(inst, scenario), inst, budget=budget, method=method,
                            weights=weights, gap=gap)  # fmt: skip
+    remember_scenario(scen.name, scen.display_names)
     if scen.mip_gap > 0:
         from optimizer.outputs.text import gap_note
 
-        err.print(f"[yellow]note:[/] {gap_note(scen.mip_gap)}")
+        note(gap_note(scen.mip_gap))
     return inst, scen
+
+
+def note(text: str) -> None:
+    """A note on standard error: `note: ...` in the language in use."""
+    err.print("[yellow]" + _("note:") + f"[/] {text}")
+
+
+def wrote(names: list[str], folder: Path) -> None:
+    """The closing line of a run that wrote files (file names stay as they are)."""
+    err.print(_("wrote {files} to {folder}").format(files=", ".join(names), folder=folder))
 
 
 def check_export_path(path: Path, inputs: list[Path]) -> None:
@@ -280,22 +322,32 @@ def check_export_path(path: Path, inputs: list[Path]) -> None:
     from optimizer.errors import InstanceError
 
     if path.resolve() in set(inputs):
-        raise InstanceError(f"{path}: would overwrite an input file")
+        raise InstanceError(_("{path}: would overwrite an input file").format(path=path))
     if path.is_dir():
-        raise InstanceError(f"{path}: is a folder; give a file name (e.g. {path / 'model.lp'})")
+        raise InstanceError(
+            _("{path}: is a folder; give a file name (e.g. {example})").format(
+                path=path, example=path / "model.lp"
+            )
+        )
     parent = path.resolve().parent
     if not parent.is_dir():
-        raise InstanceError(f"{path}: the folder {parent} does not exist")
+        raise InstanceError(
+            _("{path}: the folder {parent} does not exist").format(path=path, parent=parent)
+        )
     try:
         limit = os.pathconf(parent, "PC_NAME_MAX")
     except (OSError, ValueError):
         limit = 255
     if len(os.fsencode(path.name)) > limit:
         raise InstanceError(
-            f"{path}: the name is longer than {limit} bytes, the file system's limit"
+            _("{path}: the name is longer than {limit} bytes, the file system's limit").format(
+                path=path, limit=limit
+            )
         )
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise InstanceError(f"{path}: the folder {parent} is not writable")
+        raise InstanceError(
+            _("{path}: the folder {parent} is not writable").format(path=path, parent=parent)
+        )
 
 
 def export_model(inst: Any, scen: Any, lp_path: Path | None, mps_path: Path | None) -> None:
@@ -308,7 +360,7 @@ def export_model(inst: Any, scen: Any, lp_path: Path | None, mps_path: Path | No
 
     eng = Engine.open(inst, scen)
     w = scen.objective.weight_vector(inst.criteria) / eng.normalizers()
-    prob, _, _ = to_pulp(eng.model, eng.cost_vector(w), True)
+    prob, _cols, _rows = to_pulp(eng.model, eng.cost_vector(w), True)
     for path, write in ((lp_path, prob.writeLP), (mps_path, prob.writeMPS)):  # type: ignore[attr-defined]
         if path is None:
             continue

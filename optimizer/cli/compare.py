@@ -20,6 +20,7 @@ from optimizer.cli.common import (
     ForceOpt,
     GapOpt,
     InstanceArg,
+    LangOpt,
     MethodOpt,
     OutOpt,
     PointsOpt,
@@ -28,13 +29,14 @@ from optimizer.cli.common import (
     SolverOpt,
     WeightsOpt,
     check_limit,
-    err,
     guarded,
     needs_out,
     out,
     prepare,
     say,
+    wrote,
 )
+from optimizer.i18n import _
 from optimizer.outputs.tables import whole_names
 
 COMPARE_FILES = ["comparison.json", "reallocation.csv", "closest_plan.csv", "compare.png"]
@@ -53,6 +55,7 @@ def compare_command(
     points: PointsOpt = 21,
     force: ForceOpt = False,
     gap: GapOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Compare an actual spend with the optimum at the same budget (SPEC section 7)."""
     from optimizer.analysis.compare import compare
@@ -67,7 +70,7 @@ def compare_command(
             points,
             MAX_POINTS,
             force,
-            "each point is an LP solve and a plan kept in memory",
+            _("each point is an LP solve and a plan kept in memory"),
         )
         inst, scen = prepare(instance, scenario, None, method, weights, gap=gap)
         spend = load_actual(inst, actual)
@@ -89,7 +92,7 @@ def compare_command(
         else:
             print_comparison(cmp)
         if target is not None:
-            err.print(f"wrote {', '.join(names)} to {target.path}")
+            wrote(names, target.path)
 
 
 def write_comparison(target: Any, cmp: Any, doc: dict[str, Any]) -> None:
@@ -144,7 +147,7 @@ def print_comparison(cmp: Any, top: int = 10) -> None:
                 *(f"{p.objectives[c]:,.1f}" for c in inst.criteria),
             )
     out.print(whole_names(plans))
-    _, rows = reallocation_rows(cmp)
+    _head, rows = reallocation_rows(cmp)
     moves = Table(
         title=f"Largest changes, actual to optimal (volume mln; {len(rows)} cells in "
         f"reallocation.csv)",

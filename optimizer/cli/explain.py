@@ -13,6 +13,7 @@ from optimizer.cli.common import (
     BudgetOpt,
     GapOpt,
     InstanceArg,
+    LangOpt,
     MethodOpt,
     Output,
     OutputOpt,
@@ -41,6 +42,7 @@ def explain_command(
     solver: SolverOpt = Solver.highs,
     fmt: OutputOpt = Output.table,
     gap: GapOpt = None,
+    lang: LangOpt = None,
     project: Annotated[
         str | None,
         typer.Option(

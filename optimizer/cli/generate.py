@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from optimizer.cli.common import err, guarded
+from optimizer.cli.common import LangOpt, err, guarded
+from optimizer.i18n import ngettext
 
 
 def generate(
@@ -30,6 +31,7 @@ def generate(
         bool,
         typer.Option("--cells/--no-cells", help="--no-cells: only projects can contribute."),
     ] = True,
+    lang: LangOpt = None,
 ) -> None:
     """Write a synthetic instance of any size that passes `validate`."""
     from optimizer.generate import generate_instance
@@ -39,4 +41,10 @@ def generate(
                                  projects=projects, lines=lines,
                                  integer_criteria=integer_criteria, cells=cells)  # fmt: skip
     size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-    err.print(f"wrote {path} ({towns:,} towns, {size / 1e6:.1f} MB)")
+    from optimizer.outputs.text import fixed
+
+    err.print(
+        ngettext(
+            "wrote {path} ({n} town, {size} MB)", "wrote {path} ({n} towns, {size} MB)", towns
+        ).format(path=path, n=fixed(towns, 0), size=fixed(size / 1e6, 1))
+    )

@@ -20,6 +20,7 @@ from optimizer.cli.common import (
     ForceOpt,
     GapOpt,
     InstanceArg,
+    LangOpt,
     OutOpt,
     ScenarioOpt,
     Sheet,
@@ -34,7 +35,10 @@ from optimizer.cli.common import (
     prepare,
     progress_bar,
     say,
+    wrote,
 )
+from optimizer.i18n import _
+from optimizer.outputs.text import scenario_name
 
 PointsOpt = Annotated[
     int,
@@ -60,6 +64,7 @@ def pareto(
     actual: ActualOpt = None,
     fmt: SheetOpt = Sheet.table,
     gap: GapOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """The exact efficient front: every breakpoint, evenly spaced points, the knee."""
     from optimizer.analysis.pareto import actual_position, compute_front
@@ -76,7 +81,7 @@ def pareto(
             points,
             MAX_POINTS,
             force,
-            "each point is an LP solve and a plan kept in memory",
+            _("each point is an LP solve and a plan kept in memory"),
         )
         inst, scen = prepare(instance, scenario, budget, gap=gap)
         spend = load_actual(inst, actual) if actual is not None else None
@@ -87,7 +92,11 @@ def pareto(
     with guarded(), result_folder(out_dir, inputs, names, "pareto") as target:
         eng = Engine.open(inst, scen, solver.value)
         with (
-            progress_bar(f"efficient front of {scen.name!r}", None, "LPs solved") as update,
+            progress_bar(
+                _("efficient front of {scenario}").format(scenario=repr(scenario_name(scen.name))),
+                None,
+                _("LPs solved"),
+            ) as update,
             eng.reporting(update),
         ):
             front = compute_front(inst, scen, points, solver.value, engine=eng)
@@ -124,7 +133,7 @@ def pareto(
                 from optimizer.outputs.spreadsheet import front_workbook
 
                 target.write_bytes("pareto.xlsx", front_workbook(front, inst))
-            err.print(f"wrote {', '.join(names)} to {target.path}")
+            wrote(names, target.path)
 
 
 def actual_label(spend: Any, inst: Any) -> str:

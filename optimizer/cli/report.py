@@ -14,6 +14,7 @@ from optimizer.cli.common import (
     ForceOpt,
     GapOpt,
     InstanceArg,
+    LangOpt,
     MethodOpt,
     PointsOpt,
     ScenarioOpt,
@@ -22,10 +23,11 @@ from optimizer.cli.common import (
     SolverOpt,
     WeightsOpt,
     check_limit,
-    err,
     guarded,
     prepare,
+    wrote,
 )
+from optimizer.i18n import _
 
 
 def report_command(
@@ -49,6 +51,7 @@ def report_command(
     ] = Sheet.table,
     force: ForceOpt = False,
     gap: GapOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Write report.html (self-contained) and report.md: scenario, solution, front, comparison."""
     from optimizer.analysis.study import run_study
@@ -62,7 +65,7 @@ def report_command(
             points,
             MAX_POINTS,
             force,
-            "each point is an LP solve and a plan kept in memory",
+            _("each point is an LP solve and a plan kept in memory"),
         )
         inst, scen = prepare(instance, scenario, budget, method, weights, gap=gap)
         spend = load_actual(inst, actual) if actual is not None else None
@@ -83,4 +86,4 @@ def report_command(
         target.write_text("report.html", html_page(rep))
         if fmt is Sheet.xlsx:
             target.write_bytes("report.xlsx", report_workbook(rep))
-    err.print(f"wrote {', '.join(names)} to {target.path}")
+    wrote(names, target.path)

@@ -14,6 +14,7 @@ from optimizer.cli.common import (
     Format,
     GapOpt,
     InstanceArg,
+    LangOpt,
     MethodOpt,
     OutOpt,
     ScenarioOpt,
@@ -22,13 +23,15 @@ from optimizer.cli.common import (
     SolverOpt,
     WeightsOpt,
     check_export_path,
-    err,
     export_model,
     guarded,
+    note,
     out,
     prepare,
+    wrote,
 )
 from optimizer.errors import InfeasibleError, InstanceError, SolverError
+from optimizer.i18n import _
 
 ALL_OUTPUTS = ("allocation.csv", "summary.json", "allocation.xlsx", "ranges.csv")
 
@@ -71,6 +74,7 @@ def solve(
         ),
     ] = False,
     gap: GapOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Solve a scenario: the exact optimal split of the budget."""
     from optimizer.lp.engine import Engine
@@ -82,7 +86,11 @@ def solve(
     with guarded():
         inst, scen = prepare(instance, scenario, budget, method, weights, gap)
         if fmt is Format.xlsx and out_dir is None:
-            raise InstanceError("--format xlsx: needs --out DIR to write allocation.xlsx into")
+            raise InstanceError(
+                _("--format xlsx: needs --out DIR to write {name} into").format(
+                    name="allocation.xlsx"
+                )
+            )
         extra_out = [p for p in (export_lp, export_mps) if p is not None]
         inputs = input_files(inst, scen)
         for p in extra_out:
@@ -96,8 +104,10 @@ def solve(
             names.append("projects.csv")
             if ranges:
                 raise InstanceError(
-                    "--ranges: the optimal face of a mixed-integer program (an instance "
-                    "with projects.csv) is not one convex set; ranges are for LPs only"
+                    _(
+                        "--ranges: the optimal face of a mixed-integer program (an instance "
+                        "with projects.csv) is not one convex set; ranges are for LPs only"
+                    )
                 )
     with (
         guarded(),
@@ -109,7 +119,9 @@ def solve(
         try:
             sol = optimize_engine(eng)
         except SolverError as e:
-            raise SolverError(f"scenario {scen.name!r}, solving: {e}") from None
+            raise SolverError(
+                _("scenario {name}, solving: {error}").format(name=repr(scen.name), error=e)
+            ) from None
         except InfeasibleError as e:
             if target is not None:
                 target.write_json("summary.json", infeasible_document(inst, scen, e.diagnosis))  # type: ignore[arg-type]
@@ -122,7 +134,7 @@ def solve(
         if sol.mip and wants_sensitivity:
             from optimizer.outputs.text import MIP_SENSITIVITY_NOTE
 
-            err.print(f"[yellow]note:[/] {MIP_SENSITIVITY_NOTE}")
+            note(_(MIP_SENSITIVITY_NOTE))
             doc["sensitivity"] = {"skipped": MIP_SENSITIVITY_NOTE}
         elif wants_sensitivity:
             from optimizer.analysis.sensitivity import Depth, sensitivity_report
@@ -132,8 +144,10 @@ def solve(
                 report = sensitivity_report(eng, sol, Depth(sensitivity.value))
             except SolverError as e:
                 raise SolverError(
-                    f"scenario {scen.name!r}, sensitivity step (a re-solve after the "
-                    f"optimum; --no-sensitivity skips it): {e}"
+                    _(
+                        "scenario {name}, sensitivity step (a re-solve after the optimum; "
+                        "--no-sensitivity skips it): {error}"
+                    ).format(name=repr(scen.name), error=e)
                 ) from None
             doc["sensitivity"] = sensitivity_document(report, inst.currency)
         town_ranges = None
@@ -181,4 +195,4 @@ def solve(
                 tables.append(ranges_table(town_ranges))
             print_all(out, tables)
         if target is not None:
-            err.print(f"wrote {', '.join(names)} to {target.path}")
+            wrote(names, target.path)

@@ -9,6 +9,7 @@ import typer
 from optimizer.cli.common import (
     GapOpt,
     InstanceArg,
+    LangOpt,
     MethodOpt,
     OutOpt,
     ScenarioOpt,
@@ -17,14 +18,15 @@ from optimizer.cli.common import (
     Solver,
     SolverOpt,
     WeightsOpt,
-    err,
     guarded,
     needs_out,
     out,
     prepare,
     progress_bar,
+    wrote,
 )
 from optimizer.errors import InfeasibleError
+from optimizer.i18n import _
 
 RangeOpt = Annotated[
     str,
@@ -55,6 +57,7 @@ def sweep(
         ),
     ] = False,
     gap: GapOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Each criterion, and the split by tier and measure, against the budget."""
     from optimizer.analysis.sweep import parse_range, sweep_budgets
@@ -67,7 +70,7 @@ def sweep(
         needs_out(fmt is Sheet.xlsx, out_dir, "sweep.xlsx")
         names = ["sweep.csv", "sweep.png", *(["sweep.xlsx"] if fmt is Sheet.xlsx else [])]
     with guarded(), result_folder(out_dir, input_files(inst, scen), names, "sweep") as target:
-        with progress_bar("sweep", len(budgets)) as update:
+        with progress_bar(_("sweep"), len(budgets)) as update:
             result = sweep_budgets(inst, scen, budgets, solver.value, update, renormalize)
         out.print(sweep_table(result))
         if target is not None:
@@ -79,7 +82,7 @@ def sweep(
                 from optimizer.outputs.spreadsheet import sweep_workbook
 
                 target.write_bytes("sweep.xlsx", sweep_workbook(result))
-            err.print(f"wrote {', '.join(names)} to {target.path}")
+            wrote(names, target.path)
         if not result.feasible():
             raise InfeasibleError(
                 f"every budget of the sweep is infeasible for scenario {scen.name!r} "

@@ -13,6 +13,7 @@ from optimizer.cli.common import (
     ForceOpt,
     GapOpt,
     InstanceArg,
+    LangOpt,
     MethodOpt,
     OutOpt,
     ScenarioOpt,
@@ -28,7 +29,9 @@ from optimizer.cli.common import (
     out,
     prepare,
     progress_bar,
+    wrote,
 )
+from optimizer.i18n import _
 
 
 def uncertainty(
@@ -73,6 +76,7 @@ def uncertainty(
     fmt: SheetOpt = Sheet.table,
     force: ForceOpt = False,
     gap: GapOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """The plan under uncertain effects: scored and re-optimized over random draws."""
     import numpy as np
@@ -87,7 +91,7 @@ def uncertainty(
             draws,
             MAX_DRAWS,
             force,
-            "each draw is an LP re-solve and a plan kept in memory",
+            _("each draw is an LP re-solve and a plan kept in memory"),
         )
         inst, scen = prepare(instance, scenario, budget, method, weights, gap=gap)
         own = inst.measure_sigma
@@ -106,7 +110,7 @@ def uncertainty(
         names += ["uncertainty.xlsx"] if fmt is Sheet.xlsx else []
         inputs = input_files(inst, scen, extra)
     with guarded(), result_folder(out_dir, inputs, names, "uncertainty") as target:
-        with progress_bar("draws", draws) as update:
+        with progress_bar(_("draws"), draws) as update:
             result = run_uncertainty(
                 inst,
                 scen,
@@ -135,4 +139,4 @@ def uncertainty(
                 from optimizer.outputs.spreadsheet import uncertainty_workbook
 
                 target.write_bytes("uncertainty.xlsx", uncertainty_workbook(result))
-            err.print(f"wrote {', '.join(names)} to {target.path}")
+            wrote(names, target.path)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import typer
 from rich.markup import escape
 
-from optimizer.cli.common import InstanceArg, err
+from optimizer.cli.common import InstanceArg, LangOpt, err
 from optimizer.errors import InstanceError
+from optimizer.i18n import _, ngettext
 
 
-def validate(instance: InstanceArg) -> None:
+def validate(instance: InstanceArg, lang: LangOpt = None) -> None:
     """Check every file of an instance; list every problem; exit 2 if any."""
     from optimizer.domain.actual import check_actual_files
     from optimizer.domain.instance import load_instance
@@ -19,8 +20,8 @@ def validate(instance: InstanceArg) -> None:
         inst = load_instance(instance)
     except InstanceError as e:
         for p in e.problems:
-            err.print(f"[red]error:[/] {escape(p)}")
-        err.print(f"{len(e.problems)} problem(s) found")
+            err.print("[red]" + _("error:") + f"[/] {escape(p)}")
+        err.print(found(len(e.problems)))
         raise typer.Exit(code=2) from None
     problems = check_actual_files(inst)
     scenarios = sorted((inst.path / "scenarios").glob("*.toml"))
@@ -36,11 +37,23 @@ def validate(instance: InstanceArg) -> None:
         problems.append(f"{inst.path / 'instance.toml'}: key 'default_scenario': no scenario "
                         f"{inst.default_scenario!r} in scenarios/")  # fmt: skip
     for p in problems:
-        err.print(f"[red]error:[/] {escape(p)}")
+        err.print("[red]" + _("error:") + f"[/] {escape(p)}")
     if problems:
-        err.print(f"{len(problems)} problem(s) found")
+        err.print(found(len(problems)))
         raise typer.Exit(code=2)
-    err.print(
-        f"[green]ok:[/] {inst.name}: {inst.n_towns} towns, {inst.n_measures} measures, "
-        f"{len(inst.criteria)} criteria, {len(scenarios)} scenarios"
+    counts = ", ".join(
+        (
+            ngettext("{n} town", "{n} towns", inst.n_towns).format(n=inst.n_towns),
+            ngettext("{n} measure", "{n} measures", inst.n_measures).format(n=inst.n_measures),
+            ngettext("{n} criterion", "{n} criteria", len(inst.criteria)).format(
+                n=len(inst.criteria)
+            ),
+            ngettext("{n} scenario", "{n} scenarios", len(scenarios)).format(n=len(scenarios)),
+        )
     )
+    err.print("[green]" + _("ok:") + f"[/] {inst.name}: {counts}")
+
+
+def found(n: int) -> str:
+    """`3 problems found`; in English the count line keeps its old `problem(s)` form."""
+    return ngettext("{n} problem(s) found", "{n} problem(s) found", n).format(n=n)

@@ -36,6 +36,9 @@ from optimizer.errors import InstanceError
 
 INSTRUMENTS = ("grant", "subsidy", "investment", "loan", "guarantee")
 TOWN_COLUMNS = ("town", "region", "tier", "population")
+# Optional display names in Russian and Kazakh (issue 17): shown when the tool speaks them.
+DISPLAY_TOWN = {"ru": "town_ru", "kk": "town_kk"}
+DISPLAY_MEASURE = {"ru": "label_ru", "kk": "label_kk"}
 MEASURE_COLUMNS = ("measure", "label", "instrument", "budget_cost", "capacity_per_capita")
 INSTANCE_KEYS = {
     "name",
@@ -89,6 +92,10 @@ class Instance:
     town_extra: dict[str, tuple[str, ...]] = field(default_factory=dict)
     lines: tuple[str, ...] = ()  # funding lines besides the budget (SPEC section 12)
     projects: Projects | None = None  # projects.csv, None when the instance has none
+    # Display names by language (towns.csv town_ru/town_kk, measures.csv label_ru/label_kk);
+    # an empty cell falls back to the id. The ids stay the keys everywhere else.
+    town_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    measure_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def n_towns(self) -> int:
@@ -347,10 +354,18 @@ def read_towns(root: Path, head: Header, problems: list[str]) -> dict[str, Any] 
     if not table.rows:
         problems.append(f"{table.name}: no towns (the file has only a header)")
     extra = {
-        col: tuple(table.column(col)) for col in table.header if col not in TOWN_COLUMNS and col
+        col: tuple(table.column(col))
+        for col in table.header
+        if col not in TOWN_COLUMNS and col and col not in DISPLAY_TOWN.values()
+    }
+    display = {
+        lang: tuple(v or n for v, n in zip(table.column(col), names, strict=True))
+        for lang, col in DISPLAY_TOWN.items()
+        if col in table.header
     }
     return {
         "names": names,
+        "display": display,
         "regions": regions,
         "tiers": tiers,
         "population": np.array(pops, dtype=float),
@@ -414,8 +429,14 @@ def read_measures(root: Path, head: Header, problems: list[str]) -> dict[str, An
         sigma.append(sg)
     if not table.rows:
         problems.append(f"{table.name}: no measures (the file has only a header)")
+    display = {
+        lang: tuple(v or n for v, n in zip(table.column(col), names, strict=True))
+        for lang, col in DISPLAY_MEASURE.items()
+        if col in table.header
+    }
     return {
         "names": names,
+        "display": display,
         "labels": labels,
         "instruments": instruments,
         "budget_cost": np.array(cost, dtype=float),
@@ -631,4 +652,6 @@ def load_instance(path: str | Path) -> Instance:
         town_extra=towns["extra"],
         lines=head.lines,
         projects=projects,
+        town_names=towns["display"],
+        measure_labels=measures["display"],
     )

@@ -43,6 +43,7 @@ class Method(StrEnum):
 
 TOP_KEYS = {
     "name", "description", "budget_mln", "spend_all", "limits", "objective", "rules", "lines",
+    "name_ru", "name_kk",
 }  # fmt: skip
 RULE_KEYS = {"name", "note", "per_town", *SELECTORS, *BOUNDS}
 OBJECTIVE_KEYS = {
@@ -143,6 +144,8 @@ class Scenario:
     # The relative optimality gap a mixed-integer solve may stop at: 0 (proven optimal)
     # unless `--gap` asks for more, and then every output says so.
     mip_gap: float = 0.0
+    # The name in Russian and Kazakh (`name_ru`, `name_kk`), shown when the tool speaks them.
+    display_names: dict[str, str] = field(default_factory=dict)
 
     def with_budget(self, budget_mln: float) -> Scenario:
         return replace(self, budget_mln=float(budget_mln))
@@ -475,7 +478,7 @@ def load_scenario(instance: Instance, ref: str | Path | None = None) -> Scenario
         doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise InstanceError(f"{where}: not valid TOML ({e})") from None
-    for key in ("name", "description"):
+    for key in ("name", "description", "name_ru", "name_kk"):
         if key in doc and not isinstance(doc[key], str):
             raise InstanceError(f"{where}: key {key!r} must be a string, got {doc[key]!r}")
     for key in doc:
@@ -498,6 +501,7 @@ def load_scenario(instance: Instance, ref: str | Path | None = None) -> Scenario
         objective=parse_objective(where, doc.get("objective"), instance.criteria),
         rules=parse_rules(where, doc.get("rules"), instance),
         description=str(doc.get("description", "")),
+        display_names={k[-2:]: doc[k] for k in ("name_ru", "name_kk") if doc.get(k)},
         lines=parse_lines(where, doc.get("lines"), instance),
     )
 

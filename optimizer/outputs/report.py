@@ -30,7 +30,8 @@ from optimizer.domain.actual import ActualSpend
 from optimizer.domain.instance import Instance
 from optimizer.domain.results import Solution
 from optimizer.domain.scenario import Scenario
-from optimizer.outputs.text import mln, num, pct
+from optimizer.i18n import _, language
+from optimizer.outputs.text import mln, num, pct, scenario_name
 
 # ----------------------------------------------------------------------------- blocks
 
@@ -126,7 +127,7 @@ def build_report(study: Study) -> Report:
     images: dict[str, bytes] = {}
     blocks: list[Block] = []
     cur = instance.currency
-    title = f"{instance.name}: {scenario.name}"
+    title = f"{instance.name}: {scenario_name(scenario.name)}"
     blocks.append(Heading(title, 1))
     lead = (
         f"The exact optimum of the scenario {scenario.name!r} ({scenario.objective.method}) "
@@ -213,7 +214,7 @@ def allocation_alt(instance: Instance, sol: Solution, scenario: Scenario) -> str
 
 def scenario_blocks(instance: Instance, scenario: Scenario) -> list[Block]:
     obj = scenario.objective
-    out: list[Block] = [Heading("Scenario")]
+    out: list[Block] = [Heading(_("Scenario"))]
     if scenario.description:
         out.append(Para(" ".join(scenario.description.split())))
     rows = [
@@ -270,7 +271,7 @@ def bound_words(kind: str, value: float) -> str:
 
 
 def solution_blocks(instance: Instance, sol: Solution, top: int = 60) -> list[Block]:
-    out: list[Block] = [Heading("Optimal allocation")]
+    out: list[Block] = [Heading(_("Optimal allocation"))]
     rows: list[list[Any]] = []
     for i, c in enumerate(instance.criteria):
         row = [c, num(sol.objectives[c])]
@@ -374,7 +375,7 @@ def pareto_blocks(
     """The front, or the payoff table (its extremes) when no front was traced."""
     from optimizer.outputs.plots.pareto import front_png
 
-    out: list[Block] = [Heading("Pareto front")]
+    out: list[Block] = [Heading(_("Pareto front"))]
     crit = instance.criteria
     actual = cmp.actual_objectives if cmp is not None else None
     images: dict[str, bytes] = {}
@@ -465,7 +466,7 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
     from optimizer.outputs.tables import reallocation_rows
 
     inst = cmp.instance
-    out: list[Block] = [Heading(f"Actual spend: {cmp.actual.name}")]
+    out: list[Block] = [Heading(_("Actual spend: {name}").format(name=cmp.actual.name))]
     out.append(
         Para(
             f"The actual spend ({cmp.actual.path.name}) costs {mln(cmp.actual_budget_mln)} "
@@ -561,7 +562,7 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
                 caption="Actual volume without effect",
             )
         )
-    _, cells = reallocation_rows(cmp)
+    _head, cells = reallocation_rows(cmp)
     cap = (
         f"Largest changes from the actual to the optimum (volume, mln): {min(top, len(cells))} "
         f"of {len(cells)} cells; all of them in reallocation.csv"
@@ -613,7 +614,7 @@ def shadow_blocks(sol: Solution) -> list[Block]:
         for sp in sol.shadow_prices
     ]
     return [
-        Heading("Shadow prices"),
+        Heading(_("Shadow prices")),
         Para(
             "What relaxing each constraint by one unit is worth in the scenario's objective "
             "(for the budget: one more million)."
@@ -651,7 +652,7 @@ def provenance_blocks(
         ["python", platform.python_version()],
     ]
     rows += [[pkg, v] for pkg, v in package_versions().items()]
-    return [Heading("Inputs and versions"), table(["item", "value"], rows, [False, False])]
+    return [Heading(_("Inputs and versions")), table(["item", "value"], rows, [False, False])]
 
 
 def package_versions() -> dict[str, str]:
@@ -743,7 +744,8 @@ CSS = """
 :root { --ink:#1f2328; --muted:#59636e; --line:#d1d9e0; --soft:#f6f8fa; --accent:#1f6feb; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--ink); background: #fff;
-  font: 15px/1.5 -apple-system, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif; }
+  font: 15px/1.5 -apple-system, "Segoe UI", "Noto Sans", "DejaVu Sans", Helvetica, Arial,
+    sans-serif; }
 main { max-width: 1120px; margin: 0 auto; padding: 32px 28px 64px; }
 h1 { font-size: 28px; margin: 0 0 6px; letter-spacing: -0.01em; }
 h2 { font-size: 20px; margin: 40px 0 12px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
@@ -1002,7 +1004,8 @@ def html_page(report: Report) -> str:
     if has_front:
         scripts += f"<script>{FRONT_SCRIPT}</script>\n"
     return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{language()}">\n'
+        '<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{e(report.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
         + "\n".join(body)

@@ -56,10 +56,26 @@ if TYPE_CHECKING:
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from optimizer.domain.instance import Instance
 from optimizer.domain.results import Solution
-from optimizer.outputs.text import mln, num, rate, shares_pct, unit_text
+from optimizer.i18n import _, language, ngettext
+from optimizer.outputs.text import (
+    currency_sign,
+    fixed,
+    measure_name,
+    mln,
+    num,
+    pct,
+    rate,
+    scenario_name,
+    shares_pct,
+    significant,
+    term,
+    town_name,
+    unit_text,
+)
 
 ALLOC_TOL = 1e-9
 
@@ -127,20 +143,24 @@ def projects_table(instance: Instance, fractions: np.ndarray) -> Table:
     """The funded projects, largest budget cost first (a rich table)."""
     pr = instance.projects
     assert pr is not None
-    cur = instance.currency or "currency"
+    cur = currency_sign(instance.currency) or _("currency")
     funded = [p for p in np.argsort(-(fractions * pr.cost), kind="stable") if fractions[p] > 0]
-    table = Table(title=f"Funded projects: {len(funded)} of {len(pr)}", title_justify="left")
-    for col in ("project", "town", "measure"):
+    table = Table(
+        title=_("Funded projects: {funded} of {total}").format(funded=len(funded), total=len(pr)),
+        title_justify="left",
+    )
+    for col in (_("project"), _("town"), _("measure")):
         table.add_column(col)
-    table.add_column("fraction", justify="right")
-    table.add_column(f"mln {cur}", justify="right")
+    table.add_column(_("fraction"), justify="right")
+    table.add_column(_("mln {currency}").format(currency=cur), justify="right")
     for c in instance.criteria:
-        table.add_column(c, justify="right")
+        table.add_column(term(c), justify="right")
     for p in funded:
         y = float(fractions[p])
-        table.add_row(pr.names[p], instance.towns[pr.town[p]], instance.measures[pr.measure[p]],
-                      f"{y:.3g}", f"{y * pr.cost[p]:,.1f}",
-                      *(f"{v:,.1f}" for v in y * pr.effects[p]))  # fmt: skip
+        table.add_row(pr.names[p], town_name(instance, pr.town[p]),
+                      measure_name(instance, pr.measure[p]),
+                      significant(y, 3, group=False), fixed(y * pr.cost[p], 1),
+                      *(fixed(v, 1) for v in y * pr.effects[p]))  # fmt: skip
     return table
 
 
@@ -179,50 +199,62 @@ def sensitivity_table(report: SensitivityReport, currency: str, width: int | Non
 
     criteria = list(report.criteria)
     compact = width is not None and width < WIDE
-    sense = "max" if report.maximize else "min"
+    sense = _("max") if report.maximize else _("min")
     table = Table(
-        title=f"What one more unit buys ({report.method}, objective {sense})",
+        title=_("What one more unit buys ({method}, objective {sense})").format(
+            method=term(report.method), sense=sense
+        ),
         title_justify="left",
     )
-    table.add_column("constraint", no_wrap=True)
-    table.add_column("per", no_wrap=compact)
-    table.add_column("objective", justify="right", no_wrap=True)
+    table.add_column(_("constraint"), no_wrap=True)
+    table.add_column(_("per"), no_wrap=compact)
+    table.add_column(_("objective"), justify="right", no_wrap=True)
     if not compact:
-        table.add_column("re-solve", justify="right")
+        table.add_column(_("re-solve"), justify="right")
     for c in criteria:
-        table.add_column(c, justify="right", no_wrap=True)
+        table.add_column(term(c), justify="right", no_wrap=True)
     if not compact:
-        table.add_column("holds for budget", justify="right")
-        table.add_column("rule costs", justify="right")
+        table.add_column(_("holds for budget"), justify="right")
+        table.add_column(_("rule costs"), justify="right")
     below: list[str] = []
     for e in report.constraints:
         crit = e.rates.criteria or {}
         span = ""
         if e.range_mln is not None:
             lo, hi = e.range_mln
-            span = f"{lo:,.0f} – {'∞' if hi is None else f'{hi:,.0f}'} mln"
+            top = "∞" if hi is None else fixed(hi, 0)
+            span = f"{fixed(lo, 0)} – {top} {_('mln')}"
         cost = ""
         if e.drop is not None and e.drop.objective:
             eq = e.drop.budget_equivalent_bn
-            cost = rate(e.drop.objective) + (f" (≈ {eq:,.3g} bn)" if eq else "")
+            cost = rate(e.drop.objective) + (f" (≈ {significant(eq, 3)} {_('bn')})" if eq else "")
         star = "" if e.rates.agrees else " *"
-        name = e.name + binding_words(e.binding, e.objective)
+        shown = term(e.name)
+        name = shown + binding_words(e.binding, e.objective)
         per = unit_text(e.unit, currency)
         if compact:
-            table.add_row(name, per.replace("1 percentage point", "1 point"),
-                          rate(e.objective) + star, *(rate(crit.get(c)) for c in criteria))  # fmt: skip
+            if e.unit == "pp":
+                per = _("1 point")
+            table.add_row(name, per, rate(e.objective) + star,
+                          *(rate(crit.get(c)) for c in criteria))  # fmt: skip
             if span:
-                below.append(f"{e.name}: the rate holds for budgets {span}")
+                below.append(
+                    _("{name}: the rate holds for budgets {span}").format(name=shown, span=span)
+                )
             if cost:
-                below.append(f"{e.name}: dropping the rule gains {cost}")
+                below.append(
+                    _("{name}: dropping the rule gains {cost}").format(name=shown, cost=cost)
+                )
             continue
         table.add_row(name, per, rate(e.objective), rate(e.rates.checked) + star,
                       *(rate(crit.get(c)) for c in criteria), span, cost)  # fmt: skip
     notes = list(below)
     if report.most_expensive_rule is not None:
-        notes.append(f"most expensive rule: {report.most_expensive_rule.name}")
+        notes.append(
+            _("most expensive rule: {name}").format(name=term(report.most_expensive_rule.name))
+        )
     if any(not e.rates.agrees for e in report.constraints):
-        notes.append("* the basis changes within the re-solve's step (degenerate vertex)")
+        notes.append(_("* the basis changes within the re-solve's step (degenerate vertex)"))
     if notes:
         table.caption = ("\n" if compact else "; ").join(notes)
         table.caption_justify = "left"
@@ -233,21 +265,29 @@ def sweep_table(result: SweepResult) -> Any:
     """A rich table: one row per budget, criteria and shares by tier."""
     from rich.table import Table
 
-    table = Table(title=f"{result.scenario_name} ({result.method}) by budget", title_justify="left")
-    for col in ("budget mln", "allocated mln", *result.criteria, *(f"{t} %" for t in result.tiers)):
+    table = Table(
+        title=_("{scenario} ({method}) by budget").format(
+            scenario=scenario_name(result.scenario_name), method=term(result.method)
+        ),
+        title_justify="left",
+    )
+    for col in (_("budget mln"), _("allocated mln"), *map(term, result.criteria),
+                *(f"{term(t)} %" for t in result.tiers)):  # fmt: skip
         table.add_column(col, justify="right")
     for s in result.steps:
         if s.status != "optimal":
             table.add_row(
-                f"{s.budget_mln:,.1f}", s.status, *[""] * (len(result.criteria) + len(result.tiers))
+                mln(s.budget_mln),
+                term(s.status),
+                *[""] * (len(result.criteria) + len(result.tiers)),
             )
             continue
         assert s.criteria is not None and s.share_tier is not None
         table.add_row(
-            f"{s.budget_mln:,.1f}",
-            f"{s.allocated_mln:,.1f}",
-            *(f"{v:,.1f}" for v in s.criteria),
-            *(p.rstrip("%") for p in shares_pct(list(s.share_tier))),
+            mln(s.budget_mln),
+            mln(s.allocated_mln),
+            *(mln(v) for v in s.criteria),
+            *(p.rstrip("%").rstrip("\u00a0") for p in shares_pct(list(s.share_tier))),
         )
     return table
 
@@ -261,27 +301,47 @@ def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
     """Percentiles per plan and criterion; the nominal plan's least robust cells."""
     from rich.table import Table
 
-    pct = result.percentiles()
+    percentiles = result.percentiles()
     head = Table(
-        title=f"{result.scenario_name}: {result.draws:,} draws (seed {result.seed})",
+        title=_("{scenario}: {draws} draws (seed {seed})").format(
+            scenario=scenario_name(result.scenario_name),
+            draws=fixed(result.draws, 0),
+            seed=result.seed,
+        ),
         title_justify="left",
     )
-    for col in ("plan", "criterion", "P5", "P50", "P95", "mean", "nominal effects"):
-        head.add_column(col, justify="left" if col in ("plan", "criterion") else "right")
-    for plan, by_c in pct.items():
+    cols = (_("plan"), _("criterion"), "P5", "P50", "P95", _("mean"), _("nominal effects"))
+    for k, col in enumerate(cols):
+        head.add_column(col, justify="left" if k < 2 else "right")
+    for plan, by_c in percentiles.items():
         for j, c in enumerate(result.criteria):
             s = by_c[c]
-            at_nominal = f"{result.nominal_criteria[j]:,.1f}" if plan == "nominal" else ""
-            head.add_row(plan, c, *(f"{s[k]:,.1f}" if s[k] is not None else "-"
+            at_nominal = mln(result.nominal_criteria[j]) if plan == "nominal" else ""
+            head.add_row(term(plan), term(c), *(mln(s[k]) if s[k] is not None else "-"
                                     for k in ("p5", "p50", "p95", "mean")), at_nominal)  # fmt: skip
     notes = []
     voi = result.value_of_knowing()
-    gains = ", ".join(f"{c} {v:+,.1f}" for c, v in voi["criteria"].items() if v is not None)
-    notes.append(f"value of knowing the effects (mean re-optimized - nominal): {gains}")
+    gains = ", ".join(
+        f"{term(c)} {fixed(v, 1, sign=True)}" for c, v in voi["criteria"].items() if v is not None
+    )
+    notes.append(
+        _("value of knowing the effects (mean re-optimized - nominal): {gains}").format(gains=gains)
+    )
     if result.dominated is not None:
-        notes.append(f"actual spend dominated in {result.probability_dominated():.1%} of draws")
+        notes.append(
+            _("actual spend dominated in {share} of draws").format(
+                share=pct(100 * result.probability_dominated())
+            )
+        )
     if not result.feasible.all():
-        notes.append(f"re-optimization infeasible in {int((~result.feasible).sum())} draws")
+        n_bad = int((~result.feasible).sum())
+        notes.append(
+            ngettext(
+                "re-optimization infeasible in {n} draw",
+                "re-optimization infeasible in {n} draws",
+                n_bad,
+            ).format(n=n_bad)
+        )
     head.caption = "\n".join(notes)
     head.caption_justify = "left"
     whole_names(head)
@@ -292,12 +352,14 @@ def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
         for t, m in zip(*np.nonzero(result.nominal_volumes > FUNDED_MLN), strict=True)
     ]
     cells.sort()
-    rob = Table(title="Least robust decisions of the nominal plan", title_justify="left")
-    for col in ("town", "measure", "nominal mln", "funded in draws", "mean mln"):
-        rob.add_column(col, justify="left" if col in ("town", "measure") else "right")
-    for f, town, meas, t, m in cells[:top]:
-        rob.add_row(town, meas, f"{result.nominal_volumes[t, m]:,.1f}", f"{f:.1%}",
-                    f"{result.mean_volume[t, m]:,.1f}")  # fmt: skip
+    rob = Table(title=_("Least robust decisions of the nominal plan"), title_justify="left")
+    cols = (_("town"), _("measure"), _("nominal mln"), _("funded in draws"), _("mean mln"))
+    for k, col in enumerate(cols):
+        rob.add_column(col, justify="left" if k < 2 else "right")
+    for f, _town, _meas, t, m in cells[:top]:
+        rob.add_row(town_name(inst, t), measure_name(inst, m),
+                    mln(result.nominal_volumes[t, m]), pct(100 * f),
+                    mln(result.mean_volume[t, m]))  # fmt: skip
     return [head, whole_names(rob)]
 
 
@@ -314,7 +376,7 @@ def closest_rows(cmp: Comparison, phi: float = 1.0) -> tuple[list[str], list[lis
     """`town,measure,actual_mln,plan_mln,change_mln` (+ budget cost) of the plan for `phi`."""
     plan = next((p for p in cmp.closest if abs(p.phi - phi) < 1e-12), None)
     if plan is None or plan.volumes is None:
-        header, _ = change_rows(cmp.instance, cmp.actual.volume, cmp.actual.volume, "plan")
+        header, _rows = change_rows(cmp.instance, cmp.actual.volume, cmp.actual.volume, "plan")
         return header, []
     return change_rows(cmp.instance, cmp.actual.volume, plan.volumes, "plan")
 
@@ -403,68 +465,87 @@ def solution_tables(
     instance: Instance, sol: Solution, top: int = 10, shadow_prices: bool = True
 ) -> list[Any]:
     """Criteria, payoff, totals by tier and by measure, top towns, shadow prices."""
-    cur = instance.currency or "currency"
+    cur = currency_sign(instance.currency) or _("currency")
     out: list[Any] = []
-    head = Table(title=f"{sol.scenario_name}: {sol.method}, budget {mln(sol.budget_mln)} mln {cur}",
-                 title_justify="left")  # fmt: skip
-    head.add_column("criterion")
-    head.add_column("value", justify="right")
+    title = _("{scenario}: {method}, budget {amount} mln {currency}").format(
+        scenario=scenario_name(sol.scenario_name), method=term(sol.method),
+        amount=mln(sol.budget_mln), currency=cur,
+    )  # fmt: skip
+    # Translated titles run longer than the table; a title is one line, not wrapped
+    # mid-amount (English keeps rich's wrapping, as before).
+    shown: Any = title if language() == "en" else Text(title, no_wrap=True, overflow="ignore")
+    head = Table(title=shown, title_justify="left")
+    head.add_column(_("criterion"))
+    head.add_column(_("value"), justify="right")
     if sol.payoff is not None:
-        head.add_column("ideal", justify="right")
-        head.add_column("nadir", justify="right")
+        head.add_column(_("ideal"), justify="right")
+        head.add_column(_("nadir"), justify="right")
     for i, c in enumerate(instance.criteria):
-        row = [c, num(sol.objectives[c], 3)]
+        row = [term(c), num(sol.objectives[c], 3)]
         if sol.payoff is not None:
             row += [num(sol.payoff.ideal[i], 3), num(sol.payoff.nadir[i], 3)]
         head.add_row(*row)
-    head.add_row("allocated, mln", mln(sol.allocated_mln), "", "")
+    head.add_row(_("allocated, mln"), mln(sol.allocated_mln), "", "")
     out.append(head)
 
-    tiers = Table(title="Budget cost by tier", title_justify="left")
-    for col in ("tier", "towns", "mln", "share"):
-        tiers.add_column(col, justify="left" if col == "tier" else "right")
+    tiers = Table(title=_("Budget cost by tier"), title_justify="left")
+    for k, col in enumerate((_("tier"), _("towns"), _("mln"), _("share"))):
+        tiers.add_column(col, justify="left" if k == 0 else "right")
     tidx = instance.tier_index
     by_tier = [float(sol.cost[tidx == i].sum()) for i in range(len(instance.tiers))]
     for i, (t, v, share) in enumerate(
         zip(instance.tiers, by_tier, shares_pct(by_tier), strict=True)
     ):
-        tiers.add_row(t, str(int((tidx == i).sum())), mln(v), share)
+        tiers.add_row(term(t), str(int((tidx == i).sum())), mln(v), share)
     out.append(tiers)
 
-    meas = Table(title="Budget cost by measure", title_justify="left")
-    for col in ("measure", "instrument", "volume mln", "cost mln", "share"):
-        meas.add_column(col, justify="left" if col in ("measure", "instrument") else "right")
+    meas = Table(title=_("Budget cost by measure"), title_justify="left")
+    cols = (_("measure"), _("instrument"), _("volume mln"), _("cost mln"), _("share"))
+    for k, col in enumerate(cols):
+        meas.add_column(col, justify="left" if k < 2 else "right")
     by_measure = [float(sol.cost[:, j].sum()) for j in range(instance.n_measures)]
-    for j, (m, v, share) in enumerate(zip(instance.measures, by_measure, shares_pct(by_measure),
-                                          strict=True)):  # fmt: skip
-        meas.add_row(m, instance.instruments[j], mln(float(sol.volumes[:, j].sum())), mln(v),
-                     share)  # fmt: skip
-    out.append(whole_names(meas))
+    for j, (v, share) in enumerate(zip(by_measure, shares_pct(by_measure), strict=True)):
+        meas.add_row(measure_name(instance, j), term(instance.instruments[j]),
+                     mln(float(sol.volumes[:, j].sum())), mln(v), share)  # fmt: skip
+    out.append(long_labels(whole_names(meas), 0))
 
     per_town = sol.cost.sum(axis=1)
     order = np.argsort(-per_town)[:top]
-    towns = Table(title=f"Top {min(top, len(order))} towns", title_justify="left")
-    for col in ("town", "tier", "cost mln", f"{cur} per resident", "largest measure"):
-        towns.add_column(
-            col, justify="left" if col in ("town", "tier", "largest measure") else "right"
-        )
+    towns = Table(title=_("Top {n} towns").format(n=min(top, len(order))), title_justify="left")
+    cols = (_("town"), _("tier"), _("cost mln"), _("{currency} per resident").format(currency=cur),
+            _("largest measure"))  # fmt: skip
+    for k, col in enumerate(cols):
+        towns.add_column(col, justify="left" if k in (0, 1, 4) else "right")
     for t in order:
         if per_town[t] <= 0:
             break
-        towns.add_row(instance.towns[t], instance.town_tier[t], mln(float(per_town[t])),
-                      f"{per_town[t] * 1e6 / instance.population[t]:,.0f}",
-                      instance.measures[int(np.argmax(sol.cost[t]))])  # fmt: skip
-    out.append(whole_names(towns))
+        towns.add_row(town_name(instance, t), term(instance.town_tier[t]),
+                      mln(float(per_town[t])),
+                      fixed(per_town[t] * 1e6 / instance.population[t], 0),
+                      measure_name(instance, int(np.argmax(sol.cost[t]))))  # fmt: skip
+    out.append(long_labels(whole_names(towns), 4))
 
     if not shadow_prices:
         return out
-    sp = Table(title="Shadow prices (objective per unit of relaxation)", title_justify="left")
-    for col in ("constraint", "unit", "value", "binding"):
-        sp.add_column(col, justify="right" if col == "value" else "left")
+    sp = Table(title=_("Shadow prices (objective per unit of relaxation)"), title_justify="left")
+    for k, col in enumerate((_("constraint"), _("unit"), _("value"), _("binding"))):
+        sp.add_column(col, justify="right" if k == 2 else "left")
     for p in sol.shadow_prices:
-        sp.add_row(p.name, p.unit, f"{p.value:.6g}", p.state)
+        sp.add_row(term(p.name), _unit(p.unit),
+                   significant(p.value, 6, group=False), _state(p.state))  # fmt: skip
     out.append(sp)
     return out
+
+
+def long_labels(table: Table, col: int, width: int = 40) -> Table:
+    """Measure labels in Russian and Kazakh are sentences (the article's words): let that
+    column wrap at `width` instead of widening the table past the terminal."""
+    column = table.columns[col]
+    if any(len(c) > width for c in column._cells if isinstance(c, str)):
+        column.no_wrap = False
+        column.overflow = "fold"
+        column.max_width = width
+    return table
 
 
 def print_all(console: Console, items: list[Any]) -> None:
@@ -475,16 +556,30 @@ def print_all(console: Console, items: list[Any]) -> None:
 def binding_words(binding: bool, price: float | None) -> str:
     """' (slack)', ' (binding, no cost)' or '' after a constraint's name (SPEC section 10)."""
     if not binding:
-        return " (slack)"
-    return " (binding, no cost)" if not price else ""
+        return " " + _("(slack)")
+    return " " + _("(binding, no cost)") if not price else ""
+
+
+def _unit(unit: str) -> str:
+    """A shadow price's unit as summary.json names it (mln, pp, per_capita), in words
+    when the tool speaks Russian or Kazakh."""
+    words = {"mln": _("mln"), "pp": _("pp"), "per_capita": _("per_capita")}
+    return words.get(unit, unit)
+
+
+def _state(state: str) -> str:
+    """A constraint's state (binding, slack, binding (no cost)) in the language in use."""
+    words = {"binding": _("binding"), "slack": _("slack"),
+             "binding (no cost)": _("binding (no cost)")}  # fmt: skip
+    return words.get(state, state)
 
 
 def ranges_table(ranges: tuple[Any, ...]) -> Table:
     """Each town's freedom among equally good plans (`solve --ranges`)."""
-    table = Table(title="Equally good plans: each town's budget cost range, mln")
-    for col in ("town", "least", "most", "plan"):
-        table.add_column(col, justify="left" if col == "town" else "right")
+    table = Table(title=_("Equally good plans: each town's budget cost range, mln"))
+    for k, col in enumerate((_("town"), _("least"), _("most"), _("plan"))):
+        table.add_column(col, justify="left" if k == 0 else "right")
     for r in sorted(ranges, key=lambda r: -r.plan_cost_mln):
-        table.add_row(r.town, f"{r.min_cost_mln:,.1f}", f"{r.max_cost_mln:,.1f}",
-                      f"{r.plan_cost_mln:,.1f}")  # fmt: skip
+        table.add_row(r.town, mln(r.min_cost_mln), mln(r.max_cost_mln),
+                      mln(r.plan_cost_mln))  # fmt: skip
     return table

@@ -53,6 +53,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from optimizer.i18n import N_, _, language
+
 # ----------------------------------------------------------------------------- words
 
 
@@ -66,35 +68,138 @@ UNIT_WORDS = {
     "per_capita": "currency unit per resident",
 }
 
+# ----------------------------------------------------------------------------- language
+# Words of the data shown in the language in use: the vocabulary the programme and
+# the SPEC fix (criteria, tiers, instruments, methods) through the catalogs, the
+# names of towns, measures and scenarios from the data's own columns.
+
+VOCABULARY = {
+    "jobs": N_("jobs"),
+    "population": N_("population"),
+    "high": N_("high"),
+    "medium": N_("medium"),
+    "low": N_("low"),
+    "grant": N_("grant"),
+    "investment": N_("investment"),
+    "subsidy": N_("subsidy"),
+    "loan": N_("loan"),
+    "guarantee": N_("guarantee"),
+    "weighted": N_("weighted"),
+    "lexicographic": N_("lexicographic"),
+    "epsilon": N_("epsilon"),
+    "reference": N_("reference"),
+    "goal": N_("goal"),
+    "min_budget": N_("min_budget"),
+    "budget": N_("budget"),
+    "nominal": N_("nominal"),
+    "infeasible": N_("infeasible"),
+    "optimal": N_("optimal"),
+    "reoptimized": N_("reoptimized"),
+}
+# The sign of a currency where Babel's locale data gives only the code (ru: KZT).
+CURRENCY_SIGNS = {"KZT": "₸", "RUB": "₽"}
+SCENARIO_NAMES: dict[str, dict[str, str]] = {}
+
+
+def term(word: str) -> str:
+    """A word of the model's vocabulary (criterion, tier, instrument, method) in the
+    language in use; any other identifier as it is."""
+    return _(VOCABULARY[word]) if word in VOCABULARY else word
+
+
+def town_name(instance: Any, t: int) -> str:
+    """Town `t` as the language in use names it (towns.csv town_ru/town_kk), else its id."""
+    return instance.town_names.get(language(), instance.towns)[t]
+
+
+def measure_name(instance: Any, j: int) -> str:
+    """Measure `j`: its id in English, its label_ru/label_kk when the tool speaks those."""
+    return instance.measure_labels.get(language(), instance.measures)[j]
+
+
+def remember_scenario(name: str, display_names: dict[str, str]) -> None:
+    """Record a scenario's names in Russian and Kazakh for `scenario_name`."""
+    SCENARIO_NAMES[name] = dict(display_names)
+
+
+def scenario_name(name: str) -> str:
+    """A scenario's name in the language in use (scenario file name_ru/name_kk)."""
+    return SCENARIO_NAMES.get(name, {}).get(language(), name)
+
+
+def currency_sign(currency: str) -> str:
+    """The currency as the reader writes it: the code in English (KZT), the sign in
+    Russian and Kazakh (₸)."""
+    lang = language()
+    if lang == "en" or not currency:
+        return currency
+    if currency in CURRENCY_SIGNS:
+        return CURRENCY_SIGNS[currency]
+    from babel.numbers import get_currency_symbol
+
+    return get_currency_symbol(currency, locale=lang)
+
+
 # ----------------------------------------------------------------------------- numbers
-# The one set of number formatters every output uses.
+# The one set of number formatters every output uses. English keeps Python's own
+# formats (identical to every earlier release and golden file, without Babel's
+# import); Russian and Kazakh go through Babel's locale data: `10 400,0`.
+
+
+def fixed(v: float, decimals: int, group: bool = True, sign: bool = False) -> str:
+    """`v` with `decimals` decimals in the language in use: `10,400.0` / `10 400,0`."""
+    lang = language()
+    if lang == "en":
+        return f"{v:{'+' if sign else ''}{',' if group else ''}.{decimals}f}"
+    from babel.numbers import format_decimal
+
+    pattern = ("#,##0" if group else "0") + ("." + "0" * decimals if decimals else "")
+    text = format_decimal(v, format=pattern, locale=lang, decimal_quantization=True)
+    if text.startswith("-") and not text.strip("-0,.\u00a0"):
+        text = text[1:]  # -0,0 reads as 0,0
+    return f"+{text}" if sign and not text.startswith("-") else text
+
+
+def significant(v: float, sig: int, group: bool = True) -> str:
+    """`v` to `sig` significant digits (`0.00605`, `3.204`) in the language in use."""
+    if language() == "en":
+        return f"{v:,.{sig}g}" if group else f"{v:.{sig}g}"
+    text = f"{v:.{sig}g}"
+    if "e" in text:
+        return text.replace(".", ",")
+    return fixed(float(text), len(text.partition(".")[2]), group)
+
+
+def percent_sign() -> str:
+    """`%`, or ` %` with a no-break space where the locale writes one (ru)."""
+    return "\u00a0%" if language() == "ru" else "%"
 
 
 def mln(v: float) -> str:
     """Money in millions with one decimal: `10,400.0`."""
-    return f"{v:,.1f}"
+    return fixed(v, 1)
 
 
 def num(v: float | None, sig: int = 4, none: str = "n/a") -> str:
     """A quantity: one decimal from 100 up, else `sig` significant digits."""
     if v is None:
-        return none
-    return f"{v:,.1f}" if abs(v) >= 100 else f"{v:,.{sig}g}"
+        return none if none != "n/a" else _("n/a")
+    return fixed(v, 1) if abs(v) >= 100 else significant(v, sig)
 
 
 def pct(v: float | None, signed: bool = False) -> str:
     """A percentage already in percent: `12.5%`, signed `+12.5%`."""
     if v is None:
-        return "n/a"
-    return f"{v:+.1f}%" if signed else f"{v:.1f}%"
+        return _("n/a")
+    return fixed(v, 1, group=False, sign=signed) + percent_sign()
 
 
 def signed_pct(v: float, decimals: int = 0) -> str:
     """A signed percentage that never reads "+-0%": values that round to zero print unsigned."""
     r = round(v, decimals)
     if r == 0:
-        return f"{0:.{decimals}f}%"
-    return f"{r:+.{decimals}f}%"
+        return fixed(0, decimals, group=False) + percent_sign()
+    return fixed(r, decimals, group=False, sign=True) + percent_sign()
 
 
 def shares_pct(values: list[float] | tuple[float, ...], decimals: int = 1) -> list[str]:
@@ -106,14 +211,14 @@ def shares_pct(values: list[float] | tuple[float, ...], decimals: int = 1) -> li
     """
     total = float(sum(values))
     if total <= 0:
-        return [f"{0:.{decimals}f}%" for _ in values]
+        return [fixed(0, decimals, group=False) + percent_sign() for _v in values]
     unit = 10**decimals
     exact = [100.0 * unit * v / total for v in values]
     floors = [int(e) for e in exact]
     left = 100 * unit - sum(floors)
     for i in sorted(range(len(exact)), key=lambda i: floors[i] - exact[i])[:left]:
         floors[i] += 1
-    return [f"{f / unit:.{decimals}f}%" for f in floors]
+    return [fixed(f / unit, decimals, group=False) + percent_sign() for f in floors]
 
 
 def rate(v: float | None, none: str = "-") -> str:
@@ -122,39 +227,39 @@ def rate(v: float | None, none: str = "-") -> str:
         return none
     if v == 0:
         return "0"
-    return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
+    return significant(v, 4) if abs(v) < 1e4 else fixed(v, 0)
 
 
 def amount(v: float) -> str:
     """An axis or label amount: whole numbers from 1,000 up, else four significant digits."""
-    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.4g}"
+    return fixed(v, 0) if abs(v) >= 1000 else significant(v, 4)
 
 
 def unit_text(unit: str, currency: str) -> str:
     """What one unit of a constraint's rate is: `1 bn KZT`, `1 percentage point`."""
-    cur = currency or "currency"
+    cur = currency_sign(currency) or _("currency")
     return {
-        "mln": f"1 bn {cur}",
-        "pp": "1 percentage point",
-        "per_capita": f"1 {cur} per resident",
+        "mln": _("1 bn {currency}").format(currency=cur),
+        "pp": _("1 percentage point"),
+        "per_capita": _("1 {currency} per resident").format(currency=cur),
     }[unit]
 
 
 def count(n: int, word: str) -> str:
-    """`1 point`, `3 points`."""
+    """`1 point`, `3 points` (English words only; translated text uses ngettext)."""
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def money(mln: float | None, currency: str = "") -> str:
-    """`43.0 bn KZT` from 43000, `850 mln KZT` from 850."""
+    """`43.0 bn KZT` from 43000, `850 mln KZT` from 850 (`43,0 млрд ₸` in Russian)."""
     if mln is None:
-        return "n/a"
-    cur = f" {currency}" if currency else ""
+        return _("n/a")
+    cur = currency_sign(currency)
     if abs(mln) >= 1000:
-        return f"{mln / 1000:,.1f} bn{cur}"
+        return " ".join(filter(None, (fixed(mln / 1000, 1), _("bn"), cur)))
     if abs(mln) >= 10:
-        return f"{mln:,.0f} mln{cur}"
-    return f"{mln:,.2f} mln{cur}"
+        return " ".join(filter(None, (fixed(mln, 0), _("mln"), cur)))
+    return " ".join(filter(None, (fixed(mln, 2), _("mln"), cur)))
 
 
 def headline(cmp: Comparison) -> list[str]:
@@ -377,7 +482,7 @@ def gap_note(gap: float) -> str:
     )
 
 
-MIP_SENSITIVITY_NOTE = (
+MIP_SENSITIVITY_NOTE = N_(
     "shadow prices do not exist for a mixed-integer program (projects funded all or "
     "nothing); what one more unit buys is measured by re-solving, e.g. solve --budget"
 )

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from optimizer.i18n import _, ngettext
+from optimizer.outputs.text import fixed, pct, term, town_name
+
 if TYPE_CHECKING:
     from optimizer.analysis.compare import Comparison
     from optimizer.domain.instance import Instance
@@ -159,21 +162,25 @@ def allocation_png(
     if cap_share is not None:
         cap = cap_share * sol.allocated_mln
         ax.axvline(cap, color=REFERENCE, lw=1.2, ls="--",
-                   label=f"town cap: {cap_share:.0%} of the allocation ({cap:,.0f} mln)")  # fmt: skip
+                   label=_("town cap: {share} of the allocation ({amount} mln)").format(
+                       share=pct(100 * cap_share).replace(",0", "").replace(".0", ""),
+                       amount=fixed(cap, 0)))  # fmt: skip
     ax.set_yticks(
         np.arange(len(order)),
-        [f"{instance.towns[t]} ({instance.town_tier[t]})" for t in order],
+        [f"{town_name(instance, t)} ({term(instance.town_tier[t])})" for t in order],
         fontsize=8,
     )
     money_axis(ax, "x", instance.currency)
-    ax.set_ylabel("town (tier), most money on top")
+    ax.set_ylabel(_("town (tier), most money on top"))
     legend_right(ax)
     finish(ax, "x")
     shown = (
-        f"the {len(order)} towns with the most money"
+        ngettext("the {n} town with the most money", "the {n} towns with the most money",
+                 len(order)).format(n=len(order))
         if instance.n_towns > top
-        else "every funded town"
-    )
-    title(fig, f"Budget cost by town and measure: {shown}", instance.name, sol.scenario_name,
-          f"allocated {money(sol.allocated_mln, instance.currency)}")  # fmt: skip
+        else _("every funded town")
+    )  # fmt: skip
+    title(fig, _("Budget cost by town and measure: {shown}").format(shown=shown), instance.name,
+          sol.scenario_name,
+          _("allocated {amount}").format(amount=money(sol.allocated_mln, instance.currency)))  # fmt: skip
     return png(fig)

@@ -16,12 +16,14 @@ from typing import Any
 import numpy as np
 
 from optimizer.analysis.pareto import ParetoFront
+from optimizer.i18n import N_, _, ngettext
 from optimizer.outputs.plots.style import ACTUAL, FRONT, KNEE, OPTIMAL, POINT, money
-from optimizer.outputs.text import amount, count
+from optimizer.outputs.text import amount
+from optimizer.outputs.text import scenario_name as shown_name
 
 LABELS = {
-    "jobs": ("Jobs created or kept", "jobs", "job"),
-    "population": ("Residents retained", "residents", "resident"),
+    "jobs": (N_("Jobs created or kept"), N_("jobs"), "job"),
+    "population": (N_("Residents retained"), N_("residents"), "resident"),
     "firms": ("Firms supported", "firms", "firm"),
 }
 
@@ -30,10 +32,10 @@ DENSE_BREAKPOINTS = 60
 
 
 def axis_label(criterion: str) -> str:
-    long, unit, _ = LABELS.get(
+    long, unit, _one = LABELS.get(
         criterion, (criterion.replace("_", " ").capitalize(), criterion, criterion)
     )
-    return f"{long} ({unit})"
+    return f"{_(long)} ({_(unit)})"
 
 
 def unit(criterion: str, plural: bool = True) -> str:
@@ -85,11 +87,11 @@ def front_png(
         if optimum is not None:
             ax.scatter([optimum[x]], [optimum[y]], marker="o", s=420, facecolor="none",
                        edgecolor=OPTIMAL, linewidth=2.2, zorder=5,
-                       label="scenario optimum (ring)")  # fmt: skip
+                       label=_("scenario optimum (ring)"))  # fmt: skip
         knee = front.knee
         if knee is not None:
             ax.scatter([knee.values[x]], [knee.values[y]], marker="*", s=320, color=KNEE,
-                       edgecolor="black", linewidth=0.6, zorder=6, label="knee")  # fmt: skip
+                       edgecolor="black", linewidth=0.6, zorder=6, label=_("knee"))  # fmt: skip
             annotate(ax, limits, knee.values[[x, y]],
                      f"knee: {amount(knee.values[x])} {unit(cx)},\n"
                      f"{amount(knee.values[y])} {unit(cy)}",
@@ -104,11 +106,18 @@ def front_png(
         ax.grid(True, color="#dddddd", linewidth=0.7)
         ax.set_axisbelow(True)
         corners = "breakpoint" if len(front.criteria) == 2 else "payoff-table point"
-        where = " · ".join(w for w in (instance_name, scenario_name and f"scenario {scenario_name}",
-                                        f"budget {money(front.budget_mln, currency)}") if w)  # fmt: skip
-        sub = (f"{count(len(front.breakpoints), corners)} · {count(len(front.points), 'point')}"
-               f" · {front.method}")  # fmt: skip
-        ax.set_title(f"Efficient front\n{where}\n{sub}", fontsize=10.5, loc="left")
+        scen = scenario_name and _("scenario {name}").format(name=shown_name(scenario_name))
+        budget = _("budget {amount}").format(amount=money(front.budget_mln, currency))
+        where = " · ".join(w for w in (instance_name, scen, budget) if w)
+        nb, npts = len(front.breakpoints), len(front.points)
+        sub = " · ".join((
+            ngettext("{n} breakpoint", "{n} breakpoints", nb).format(n=nb)
+            if corners == "breakpoint"
+            else ngettext("{n} payoff-table point", "{n} payoff-table points", nb).format(n=nb),
+            ngettext("{n} point", "{n} points", npts).format(n=npts),
+            front.method,
+        ))  # fmt: skip
+        ax.set_title(_("Efficient front") + f"\n{where}\n{sub}", fontsize=10.5, loc="left")
         if front.message:
             ax.text(0.01, 0.99, wrap(front.message, 90), transform=ax.transAxes, fontsize=8,
                     color="#555555", va="top")  # fmt: skip
@@ -169,22 +178,22 @@ def draw_two(
     x, y = front.x, front.y
     V = front.values
     B = np.array([p.values for p in front.breakpoints]).reshape(-1, V.shape[1])
-    (left, _), (bottom, _) = limits
+    (left, _lo), (bottom, _bo) = limits
     # Every outcome on or below the front (left of its right end) is dominated by it.
     poly_x = np.concatenate([[left], B[:, x], [B[-1, x]]])
     poly_y = np.concatenate([[B[0, y]], B[:, y], [bottom]])
     ax.fill_between(poly_x, poly_y, bottom, color=POINT, alpha=0.10, linewidth=0,
-                    label="dominated by the front")  # fmt: skip
-    ax.plot(B[:, x], B[:, y], "-", color=FRONT, lw=2.0, zorder=3, label="efficient front")
+                    label=_("dominated by the front"))  # fmt: skip
+    ax.plot(B[:, x], B[:, y], "-", color=FRONT, lw=2.0, zorder=3, label=_("efficient front"))
     plain = np.array([not p.is_breakpoint for p in front.points])
     # Fronts of real per-town data have hundreds of vertices: small marks, and the
     # evenly spaced points drawn on top so they stay visible.
     dense = len(B) > DENSE_BREAKPOINTS
     if plain.any():
         ax.scatter(V[plain, x], V[plain, y], s=26, facecolor="white", edgecolor=FRONT,
-                   linewidth=1.1, zorder=6 if dense else 4, label="evenly spaced points")  # fmt: skip
+                   linewidth=1.1, zorder=6 if dense else 4, label=_("evenly spaced points"))  # fmt: skip
     ax.scatter(B[:, x], B[:, y], marker="D", s=5 if dense else 46, color=FRONT, zorder=5,
-               label="breakpoints (vertices)")  # fmt: skip
+               label=_("breakpoints (vertices)"))  # fmt: skip
     if 1 < len(B) <= MAX_RATE_LABELS + 1:
         cx, cy = front.criteria[x], front.criteria[y]
         for a, b in itertools.pairwise(B):
@@ -204,12 +213,12 @@ def draw_many(fig: Any, ax: Any, front: ParetoFront) -> None:
     V = front.values
     z = next(c for c in range(len(front.criteria)) if c not in (x, y))
     sc = ax.scatter(V[:, x], V[:, y], c=V[:, z], cmap="viridis", s=30, edgecolor="none",
-                    zorder=4, label="efficient points (grid)")  # fmt: skip
+                    zorder=4, label=_("efficient points (grid)"))  # fmt: skip
     bar = fig.colorbar(sc, ax=ax, pad=0.01)
     bar.set_label(axis_label(front.criteria[z]))
     B = np.array([p.values for p in front.breakpoints]).reshape(-1, V.shape[1])
     ax.scatter(B[:, x], B[:, y], marker="D", s=60, facecolor="none", edgecolor="black",
-               linewidth=1.2, zorder=5, label="best on one criterion (payoff table)")  # fmt: skip
+               linewidth=1.2, zorder=5, label=_("best on one criterion (payoff table)"))  # fmt: skip
 
 
 def draw_actual(

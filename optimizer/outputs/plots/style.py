@@ -22,6 +22,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from optimizer.i18n import _, language
+
 DPI = 120
 # Okabe & Ito (2008), colour-blind safe: tiers
 TIER_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
@@ -63,12 +65,17 @@ def money(mln: float, currency: str = "") -> str:
 def budget_words(budget_mln: float | str, currency: str = "") -> str:
     from optimizer.outputs.text import money
 
-    return budget_mln if isinstance(budget_mln, str) else f"budget {money(budget_mln, currency)}"
+    if isinstance(budget_mln, str):
+        return budget_mln
+    return _("budget {amount}").format(amount=money(budget_mln, currency))
 
 
 def title(fig: Any, what: str, instance: str, scenario: str, budget: str) -> None:
     """'<what>' on the first line, 'instance · scenario · budget' under it."""
-    fig.suptitle(f"{what}\n{instance} · scenario {scenario} · {budget}", x=0.01, ha="left",
+    from optimizer.outputs.text import scenario_name
+
+    where = _("scenario {name}").format(name=scenario_name(scenario))
+    fig.suptitle(f"{what}\n{instance} · {where} · {budget}", x=0.01, ha="left",
                  fontsize=11)  # fmt: skip
 
 
@@ -85,6 +92,9 @@ def measure_names(instance: Any) -> list[str]:
     import textwrap
 
     labels = getattr(instance, "labels", None) or instance.measures
+    shown = getattr(instance, "measure_labels", {}).get(language())
+    if shown is not None:  # the label_ru / label_kk columns
+        labels = shown
     out = []
     for lab, m in zip(labels, instance.measures, strict=True):
         short = re.sub(r" \([^)]*\)", "", lab or m.replace("_", " "))
@@ -98,14 +108,17 @@ def thousands(v: float, _pos: Any = None) -> str:
     return amount(v)
 
 
-def money_axis(ax: Any, axis: str, currency: str, what: str = "budget cost") -> None:
+def money_axis(ax: Any, axis: str, currency: str, what: str | None = None) -> None:
     """An axis of money in millions, with thousands separators."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     a = ax.xaxis if axis == "x" else ax.yaxis
     a.set_major_locator(MaxNLocator(4))
     a.set_major_formatter(FuncFormatter(thousands))
-    label = f"{what}, mln {currency}".strip()
+    from optimizer.outputs.text import currency_sign
+
+    what = _("budget cost") if what is None else what
+    label = _("{what}, mln {currency}").format(what=what, currency=currency_sign(currency)).strip()
     (ax.set_xlabel if axis == "x" else ax.set_ylabel)(label)
 
 

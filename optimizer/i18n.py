@@ -1,0 +1,93 @@
+"""The language the tool speaks: English (the default), Russian or Kazakh.
+
+Words go through gettext message catalogs (`optimizer/locale/<lang>/LC_MESSAGES/
+monotowns.po`, compiled to `.mo` with Babel and shipped beside the sources), so a
+translation is a catalog entry, plural forms included (Russian has three forms:
+1 город, 2 города, 5 городов; Kazakh nouns after a numeral stay singular). Numbers
+are formatted by `optimizer.outputs.text` with Babel's locale data.
+
+Strings are marked for `pybabel extract` with the keywords `_`, `ngettext` and
+`N_` (a no-op marker for module-level constants, translated where they are
+shown). The language is a process-wide setting, chosen once by the CLI
+(`--lang`, else `MONOTOWNS_LANG`, else the user's locale, else English); core code
+never chooses it. This module imports only the standard library, so every layer
+may use it.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+LANGUAGES = ("en", "ru", "kk")
+DOMAIN = "monotowns"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+_lang = "en"
+_tr: gettext.NullTranslations = gettext.NullTranslations()
+
+
+def detect(env: Mapping[str, str] | None = None) -> str:
+    """The language to speak when `--lang` is not given: `MONOTOWNS_LANG`, else the
+    locale (`LC_ALL`, then `LC_MESSAGES`, then `LANG`, as POSIX orders them) when it
+    is one of ours (`ru_RU.UTF-8` -> ru, `kk_KZ` -> kk), else English."""
+    env = os.environ if env is None else env
+    wanted = env.get("MONOTOWNS_LANG", "").strip().lower()
+    if wanted:
+        return wanted
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var, "")
+        if value:  # the first one set decides, even if it is not ours
+            code = value.split(".")[0].split("_")[0].split("@")[0].lower()
+            return code if code in LANGUAGES else "en"
+    return "en"
+
+
+def set_language(lang: str | None) -> str:
+    """Speak `lang` from now on (None: `detect()`); returns the language chosen.
+    An unknown language raises ValueError naming the three known ones."""
+    global _lang, _tr
+    lang = (lang or detect()).strip().lower()
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}: use one of {', '.join(LANGUAGES)}")
+    _lang = lang
+    _tr = (
+        gettext.NullTranslations()
+        if lang == "en"
+        else gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[lang])
+    )
+    return lang
+
+
+def language() -> str:
+    """The language in use: en, ru or kk."""
+    return _lang
+
+
+@contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Speak `lang` inside the block (tests; documents that must stay English)."""
+    before = _lang
+    set_language(lang)
+    try:
+        yield
+    finally:
+        set_language(before)
+
+
+def _(message: str) -> str:
+    """`message` in the current language."""
+    return _tr.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The plural form of the current language for `n` (format `n` in yourself)."""
+    return _tr.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a constant for extraction; `_()` translates it where it is shown."""
+    return message
