@@ -285,7 +285,7 @@ def sweep_table(result: SweepResult) -> Any:
         assert s.criteria is not None and s.share_tier is not None
         table.add_row(
             mln(s.budget_mln),
-            mln(s.allocated_mln),
+            mln(s.allocated_mln or 0.0),
             *(mln(v) for v in s.criteria),
             *(p.rstrip("%").rstrip("\u00a0") for p in shares_pct(list(s.share_tier))),
         )
@@ -317,7 +317,7 @@ def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
         for j, c in enumerate(result.criteria):
             s = by_c[c]
             at_nominal = mln(result.nominal_criteria[j]) if plan == "nominal" else ""
-            head.add_row(term(plan), term(c), *(mln(s[k]) if s[k] is not None else "-"
+            head.add_row(term(plan), term(c), *(mln(v) if (v := s[k]) is not None else "-"
                                     for k in ("p5", "p50", "p95", "mean")), at_nominal)  # fmt: skip
     notes = []
     voi = result.value_of_knowing()
@@ -330,7 +330,7 @@ def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
     if result.dominated is not None:
         notes.append(
             _("actual spend dominated in {share} of draws").format(
-                share=pct(100 * result.probability_dominated())
+                share=pct(None if (pd := result.probability_dominated()) is None else 100 * pd)
             )
         )
     if not result.feasible.all():
@@ -353,8 +353,8 @@ def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
     ]
     cells.sort()
     rob = Table(title=_("Least robust decisions of the nominal plan"), title_justify="left")
-    cols = (_("town"), _("measure"), _("nominal mln"), _("funded in draws"), _("mean mln"))
-    for k, col in enumerate(cols):
+    rob_cols = (_("town"), _("measure"), _("nominal mln"), _("funded in draws"), _("mean mln"))
+    for k, col in enumerate(rob_cols):
         rob.add_column(col, justify="left" if k < 2 else "right")
     for f, _town, _meas, t, m in cells[:top]:
         rob.add_row(town_name(inst, t), measure_name(inst, m),
