@@ -166,6 +166,7 @@ def build_report(study: Study) -> Report:
 
     blocks += scenario_blocks(instance, scenario)
     blocks += solution_blocks(instance, sol)
+    blocks += project_blocks(instance, sol)
     images["report-allocation.png"] = allocation_png(instance, sol, cap_share=town_cap(scenario))
     blocks.append(Image("report-allocation.png", allocation_alt(instance, sol, scenario)))
     front_blocks, front_images = pareto_blocks(instance, study.front, sol, cmp)
@@ -267,6 +268,36 @@ def bound_words(kind: str, value: float) -> str:
         "min_per_capita": f"at least {value:,.0f} per resident",
         "max_per_capita": f"at most {value:,.0f} per resident",
     }.get(kind, f"{kind} {value:g}")
+
+
+def project_blocks(instance: Instance, sol: Solution) -> list[Block]:
+    """The funded projects of an instance with projects (SPEC section 12), largest
+    budget cost first: project, town, measure, fraction, budget cost, criteria."""
+    pr = instance.projects
+    if pr is None or sol.fractions is None:
+        return []
+    y = np.asarray(sol.fractions, dtype=float)
+    funded = [int(p) for p in np.argsort(-(y * pr.cost), kind="stable") if y[p] > 1e-9]
+    total = float(y @ pr.cost)
+    out: list[Block] = [
+        Heading("Funded projects"),
+        Para(
+            f"{len(funded)} of {len(pr)} projects funded, for {mln(total)} mln of budget "
+            "cost; a project's criteria are its own effects times its fraction."
+        ),
+    ]
+    if not funded:
+        return out
+    header = ["project", "town", "measure", "fraction", "budget cost mln", *instance.criteria]
+    rows = [
+        [pr.names[p], instance.towns[pr.town[p]], instance.measures[pr.measure[p]],
+         f"{y[p]:.3g}", mln(float(y[p] * pr.cost[p])),
+         *(num(float(v)) for v in y[p] * pr.effects[p])]
+        for p in funded
+    ]  # fmt: skip
+    numeric = [False, False, False] + [True] * (len(header) - 3)
+    out.append(table(header, rows, numeric, caption="Funded projects"))
+    return out
 
 
 def solution_blocks(instance: Instance, sol: Solution, top: int = 60) -> list[Block]:
