@@ -491,6 +491,30 @@ def pareto_blocks(
     return out, images
 
 
+def project_change_blocks(cmp: Any) -> list[Block]:
+    """The actual's funded projects against the optimum's: kept, dropped, added."""
+    from optimizer.outputs.text import project_change_lines
+
+    pc = cmp.projects
+    if pc is None:
+        return []
+    pr = cmp.instance.projects
+    rows = []
+    for status, names, y in (("kept", pc.kept, pc.optimal_fractions),
+                             ("dropped", pc.dropped, pc.actual_fractions),
+                             ("added", pc.added, pc.optimal_fractions)):  # fmt: skip
+        for n in names:
+            p = pr.index(n)
+            rows.append([n, status, f"{pc.actual_fractions[p]:.3g}",
+                         f"{pc.optimal_fractions[p]:.3g}", mln(float(y[p] * pr.cost[p]))])  # fmt: skip
+    out: list[Block] = [Items(tuple(project_change_lines(cmp)))]
+    if rows:
+        header = ["project", "optimum", "actual fraction", "optimal fraction", "budget cost mln"]
+        out.append(table(header, rows, [False, False, True, True, True],
+                         caption="Funded projects, actual against the optimum"))  # fmt: skip
+    return out
+
+
 def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
     from optimizer.analysis.compare import change_totals
     from optimizer.outputs.tables import reallocation_rows
@@ -528,6 +552,7 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
         "dominated: " + ("yes" if cmp.dominance.dominated else f"no ({cmp.dominance.reason})"),
     ]
     out.append(Items(tuple(facts)))
+    out += project_change_blocks(cmp)
     rows = []
     for p in cmp.closest:
         if p.moved_mln is None:
