@@ -6,7 +6,8 @@ Instances: `monotowns generate --towns 30 --seed 1 --projects N --lines 2
 set of points and every method below should find the same one).
 
 - **ours**: `compute_front` (lexicographic epsilon-constraint, exact quantum steps,
-  HiGHS through highspy on one live model).
+  one solve per point with the combined objective a * jobs + population and a cap on
+  jobs, HiGHS through highspy on one live model without sub-MIP heuristics).
 - **pulp-eps**: the straightforward loop a modeller writes in PuLP with CBC: max jobs
   s.t. population >= L; max population s.t. jobs >= jobs*; L = population* + 1;
   the problem is rebuilt and CBC started for every solve.

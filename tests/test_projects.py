@@ -107,6 +107,44 @@ def test_front_is_every_nondominated_subset(tmp_path: Path, seed: int, projects:
     np.testing.assert_array_equal(flags, hull_flags(front.values, rng))
 
 
+@pytest.mark.parametrize(("seed", "projects"), [(1, 12), (3, 16)])
+def test_two_stage_front_agrees_with_one_solve_per_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, projects: int
+) -> None:
+    """The one-solve-per-point objective (a * f_x + f_y, capped f_x) and the two-stage
+    lexicographic solves give the same exact front, the brute-force one; the first
+    takes k + 1 solves for k points, the second 2k + 1."""
+    from optimizer.analysis import projects_front
+
+    inst = load_instance(generated(tmp_path, seed, projects))
+    scen = load_scenario(inst)
+    truth = nondominated(subsets_outcomes(inst, scen)[0])
+    one = compute_front(inst, scen, 5)
+    monkeypatch.setattr(projects_front, "COMBINED_MAX", 0.0)
+    two = compute_front(inst, scen, 5)
+    for front in (one, two):
+        np.testing.assert_array_equal(np.unique(np.round(front.values, 6), axis=0), truth)
+    assert two.solves - one.solves >= len(truth) - 1
+
+
+def test_front_options_are_restored(tmp_path: Path) -> None:
+    """The front's HiGHS options (no sub-MIP heuristics) hold for its solves only."""
+    from optimizer.analysis.projects_front import FRONT_OPTIONS, front_options
+    from optimizer.lp.engine import Engine
+
+    inst = load_instance(generated(tmp_path, 1, 8))
+    eng = Engine.open(inst, load_scenario(inst))
+    before = eng.session.set_options({})
+    with front_options(eng):
+        inside = {k: eng.session.h.getOptionValue(k) for k in FRONT_OPTIONS}
+    after = {k: eng.session.h.getOptionValue(k) for k in FRONT_OPTIONS}
+    assert before == {}
+    for k, v in FRONT_OPTIONS.items():
+        got = inside[k][1] if isinstance(inside[k], tuple) else inside[k]
+        was = after[k][1] if isinstance(after[k], tuple) else after[k]
+        assert got == v and was != v
+
+
 def test_front_with_decimal_effects_is_exact(tmp_path: Path) -> None:
     """Effects with decimals (three significant digits): the quantum is 10^-k."""
     inst = load_instance(generated(tmp_path, 5, 11, integer=False))

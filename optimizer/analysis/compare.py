@@ -63,6 +63,7 @@ from optimizer.domain.evaluate import (
     Violation,
     budget_cost,
     check_scenario,
+    score_plan,
     score_volumes,
     wasted_cells,
 )
@@ -123,6 +124,51 @@ class Dominance:
 
 
 @dataclass(frozen=True, eq=False)
+class ProjectChanges:
+    """An actual project list against the optimum's (SPEC section 12): the funded
+    projects the optimum keeps, drops and adds (names in the projects.csv order), and
+    the budget cost of each side at the funded fractions."""
+
+    kept: tuple[str, ...]
+    dropped: tuple[str, ...]
+    added: tuple[str, ...]
+    actual_fractions: np.ndarray = field(repr=False)
+    optimal_fractions: np.ndarray = field(repr=False)
+    kept_cost_mln: float = 0.0
+    dropped_cost_mln: float = 0.0
+    added_cost_mln: float = 0.0
+
+
+FUNDED_TOL = 1e-9  # a fraction above this is a funded project
+
+
+def project_changes(instance: Instance, actual: np.ndarray, optimal: np.ndarray) -> ProjectChanges:
+    pr = instance.projects
+    assert pr is not None
+    a, o = actual > FUNDED_TOL, optimal > FUNDED_TOL
+    names = np.array(pr.names, dtype=object)
+
+    def cost(sel: np.ndarray, y: np.ndarray) -> float:
+        return float((y * pr.cost)[sel].sum())
+
+    return ProjectChanges(
+        kept=tuple(names[a & o]), dropped=tuple(names[a & ~o]), added=tuple(names[~a & o]),
+        actual_fractions=actual, optimal_fractions=optimal,
+        kept_cost_mln=cost(a & o, optimal), dropped_cost_mln=cost(a & ~o, actual),
+        added_cost_mln=cost(~a & o, optimal),
+    )  # fmt: skip
+
+
+def project_volume(instance: Instance, fractions: np.ndarray | None) -> np.ndarray:
+    """(T, M) the volume funded projects put into their cells (fraction * volume_mln)."""
+    out = np.zeros((instance.n_towns, instance.n_measures))
+    pr = instance.projects
+    if fractions is not None and pr is not None:
+        np.add.at(out, (pr.town, pr.measure), fractions * pr.volume)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
 class Comparison:
     """Everything `compare` found; `comparison_document` turns it into comparison.json."""
 
@@ -145,6 +191,8 @@ class Comparison:
     closest: tuple[ClosestPlan, ...]
     solves: int
     seconds: float
+    # when the actual lists projects (`project,fraction` rows): kept, dropped, added
+    projects: ProjectChanges | None = None
 
     @property
     def budget_mln(self) -> float:
@@ -181,13 +229,17 @@ def compare(
     when the scenario itself has no solution at the comparison budget.
     """
     xa = np.asarray(actual.volume, dtype=float)
-    ba = float(budget_cost(instance, xa).sum())
+    ya = actual.fractions if instance.projects is not None else None
+    # a project's volume goes into its cell (budget cost, rules, limits) but is scored
+    # with the project's own effects, not the cell's curve (SPEC section 12)
+    xp = project_volume(instance, ya)
+    ba = float(budget_cost(instance, xa + xp).sum())
     if ba <= 0:
         raise InstanceError(
             f"{actual.path}: the actual spend has no budget cost (every amount is 0)"
         )
-    fa = score_volumes(instance, xa)
-    broken = check_scenario(instance, scenario.with_budget(ba), xa)
+    fa = score_plan(instance, xa, ya)
+    broken = check_scenario(instance, scenario.with_budget(ba), xa + xp)
     over, inelig = wasted_cells(instance, xa)
 
     b = ba if budget_mln is None else float(budget_mln)
@@ -238,7 +290,15 @@ def compare(
         closest=closest,
         solves=eng.solves,
         seconds=eng.seconds,
+        projects=None
+        if ya is None
+        else project_changes(instance, np.asarray(ya, dtype=float), optimal_fractions(optimal)),
     )
+
+
+def optimal_fractions(sol: Solution) -> np.ndarray:
+    assert sol.fractions is not None, "an instance with projects has fractions"
+    return np.asarray(sol.fractions, dtype=float)
 
 
 def budget_bounds(eng: Engine, b: float) -> dict[int, tuple[float, float]]:

@@ -25,6 +25,19 @@ relative), so round-off cannot skip or repeat a point. Every nondominated point
 (supported or not) is the answer of P(L) for L just above its predecessor's f2:
 the method lists them all, with 2k + 1 mixed-integer solves for k points.
 
+**One solve per point (two criteria, exact mode).** The two stages are one problem
+with the combined objective `a * f1/q1 + f2/q2`, `a = (hi2 - max(L, lo2))/q2 + 1`
+(rounded down, then + 1), where `[lo2, hi2]` holds every value f2 can take (the sum
+of the negative effects; the payoff's ideal). Its values are integers; over the plans
+with `f2 >= L`, f2/q2 spans less than `a`, so one quantum of f1 outweighs any
+difference in f2 and the optimum is P(L)'s lexicographic optimum: k + 1 solves for k
+points. Each solve also caps `f1 <= f1(previous) - q1/2` (valid: a plan with a larger
+f2 than the previous point has a smaller f1, or that point was not lexicographically
+best), which tightens the relaxation. Used while the objective's values stay below
+COMBINED_MAX units (1e9: exact in doubles, half a unit far above round-off), else the
+two stages. Every solve stops once its bound is less than one unit above its plan
+(`objective_step`): a proven optimum, since no value lies in between.
+
 **Otherwise** (a cell can contribute, a project is divisible or semi-continuous,
 or the effects have no quantum) the front has continuous pieces and no finite
 list of points is "all of them". The same loop then steps the floor by at least
@@ -67,6 +80,17 @@ MAX_DECIMALS = 6
 MAX_EXACT_CELLS = 20_000
 MIP_GAP_TOL = 1e-6  # the largest relative gap a proven optimum may carry (lp/highs.py)
 TOL_SAME = 1e-9  # relative: points closer than this in every criterion are one point
+# Exact mode, two criteria: the one-solve objective (`combined_loop`) is used while its
+# values (integers) stay below this many units, far inside doubles' exact integers
+# (2^53) and with half a unit far above HiGHS's round-off on them; above it, two stages.
+COMBINED_MAX = 1e9
+# HiGHS options for a front's solves, measured with `python -m bench.projects`
+# (bench/results.md): on these small knapsack-like MIPs (tens to hundreds of binaries,
+# a few rows) HiGHS's sub-MIP heuristics (RINS, RENS) and root restarts took most of
+# each solve (0.08 of 0.11 s); without them the whole front takes 2.5-4x less time.
+# They only change how the search looks for plans, never what it proves.
+FRONT_OPTIONS = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
+                 "mip_allow_restart": False}  # fmt: skip
 
 
 def quantum(effects: np.ndarray) -> float | None:
@@ -194,7 +218,11 @@ def mip_front(eng: Engine, payoff: Payoff, flat: np.ndarray, points: int, x: int
         steps = (float(q[x]), float(q[y]) if C == 2 else None)
     found: list[tuple[np.ndarray, LpResult]] = []
     ext = eng.floors({c: -INF for c in range(C)})
-    with eng.extended(ext) as rows:
+    if q is not None and C == 2 and combined_fits(eng, payoff, q, x, y):
+        with front_options(eng), eng.extended(ext) as rows:
+            found = combined_loop(eng, rows, payoff, q, x, y)
+        return dedupe(found, x), method, note
+    with front_options(eng), eng.extended(ext) as rows:
         stepper = Stepper(rows, eng, x, w2)
         for combo in itertools.product(*levels) if levels else [()]:
             floors = np.full(C, -INF)
@@ -218,6 +246,75 @@ def mip_front(eng: Engine, payoff: Payoff, flat: np.ndarray, points: int, x: int
                     # the grid step, but never past the y end, so the end is listed
                     floors[y] = min(v[y] + step[y], top - near)
     return dedupe(found, x), method, note
+
+
+def y_range(eng: Engine, payoff: Payoff, q: np.ndarray, y: int) -> tuple[float, float]:
+    """The least and the largest value f_y can take (exact mode: a sum of project
+    effects, at least the sum of the negative ones, at most the payoff's ideal)."""
+    pr = eng.instance.projects
+    assert pr is not None
+    lo = float(np.clip(pr.effects[:, y], None, 0.0).sum())
+    hi = float(np.round(payoff.ideal[y] / q[y]) * q[y])
+    return lo, hi
+
+
+def combined_fits(eng: Engine, payoff: Payoff, q: np.ndarray, x: int, y: int) -> bool:
+    """Whether the one-solve objective's values stay within COMBINED_MAX units."""
+    pr = eng.instance.projects
+    assert pr is not None
+    lo, hi = y_range(eng, payoff, q, y)
+    a = np.floor((hi - lo) / q[y] + 0.5) + 1
+    top = a * np.abs(pr.effects[:, x]).sum() / q[x] + np.abs(pr.effects[:, y]).sum() / q[y]
+    return bool(top <= COMBINED_MAX)
+
+
+def combined_loop(eng: Engine, rows: Extended, payoff: Payoff, q: np.ndarray, x: int, y: int
+                  ) -> list[tuple[np.ndarray, LpResult]]:  # fmt: skip
+    """Exact mode, two criteria: one solve per point (see the module docstring).
+
+    P'(L, U):  max  a * f_x / q_x + f_y / q_y   s.t.  f_y >= L,  f_x <= U
+
+    with a = (hi_y - max(L, lo_y)) / q_y + 1 (rounded down, then + 1). Every value is
+    an integer (multiples of the quanta), and over plans with f_y >= L the term
+    f_y / q_y spans less than `a`, so one quantum more of f_x outweighs any difference
+    in f_y: the optimum is the lexicographic optimum (f_x first, then f_y) of P(L).
+    The cap U = f_x(previous) - q_x / 2 is valid: a plan with f_y above the previous
+    point's has f_x below the previous point's (else that point was not a
+    lexicographic optimum), so it cuts no plan the solve can return, only the
+    relaxation's bound, which then meets the next point sooner."""
+    lo, hi = y_range(eng, payoff, q, y)
+    floor_y, cap_x = -INF, INF
+    found: list[tuple[np.ndarray, LpResult]] = []
+    while True:
+        a = float(np.floor((hi - max(floor_y, lo)) / q[y] + 0.5) + 1)
+        w = np.zeros(len(eng.criteria))
+        w[x], w[y] = a / q[x], 1.0 / q[y]
+        try:
+            with objective_step(eng, 1.0):
+                res = rows.run(eng.cost_vector(w), True, {x: (-INF, cap_x), y: (floor_y, INF)})
+        except InfeasibleError:
+            break
+        v = values_of(eng, res, q)
+        found.append((v, res))
+        if v[y] >= hi - q[y] / 2.0:
+            break  # y at its best: no larger value exists
+        floor_y, cap_x = float(v[y] + q[y] / 2.0), float(v[x] - q[x] / 2.0)
+    return found
+
+
+@contextmanager
+def front_options(eng: Engine) -> Iterator[None]:
+    """HiGHS options for the many small mixed-integer solves of a front (FRONT_OPTIONS),
+    restored afterwards; other sessions (CBC) are left as they are."""
+    session = eng.session
+    if not hasattr(session, "set_options"):
+        yield
+        return
+    saved = session.set_options(FRONT_OPTIONS)
+    try:
+        yield
+    finally:
+        session.set_options(saved)
 
 
 def dedupe(found: list[tuple[np.ndarray, LpResult]], x: int) -> list[tuple[np.ndarray, LpResult]]:

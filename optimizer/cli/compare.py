@@ -114,9 +114,9 @@ def print_comparison(cmp: Any, top: int = 10) -> None:
         f"[bold]{inst.name}[/]: actual [bold]{cmp.actual.name}[/] against scenario "
         f"[bold]{cmp.scenario.name}[/] ({cmp.scenario.objective.method})"
     )
-    from optimizer.outputs.text import headline
+    from optimizer.outputs.text import headline, project_change_lines
 
-    for line in headline(cmp):
+    for line in headline(cmp) + project_change_lines(cmp):
         say(f"  {line}")
     crit = Table(title="Criteria", title_justify="left")
     for col in ("criterion", "actual", "optimal", "uplift", "%"):

@@ -26,6 +26,7 @@ from optimizer.domain.tables import (
 from optimizer.errors import InstanceError
 
 ACTUAL_COLUMNS = ("town", "measure", "amount_mln")
+PROJECT_COLUMNS = ("project", "fraction")  # SPEC section 12: funded projects
 OPTIONAL_COLUMNS = ("note", "source", "year")
 
 
@@ -36,29 +37,60 @@ class ActualSpend:
     name: str
     path: Path
     volume: np.ndarray
+    # (P,) each project's funded fraction when the file lists projects (`project,fraction`
+    # rows, SPEC section 12); None when it lists cells only
+    fractions: np.ndarray | None = None
 
 
 def parse_actual_table(
     table: Table, town_pos: dict[str, int], measure_pos: dict[str, int], problems: list[str]
 ) -> np.ndarray | None:
     """Volumes (T, M) from a table of strings; every problem is appended with its row."""
+    parsed = parse_actual_rows(table, town_pos, measure_pos, {}, problems)
+    return None if parsed is None else parsed[0]
+
+
+def parse_actual_rows(
+    table: Table,
+    town_pos: dict[str, int],
+    measure_pos: dict[str, int],
+    projects: dict[str, tuple[int, float]],
+    problems: list[str],
+) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Volumes (T, M) and, when the table lists projects, their fractions (P,).
+
+    Cell rows have `town,measure,amount_mln`; project rows (an instance with projects,
+    SPEC section 12) have `project,fraction` and leave the cell columns empty. A file
+    may hold either kind or both. `projects`: name -> (index, min_fraction)."""
     before = len(problems)
-    if not require_columns(table, ACTUAL_COLUMNS, problems):
+    has_projects = "project" in table.header
+    if has_projects and not projects:
+        problems.append(f"{table.name}: column 'project': the instance has no projects.csv")
         return None
+    required = PROJECT_COLUMNS if has_projects else ACTUAL_COLUMNS
+    if has_projects and any(c in table.header for c in ACTUAL_COLUMNS):
+        required = ACTUAL_COLUMNS + PROJECT_COLUMNS
+    if not require_columns(table, required, problems):
+        return None
+    known = ACTUAL_COLUMNS + OPTIONAL_COLUMNS + (PROJECT_COLUMNS if projects else ())
+    expected = "town, measure, amount_mln" + (" and/or project, fraction" if projects else "")
     for col in table.header:
-        if col not in ACTUAL_COLUMNS + OPTIONAL_COLUMNS:
-            problems.append(
-                f"{table.name}: unknown column {col!r} (expected town, measure, amount_mln)"
-            )
+        if col not in known:
+            problems.append(f"{table.name}: unknown column {col!r} (expected {expected})")
     if not table.rows:
         problems.append(f"{table.name}: no rows (the file has only a header)")
         return None
     volume = np.zeros(
         (max(town_pos.values(), default=-1) + 1, max(measure_pos.values(), default=-1) + 1)
     )
+    fractions = np.zeros(len(projects)) if has_projects else None
     seen: dict[tuple[str, str], int] = {}
+    seen_p: dict[str, int] = {}
     for i, row in enumerate(table.rows):
         cells = dict(zip(table.header, row, strict=False))
+        if has_projects and cells.get("project", ""):
+            project_row(table, i, cells, projects, seen_p, fractions, problems)
+            continue
         town, meas = cells.get("town", ""), cells.get("measure", "")
         ok = True
         if town not in town_pos:
@@ -80,7 +112,53 @@ def parse_actual_table(
         amount = parse_number(table, i, "amount_mln", cells.get("amount_mln", ""), problems)
         if ok and amount is not None:
             volume[town_pos[town], measure_pos[meas]] = amount
-    return volume if len(problems) == before else None
+    return (volume, fractions) if len(problems) == before else None
+
+
+def project_row(
+    table: Table,
+    i: int,
+    cells: dict[str, str],
+    projects: dict[str, tuple[int, float]],
+    seen: dict[str, int],
+    fractions: np.ndarray,
+    problems: list[str],
+) -> None:
+    """One `project,fraction` row: a known project, listed once, a fraction in [0, 1]
+    (0 or at least its min_fraction: 0 or 1 all or nothing), and no cell columns filled."""
+    name = cells.get("project", "")
+    where = f"{table.name}: row {table.line(i)}"
+    for col in ACTUAL_COLUMNS:
+        if cells.get(col, ""):
+            problems.append(
+                f"{where}, column {col!r}: a project row leaves the cell columns empty "
+                "(its volume is the project's own, in its town and measure)"
+            )
+    if name not in projects:
+        problems.append(f"{where}, column 'project': unknown project {name!r}")
+        return
+    if name in seen:
+        problems.append(f"{where}: duplicate project {name!r} (also row {table.line(seen[name])})")
+        return
+    seen[name] = i
+    y = parse_number(table, i, "fraction", cells.get("fraction", ""), problems)
+    if y is None:
+        return
+    index, least = projects[name]
+    if not 0.0 <= y <= 1.0:
+        problems.append(f"{where}, column 'fraction': {y:g} is not between 0 and 1")
+    elif least >= 1.0 and y not in (0.0, 1.0):
+        problems.append(
+            f"{where}, column 'fraction': project {name!r} is funded all or nothing, "
+            f"so its fraction is 0 or 1, not {y:g}"
+        )
+    elif 0.0 < y < least:
+        problems.append(
+            f"{where}, column 'fraction': project {name!r} is funded at 0 or at least "
+            f"its min_fraction {least:g}, not {y:g}"
+        )
+    else:
+        fractions[index] = y
 
 
 def xlsx_table(path: Path, problems: list[str]) -> Table | None:
@@ -166,14 +244,24 @@ def load_actual(instance: Instance, ref: str | Path) -> ActualSpend:
         table = read_table(path, problems)
     else:
         raise InstanceError(f"{path}: actual spend must be a .csv or .xlsx file")
-    volume = None
+    parsed = None
     if table is not None:
         town_pos = {n: i for i, n in enumerate(instance.towns)}
         measure_pos = {n: i for i, n in enumerate(instance.measures)}
-        volume = parse_actual_table(table, town_pos, measure_pos, problems)
-    if problems or volume is None:
+        parsed = parse_actual_rows(table, town_pos, measure_pos, project_index(instance),
+                                   problems)  # fmt: skip
+    if problems or parsed is None:
         raise InstanceError(problems[0] if problems else f"{path}: unreadable", problems)
-    return ActualSpend(name=path.stem, path=path, volume=volume)
+    volume, fractions = parsed
+    return ActualSpend(name=path.stem, path=path, volume=volume, fractions=fractions)
+
+
+def project_index(instance: Instance) -> dict[str, tuple[int, float]]:
+    """Project name -> (index, min_fraction); empty without projects."""
+    pr = instance.projects
+    if pr is None:
+        return {}
+    return {n: (p, float(pr.min_fraction[p])) for p, n in enumerate(pr.names)}
 
 
 def check_actual_files(instance: Instance) -> list[str]:

@@ -170,6 +170,15 @@ class HighsSession:
         self.row_lb = model.row_lb.copy()
         self.row_ub = model.row_ub.copy()
 
+    def set_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        """Set HiGHS options; returns their previous values (to restore them)."""
+        saved = {}
+        for key, value in options.items():
+            got = self.h.getOptionValue(key)  # (status, value) in recent highspy
+            saved[key] = got[1] if isinstance(got, tuple) else got
+            self.check(self.h.setOptionValue(key, value), f"option {key}")
+        return saved
+
     def check(self, status: object, what: str) -> None:
         if status == self.hs.HighsStatus.kError:
             raise SolverError(f"HiGHS rejected {what}")

@@ -72,6 +72,28 @@ if TYPE_CHECKING:  # types only: `solve` writes its summary without loading the 
 # ----------------------------------------------------------------------------- documents
 
 
+def project_changes_dict(cmp: Comparison) -> dict[str, Any] | None:
+    """comparison.json "projects": which funded projects the optimum keeps, drops and
+    adds (SPEC section 12); null when the actual lists no projects."""
+    pc = cmp.projects
+    if pc is None:
+        return None
+    return {
+        "kept": list(pc.kept),
+        "dropped": list(pc.dropped),
+        "added": list(pc.added),
+        "kept_cost_mln": pc.kept_cost_mln,
+        "dropped_cost_mln": pc.dropped_cost_mln,
+        "added_cost_mln": pc.added_cost_mln,
+        "actual_fractions": project_fractions(cmp.instance, pc.actual_fractions),
+        "optimal_fractions": project_fractions(cmp.instance, pc.optimal_fractions),
+    }
+
+
+def project_fractions(instance: Any, y: Any) -> dict[str, float]:
+    return {n: float(v) for n, v in zip(instance.projects.names, y, strict=True) if v > 1e-9}
+
+
 def comparison_document(cmp: Comparison) -> dict[str, Any]:
     """comparison.json: the keys of SPEC section 7, plus what a script needs to audit them."""
     from optimizer.outputs.documents import provenance
@@ -102,6 +124,7 @@ def comparison_document(cmp: Comparison) -> dict[str, Any]:
             "shadow_prices": shadow_price_entries(opt),
         },
         "uplift": cmp.uplift,
+        "projects": project_changes_dict(cmp),
         "efficiency": cmp.efficiency.value,
         "efficiency_detail": {
             "min_budget_mln": cmp.efficiency.min_budget_mln,

@@ -167,6 +167,7 @@ def build_report(study: Study) -> Report:
 
     blocks += scenario_blocks(instance, scenario)
     blocks += solution_blocks(instance, sol)
+    blocks += project_blocks(instance, sol)
     images["report-allocation.png"] = allocation_png(instance, sol, cap_share=town_cap(scenario))
     blocks.append(Image("report-allocation.png", allocation_alt(instance, sol, scenario)))
     front_blocks, front_images = pareto_blocks(instance, study.front, sol, cmp)
@@ -268,6 +269,36 @@ def bound_words(kind: str, value: float) -> str:
         "min_per_capita": f"at least {value:,.0f} per resident",
         "max_per_capita": f"at most {value:,.0f} per resident",
     }.get(kind, f"{kind} {value:g}")
+
+
+def project_blocks(instance: Instance, sol: Solution) -> list[Block]:
+    """The funded projects of an instance with projects (SPEC section 12), largest
+    budget cost first: project, town, measure, fraction, budget cost, criteria."""
+    pr = instance.projects
+    if pr is None or sol.fractions is None:
+        return []
+    y = np.asarray(sol.fractions, dtype=float)
+    funded = [int(p) for p in np.argsort(-(y * pr.cost), kind="stable") if y[p] > 1e-9]
+    total = float(y @ pr.cost)
+    out: list[Block] = [
+        Heading("Funded projects"),
+        Para(
+            f"{len(funded)} of {len(pr)} projects funded, for {mln(total)} mln of budget "
+            "cost; a project's criteria are its own effects times its fraction."
+        ),
+    ]
+    if not funded:
+        return out
+    header = ["project", "town", "measure", "fraction", "budget cost mln", *instance.criteria]
+    rows = [
+        [pr.names[p], instance.towns[pr.town[p]], instance.measures[pr.measure[p]],
+         f"{y[p]:.3g}", mln(float(y[p] * pr.cost[p])),
+         *(num(float(v)) for v in y[p] * pr.effects[p])]
+        for p in funded
+    ]  # fmt: skip
+    numeric = [False, False, False] + [True] * (len(header) - 3)
+    out.append(table(header, rows, numeric, caption="Funded projects"))
+    return out
 
 
 def solution_blocks(instance: Instance, sol: Solution, top: int = 60) -> list[Block]:
@@ -461,6 +492,30 @@ def pareto_blocks(
     return out, images
 
 
+def project_change_blocks(cmp: Any) -> list[Block]:
+    """The actual's funded projects against the optimum's: kept, dropped, added."""
+    from optimizer.outputs.text import project_change_lines
+
+    pc = cmp.projects
+    if pc is None:
+        return []
+    pr = cmp.instance.projects
+    rows = []
+    for status, names, y in (("kept", pc.kept, pc.optimal_fractions),
+                             ("dropped", pc.dropped, pc.actual_fractions),
+                             ("added", pc.added, pc.optimal_fractions)):  # fmt: skip
+        for n in names:
+            p = pr.index(n)
+            rows.append([n, status, f"{pc.actual_fractions[p]:.3g}",
+                         f"{pc.optimal_fractions[p]:.3g}", mln(float(y[p] * pr.cost[p]))])  # fmt: skip
+    out: list[Block] = [Items(tuple(project_change_lines(cmp)))]
+    if rows:
+        header = ["project", "optimum", "actual fraction", "optimal fraction", "budget cost mln"]
+        out.append(table(header, rows, [False, False, True, True, True],
+                         caption="Funded projects, actual against the optimum"))  # fmt: skip
+    return out
+
+
 def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
     from optimizer.analysis.compare import change_totals
     from optimizer.outputs.tables import reallocation_rows
@@ -498,6 +553,7 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
         "dominated: " + ("yes" if cmp.dominance.dominated else f"no ({cmp.dominance.reason})"),
     ]
     out.append(Items(tuple(facts)))
+    out += project_change_blocks(cmp)
     rows = []
     for p in cmp.closest:
         if p.moved_mln is None:

@@ -504,3 +504,21 @@ def project_words(px: Any, currency: str) -> list[str]:
         out.append(f"{what}: {change}; budget cost {v.allocated_mln:,.1f} {cur}; "
                    f"weighted score {-loss:+.4g} (payoff-normalized)")  # fmt: skip
     return out
+
+
+def project_change_lines(cmp: Any) -> list[str]:
+    """Which of the actual's funded projects the optimum keeps and drops, and which it
+    adds, with their budget cost (SPEC section 12); empty without a project list."""
+    pc = cmp.projects
+    if pc is None:
+        return []
+
+    def names(v: tuple[str, ...]) -> str:
+        return ", ".join(v) if v else "none"
+
+    return [
+        f"projects kept: {len(pc.kept)} ({mln(pc.kept_cost_mln)} mln): {names(pc.kept)}",
+        f"projects dropped: {len(pc.dropped)} ({mln(pc.dropped_cost_mln)} mln): "
+        f"{names(pc.dropped)}",
+        f"projects added: {len(pc.added)} ({mln(pc.added_cost_mln)} mln): {names(pc.added)}",
+    ]
