@@ -67,7 +67,7 @@ def parse_actual_rows(
     if has_projects and not projects:
         problems.append(f"{table.name}: column 'project': the instance has no projects.csv")
         return None
-    required = PROJECT_COLUMNS if has_projects else ACTUAL_COLUMNS
+    required: tuple[str, ...] = PROJECT_COLUMNS if has_projects else ACTUAL_COLUMNS
     if has_projects and any(c in table.header for c in ACTUAL_COLUMNS):
         required = ACTUAL_COLUMNS + PROJECT_COLUMNS
     if not require_columns(table, required, problems):
@@ -88,7 +88,7 @@ def parse_actual_rows(
     seen_p: dict[str, int] = {}
     for i, row in enumerate(table.rows):
         cells = dict(zip(table.header, row, strict=False))
-        if has_projects and cells.get("project", ""):
+        if fractions is not None and cells.get("project", ""):
             project_row(table, i, cells, projects, seen_p, fractions, problems)
             continue
         town, meas = cells.get("town", ""), cells.get("measure", "")
