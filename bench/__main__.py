@@ -3,8 +3,11 @@
 Full run (about 10 minutes on 2 cores): 27, 1,000, 10,000 and 30,000 generated
 towns; the HiGHS algorithm at 1,000-30,000 towns; cProfile at 10,000 and 30,000;
 `monotowns solve` on the Kazakhstan instance against the bare imports; the exact
-front, a 50-step sweep and 1,000 uncertainty draws on Kazakhstan and 1,000 towns.
-`--quick`: 27 and 1,000 towns, re-solves on Kazakhstan only, no tuning or profile.
+front, a 50-step sweep and 1,000 uncertainty draws on Kazakhstan and 1,000 towns;
+`monotowns solve` with and without its sensitivity step at 1,000, 10,000, 30,000
+and 100,000 towns (bench/sensitivity.py, a few more minutes).
+`--quick`: 27 and 1,000 towns, re-solves on Kazakhstan only, no tuning or profile,
+sensitivity at 1,000 towns only.
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sizes", help="comma-separated town counts (default 27,1000,10000,30000)")
     ap.add_argument("--keep", action="store_true", help="keep the generated instances")
     ap.add_argument("--no-resolves", action="store_true", help="skip the re-solve workloads")
+    ap.add_argument("--no-sensitivity", action="store_true",
+                    help="skip the sensitivity rows (bench/sensitivity.py)")  # fmt: skip
     args = ap.parse_args(argv)
 
     from optimizer.lp.highs import DISTINCT_SHARE, IPM_COLUMNS, IPM_COLUMNS_DISTINCT
@@ -105,6 +110,14 @@ def main(argv: list[str] | None = None) -> None:
                     if "error" in r and not str(r["error"]).startswith("not available"):
                         r["error"] = f"failed: {r['error']}"
                     res["resolves"].append(r)
+        if not args.no_sensitivity:
+            from bench import sensitivity
+
+            if args.quick:
+                res["sensitivity"] = sensitivity.run(tmp, [1000], [1000], [], log)
+            else:
+                res["sensitivity"] = sensitivity.run(tmp, [1000, 10_000, 30_000], [1000, 10_000],
+                                                     [100_000], log, [(10_000, "epsilon")])  # fmt: skip
     finally:
         if args.keep:
             log(f"instances kept in {tmp}")

@@ -368,6 +368,10 @@ def render(res: dict[str, Any]) -> str:
             *resolve_table(res),
             "",
         ]
+    if res.get("sensitivity"):
+        from bench.sensitivity import section
+
+        L += section(res["sensitivity"])
     if res.get("notes"):
         L += ["## Notes", ""] + [f"- {n}" for n in res["notes"]] + [""]
     return "\n".join(L)

@@ -66,3 +66,68 @@ def test_interrupt_during_a_long_run_with_workers(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith("manifest.json")) == [
         "out"
     ]
+
+
+HARD_MIP = """
+import signal, sys
+import numpy as np
+from optimizer.entry import interrupted
+signal.signal(signal.SIGINT, interrupted)
+import highspy
+from optimizer.lp.highs import quiet_highs, run_highs
+# A market-split problem (Cornuejols and Dawande): five equality rows with random
+# weights over 40 binaries; HiGHS needs minutes to settle it, in one `run` call.
+rng = np.random.default_rng(1)
+m, n = 5, 40
+A = rng.integers(0, 100, (m, n)).astype(float)
+b = np.floor(A.sum(axis=1) / 2)
+h = quiet_highs()
+h.setOptionValue("threads", 1)
+lp = highspy.HighsLp()
+lp.num_col_, lp.num_row_ = n, m
+lp.col_cost_, lp.col_lower_, lp.col_upper_ = np.zeros(n), np.zeros(n), np.ones(n)
+lp.row_lower_, lp.row_upper_ = b, b
+lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+lp.a_matrix_.start_ = np.arange(0, m * n + 1, n, dtype=np.int32)
+lp.a_matrix_.index_ = np.tile(np.arange(n, dtype=np.int32), m)
+lp.a_matrix_.value_ = A.ravel()
+lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, m
+lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+h.passModel(lp)
+print("solving", flush=True)
+run_highs(h)
+print("finished", flush=True)
+"""
+
+
+def test_interrupt_during_one_long_highs_call() -> None:
+    """A Ctrl-C while HiGHS is inside one long `run` (a national model's solve, an
+    even-plan QP) is answered at once: HiGHS runs in a helper thread
+    (`optimizer.lp.highs.run_highs`), the main thread waits in 0.1 s steps and the
+    entry point's handler ends the process. Run directly, the same call kept the
+    signal waiting until HiGHS returned (minutes here)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HARD_MIP],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "solving\n"
+        time.sleep(1.0)  # well inside the branch and bound
+        assert proc.poll() is None, "HiGHS finished the hard problem before the interrupt"
+        t0 = time.perf_counter()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+        waited = time.perf_counter() - t0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err
+    assert err == "interrupted\n", err
+    assert "finished" not in out
+    assert waited < 3.0, f"the interrupt was answered after {waited:.1f} s"

@@ -222,7 +222,9 @@ class Engine:
         assert res is not None
         return res, bests
 
-    def polish(self, res: LpResult, hold_budget: bool = False) -> LpResult:
+    def polish(
+        self, res: LpResult, hold_budget: bool = False, hold: Extension | None = None
+    ) -> LpResult:
         """Make an answer efficient: max sum_c f_c / n_c  s.t.  f_c >= f_c(found).
 
         Weighted sums with a zero weight, epsilon, reference (its rho term is below
@@ -230,11 +232,18 @@ class Engine:
         a plan that another plan beats on one criterion and ties on the rest; this
         second solve only moves to such a plan, so the method's own objective stays
         optimal. The duals of the method's solve are kept for shadow prices.
+
+        `hold`: rows (and columns) that describe every plan optimal for the method,
+        used instead of the floors at the found values. Where the method's optimum is
+        a set of plans with different criteria values (goal: every plan that reaches
+        the targets), floors at the found plan would make the answer depend on which
+        vertex the solver returned (HiGHS and CBC gave jobs 7,380 and 7,980 for the
+        same goal scenario); over the whole set the answer is the solver's no more.
         """
         found = self.criteria_of(res)
         # Held exactly: any margin would be traded away for the other criteria. The
         # found plan meets these rows, so the LP is feasible up to round-off.
-        ext = self.floors({i: float(v) for i, v in enumerate(found)})
+        ext = hold if hold is not None else self.floors({i: float(v) for i, v in enumerate(found)})
         bounds = None
         if hold_budget:
             a = float(res.x[self.model.col_A])
@@ -268,8 +277,10 @@ class EngineView(Engine):
     parent: Engine | None = field(default=None, repr=False)
     raw: bool = False  # skip the methods' efficiency polish: the last LP is the method's own
 
-    def polish(self, res: LpResult, hold_budget: bool = False) -> LpResult:
-        return res if self.raw else super().polish(res, hold_budget)
+    def polish(
+        self, res: LpResult, hold_budget: bool = False, hold: Extension | None = None
+    ) -> LpResult:
+        return res if self.raw else super().polish(res, hold_budget, hold)
 
     def run(
         self,

@@ -89,6 +89,40 @@ def first_solve(model: LinearModel) -> FirstSolve:
 
 # ----------------------------------------------------------------------------- HiGHS
 
+THREADED_COLUMNS = 20_000  # a model this big runs HiGHS in a helper thread (`run_highs`)
+
+
+def run_highs(h: Any, threaded: bool = True) -> None:
+    """`h.run()`, answerable by Ctrl-C while it runs.
+
+    Python runs a signal handler only between bytecodes of the main thread, so a
+    Ctrl-C during one long HiGHS call (a national model's first solve, an even-plan
+    QP: seconds to minutes) would wait for the call to end. With `threaded` (and on
+    the main thread), HiGHS runs in a helper thread (highspy releases the GIL while
+    it solves) and the main thread waits in 0.1 s steps, so the entry point's
+    handler (`optimizer.entry`: one line, exit 130) runs at once and ends the
+    process, helper thread included. Small solves (milliseconds) run directly: a
+    thread per solve would cost more than they do."""
+    import threading
+
+    if not threaded or threading.current_thread() is not threading.main_thread():
+        h.run()
+        return
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            h.run()
+        except BaseException as e:  # handed to the caller's thread
+            failed.append(e)
+
+    t = threading.Thread(target=work, name="highs-run", daemon=True)
+    t.start()
+    while t.is_alive():
+        t.join(0.1)
+    if failed:
+        raise failed[0]
+
 
 def quiet_highs() -> Any:
     """A `highspy.Highs` that prints nothing.
@@ -353,7 +387,8 @@ class HighsSession:
             self.abs_gap = 0.999 * step
             h.setOptionValue("mip_abs_gap", self.abs_gap)
         t0 = time.perf_counter()
-        h.run()
+        threaded = self.model.n_cols >= THREADED_COLUMNS
+        run_highs(h, threaded)
         status = h.getModelStatus()
         retried = False
         if self.solved_once and status not in (
@@ -364,7 +399,7 @@ class HighsSession:
             # objective or bounds ("Unknown" at 10,000 towns); the same LP from scratch
             # is then solved, and only its status is final.
             h.clearSolver()
-            h.run()
+            run_highs(h, threaded)
             status = h.getModelStatus()
             retried = True
         seconds = time.perf_counter() - t0

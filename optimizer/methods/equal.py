@@ -31,7 +31,7 @@ import numpy as np
 
 from optimizer.errors import SolverError
 from optimizer.lp.engine import Engine
-from optimizer.lp.highs import quiet_highs
+from optimizer.lp.highs import quiet_highs, run_highs
 from optimizer.lp.model import INF
 from optimizer.lp.session import LpResult
 
@@ -158,7 +158,7 @@ def face_highs(face: Face):  # -> highspy.Highs
 def run_face(h, what: str) -> np.ndarray:
     import highspy
 
-    h.run()
+    run_highs(h)  # a QP on a big face can take seconds: Ctrl-C is answered meanwhile
     status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
         raise SolverError(f"HiGHS stopped on {what}: {h.modelStatusToString(status)}")

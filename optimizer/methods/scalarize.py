@@ -28,6 +28,8 @@ from optimizer.lp.session import LpResult, criteria_rows
 
 # ----------------------------------------------------------------------------- methods
 
+GOAL_HOLD_REL, GOAL_HOLD_ABS = 1e-7, 1e-9  # the goal method's minimum, held for its polish
+
 
 def solve_weighted(eng: Engine) -> LpResult:
     w = eng.scenario.objective.weight_vector(eng.criteria) / eng.normalizers()
@@ -78,7 +80,18 @@ def solve_goal(eng: Engine) -> LpResult:
                         [f"goal_{eng.criteria[i]}" for i in idx], extra, len(idx))  # fmt: skip
     w = obj.weight_vector(eng.criteria)
     cost = np.append(np.zeros(eng.model.n_cols), w[idx] / n[idx])
-    return eng.polish(eng.run(cost, False, ext))
+    res = eng.run(cost, False, ext)
+    # Every goal-optimal plan: the same rows, and the weighted deviation held at its
+    # minimum. The polish maximizes over all of them, not only over plans at least as
+    # good as the vertex the solver returned. The margin covers the solvers' round-off
+    # (CBC's minimum can sit 2e-8 below the true one, and held exactly it was then
+    # infeasible); 1e-9 of a normalized deviation is about 1e-6 of a job.
+    cap = max(res.objective, 0.0) * (1 + GOAL_HOLD_REL) + GOAL_HOLD_ABS
+    held = criteria_rows(eng.model, np.vstack([combos, np.zeros((1, C))]),
+                         np.append(lb, -INF), np.append(np.full(len(idx), INF), cap),
+                         [f"goal_{eng.criteria[i]}" for i in idx] + ["goal_deviation"],
+                         np.vstack([extra, cost[eng.model.n_cols:]]), len(idx))  # fmt: skip
+    return eng.polish(res, hold=held)
 
 
 def solve_min_budget(eng: Engine) -> LpResult:
