@@ -38,6 +38,11 @@ Every LP below keeps the scenario's rules and limits.
            W(f(x)) >= W(fa) + phi (W* - W(fa))
            budget B, rules, limits, capacities
 
+  The movement LP can have ties (many plans move the same least money); the plan
+  reported is the one of that LP's optimal face that minimizes
+  `sum (C - Ca)^2 / population` (SPEC section 10's rule with R the actual's budget
+  cost `Ca`): the changes spread most evenly per resident, whatever the solver.
+
   `moved_mln = sum cost_m |X - Xa|` counts both sides of a move: 10 mln taken
   from one cell and given to another is 20 mln moved (`taken_mln` and
   `added_mln` give the two sides). Capacity is hard in every plan, so actual
@@ -73,6 +78,7 @@ from optimizer.errors import InfeasibleError, InstanceError
 from optimizer.lp.engine import Engine, hold_at
 from optimizer.lp.model import INF
 from optimizer.lp.session import Extension, criteria_rows
+from optimizer.methods.equal import even_extended
 from optimizer.methods.solution import optimize_engine
 
 PHIS = (0.25, 0.5, 0.75, 1.0)
@@ -382,6 +388,7 @@ def closest_plans(
     # objective: sum_{t,m} cost_m (p[t,m] + n[t,m]) over the two blocks of new columns
     per_cell = np.tile(inst.budget_cost, inst.n_towns)
     cost = np.concatenate([np.zeros(eng.model.n_cols), per_cell, per_cell])
+    reference = xa * inst.budget_cost[None, :]
     plans = []
     # A warm start does not pay here: the last basis (another objective, or another
     # target) is a poor start for the movement LP; on 2,000 towns the first solve is
@@ -401,6 +408,10 @@ def closest_plans(
                     )
                 )
                 continue
+            # Ties: many plans may move the same least money; the one reported is the
+            # one whose changes are spread most evenly per resident (SPEC 10 on this
+            # LP's face, with R the actual's budget cost), whatever the solver chose.
+            res = even_extended(eng, ext, res, cost, {w_row: (target, INF)}, reference)
             x = np.maximum(eng.model.volumes(res.x), 0.0)
             plans.append(plan_from_volumes(inst, phi, target, xa, x, wn))
     return tuple(plans)

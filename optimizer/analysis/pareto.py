@@ -84,6 +84,7 @@ from optimizer.errors import InfeasibleError, InstanceError
 from optimizer.lp.engine import Engine, Extended
 from optimizer.lp.model import INF
 from optimizer.lp.session import LpResult, criteria_rows
+from optimizer.methods.equal import even_plan
 from optimizer.methods.projects import plan_fractions, plan_values
 
 # In normalized units (a criterion's payoff range is 1).
@@ -185,6 +186,7 @@ class _Vertex:
     values: np.ndarray
     volumes: np.ndarray
     fractions: np.ndarray | None = None  # projects' funding fractions (projects.csv)
+    res: LpResult | None = field(default=None, repr=False)  # the LP answer it came from
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -226,7 +228,7 @@ def compute_front(
     scale = Scale(payoff.nadir, np.where(flat, 1.0, payoff.ideal - payoff.nadir))
 
     if flat.all() or max_distance(scale, ends) <= TOL_SAME:
-        built = single_point(eng.instance, ends, x)
+        built = single_point(eng, ends, x)
         method = "dichotomic" if len(crit) == 2 else "augmecon2"
         message = single_point_message(crit, payoff)
     elif eng.model.n_proj:
@@ -290,7 +292,21 @@ def vertex_of(eng: Engine, res: LpResult) -> _Vertex:
     volumes = np.maximum(eng.model.volumes(res.x), 0.0)
     if eng.model.n_proj:
         return _Vertex(plan_values(eng, res.x), volumes, plan_fractions(eng, res.x))
-    return _Vertex(score_volumes(eng.instance, volumes), volumes)
+    return _Vertex(score_volumes(eng.instance, volumes), volumes, res=res)
+
+
+def evened(eng: Engine, v: _Vertex) -> _Vertex:
+    """The vertex moved to the one plan of its face (every plan with its criteria
+    values) that SPEC section 10 reports: the most even spread per resident, or the
+    one closest to the scenario's baseline. Only breakpoints need it: every other
+    point of a two-criteria front is a convex combination of two breakpoints."""
+    if v.res is None or eng.model.n_proj:
+        return v
+    res = even_plan(eng, v.res, method=False)
+    if res is v.res:
+        return v
+    volumes = np.maximum(eng.model.volumes(res.x), 0.0)
+    return _Vertex(score_volumes(eng.instance, volumes), volumes, res=res)
 
 
 def lexicographic_end(eng: Engine, order: list[int]) -> _Vertex:
@@ -328,7 +344,7 @@ def two_criteria(
     eng: Engine, ends: list[_Vertex], scale: Scale, points: int, x: int, y: int
 ) -> list[FrontPoint]:
     found = dichotomic(eng, ends[y], ends[x], scale, x, y)
-    corners = extreme_points(found, scale, x, y)
+    corners = [evened(eng, v) for v in extreme_points(found, scale, x, y)]
     made = spaced_points(eng.instance, corners, scale, points)
     with_rates = rates_along(made, x, y)
     return mark_knee(with_rates, scale, ends, np.zeros(len(scale.range), dtype=bool))
@@ -488,9 +504,11 @@ def augmecon2(
     slices = [slice_key(v, scale, step, levels, grid) for v in unique]
     order = sorted(range(len(unique)), key=lambda j: (slices[j], float(unique[j].values[x])))
     end_ids = {id(v) for v in ends}
-    pts = [FrontPoint(values=unique[j].values, allocated_mln=allocated(eng.instance, unique[j].volumes),
-                      volumes=unique[j].volumes, is_breakpoint=id(unique[j]) in end_ids)
-           for j in order]  # fmt: skip
+    # every point of the grid is an LP optimum of its own: each gets the plan of its face
+    even = [evened(eng, unique[j]) for j in order]
+    pts = [FrontPoint(values=v.values, allocated_mln=allocated(eng.instance, v.volumes),
+                      volumes=v.volumes, is_breakpoint=id(unique[j]) in end_ids)
+           for j, v in zip(order, even, strict=True)]  # fmt: skip
     keys = [slices[j] for j in order]
     out: list[FrontPoint] = []
     for _, group in itertools.groupby(zip(keys, pts, strict=True), key=lambda kp: kp[0]):
@@ -580,8 +598,9 @@ def slice_key(
 # ----------------------------------------------------------------------------- degenerate fronts
 
 
-def single_point(instance: Instance, ends: list[_Vertex], x: int) -> list[FrontPoint]:
-    v = ends[x]
+def single_point(eng: Engine, ends: list[_Vertex], x: int) -> list[FrontPoint]:
+    instance = eng.instance
+    v = evened(eng, ends[x])
     return [FrontPoint(values=v.values, allocated_mln=allocated(instance, v.volumes, v.fractions),
                        volumes=v.volumes, is_breakpoint=True, fractions=v.fractions)]  # fmt: skip
 

@@ -14,6 +14,7 @@ from rich.table import Table
 from optimizer.cli.common import (
     MAX_POINTS,
     ActualRequired,
+    BaselineOpt,
     BudgetOpt,
     CompareFormat,
     CompareFormatOpt,
@@ -53,6 +54,7 @@ def compare_command(
     points: PointsOpt = 21,
     force: ForceOpt = False,
     gap: GapOpt = None,
+    baseline: BaselineOpt = None,
 ) -> None:
     """Compare an actual spend with the optimum at the same budget (SPEC section 7)."""
     from optimizer.analysis.compare import compare
@@ -69,7 +71,7 @@ def compare_command(
             force,
             "each point is an LP solve and a plan kept in memory",
         )
-        inst, scen = prepare(instance, scenario, None, method, weights, gap=gap)
+        inst, scen = prepare(instance, scenario, None, method, weights, gap=gap, baseline=baseline)
         spend = load_actual(inst, actual)
         needs_out(fmt is CompareFormat.xlsx, out_dir, "comparison.xlsx")
         names = COMPARE_FILES + (["comparison.xlsx"] if fmt is CompareFormat.xlsx else [])

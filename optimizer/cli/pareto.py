@@ -16,6 +16,7 @@ from rich.table import Table
 from optimizer.cli.common import (
     MAX_POINTS,
     ActualOpt,
+    BaselineOpt,
     BudgetOpt,
     ForceOpt,
     GapOpt,
@@ -60,6 +61,7 @@ def pareto(
     actual: ActualOpt = None,
     fmt: SheetOpt = Sheet.table,
     gap: GapOpt = None,
+    baseline: BaselineOpt = None,
 ) -> None:
     """The exact efficient front: every breakpoint, evenly spaced points, the knee."""
     from optimizer.analysis.pareto import actual_position, compute_front
@@ -78,7 +80,7 @@ def pareto(
             force,
             "each point is an LP solve and a plan kept in memory",
         )
-        inst, scen = prepare(instance, scenario, budget, gap=gap)
+        inst, scen = prepare(instance, scenario, budget, gap=gap, baseline=baseline)
         spend = load_actual(inst, actual) if actual is not None else None
         needs_out(fmt is Sheet.xlsx, out_dir, "pareto.xlsx")
         names = [*OUTPUTS, *(["pareto.xlsx"] if fmt is Sheet.xlsx else [])]

@@ -10,6 +10,7 @@ import typer
 from optimizer.cli.common import (
     MAX_POINTS,
     ActualOptional,
+    BaselineOpt,
     BudgetOpt,
     ForceOpt,
     GapOpt,
@@ -49,6 +50,7 @@ def report_command(
     ] = Sheet.table,
     force: ForceOpt = False,
     gap: GapOpt = None,
+    baseline: BaselineOpt = None,
 ) -> None:
     """Write report.html (self-contained) and report.md: scenario, solution, front, comparison."""
     from optimizer.analysis.study import run_study
@@ -64,7 +66,9 @@ def report_command(
             force,
             "each point is an LP solve and a plan kept in memory",
         )
-        inst, scen = prepare(instance, scenario, budget, method, weights, gap=gap)
+        inst, scen = prepare(
+            instance, scenario, budget, method, weights, gap=gap, baseline=baseline
+        )
         spend = load_actual(inst, actual) if actual is not None else None
         extra = [spend.path] if spend is not None else []
         inputs = input_files(inst, scen, extra)

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from optimizer.cli.common import (
+    BaselineOpt,
     BudgetOpt,
     Format,
     GapOpt,
@@ -71,6 +72,7 @@ def solve(
         ),
     ] = False,
     gap: GapOpt = None,
+    baseline: BaselineOpt = None,
 ) -> None:
     """Solve a scenario: the exact optimal split of the budget."""
     from optimizer.lp.engine import Engine
@@ -80,7 +82,7 @@ def solve(
     from optimizer.outputs.tables import allocation_rows, projects_rows, with_project_rows
 
     with guarded():
-        inst, scen = prepare(instance, scenario, budget, method, weights, gap)
+        inst, scen = prepare(instance, scenario, budget, method, weights, gap, baseline=baseline)
         if fmt is Format.xlsx and out_dir is None:
             raise InstanceError("--format xlsx: needs --out DIR to write allocation.xlsx into")
         extra_out = [p for p in (export_lp, export_mps) if p is not None]

@@ -230,6 +230,8 @@ def base_document(instance: Instance, scenario: Scenario) -> dict[str, Any]:
 
         doc["mip_gap"] = scenario.mip_gap
         doc["mip_note"] = gap_note(scenario.mip_gap)
+    if scenario.baseline is not None:  # SPEC 10: the plan is the one closest to this spend
+        doc["baseline"] = scenario.baseline
     return doc
 
 

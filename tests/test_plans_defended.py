@@ -1,0 +1,150 @@
+"""Issue 13, the rest: the even plan on every allocation shown, --baseline, ranges in the
+report and explain, one budget per comparison, units people use, provenance labels."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from optimizer.cli import app
+from tests.conftest import ROOT
+from tests.test_equal_plan import shuffled_copy
+
+KZ = ROOT / "instances" / "kazakhstan"
+runner = CliRunner()
+
+
+def run(*args: str) -> str:
+    res = runner.invoke(app, [str(a) for a in args])
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def breakpoint_plans(folder: Path) -> list[tuple[tuple[float, float], dict]]:
+    """Each breakpoint's criteria and budget cost per cell, in the front's order."""
+    with (folder / "pareto.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    keys = {
+        r["point"]: (float(r["jobs"]), float(r["population"]))
+        for r in rows
+        if r["is_breakpoint"].lower() in ("true", "1", "yes")
+    }
+    plans: dict = {k: {} for k in keys}
+    with (folder / "pareto_allocations.csv").open() as f:
+        for r in csv.DictReader(f):
+            if r["point"] in keys:
+                plans[r["point"]][(r["town"], r["measure"])] = float(r["budget_cost_mln"])
+    return [(keys[k], plans[k]) for k in sorted(keys, key=int)]
+
+
+def test_pareto_breakpoints_are_the_even_plan_whatever_the_row_order(tmp_path: Path) -> None:
+    """Each breakpoint's allocation is its face's even plan, so shuffled rows give the same
+    front plan for plan (CBC's fronts differ in their breakpoints, issue 18)."""
+    run("pareto", KZ, "--out", tmp_path / "h")
+    run("pareto", shuffled_copy(KZ, tmp_path / "kz", seed=3), "--out", tmp_path / "s")
+    h = breakpoint_plans(tmp_path / "h")
+    assert len(h) >= 10
+    for other in ("s",):
+        o = breakpoint_plans(tmp_path / other)
+        assert len(o) == len(h)
+        for (key, plan), (okey, oplan) in zip(h, o, strict=True):
+            assert key == pytest.approx(okey, rel=1e-6)
+            for cell in set(plan) | set(oplan):
+                assert abs(plan.get(cell, 0.0) - oplan.get(cell, 0.0)) <= 1e-6 * 10_400, (
+                    other, key, cell)  # fmt: skip
+
+
+def cells(path: Path) -> dict[tuple[str, str], float]:
+    with path.open() as f:
+        return {(r["town"], r["measure"]): float(r["budget_cost_mln"]) for r in csv.DictReader(f)}
+
+
+def distance(plan: dict, ref: dict, population: dict[str, float]) -> float:
+    """sum (C - R)^2 / population, SPEC section 10."""
+    return sum((plan.get(k, 0.0) - ref.get(k, 0.0)) ** 2 / population[k[0]]
+               for k in set(plan) | set(ref))  # fmt: skip
+
+
+def test_baseline_option_and_scenario_key_give_the_plan_closest_to_the_spend(
+    tmp_path: Path,
+) -> None:
+    import numpy as np
+
+    from optimizer.domain.actual import load_actual
+    from optimizer.domain.instance import load_instance
+
+    inst = load_instance(KZ)
+    # Balkhash's cost may be anything from 206 to 1,560 mln on the 2021 plan's face
+    spend_file = tmp_path / "balkhash-first.csv"
+    spend_file.write_text("town,measure,amount_mln\nBalkhash,cluster_infrastructure,1200\n"
+                          "Rudny,cluster_infrastructure,300\n")  # fmt: skip
+    spend = load_actual(inst, spend_file)
+    ref = {(inst.towns[t], inst.measures[m]): float(spend.volume[t, m] * inst.budget_cost[m])
+           for t, m in zip(*np.nonzero(spend.volume), strict=True)}  # fmt: skip
+    pop = dict(zip(inst.towns, map(float, inst.population), strict=True))
+    even = json.loads(run("solve", KZ, "--format", "json", "--no-sensitivity"))
+    run("solve", KZ, "--out", tmp_path / "even", "--no-sensitivity")
+    run("solve", KZ, "--out", tmp_path / "base", "--no-sensitivity",
+        "--baseline", spend_file)  # fmt: skip
+    base = json.loads((tmp_path / "base" / "summary.json").read_text())
+    for c in inst.criteria:
+        assert base["objectives"][c] == pytest.approx(even["objectives"][c], rel=1e-6)
+    a, b = cells(tmp_path / "even" / "allocation.csv"), cells(tmp_path / "base" / "allocation.csv")
+    assert distance(b, ref, pop) < distance(a, ref, pop) - 1.0
+    assert base["baseline"] == "balkhash-first"
+    town = {t: sum(v for (tt, _), v in b.items() if tt == t) for t in ("Balkhash", "Rudny")}
+    assert town["Balkhash"] > 1_500  # 963.6 in the even plan
+
+    # the scenario key does the same
+    scen = tmp_path / "with-baseline.toml"
+    text = (KZ / "scenarios" / "plan-2021.toml").read_text()
+    scen.write_text(f'baseline = "{spend_file}"\n' + text)
+    run("solve", KZ, "-s", scen, "--out", tmp_path / "key", "--no-sensitivity")
+    k = cells(tmp_path / "key" / "allocation.csv")
+    assert all(abs(k.get(c, 0.0) - b.get(c, 0.0)) <= 1e-6 * 10_400 for c in set(k) | set(b))
+
+    # pareto and compare take the option too
+    run("pareto", KZ, "--baseline", "infrastructure-2020-illustrative")
+    run("compare", KZ, "-a", "infrastructure-2020-illustrative", "--baseline",
+        "programme-2014-plan-illustrative")  # fmt: skip
+
+
+def test_baseline_must_name_an_existing_spend_file(tmp_path: Path) -> None:
+    scen = tmp_path / "bad.toml"
+    scen.write_text(
+        'baseline = "no-such-spend"\n' + (KZ / "scenarios" / "plan-2021.toml").read_text()
+    )
+    res = runner.invoke(app, ["solve", str(KZ), "-s", str(scen)])
+    assert res.exit_code == 2
+    assert "baseline" in res.output and "no-such-spend" in res.output
+    scen.write_text("baseline = 3\n" + (KZ / "scenarios" / "plan-2021.toml").read_text())
+    res = runner.invoke(app, ["solve", str(KZ), "-s", str(scen)])
+    assert res.exit_code == 2 and "baseline" in res.output
+    res = runner.invoke(app, ["solve", str(KZ), "--baseline", "nothing-here"])
+    assert res.exit_code == 2 and "--baseline" in res.output
+
+
+def closest(folder: Path) -> dict[tuple[str, str], float]:
+    with (folder / "closest_plan.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    col = next(c for c in rows[0] if "cost" in c and "plan" in c) if rows else None
+    return {(r["town"], r["measure"]): float(r[col]) for r in rows} if col else {}
+
+
+def test_closest_plan_is_the_same_whatever_the_solver_or_row_order(tmp_path: Path) -> None:
+    """The least-movement LP has ties; the plan among them is SPEC 10's (R: the actual)."""
+    spend = "infrastructure-2020-illustrative"
+    run("compare", KZ, "-a", spend, "--points", "2", "--out", tmp_path / "h")
+    run("compare", KZ, "-a", spend, "--points", "2", "--out", tmp_path / "c", "--solver", "cbc")
+    shuffled = shuffled_copy(KZ, tmp_path / "kz", seed=4)
+    run("compare", shuffled, "-a", spend, "--points", "2", "--out", tmp_path / "s")
+    h = closest(tmp_path / "h")
+    assert h
+    for other in ("c", "s"):
+        o = closest(tmp_path / other)
+        for cell in set(h) | set(o):
+            assert abs(h.get(cell, 0.0) - o.get(cell, 0.0)) <= 1e-6 * 8_700, (other, cell)
