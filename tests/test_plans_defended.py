@@ -148,3 +148,26 @@ def test_closest_plan_is_the_same_whatever_the_solver_or_row_order(tmp_path: Pat
         o = closest(tmp_path / other)
         for cell in set(h) | set(o):
             assert abs(h.get(cell, 0.0) - o.get(cell, 0.0)) <= 1e-6 * 8_700, (other, cell)
+
+
+def test_report_ranges_add_min_and_max_to_the_by_town_table(tmp_path: Path) -> None:
+    run("solve", KZ, "--ranges", "--no-sensitivity", "--out", tmp_path / "s")
+    with (tmp_path / "s" / "ranges.csv").open() as f:
+        rng = {r["town"]: r for r in csv.DictReader(f)}
+    run("report", KZ, "--ranges", "--points", "0", "--out", tmp_path / "r")
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert "min, mln" in md and "max, mln" in md
+    rudny = next(line for line in md.splitlines() if line.startswith("| Rudny"))
+    lo, hi = float(rng["Rudny"]["min_cost_mln"]), float(rng["Rudny"]["max_cost_mln"])
+    assert f"{lo:,.1f}" in rudny and f"{hi:,.1f}" in rudny
+    run("report", KZ, "--points", "0", "--out", tmp_path / "plain")
+    assert "min, mln" not in (tmp_path / "plain" / "report.md").read_text()
+
+
+def test_explain_says_the_towns_range() -> None:
+    text = run("explain", KZ, "--town", "Balkhash")
+    assert "Any amount from 206 to 1,560 mln KZT for Balkhash gives the same outcome" in text
+    assert "No equally good plan gives Kentau a different amount" in run(
+        "explain", KZ, "--town", "Kentau")  # fmt: skip
+    doc = json.loads(run("explain", KZ, "--town", "Balkhash", "--format", "json"))
+    assert doc["range"]["max_cost_mln"] == pytest.approx(1560, rel=1e-6)

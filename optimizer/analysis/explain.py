@@ -38,7 +38,7 @@ from optimizer.domain.results import ShadowPrice
 from optimizer.domain.scenario import Scenario
 from optimizer.errors import InfeasibleError, InstanceError
 from optimizer.lp.engine import Engine
-from optimizer.methods.equal import even_plan
+from optimizer.methods.equal import even_plan, town_ranges
 from optimizer.methods.scalarize import solve_weighted
 from optimizer.methods.solution import shadow_prices
 
@@ -92,6 +92,10 @@ class TownExplanation:
     binding: tuple[ShadowPrice, ...]  # rules and limits that bind in this town
     scale: float  # 1 (per million) or 1000 (per billion) for the words
     note: str | None
+    # SPEC section 10: the town's least and greatest budget cost over the optimal face
+    # (every plan as good on every criterion); None when not computed (other methods)
+    range_mln: tuple[float, float] | None = None
+    baseline: str | None = None  # the actual spend the plan keeps closest to (SPEC 10)
 
     @property
     def per_capita(self) -> float:
@@ -118,7 +122,8 @@ def explain(
     try:
         eng.payoff()
         weighted = scenario.objective.method == "weighted"
-        res = even_plan(eng, solve_weighted(eng), method=weighted)  # SPEC section 10
+        method_res = solve_weighted(eng)
+        res = even_plan(eng, method_res, method=weighted)  # SPEC section 10
     except InfeasibleError as e:
         from optimizer.methods.diagnose import diagnose
 
@@ -185,7 +190,13 @@ def explain(
         else f"the scenario's method is {method}; this explains the weighted objective with its "
         f"weights ({', '.join(f'{k}={v:g}' for k, v in scenario.objective.weights.items())})"
     )
+    span = None
+    if weighted and not model.n_proj:
+        lo, hi = town_ranges(eng, method_res, only=[t])[t]
+        span = (min(float(lo), float(per_town[t])), max(float(hi), float(per_town[t])))
     return TownExplanation(
+        range_mln=span,
+        baseline=scenario.baseline,
         town=instance.towns[t],
         tier=instance.town_tier[t],
         region=instance.regions[t],

@@ -14,7 +14,9 @@ from optimizer.domain.actual import ActualSpend
 from optimizer.domain.instance import Instance
 from optimizer.domain.results import Solution
 from optimizer.domain.scenario import Scenario
-from optimizer.methods.solution import optimize
+from optimizer.lp.engine import Engine
+from optimizer.methods.equal import TownRange, plan_ranges
+from optimizer.methods.solution import optimize_engine
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,6 +31,7 @@ class Study:
     actual: ActualSpend | None
     comparison: Comparison | None
     solver: str
+    ranges: tuple[TownRange, ...] | None = None  # `--ranges`: each town's range (SPEC 10)
 
 
 def run_study(
@@ -37,11 +40,15 @@ def run_study(
     actual: ActualSpend | None = None,
     solver: str = "highs",
     points: int = 21,
+    ranges: bool = False,
 ) -> Study:
-    """Solve the scenario, trace its front and compare the actual spend when given."""
-    sol = optimize(instance, scenario, solver)
+    """Solve the scenario, trace its front and compare the actual spend when given;
+    `ranges`: also each town's range over the optimal face."""
+    eng = Engine.open(instance, scenario, solver)
+    sol = optimize_engine(eng)
+    town_ranges = plan_ranges(eng, sol.x, sol.row_dual) if ranges else None
     front = compute_front(instance, scenario, points, solver) if points > 0 else None
     cmp = None
     if actual is not None:
         cmp = compare(instance, scenario, actual, solver=solver, front_points=points)
-    return Study(instance, scenario, sol, front, actual, cmp, solver)
+    return Study(instance, scenario, sol, front, actual, cmp, solver, town_ranges)

@@ -51,6 +51,14 @@ def report_command(
     force: ForceOpt = False,
     gap: GapOpt = None,
     baseline: BaselineOpt = None,
+    ranges: Annotated[
+        bool,
+        typer.Option(
+            "--ranges",
+            help="Add each town's least and greatest budget cost over the equally good plans "
+            "to the by-town table (two LPs per town).",
+        ),
+    ] = False,
 ) -> None:
     """Write report.html (self-contained) and report.md: scenario, solution, front, comparison."""
     from optimizer.analysis.study import run_study
@@ -70,6 +78,13 @@ def report_command(
             instance, scenario, budget, method, weights, gap=gap, baseline=baseline
         )
         spend = load_actual(inst, actual) if actual is not None else None
+        if ranges and inst.projects is not None:
+            from optimizer.errors import InstanceError
+
+            raise InstanceError(
+                "--ranges: the optimal face of a mixed-integer program (an instance with "
+                "projects.csv) is not one convex set; ranges are for LPs only"
+            )
         extra = [spend.path] if spend is not None else []
         inputs = input_files(inst, scen, extra)
     with (
@@ -77,7 +92,7 @@ def report_command(
         result_folder(out_dir, inputs, ["report.html", "report.md"], "report") as target,
     ):
         assert target is not None
-        rep = build_report(run_study(inst, scen, spend, solver.value, points))
+        rep = build_report(run_study(inst, scen, spend, solver.value, points, ranges))
         names = ["report.html", "report.md", *rep.images]
         names += ["report.xlsx"] if fmt is Sheet.xlsx else []
         target.check(names)

@@ -373,9 +373,10 @@ def baseline_cost(eng: Engine) -> np.ndarray | None:
     return None if vol is None else vol * eng.instance.budget_cost[None, :]
 
 
-def town_ranges(eng: Engine, res: LpResult) -> np.ndarray:
+def town_ranges(eng: Engine, res: LpResult, only: list[int] | None = None) -> np.ndarray:
     """(T, 2): each town's least and greatest budget cost over the optimal face of
-    the method's answer `res` (two LPs per town on the face)."""
+    the method's answer `res` (two LPs per town on the face; `only`: just those
+    towns, the others keep their fixed cost)."""
     m, inst = eng.model, eng.instance
     eng, res = on_highs(eng, res)
     face = optimal_face(eng, res)
@@ -389,6 +390,8 @@ def town_ranges(eng: Engine, res: LpResult) -> np.ndarray:
     import highspy
 
     for t in np.unique(town):
+        if only is not None and t not in only:
+            continue
         cost = np.zeros(face.n_cols)
         sel = np.flatnonzero(town == t)
         cost[sel] = m.cost[xfree[sel]]

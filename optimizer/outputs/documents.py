@@ -180,6 +180,9 @@ def explanation_document(ex: TownExplanation) -> dict[str, Any]:
         "allocated_mln": ex.allocated_mln,
         "per_capita": ex.per_capita,
         "rank": ex.rank,
+        "range": None
+        if ex.range_mln is None
+        else {"min_cost_mln": ex.range_mln[0], "max_cost_mln": ex.range_mln[1]},
         "price_per_mln": ex.price_per_mln,
         "budget_shadow_price": ex.budget_shadow_price,
         "binding": [

@@ -165,7 +165,7 @@ def build_report(study: Study) -> Report:
         blocks.append(Items(tuple(headline(cmp))))
 
     blocks += scenario_blocks(instance, scenario)
-    blocks += solution_blocks(instance, sol)
+    blocks += solution_blocks(instance, sol, ranges=study.ranges)
     images["report-allocation.png"] = allocation_png(instance, sol, cap_share=town_cap(scenario))
     blocks.append(Image("report-allocation.png", allocation_alt(instance, sol, scenario)))
     front_blocks, front_images = pareto_blocks(instance, study.front, sol, cmp)
@@ -269,7 +269,9 @@ def bound_words(kind: str, value: float) -> str:
     }.get(kind, f"{kind} {value:g}")
 
 
-def solution_blocks(instance: Instance, sol: Solution, top: int = 60) -> list[Block]:
+def solution_blocks(
+    instance: Instance, sol: Solution, top: int = 60, ranges: Any = None
+) -> list[Block]:
     out: list[Block] = [Heading("Optimal allocation")]
     rows: list[list[Any]] = []
     for i, c in enumerate(instance.criteria):
@@ -344,6 +346,8 @@ def solution_blocks(instance: Instance, sol: Solution, top: int = 60) -> list[Bl
     order = np.argsort(-per_town, kind="stable")[:top]
     show_measures = instance.n_measures <= 8
     header = ["town", "tier", "residents", "cost, mln", "per resident"]
+    if ranges is not None:  # --ranges: the town's least and greatest cost on the optimal face
+        header += ["min, mln", "max, mln"]
     if show_measures:
         header += [m.replace("_", " ") for m in instance.measures]
     rows = []
@@ -355,10 +359,14 @@ def solution_blocks(instance: Instance, sol: Solution, top: int = 60) -> list[Bl
             mln(float(per_town[t])),
             f"{per_town[t] * 1e6 / instance.population[t]:,.0f}",
         ]
+        if ranges is not None:
+            row += [mln(ranges[t].min_cost_mln), mln(ranges[t].max_cost_mln)]
         if show_measures:
             row += [mln(float(v)) if v > 1e-9 else "" for v in sol.cost[t]]
         rows.append(row)
     caption = "By town (budget cost, mln)"
+    if ranges is not None:
+        caption += "; min and max: any amount between them gives the same outcome"
     if instance.n_towns > top:
         caption += f": the {top} towns with the most money of {instance.n_towns}"
     out.append(table(header, rows, [False, False] + [True] * (len(header) - 2), caption=caption))

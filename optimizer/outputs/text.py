@@ -335,6 +335,21 @@ def cell_words(
     return f"gets nothing from {what}: {vs}{why_rules}; {need}"
 
 
+def range_words(ex: TownExplanation, cur: str) -> list[str]:
+    """The freedom the optimum leaves the town (SPEC section 10), when there is any."""
+    if ex.range_mln is None:
+        return []
+    lo, hi = ex.range_mln
+    if hi - lo <= 1e-6 * max(1.0, ex.total_mln):
+        return [f"No equally good plan gives {ex.town} a different amount."]
+    return [
+        f"Any amount from {lo:,.0f} to {hi:,.0f} mln{cur} for {ex.town} gives the same "
+        f"outcome (equally good plans); the plan shown "
+        + (f"is the one closest to {ex.baseline}." if ex.baseline
+           else "spreads the money most evenly per resident.")
+    ]  # fmt: skip
+
+
 def town_words(ex: TownExplanation, currency: str = "") -> list[str]:
     """A few sentences about the town as a whole."""
     cur = f" {currency}" if currency else ""
@@ -344,6 +359,7 @@ def town_words(ex: TownExplanation, currency: str = "") -> list[str]:
         f"{ex.town} ({ex.tier} tier, {ex.region}, {ex.population:,.0f} residents) gets "
         f"{ex.allocated_mln:,.1f} mln{cur} ({share:.1%} of the allocation, rank {ex.rank}; "
         f"{ex.per_capita:,.0f}{cur} per resident).",
+        *range_words(ex, cur),
         f"A {amount} inside the allocation is worth {ex.price_per_mln * ex.scale:.3g} weighted "
         f"units: the margin every cell must clear before rules; one more {amount} of budget "
         f"would add {ex.budget_shadow_price * ex.scale:.3g}.",
