@@ -171,3 +171,21 @@ def test_explain_says_the_towns_range() -> None:
         "explain", KZ, "--town", "Kentau")  # fmt: skip
     doc = json.loads(run("explain", KZ, "--town", "Balkhash", "--format", "json"))
     assert doc["range"]["max_cost_mln"] == pytest.approx(1560, rel=1e-6)
+
+
+def test_sweep_marks_the_scenario_budget_and_the_gain_per_bn(tmp_path: Path) -> None:
+    from optimizer.analysis.sweep import sweep_budgets
+    from optimizer.domain.instance import load_instance
+    from optimizer.domain.scenario import load_scenario
+    from optimizer.outputs.plots.sensitivity import sweep_png
+
+    inst = load_instance(KZ)
+    scen = load_scenario(inst, None)
+    res = sweep_budgets(inst, scen, [8000.0, 9000.0, 10000.0, 11000.0])
+    assert res.scenario_budget_mln == 10_400
+    mid, per_bn = res.marginal_gains()
+    assert list(mid) == [8500.0, 9500.0, 10500.0]
+    # solve: one more bn buys +90.87 jobs and +272.6 residents for 5.5-17.5 bn
+    assert per_bn[:, 0] == pytest.approx(90.87, abs=0.05)
+    assert per_bn[:, 1] == pytest.approx(272.6, abs=0.1)
+    assert sweep_png(res, inst)[:4] == b"\x89PNG"
