@@ -189,3 +189,36 @@ def test_sweep_marks_the_scenario_budget_and_the_gain_per_bn(tmp_path: Path) -> 
     assert per_bn[:, 0] == pytest.approx(90.87, abs=0.05)
     assert per_bn[:, 1] == pytest.approx(272.6, abs=0.1)
     assert sweep_png(res, inst)[:4] == b"\x89PNG"
+
+
+def test_pareto_compare_and_report_give_the_same_uplift(tmp_path: Path) -> None:
+    """Issue 13: pareto --actual said +1,698 jobs (front at 10.4 bn) where compare said
+    +1,544 (at the spend's 8.7 bn); the report's cards mixed the two budgets."""
+    import re
+
+    spend = "infrastructure-2020-illustrative"
+    doc = json.loads(run("compare", KZ, "-a", spend, "--format", "json", "--points", "2"))
+    jobs = doc["uplift"]["jobs"]["abs"] if "abs" in doc["uplift"]["jobs"] else None
+    assert jobs == pytest.approx(1543.8, abs=0.1)
+
+    text = run("pareto", KZ, "-a", spend)
+    assert "the front is at the spend's budget cost, 8,700.0 mln" in text
+    m = re.search(r"uplift: .* changes jobs ([+-][\d,.]+)", text)
+    assert m and float(m.group(1).replace(",", "")) == pytest.approx(jobs, abs=0.05)
+
+    run("report", KZ, "-a", spend, "--out", tmp_path / "r")
+    md = (tmp_path / "r" / "report.md").read_text()
+    m = re.search(r"\*\*jobs vs illustrative\*\*: ([+-][\d,]+)", md)
+    assert m and float(m.group(1).replace(",", "")) == pytest.approx(jobs, abs=0.5)
+    assert "Every figure is at the illustrative spend's budget cost, 8,700.0 mln" in md
+    # the optimum card is at the same budget as the uplift
+    assert "optimum at 8,700.0 mln" in md
+    # front points numbered from 1, as in pareto.csv
+    first = next(line for line in md.splitlines() if line.startswith("| ") and "breakpoint" in line)
+    assert first.startswith("| 1 |")
+
+
+def test_pareto_with_a_budget_names_both_budgets() -> None:
+    text = run("pareto", KZ, "-a", "infrastructure-2020-illustrative", "--budget", "10.4bn")
+    assert "two budgets: the front is at 10,400.0 mln KZT (--budget), the spend cost 8,700.0" in (
+        text.replace("\n", " "))  # fmt: skip

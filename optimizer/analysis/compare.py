@@ -170,6 +170,26 @@ class Comparison:
 # ----------------------------------------------------------------------------- the comparison
 
 
+def actual_cost(instance: Instance, actual: ActualSpend) -> float:
+    """The budget cost of an actual spend (mln): the budget every comparison with it
+    uses unless another is given (one budget per comparison)."""
+    return float(budget_cost(instance, np.asarray(actual.volume, dtype=float)).sum())
+
+
+def optimum_uplift(
+    criteria: tuple[str, ...], optimal: dict[str, float], fa: np.ndarray
+) -> dict[str, dict[str, float | None]]:
+    """`f*_c - fa_c` and its percentage of `fa_c` (None when `fa_c` is 0): the one
+    uplift `compare`, `pareto --actual` and `report` all print."""
+    return {
+        c: {
+            "abs": float(optimal[c] - fa[i]),
+            "pct": float((optimal[c] - fa[i]) / fa[i] * 100) if abs(fa[i]) > 1e-12 else None,
+        }
+        for i, c in enumerate(criteria)
+    }
+
+
 def compare(
     instance: Instance,
     scenario: Scenario,
@@ -208,13 +228,7 @@ def compare(
 
     wn = scen.objective.weight_vector(instance.criteria) / eng.normalizers()
     f_opt = np.array([optimal.objectives[c] for c in instance.criteria])
-    uplift = {
-        c: {
-            "abs": float(f_opt[i] - fa[i]),
-            "pct": float((f_opt[i] - fa[i]) / fa[i] * 100) if abs(fa[i]) > 1e-12 else None,
-        }
-        for i, c in enumerate(instance.criteria)
-    }
+    uplift = optimum_uplift(instance.criteria, optimal.objectives, fa)
     floors = eng.floors({i: hold_at(float(v), 0.0) for i, v in enumerate(fa)})
     efficiency = min_budget_efficiency(eng, floors, ba)
     dominance = dominated_by(eng, fa, ba, floors)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from optimizer.analysis.compare import Comparison, compare
+from optimizer.analysis.compare import Comparison, actual_cost, compare
 from optimizer.analysis.pareto import ParetoFront, compute_front
 from optimizer.domain.actual import ActualSpend
 from optimizer.domain.instance import Instance
@@ -41,14 +41,22 @@ def run_study(
     solver: str = "highs",
     points: int = 21,
     ranges: bool = False,
+    budget_given: bool = False,
 ) -> Study:
     """Solve the scenario, trace its front and compare the actual spend when given;
-    `ranges`: also each town's range over the optimal face."""
+    `ranges`: also each town's range over the optimal face.
+
+    One budget per comparison: with an actual spend the optimum, the front and the
+    comparison are all at the actual's budget cost, unless the budget was given
+    (`budget_given`: `--budget`), and then all at that budget."""
+    if actual is not None and not budget_given:
+        scenario = scenario.with_budget(actual_cost(instance, actual))
     eng = Engine.open(instance, scenario, solver)
     sol = optimize_engine(eng)
     town_ranges = plan_ranges(eng, sol.x, sol.row_dual) if ranges else None
     front = compute_front(instance, scenario, points, solver) if points > 0 else None
     cmp = None
     if actual is not None:
-        cmp = compare(instance, scenario, actual, solver=solver, front_points=points)
+        cmp = compare(instance, scenario, actual, budget_mln=scenario.budget_mln, solver=solver,
+                      front_points=points)  # fmt: skip
     return Study(instance, scenario, sol, front, actual, cmp, solver, town_ranges)

@@ -92,7 +92,11 @@ def report_command(
         result_folder(out_dir, inputs, ["report.html", "report.md"], "report") as target,
     ):
         assert target is not None
-        rep = build_report(run_study(inst, scen, spend, solver.value, points, ranges))
+        rep = build_report(
+            run_study(
+                inst, scen, spend, solver.value, points, ranges, budget_given=budget is not None
+            )
+        )
         names = ["report.html", "report.md", *rep.images]
         names += ["report.xlsx"] if fmt is Sheet.xlsx else []
         target.check(names)

@@ -125,8 +125,10 @@ def optimal_face(eng: Engine, res: LpResult, method: bool = True) -> Face:
         row_start=row_start.astype(np.int32),
         row_index=np.concatenate(index).astype(np.int32),
         row_value=np.concatenate(value),
-        row_lb=np.concatenate([lb - const, f_star - tol - f_const]),
-        row_ub=np.concatenate([ub - const, f_star + tol - f_const]),
+        # A front point (method=False) keeps its criteria at the vertex's, so the
+        # front's exact vertices (jobs 125.0, not 124.9999999) stay exact.
+        row_lb=np.concatenate([lb - const, f_star - (tol if method else 0.0) - f_const]),
+        row_ub=np.concatenate([ub - const, f_star + (tol if method else 0.0) - f_const]),
     )
 
 

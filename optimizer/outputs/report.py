@@ -128,12 +128,25 @@ def build_report(study: Study) -> Report:
     cur = instance.currency
     title = f"{instance.name}: {scenario.name}"
     blocks.append(Heading(title, 1))
+    from optimizer.outputs.text import spend_words as spend_name
+
+    spend_words = spend_name(instance, actual)
     lead = (
         f"The exact optimum of the scenario {scenario.name!r} ({scenario.objective.method}) "
         f"for {instance.n_towns} towns and {instance.n_measures} measures"
-        + (f", compared with the actual spend {actual.name!r}." if actual else ".")
+        + (f", compared with the {spend_words} {actual.name!r}." if actual else ".")
     )
+    if cmp is not None:
+        same = abs(cmp.budget_mln - cmp.actual_budget_mln) <= 1e-6 * max(1.0, cmp.budget_mln)
+        lead += (
+            f" Every figure is at the {spend_words}'s budget cost, {mln(cmp.budget_mln)} mln "
+            f"{cur}: the optimum, the front and the comparison."
+            if same
+            else f" Every figure is at the budget of {mln(cmp.budget_mln)} mln {cur} "
+            f"(--budget); the {spend_words} cost {mln(cmp.actual_budget_mln)} mln {cur}."
+        )
     blocks.append(Para(lead, "lead"))
+    at = f"at {mln(scenario.budget_mln)} mln"
     cards = [
         ("budget", f"{mln(scenario.budget_mln)} mln", cur),
         (
@@ -145,15 +158,18 @@ def build_report(study: Study) -> Report:
         ),
     ]
     for c in instance.criteria:
-        cards.append((c, num(sol.objectives[c]), "optimum"))
+        cards.append((c, num(sol.objectives[c]), f"optimum {at}"))
     if cmp is not None:
+        short = spend_words.split()[0]  # "actual" or "illustrative"
         for c in instance.criteria:
             u = cmp.uplift[c]
-            cards.append((f"{c} vs actual", f"{u['abs']:+,.0f}", pct(u["pct"], True)))
+            cards.append(
+                (f"{c} vs {short}", f"{u['abs']:+,.0f}", f"{pct(u['pct'], True)} {at}".strip())
+            )
         if cmp.efficiency.value is not None:
             cards.append(
                 (
-                    "efficiency of the actual",
+                    f"efficiency of the {short} spend",
                     f"{cmp.efficiency.value:.0%}",
                     "of the money reaches the same outcomes",
                 )
@@ -381,6 +397,7 @@ def pareto_blocks(
 ) -> tuple[list[Block], dict[str, bytes]]:
     """The front, or the payoff table (its extremes) when no front was traced."""
     from optimizer.outputs.plots.pareto import front_png
+    from optimizer.outputs.text import spend_words as spend_name
 
     out: list[Block] = [Heading("Pareto front")]
     crit = instance.criteria
@@ -390,9 +407,14 @@ def pareto_blocks(
         values = np.array([point_values(p, crit) for p in front.points]).reshape(-1, len(crit))
         knee = next((i for i, p in enumerate(front.points) if p.is_knee), None)
         bps = [i for i, p in enumerate(front.points) if p.is_breakpoint]
+        budget_of = "the scenario's budget"
+        if cmp is not None and abs(cmp.actual_budget_mln - front.budget_mln) <= 1e-6 * max(
+            1.0, front.budget_mln
+        ):
+            budget_of = "the budget cost of the spend compared"
         text = (
-            f"{len(values)} efficient allocations at the scenario's budget "
-            f"({mln(front.budget_mln)} mln), rules and limits, found by the {front.method} "
+            f"{len(values)} efficient allocations at {budget_of} "
+            f"({mln(front.budget_mln)} mln), the scenario's rules and limits, found by the {front.method} "
             f"method: {len(bps)} breakpoints (efficient extreme points), the rest evenly spaced "
             f"between them. The trade-off columns give {front.rate_unit} towards the previous "
             f"and the next point."
@@ -405,18 +427,18 @@ def pareto_blocks(
         ):
             out.append(
                 Para(
-                    f"The actual spend cost {mln(cmp.actual_budget_mln)} mln, not the "
-                    f"scenario's {mln(front.budget_mln)} mln: compare its point in the figure "
-                    f"with care.",
+                    f"Two budgets: the front and the optimum are at {mln(front.budget_mln)} "
+                    f"mln (--budget), the spend compared cost {mln(cmp.actual_budget_mln)} mln.",
                     "note",
                 )
             )
         rows = []
         for i, (p, v) in enumerate(zip(front.points, values, strict=True)):
             marks = ", ".join(w for w, f in (("breakpoint", i in bps), ("knee", i == knee)) if f)
-            rows.append(
-                [i, *map(num, v), mln(p.allocated_mln), num(p.rate_prev), num(p.rate_next), marks]
-            )
+            rows.append(  # numbered from 1, as in pareto.csv and the terminal
+                [i + 1, *map(num, v), mln(p.allocated_mln), num(p.rate_prev), num(p.rate_next),
+                 marks]
+            )  # fmt: skip
         out.append(
             table(
                 [
@@ -429,7 +451,7 @@ def pareto_blocks(
                 ],
                 rows,
                 [True] * (len(crit) + 4) + [False],
-                caption="Front points",
+                caption=f"Front points at {mln(front.budget_mln)} mln",
             )
         )
         if len(crit) == 2 and bps:
@@ -438,7 +460,8 @@ def pareto_blocks(
             actual_values = None if actual is None else np.array([actual[c] for c in crit])
             images["report-front.png"] = front_png(
                 front, actual_values, instance.name, instance.currency,
-                actual_label="actual spend" if cmp is None else f"actual: {cmp.actual.name}",
+                actual_label="actual spend" if cmp is None
+                else f"{spend_name(instance, cmp.actual)}: {cmp.actual.name}",
                 scenario_name=sol.scenario_name,
                 optimum=np.array([sol.objectives[c] for c in crit]),
             )  # fmt: skip

@@ -157,6 +157,16 @@ def money(mln: float | None, currency: str = "") -> str:
     return f"{mln:,.2f} mln{cur}"
 
 
+def spend_words(instance: Any, spend: Any) -> str:
+    """ "illustrative spend" for a file the instance's [provenance] lists as
+    illustrative (SPEC section 11), else "actual spend"."""
+    p = getattr(instance, "provenance", None)
+    path = getattr(spend, "path", spend)
+    if p is not None and path is not None and p.is_illustrative(path):
+        return "illustrative spend"
+    return "actual spend"
+
+
 def headline(cmp: Comparison) -> list[str]:
     """The comparison in a few sentences a person reads in ten seconds."""
     inst = cmp.instance
