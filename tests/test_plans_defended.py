@@ -222,3 +222,45 @@ def test_pareto_with_a_budget_names_both_budgets() -> None:
     text = run("pareto", KZ, "-a", "infrastructure-2020-illustrative", "--budget", "10.4bn")
     assert "two budgets: the front is at 10,400.0 mln KZT (--budget), the spend cost 8,700.0" in (
         text.replace("\n", " "))  # fmt: skip
+
+
+def test_units_people_use_in_explain_report_and_sweep(tmp_path: Path) -> None:
+    """Issue 13: explain spoke in 'weighted units per billion', the report's shadow prices
+    were objective units per million (0.000171606)."""
+    text = run("explain", KZ, "--town", "Balkhash")
+    assert "weighted units" not in text
+    assert "One more billion of budget buys +90.9 jobs and +272.6 population" in text
+    assert "next bn buys: jobs / population" in text
+
+    run("report", KZ, "--points", "0", "--out", tmp_path / "r")
+    md = (tmp_path / "r" / "report.md").read_text()
+    shadow = md[md.index("## Shadow prices") :]
+    shadow = shadow[: shadow.index("\n## ")]
+    assert "| budget | 1 bn KZT | 90.87 | 272.6 |" in shadow
+    assert "0.000171" not in shadow and "per million" not in shadow
+
+    sweep = run("sweep", KZ, "--budget", "8000:12000:3")
+    assert "jobs per bn" in sweep and "+90.9" in sweep and "+272.6" in sweep
+
+
+def test_moved_is_money_taken_out_and_changes_sort_by_budget_cost(tmp_path: Path) -> None:
+    spend = "infrastructure-2020-illustrative"
+    text = run("compare", KZ, "-a", spend, "--points", "2", "--out", tmp_path / "c")
+    doc = json.loads((tmp_path / "c" / "comparison.json").read_text())
+    first = doc["closest_plans"][0] if "closest_plans" in doc else None
+    assert "moved: money taken out of cells" in text
+    assert "total change" in text
+    with (tmp_path / "c" / "reallocation.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    cost = [abs(float(r["change_cost_mln"])) for r in rows]
+    assert cost == sorted(cost, reverse=True)
+    run("report", KZ, "-a", spend, "--points", "2", "--out", tmp_path / "r")
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert "| share of the gain | moved, mln | put in, mln | total change, mln |" in md
+    row = next(line for line in md.splitlines() if line.startswith("| 25% |"))
+    cells_ = [c.strip() for c in row.strip("|").split("|")]
+    moved, put_in, total = (float(c.replace(",", "")) for c in cells_[1:4])
+    assert total == pytest.approx(moved + put_in, abs=0.2)
+    if first is not None and "taken_mln" in first:
+        assert moved == pytest.approx(first["taken_mln"], abs=0.1)
+    assert "change in cost" in md

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from optimizer.analysis.compare import Comparison, actual_cost, compare
 from optimizer.analysis.pareto import ParetoFront, compute_front
+from optimizer.analysis.sensitivity import Depth, SensitivityReport, sensitivity_report
 from optimizer.domain.actual import ActualSpend
 from optimizer.domain.instance import Instance
 from optimizer.domain.results import Solution
@@ -32,6 +33,9 @@ class Study:
     comparison: Comparison | None
     solver: str
     ranges: tuple[TownRange, ...] | None = None  # `--ranges`: each town's range (SPEC 10)
+    # what one more unit buys per criterion (quick: duals checked by one re-solve each);
+    # None for a mixed-integer plan
+    sensitivity: SensitivityReport | None = None
 
 
 def run_study(
@@ -54,9 +58,10 @@ def run_study(
     eng = Engine.open(instance, scenario, solver)
     sol = optimize_engine(eng)
     town_ranges = plan_ranges(eng, sol.x, sol.row_dual) if ranges else None
+    sens = None if sol.mip else sensitivity_report(eng, sol, Depth.quick)
     front = compute_front(instance, scenario, points, solver) if points > 0 else None
     cmp = None
     if actual is not None:
         cmp = compare(instance, scenario, actual, budget_mln=scenario.budget_mln, solver=solver,
                       front_points=points)  # fmt: skip
-    return Study(instance, scenario, sol, front, actual, cmp, solver, town_ranges)
+    return Study(instance, scenario, sol, front, actual, cmp, solver, town_ranges, sens)

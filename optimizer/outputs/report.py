@@ -200,7 +200,7 @@ def build_report(study: Study) -> Report:
                 "with the closest improving plans and the front.",
             )
         )
-    blocks += shadow_blocks(sol)
+    blocks += shadow_blocks(sol, study.sensitivity, cur)
     blocks += provenance_blocks(instance, scenario, sol, actual)
     return Report(title, tuple(blocks), images, sol, cmp)
 
@@ -536,9 +536,9 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
         rows.append(
             [
                 f"{p.phi:.0%}",
-                mln(p.moved_mln),
                 mln(p.taken_mln),
                 mln(p.added_mln),
+                mln(p.moved_mln),
                 *(num(p.objectives[c]) for c in inst.criteria),
             ]
         )
@@ -546,13 +546,15 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
         table(
             [
                 "share of the gain",
-                "moved (sum of changes), mln",
-                "taken out, mln",
+                "moved, mln",
                 "put in, mln",
+                "total change, mln",
                 *inst.criteria,
             ],
             rows,
-            caption="Closest improving plans: the least money moved, no criterion below the actual",
+            caption=f"Closest improving plans at {mln(cmp.budget_mln)} mln: the least money "
+            "moved, no criterion below the spend compared. Moved: money taken out of cells; "
+            "total change: the sum of all cell changes (moved plus put in)",
         )
     )
     if cmp.broken_rules:
@@ -594,15 +596,23 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
         )
     _, cells = reallocation_rows(cmp)
     cap = (
-        f"Largest changes from the actual to the optimum (volume, mln): {min(top, len(cells))} "
-        f"of {len(cells)} cells; all of them in reallocation.csv"
+        f"Largest changes from the spend compared to the optimum at {mln(cmp.budget_mln)} mln, "
+        f"by budget cost (mln): {min(top, len(cells))} of {len(cells)} cells; all of them in "
+        "reallocation.csv"
     )
     rows = [
-        [r[0], r[1], mln(r[2]), mln(r[3]), f"{r[4]:+,.1f}", f"{r[7]:+,.1f}"] for r in cells[:top]
+        [r[0], r[1], mln(r[5]), mln(r[6]), f"{r[7]:+,.1f}", f"{r[4]:+,.1f}"] for r in cells[:top]
     ]
     out.append(
         table(
-            ["town", "measure", "actual", "optimal", "change", "change in budget cost"],
+            [
+                "town",
+                "measure",
+                "actual cost",
+                "optimal cost",
+                "change in cost",
+                "change in volume",
+            ],
             rows,
             [False, False, True, True, True, True],
             caption=cap,
@@ -627,32 +637,50 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
     return out
 
 
-def shadow_blocks(sol: Solution) -> list[Block]:
-    units = {
-        "mln": "per million",
-        "pp": "per percentage point",
-        "per_capita": "per unit per resident",
-    }
-    rows = [
-        [
-            sp.name,
-            sp.kind,
-            units.get(sp.unit, sp.unit),
-            f"{sp.value:.6g}",
-            "yes" if sp.binding else "",
+def shadow_blocks(sol: Solution, sens: Any = None, currency: str = "") -> list[Block]:
+    """What relaxing each constraint buys, in criteria per unit (jobs per bn, residents
+    per bn) and in money (the budget that buys as much); raw duals stay in summary.json."""
+    from optimizer.outputs.tables import binding_words
+    from optimizer.outputs.text import rate, unit_text
+
+    if sens is None:  # a mixed-integer plan has no duals (README, "Projects")
+        rows = [[sp.name, sp.state] for sp in sol.shadow_prices]
+        return [
+            Heading("Shadow prices"),
+            Para(
+                "A mixed-integer plan has no shadow prices; re-solve with --budget to see what "
+                "more money buys.",
+                "note",
+            ),
+            table(["constraint", "state"], rows, [False, False]),
         ]
-        for sp in sol.shadow_prices
-    ]
+    crit = list(sens.criteria)
+    budget = next((e for e in sens.constraints if e.kind == "budget"), None)
+    per_bn = budget.objective if budget is not None else 0.0
+    rows = []
+    for e in sens.constraints:
+        got = e.rates.criteria or {}
+        worth = ""
+        if e.kind == "budget" and e.range_mln is not None:
+            lo, hi = e.range_mln
+            worth = f"holds for {lo:,.0f} – {'∞' if hi is None else f'{hi:,.0f}'} mln"
+        elif per_bn and e.objective:
+            worth = f"{e.objective / per_bn:,.3g} bn"
+        rows.append([e.name + binding_words(e.binding, e.objective), unit_text(e.unit, currency),
+                     *(rate(got.get(c)) for c in crit), worth])  # fmt: skip
     return [
         Heading("Shadow prices"),
         Para(
-            "What relaxing each constraint by one unit is worth in the scenario's objective "
-            "(for the budget: one more million)."
+            "What relaxing each constraint by one unit buys, per criterion (re-solved at a "
+            "small step), and what it is worth in budget: the money that buys as much of the "
+            f"scenario's objective at the budget's rate (plan at {mln(sol.budget_mln)} mln)."
         ),
         table(
-            ["constraint", "kind", "unit", "value", "binding"],
+            ["constraint", "per", *(f"{c} per unit" for c in crit), "worth in budget"],
             rows,
-            [False, False, False, True, False],
+            [False, False, *([True] * len(crit)), True],
+            caption="Binding (no cost): the plan sits on the bound but relaxing it adds nothing; "
+            "slack: the plan is off the bound",
         ),
     ]
 

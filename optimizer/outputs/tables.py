@@ -45,6 +45,7 @@ scaled by `1 - tolerance`.
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -252,6 +253,26 @@ def sweep_table(result: SweepResult) -> Any:
     return table
 
 
+def sweep_gain_table(result: SweepResult) -> Any:
+    """What one more bn bought between consecutive feasible budgets, per criterion."""
+    from rich.table import Table
+
+    table = Table(title="What one more bn buys between steps", title_justify="left")
+    table.add_column("budgets mln", justify="right")
+    for c in result.criteria:
+        table.add_column(f"{c} per bn", justify="right")
+    ok = [s for s in result.feasible() if s.criteria is not None]
+    for a, b in itertools.pairwise(ok):
+        if b.budget_mln <= a.budget_mln:
+            continue
+        step = (b.budget_mln - a.budget_mln) / 1000.0
+        assert a.criteria is not None and b.criteria is not None
+        table.add_row(f"{a.budget_mln:,.0f} – {b.budget_mln:,.0f}",
+                      *(f"{(y - x) / step:+,.1f}" for x, y in zip(a.criteria, b.criteria,
+                                                                   strict=True)))  # fmt: skip
+    return table
+
+
 # ----------------------------------------------------------------------------- tables
 
 
@@ -306,7 +327,7 @@ def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
 
 def reallocation_rows(cmp: Comparison) -> tuple[list[str], list[list[Any]]]:
     """`town,measure,actual_mln,optimal_mln,change_mln` (volumes) then the same in budget
-    cost, for every cell where either is non-zero, largest |change| (volume) first."""
+    cost, for every cell where either is non-zero, largest |change| in budget cost first."""
     return change_rows(cmp.instance, cmp.actual.volume, cmp.optimal.volumes, "optimal")
 
 
@@ -354,7 +375,7 @@ def change_rows(
                 instance.town_tier[t],
             ]
         )
-    rows.sort(key=lambda r: (-abs(r[4]), -abs(r[7]), r[0], r[1]))
+    rows.sort(key=lambda r: (-abs(r[7]), -abs(r[4]), r[0], r[1]))  # budget cost first
     return header, rows
 
 
