@@ -264,3 +264,33 @@ def test_moved_is_money_taken_out_and_changes_sort_by_budget_cost(tmp_path: Path
     if first is not None and "taken_mln" in first:
         assert moved == pytest.approx(first["taken_mln"], abs=0.1)
     assert "change in cost" in md
+
+
+def test_provenance_first_line_banner_and_illustrative_spend(tmp_path: Path) -> None:
+    """Issue 13: derived tiers and illustrative spend files were printed as fact."""
+    spend = "infrastructure-2020-illustrative"
+    for args in (("solve", KZ, "--no-sensitivity"), ("explain", KZ, "--town", "Balkhash"),
+                 ("compare", KZ, "-a", spend, "--points", "2")):  # fmt: skip
+        first = run(*args).splitlines()[0]
+        assert first.startswith("Data: derived: towns:tier"), (args, first)
+        assert "assumed: instance:curve" in first and "SOURCES.md" in first
+    compare = run("compare", KZ, "-a", spend, "--points", "2")
+    assert f"illustrative: actual/{spend}.csv" in compare.splitlines()[0]
+    body = "\n".join(compare.splitlines()[1:])
+    assert "illustrative spend" in body and "actual spend" not in body
+    # the solve does not use the spend files: its line does not name them
+    assert "illustrative:" not in run("solve", KZ, "--no-sensitivity").splitlines()[0]
+    # JSON stays JSON
+    json.loads(run("solve", KZ, "--no-sensitivity", "--format", "json"))
+
+    run("report", KZ, "-a", spend, "--points", "2", "--out", tmp_path / "r")
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert "Data: derived: towns:tier" in md[:2000]
+    assert "actual spend" not in md.lower().replace("actual spend:", "")
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert "Data: derived: towns:tier" in html
+
+    text = run("pareto", KZ, "-a", spend)
+    assert f"illustrative spend '{spend}'" in text
+    unc = run("uncertainty", KZ, "--draws", "5", "-a", spend)
+    assert "illustrative spend dominated" in unc

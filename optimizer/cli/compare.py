@@ -107,11 +107,14 @@ def write_comparison(target: Any, cmp: Any, doc: dict[str, Any]) -> None:
 def print_comparison(cmp: Any, top: int = 10) -> None:
     """The ten-second summary, then three small tables."""
     from optimizer.outputs.tables import reallocation_rows
-    from optimizer.outputs.text import headline, spend_words
+    from optimizer.outputs.text import headline, provenance_line, spend_words
 
     inst = cmp.instance
     words = spend_words(inst, cmp.actual)  # "illustrative spend" where labelled (SPEC 11)
     short = words.split()[0]
+    label = provenance_line(inst, cmp.scenario, [cmp.actual, cmp.scenario.baseline_path])
+    if label:  # SPEC section 11: the first line says what is not a cited fact
+        say(label)
     say(
         f"[bold]{inst.name}[/]: {words} [bold]{cmp.actual.name}[/] against scenario "
         f"[bold]{cmp.scenario.name}[/] ({cmp.scenario.objective.method})"

@@ -82,6 +82,11 @@ def explain_command(
     if fmt is Output.json:
         sys.stdout.write(json.dumps(explanation_document(ex), indent=2, ensure_ascii=False) + "\n")
         return
+    from optimizer.outputs.text import provenance_line
+
+    label = provenance_line(inst, scen, [scen.baseline_path])
+    if label:  # SPEC section 11: the first line says what is not a cited fact
+        say(label)
     for line in town_words(ex, inst.currency):
         say(line)
     tab = Table(

@@ -28,6 +28,7 @@ from optimizer.cli.common import (
     guarded,
     out,
     prepare,
+    say,
 )
 from optimizer.errors import InfeasibleError, InstanceError, SolverError
 
@@ -167,7 +168,11 @@ def solve(
             sys.stdout.write(csv_text(header, rows))
         else:
             from optimizer.outputs.tables import print_all, solution_tables
+            from optimizer.outputs.text import provenance_line
 
+            label = provenance_line(inst, scen, [scen.baseline_path])
+            if label:  # SPEC section 11: the first line says what is not a cited fact
+                say(label)
             tables = solution_tables(inst, sol, shadow_prices=report is None)
             if sol.fractions is not None:
                 from optimizer.outputs.tables import projects_table

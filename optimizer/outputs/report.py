@@ -128,6 +128,11 @@ def build_report(study: Study) -> Report:
     cur = instance.currency
     title = f"{instance.name}: {scenario.name}"
     blocks.append(Heading(title, 1))
+    from optimizer.outputs.text import provenance_line
+
+    banner = provenance_line(instance, scenario, [actual, scenario.baseline_path])
+    if banner:  # SPEC section 11: a banner of what is not a cited fact
+        blocks.append(Para(banner, "note"))
     from optimizer.outputs.text import spend_words as spend_name
 
     spend_words = spend_name(instance, actual)
@@ -195,7 +200,7 @@ def build_report(study: Study) -> Report:
         blocks.append(
             Image(
                 "report-compare.png",
-                f"Budget cost of the actual spend {cmp.actual.name!r} and of the optimum by tier "
+                f"Budget cost of the {spend_words} {cmp.actual.name!r} and of the optimum by tier "
                 "and by measure (one scale), and both in the plane of the first two criteria "
                 "with the closest improving plans and the front.",
             )
@@ -473,7 +478,8 @@ def pareto_blocks(
                     + (f", the knee at {crit[0]} {num(kn.values[0])}, {crit[1]} {num(kn.values[1])}"
                        if kn is not None else "")
                     + f", the scenario's optimum ({crit[0]} {num(sol.objectives[crit[0]])})"
-                    + (" and the actual spend" if actual else "") + ".",
+                    + (f" and the {spend_name(instance, cmp.actual)}" if cmp is not None
+                       else "") + ".",
                 )
             )  # fmt: skip
         return out, images
@@ -494,12 +500,15 @@ def pareto_blocks(
 def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
     from optimizer.analysis.compare import change_totals
     from optimizer.outputs.tables import reallocation_rows
+    from optimizer.outputs.text import spend_words
 
     inst = cmp.instance
-    out: list[Block] = [Heading(f"Actual spend: {cmp.actual.name}")]
+    words = spend_words(inst, cmp.actual)  # "illustrative spend" where labelled (SPEC 11)
+    short = words.split()[0]
+    out: list[Block] = [Heading(f"{words.capitalize()}: {cmp.actual.name}")]
     out.append(
         Para(
-            f"The actual spend ({cmp.actual.path.name}) costs {mln(cmp.actual_budget_mln)} "
+            f"The {words} ({cmp.actual.path.name}) costs {mln(cmp.actual_budget_mln)} "
             f"mln; the optimum below is computed at {mln(cmp.budget_mln)} mln under the "
             f"scenario's rules and limits, and both are scored the same way."
         )
@@ -514,13 +523,19 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
         ]
         for c in inst.criteria
     ]
-    out.append(table(["criterion", "actual", "optimal", "uplift", "uplift %"], rows))
+    out.append(
+        table(
+            ["criterion", short, "optimal", "uplift", "uplift %"],
+            rows,
+            caption=f"Criteria, optimum at {mln(cmp.budget_mln)} mln",
+        )
+    )
     eff = cmp.efficiency
     facts = [
         (
             "efficiency: "
             + (
-                f"{eff.value:.1%} (the actual's outcomes need {mln(eff.min_budget_mln)} mln)"
+                f"{eff.value:.1%} (the {words}'s outcomes need {mln(eff.min_budget_mln)} mln)"
                 if eff.value is not None
                 else f"n/a: {eff.reason}"
             )
@@ -571,10 +586,10 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
         ]
         out.append(
             table(
-                ["rule", "bound", "limit", "actual", "off by", "town"],
+                ["rule", "bound", "limit", short, "off by", "town"],
                 rows,
                 [False, False, True, True, True, False],
-                caption="Rules the actual spend breaks",
+                caption=f"Rules the {words} breaks",
             )
         )
     wasted = [
@@ -631,7 +646,9 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
         ]
         out.append(
             table(
-                [word, "actual", "optimal", "change"], rows, caption=f"Budget cost by {word}, mln"
+                [word, short, "optimal", "change"],
+                rows,
+                caption=f"Budget cost by {word}, mln (optimum at {mln(cmp.budget_mln)} mln)",
             )
         )
     return out

@@ -60,7 +60,7 @@ from rich.table import Table
 
 from optimizer.domain.instance import Instance
 from optimizer.domain.results import Solution
-from optimizer.outputs.text import mln, num, rate, shares_pct, unit_text
+from optimizer.outputs.text import mln, num, rate, shares_pct, spend_words, unit_text
 
 ALLOC_TOL = 1e-9
 
@@ -300,7 +300,9 @@ def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
     gains = ", ".join(f"{c} {v:+,.1f}" for c, v in voi["criteria"].items() if v is not None)
     notes.append(f"value of knowing the effects (mean re-optimized - nominal): {gains}")
     if result.dominated is not None:
-        notes.append(f"actual spend dominated in {result.probability_dominated():.1%} of draws")
+        # the run keeps the spend's name only: a file of actual/ by that name
+        words = spend_words(result.instance, f"actual/{result.actual_name}.csv")
+        notes.append(f"{words} dominated in {result.probability_dominated():.1%} of draws")
     if not result.feasible.all():
         notes.append(f"re-optimization infeasible in {int((~result.feasible).sum())} draws")
     head.caption = "\n".join(notes)

@@ -157,6 +157,45 @@ def money(mln: float | None, currency: str = "") -> str:
     return f"{mln:,.2f} mln{cur}"
 
 
+def provenance_line(instance: Any, scenario: Any = None, spends: Any = ()) -> str | None:
+    """SPEC section 11: one line naming what the output rests on that is not a cited
+    fact, e.g. "Data: derived: towns:tier; assumed: instance:curve; illustrative:
+    actual/x.csv (reasons in SOURCES.md)". Scenario entries count only for the
+    scenario used, illustrative files only for the spends used; None when nothing
+    used is labelled."""
+    p = getattr(instance, "provenance", None)
+    if p is None:
+        return None
+    from pathlib import Path
+
+    used_scenario = getattr(scenario, "path", None)
+
+    def used(key: str) -> bool:
+        file = key.split(":", 1)[0]
+        if file.startswith("scenarios/"):
+            return used_scenario is not None and Path(used_scenario).name == Path(file).name
+        return True
+
+    def short(key: str) -> str:
+        file, _, what = key.partition(":")
+        return f"{Path(file).stem}:{what}" if what else Path(file).stem
+
+    parts = []
+    for word, entries in (("derived", p.derived), ("assumed", p.assumed)):
+        names = [short(k) for k in entries if used(k)]
+        if names:
+            parts.append(f"{word}: {', '.join(names)}")
+    shown = [s for s in spends if s is not None]
+    illustrative = [f for f in p.illustrative
+                    if any(p.is_illustrative(getattr(s, "path", s)) and
+                           Path(getattr(s, "path", s)).as_posix().endswith(f) for s in shown)]  # fmt: skip
+    if illustrative:
+        parts.append(f"illustrative: {', '.join(illustrative)}")
+    if not parts:
+        return None
+    return "Data: " + "; ".join(parts) + " (reasons in SOURCES.md)"
+
+
 def spend_words(instance: Any, spend: Any) -> str:
     """ "illustrative spend" for a file the instance's [provenance] lists as
     illustrative (SPEC section 11), else "actual spend"."""

@@ -113,6 +113,15 @@ def sweep_png(result: SweepResult, instance: Any = None) -> bytes:
     return png(fig)
 
 
+def plan_label(result: UncertaintyResult, plan: str) -> str:
+    """A legend entry; an actual spend listed as illustrative says so (SPEC 11)."""
+    if plan != "actual":
+        return f"{plan} plan"
+    from optimizer.outputs.text import spend_words
+
+    return spend_words(result.instance, f"actual/{result.actual_name}.csv")
+
+
 def uncertainty_png(result: UncertaintyResult, max_towns: int = 30) -> bytes:
     """Top: each criterion's distribution over the draws for the nominal and the
     re-optimized plan (and the actual spend), P5 / P50 / P95 marked. Bottom: how often
@@ -135,7 +144,9 @@ def uncertainty_png(result: UncertaintyResult, max_towns: int = 30) -> bytes:
             col = col[~np.isnan(col)]
             if not len(col):
                 continue
-            h = ax.hist(col, bins=40, alpha=0.45, color=PLAN_COLORS[plan], label=f"{plan} plan")
+            h = ax.hist(
+                col, bins=40, alpha=0.45, color=PLAN_COLORS[plan], label=plan_label(result, plan)
+            )
             handles.append(h[2][0])
             for q in np.percentile(col, [5, 50, 95]):
                 ax.axvline(q, color=PLAN_COLORS[plan], lw=0.9, ls="--")
