@@ -78,7 +78,7 @@ from optimizer.errors import InfeasibleError, InstanceError
 from optimizer.lp.engine import Engine, hold_at
 from optimizer.lp.model import INF
 from optimizer.lp.session import Extension, criteria_rows
-from optimizer.methods.equal import even_extended
+from optimizer.methods.equal import CLOSEST_MAX_FREE, even_extended
 from optimizer.methods.solution import optimize_engine
 
 PHIS = (0.25, 0.5, 0.75, 1.0)
@@ -101,6 +101,9 @@ class ClosestPlan:
     weighted: float | None = None
     volumes: np.ndarray | None = field(default=None, repr=False)
     reason: str | None = None
+    # SPEC 10's rule applied among the plans that move as little (False: the face had
+    # over CLOSEST_MAX_FREE free cells and the solver's own plan stands)
+    even: bool = True
 
 
 @dataclass(frozen=True)
@@ -425,9 +428,11 @@ def closest_plans(
             # Ties: many plans may move the same least money; the one reported is the
             # one whose changes are spread most evenly per resident (SPEC 10 on this
             # LP's face, with R the actual's budget cost), whatever the solver chose.
-            res = even_extended(eng, ext, res, cost, {w_row: (target, INF)}, reference)
-            x = np.maximum(eng.model.volumes(res.x), 0.0)
-            plans.append(plan_from_volumes(inst, phi, target, xa, x, wn))
+            evened = even_extended(eng, ext, res, cost, {w_row: (target, INF)}, reference,
+                                   max_free=CLOSEST_MAX_FREE)  # fmt: skip
+            x = np.maximum(eng.model.volumes(evened.x), 0.0)
+            plan = plan_from_volumes(inst, phi, target, xa, x, wn)
+            plans.append(replace(plan, even=evened is not res or eng.model.n_proj > 0))
     return tuple(plans)
 
 

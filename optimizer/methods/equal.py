@@ -38,6 +38,14 @@ from optimizer.lp.session import Extension, LpResult
 FACE_REL = 1e-9  # criteria held within FACE_REL * max(1, |f*|): inside SPEC 10's 1e-7, so the
 # even plan gives up no visible outcome for its evenness
 FIXED_DUAL = 1e-6  # a reduced cost above this (objective scaled to max |cost| 1) fixes a column
+# HiGHS's active-set QP takes about one iteration per free column, each costing more as
+# the face grows (1,600 free columns: 3,200 iterations, 8-15 s). Where many plans are
+# evened (every breakpoint of a front, every closest plan) faces above this size keep
+# the LP's own vertex, and the output says so.
+MANY_MAX_FREE = 400
+# compare's four closest plans: CBC gives no reduced costs, so every cell column of the
+# movement LP is free there (486 on the Kazakhstan instance)
+CLOSEST_MAX_FREE = 1_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -194,13 +202,18 @@ def on_highs(eng: Engine, res: LpResult) -> tuple[Engine, LpResult]:
 
 
 def even_plan(
-    eng: Engine, res: LpResult, baseline: np.ndarray | None = None, method: bool = True
+    eng: Engine,
+    res: LpResult,
+    baseline: np.ndarray | None = None,
+    method: bool = True,
+    max_free: int | None = None,
 ) -> LpResult:
     """The optimum `res` moved to the one plan of its optimal face that minimizes
     `sum (C - R)^2 / population` (R: `baseline` budget cost (T, M), or the
     scenario's baseline, or 0). Duals and the objective value stay those of `res`.
     `method`: `res` is the engine's method's answer (re-solved with HiGHS when
-    another solver gave it, see `on_highs`); else any optimum, e.g. a front point."""
+    another solver gave it, see `on_highs`); else any optimum, e.g. a front point.
+    `max_free`: leave `res` as it is when the face has more free cell columns."""
 
     m = eng.model
     if m.n_proj:
@@ -211,6 +224,8 @@ def even_plan(
         baseline = baseline_cost(eng)
     face_eng, face_res = on_highs(eng, res) if method else (eng, res)
     face = optimal_face(face_eng, face_res, method)
+    if max_free is not None and np.count_nonzero(face.free < m.n_x) > max_free:
+        return res
     y = even_point(eng, face, baseline)
     if y is None:  # no free cell, or HiGHS's QP failed on every try: the optimum stands
         return res
@@ -319,6 +334,7 @@ def extended_face(
 def even_extended(
     eng: Engine, ext: Extension, res: LpResult, cost: np.ndarray,
     ext_bounds: dict[int, tuple[float, float]], reference: np.ndarray | None,
+    max_free: int | None = None,
 ) -> LpResult:  # fmt: skip
     """`res`, a minimum of `cost` over the base model and `ext`, moved to the plan of
     its optimal face that minimizes `sum (C - R)^2 / population` (R: `reference`, a
@@ -327,6 +343,8 @@ def even_extended(
     if eng.model.n_proj:
         return res
     face = extended_face(eng, ext, res, cost, ext_bounds)
+    if max_free is not None and np.count_nonzero(face.free < eng.model.n_x) > max_free:
+        return res
     y = even_point(eng, face, reference)
     if y is None:
         return res

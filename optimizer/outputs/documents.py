@@ -133,6 +133,7 @@ def comparison_document(cmp: Comparison) -> dict[str, Any]:
                 "weighted": p.weighted,
                 "target_weighted": p.target_weighted,
                 "reason": p.reason,
+                "even_plan": p.even,
             }
             for p in cmp.closest
         ],

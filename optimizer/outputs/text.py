@@ -266,6 +266,11 @@ def headline(cmp: Comparison) -> list[str]:
     else:
         reason = next((p.reason for p in cmp.closest if p.reason), "no plan exists")
         lines.append(f"Closest plans: none ({reason}).")
+    if any(not p.even for p in plans):
+        lines.append(
+            "Among plans that move as little, the closest plans are the solver's own (their "
+            "faces are too large for the even-spread step)."
+        )
     if cmp.broken_rules:
         names = sorted({v.rule for v in cmp.broken_rules})
         lines.append(
