@@ -294,6 +294,7 @@ def solution_blocks(
     instance: Instance, sol: Solution, top: int = 60, ranges: Any = None
 ) -> list[Block]:
     out: list[Block] = [Heading("Optimal allocation")]
+    at = f"at {mln(sol.budget_mln)} mln"  # every caption names its budget
     rows: list[list[Any]] = []
     for i, c in enumerate(instance.criteria):
         row = [c, num(sol.objectives[c])]
@@ -307,7 +308,9 @@ def solution_blocks(
             ]
         rows.append(row)
     header = ["criterion", "optimum"] + (["ideal", "nadir", "of the range"] if sol.payoff else [])
-    out.append(table(header, rows, caption="Criteria (ideal and nadir from the payoff table)"))
+    out.append(
+        table(header, rows, caption=f"Criteria ({at}; ideal and nadir from the payoff table)")
+    )
 
     total = max(sol.allocated_mln, 1e-12)
     tidx = instance.tier_index
@@ -330,7 +333,7 @@ def solution_blocks(
         table(
             ["tier", "towns", "residents", "cost, mln", "share", "per resident"],
             rows,
-            caption="By tier",
+            caption=f"By tier ({at})",
         )
     )
     rows = []
@@ -360,7 +363,7 @@ def solution_blocks(
             ],
             rows,
             [False, False, True, True, True, True, True],
-            caption="By measure",
+            caption=f"By measure ({at})",
         )
     )
     per_town = sol.cost.sum(axis=1)
@@ -385,7 +388,7 @@ def solution_blocks(
         if show_measures:
             row += [mln(float(v)) if v > 1e-9 else "" for v in sol.cost[t]]
         rows.append(row)
-    caption = "By town (budget cost, mln)"
+    caption = f"By town ({at}; budget cost, mln)"
     if ranges is not None:
         caption += "; min and max: any amount between them gives the same outcome"
     if instance.n_towns > top:
@@ -456,7 +459,7 @@ def pareto_blocks(
                 ],
                 rows,
                 [True] * (len(crit) + 4) + [False],
-                caption=f"Front points at {mln(front.budget_mln)} mln",
+                caption=f"Front points (at {mln(front.budget_mln)} mln)",
             )
         )
         if len(crit) == 2 and bps:
@@ -527,7 +530,7 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
         table(
             ["criterion", short, "optimal", "uplift", "uplift %"],
             rows,
-            caption=f"Criteria, optimum at {mln(cmp.budget_mln)} mln",
+            caption=f"Criteria (optimum at {mln(cmp.budget_mln)} mln)",
         )
     )
     eff = cmp.efficiency
@@ -567,7 +570,7 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
                 *inst.criteria,
             ],
             rows,
-            caption=f"Closest improving plans at {mln(cmp.budget_mln)} mln: the least money "
+            caption=f"Closest improving plans (at {mln(cmp.budget_mln)} mln): the least money "
             "moved, no criterion below the spend compared. Moved: money taken out of cells; "
             "total change: the sum of all cell changes (moved plus put in)",
         )

@@ -177,5 +177,6 @@ def allocation_png(
         else "every funded town"
     )
     title(fig, f"Budget cost by town and measure: {shown}", instance.name, sol.scenario_name,
-          f"allocated {money(sol.allocated_mln, instance.currency)}")  # fmt: skip
+          f"budget {money(sol.budget_mln, instance.currency)}, allocated "
+          f"{money(sol.allocated_mln, instance.currency)}")  # fmt: skip
     return png(fig)
