@@ -152,7 +152,7 @@ def test_document_has_the_spec_keys(tiny_cmp) -> None:
 def test_reallocation_sorted_by_change(tiny_cmp) -> None:
     header, rows = reallocation_rows(tiny_cmp)
     assert header[:5] == ["town", "measure", "actual_mln", "optimal_mln", "change_mln"]
-    changes = [abs(r[4]) for r in rows]
+    changes = [abs(r[7]) for r in rows]  # by budget cost (issue 13)
     assert changes == sorted(changes, reverse=True)
     assert {(r[0], r[1]) for r in rows} == {("Alpha", "m1"), ("Alpha", "m2"), ("Beta", "m1")}
     for r in rows:

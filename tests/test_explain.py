@@ -97,8 +97,9 @@ def test_hand_numbers(three) -> None:
     assert cell.value_per_mln == pytest.approx(0.6) and cell.margin_per_mln == pytest.approx(0.8)
     assert cell.change_pct == pytest.approx(100 / 3)
     assert cell.effects_per_mln == pytest.approx({"jobs": 0.3, "population": 0.3})
+    # 0.6 against a margin of 0.8: 75% of it; effects in criteria per bn (issue 13)
     assert cell_reason(cell).startswith(
-        "gets nothing from m1: 0.6 weighted units per million against 0.8"
+        "gets nothing from m1: jobs 300 and population 300 per bn, 75% of the margin"
     )
     assert "33% higher effect or a floor rule" in cell_reason(cell)
 
@@ -180,7 +181,7 @@ def test_rule_effects_are_named(tmp_path: Path) -> None:
     assert cells and all(
         r.name == "low-potential-floor" and r.per_mln < 0 for c in cells for r in c.rule_effects
     )
-    assert "low-potential-floor lowers it" in cell_reason(cells[0])
+    assert "low-potential-floor lowers the margin by" in cell_reason(cells[0])
     doc = explanation_document(ex)
     json.dumps(doc)
     assert doc["binding"][0]["name"] == "low-potential-floor"

@@ -132,6 +132,11 @@ def identifiers() -> set[str]:
         first = [ln.split(",")[0] for ln in (KZ / f).read_text(encoding="utf-8").splitlines()]
         for w in first[1:]:
             words.update(re.findall(r"[A-Za-z]+", w))
+    # the provenance line names data files and their columns or keys (SPEC section 11)
+    prov = tomllib.loads((KZ / "instance.toml").read_text(encoding="utf-8")).get("provenance", {})
+    for key in [*prov.get("derived", {}), *prov.get("assumed", {}), *prov.get("illustrative", [])]:
+        words.update(re.findall(r"[A-Za-z]+", key))
+    words.update(("SOURCES", "md"))
     return words
 
 

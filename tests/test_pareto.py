@@ -582,7 +582,8 @@ def test_cli_writes_the_three_files(runner: object, tmp_path: Path) -> None:
 def test_cli_actual_spend_is_dominated(runner: object, tmp_path: Path) -> None:
     res = runner.invoke(app, ["pareto", str(TINY), "--actual", "spend", "--out", str(tmp_path)])  # type: ignore[attr-defined]
     assert res.exit_code == 0, res.output
-    assert "dominated: within the scenario's budget" in res.stdout
+    assert "dominated: within 100.0 mln KZT and the scenario's rules" in res.stdout
+    assert "the front is at the spend's budget cost" in res.stdout
     assert png_ok((tmp_path / "pareto.png").read_bytes())
 
 

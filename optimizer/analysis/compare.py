@@ -38,6 +38,11 @@ Every LP below keeps the scenario's rules and limits.
            W(f(x)) >= W(fa) + phi (W* - W(fa))
            budget B, rules, limits, capacities
 
+  The movement LP can have ties (many plans move the same least money); the plan
+  reported is the one of that LP's optimal face that minimizes
+  `sum (C - Ca)^2 / population` (SPEC section 10's rule with R the actual's budget
+  cost `Ca`): the changes spread most evenly per resident, whatever the solver.
+
   `moved_mln = sum cost_m |X - Xa|` counts both sides of a move: 10 mln taken
   from one cell and given to another is 20 mln moved (`taken_mln` and
   `added_mln` give the two sides). Capacity is hard in every plan, so actual
@@ -74,6 +79,7 @@ from optimizer.errors import InfeasibleError, InstanceError
 from optimizer.lp.engine import Engine, hold_at
 from optimizer.lp.model import INF
 from optimizer.lp.session import Extension, criteria_rows
+from optimizer.methods.equal import CLOSEST_MAX_FREE, even_extended
 from optimizer.methods.solution import optimize_engine
 
 PHIS = (0.25, 0.5, 0.75, 1.0)
@@ -96,6 +102,9 @@ class ClosestPlan:
     weighted: float | None = None
     volumes: np.ndarray | None = field(default=None, repr=False)
     reason: str | None = None
+    # SPEC 10's rule applied among the plans that move as little (False: the face had
+    # over CLOSEST_MAX_FREE free cells and the solver's own plan stands)
+    even: bool = True
 
 
 @dataclass(frozen=True)
@@ -212,6 +221,26 @@ class Comparison:
 # ----------------------------------------------------------------------------- the comparison
 
 
+def actual_cost(instance: Instance, actual: ActualSpend) -> float:
+    """The budget cost of an actual spend (mln): the budget every comparison with it
+    uses unless another is given (one budget per comparison)."""
+    return float(budget_cost(instance, np.asarray(actual.volume, dtype=float)).sum())
+
+
+def optimum_uplift(
+    criteria: tuple[str, ...], optimal: dict[str, float], fa: np.ndarray
+) -> dict[str, dict[str, float | None]]:
+    """`f*_c - fa_c` and its percentage of `fa_c` (None when `fa_c` is 0): the one
+    uplift `compare`, `pareto --actual` and `report` all print."""
+    return {
+        c: {
+            "abs": float(optimal[c] - fa[i]),
+            "pct": float((optimal[c] - fa[i]) / fa[i] * 100) if abs(fa[i]) > 1e-12 else None,
+        }
+        for i, c in enumerate(criteria)
+    }
+
+
 def compare(
     instance: Instance,
     scenario: Scenario,
@@ -254,13 +283,7 @@ def compare(
 
     wn = scen.objective.weight_vector(instance.criteria) / eng.normalizers()
     f_opt = np.array([optimal.objectives[c] for c in instance.criteria])
-    uplift = {
-        c: {
-            "abs": float(f_opt[i] - fa[i]),
-            "pct": float((f_opt[i] - fa[i]) / fa[i] * 100) if abs(fa[i]) > 1e-12 else None,
-        }
-        for i, c in enumerate(instance.criteria)
-    }
+    uplift = optimum_uplift(instance.criteria, optimal.objectives, fa)
     floors = eng.floors({i: hold_at(float(v), 0.0) for i, v in enumerate(fa)})
     efficiency = min_budget_efficiency(eng, floors, ba)
     dominance = dominated_by(eng, fa, ba, floors)
@@ -442,6 +465,7 @@ def closest_plans(
     # objective: sum_{t,m} cost_m (p[t,m] + n[t,m]) over the two blocks of new columns
     per_cell = np.tile(inst.budget_cost, inst.n_towns)
     cost = np.concatenate([np.zeros(eng.model.n_cols), per_cell, per_cell])
+    reference = xa * inst.budget_cost[None, :]
     plans = []
     # A warm start does not pay here: the last basis (another objective, or another
     # target) is a poor start for the movement LP; on 2,000 towns the first solve is
@@ -461,8 +485,14 @@ def closest_plans(
                     )
                 )
                 continue
-            x = np.maximum(eng.model.volumes(res.x), 0.0)
-            plans.append(plan_from_volumes(inst, phi, target, xa, x, wn))
+            # Ties: many plans may move the same least money; the one reported is the
+            # one whose changes are spread most evenly per resident (SPEC 10 on this
+            # LP's face, with R the actual's budget cost), whatever the solver chose.
+            evened = even_extended(eng, ext, res, cost, {w_row: (target, INF)}, reference,
+                                   max_free=CLOSEST_MAX_FREE)  # fmt: skip
+            x = np.maximum(eng.model.volumes(evened.x), 0.0)
+            plan = plan_from_volumes(inst, phi, target, xa, x, wn)
+            plans.append(replace(plan, even=evened is not res or eng.model.n_proj > 0))
     return tuple(plans)
 
 

@@ -38,7 +38,8 @@ from optimizer.domain.results import ShadowPrice
 from optimizer.domain.scenario import Scenario
 from optimizer.errors import InfeasibleError, InstanceError
 from optimizer.lp.engine import Engine
-from optimizer.methods.equal import even_plan
+from optimizer.lp.session import LpResult
+from optimizer.methods.equal import even_plan, town_ranges
 from optimizer.methods.scalarize import solve_weighted
 from optimizer.methods.solution import shadow_prices
 
@@ -92,6 +93,12 @@ class TownExplanation:
     binding: tuple[ShadowPrice, ...]  # rules and limits that bind in this town
     scale: float  # 1 (per million) or 1000 (per billion) for the words
     note: str | None
+    # SPEC section 10: the town's least and greatest budget cost over the optimal face
+    # (every plan as good on every criterion); None when not computed (other methods)
+    range_mln: tuple[float, float] | None = None
+    baseline: str | None = None  # the actual spend the plan keeps closest to (SPEC 10)
+    # what one more bn of budget buys, per criterion (a re-solve at a small step)
+    budget_criteria_per_bn: dict[str, float] | None = None
 
     @property
     def per_capita(self) -> float:
@@ -118,7 +125,8 @@ def explain(
     try:
         eng.payoff()
         weighted = scenario.objective.method == "weighted"
-        res = even_plan(eng, solve_weighted(eng), method=weighted)  # SPEC section 10
+        method_res = solve_weighted(eng)
+        res = even_plan(eng, method_res, method=weighted)  # SPEC section 10
     except InfeasibleError as e:
         from optimizer.methods.diagnose import diagnose
 
@@ -185,7 +193,15 @@ def explain(
         else f"the scenario's method is {method}; this explains the weighted objective with its "
         f"weights ({', '.join(f'{k}={v:g}' for k, v in scenario.objective.weights.items())})"
     )
+    per_bn = budget_criteria(eng, res)
+    span = None
+    if weighted and not model.n_proj:
+        lo, hi = town_ranges(eng, method_res, only=[t])[t]
+        span = (min(float(lo), float(per_town[t])), max(float(hi), float(per_town[t])))
     return TownExplanation(
+        range_mln=span,
+        baseline=scenario.baseline,
+        budget_criteria_per_bn=per_bn,
         town=instance.towns[t],
         tier=instance.town_tier[t],
         region=instance.regions[t],
@@ -200,6 +216,20 @@ def explain(
         scale=scale,
         note=note,
     )
+
+
+def budget_criteria(eng: Engine, res: LpResult) -> dict[str, float] | None:
+    """Criteria per bn of budget from a re-solve of the weighted objective at a budget
+    `delta` higher (1 mln or 0.1% of the budget); None when that re-solve fails."""
+    b = eng.scenario.budget_mln
+    delta = min(1.0, 1e-3 * max(b, 1.0))
+    f0 = eng.criteria_of(res)
+    try:
+        with eng.at_budget(b + delta) as v:
+            f1 = v.criteria_of(solve_weighted(v))
+    except InfeasibleError:
+        return None
+    return {c: float(d) for c, d in zip(eng.criteria, (f1 - f0) / delta * 1000.0, strict=True)}
 
 
 def column_contributions(eng: Engine, y: np.ndarray, cols: np.ndarray) -> dict[str, np.ndarray]:

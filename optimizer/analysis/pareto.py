@@ -84,6 +84,7 @@ from optimizer.errors import InfeasibleError, InstanceError
 from optimizer.lp.engine import Engine, Extended
 from optimizer.lp.model import INF
 from optimizer.lp.session import LpResult, criteria_rows
+from optimizer.methods.equal import MANY_MAX_FREE, even_plan
 from optimizer.methods.projects import plan_fractions, plan_values
 
 # In normalized units (a criterion's payoff range is 1).
@@ -122,6 +123,8 @@ class FrontPoint:
     # on the convex hull of the front (some weighted sum finds it); every point of an
     # LP front is
     is_supported: bool = True
+    # the plan is its face's even plan (SPEC 10); False where the face was too large
+    even: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,6 +188,7 @@ class _Vertex:
     values: np.ndarray
     volumes: np.ndarray
     fractions: np.ndarray | None = None  # projects' funding fractions (projects.csv)
+    res: LpResult | None = field(default=None, repr=False)  # the LP answer it came from
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -227,7 +231,7 @@ def compute_front(
 
     message: str | None
     if flat.all() or max_distance(scale, ends) <= TOL_SAME:
-        built = single_point(eng.instance, ends, x)
+        built = single_point(eng, ends, x)
         method = "dichotomic" if len(crit) == 2 else "augmecon2"
         message = single_point_message(crit, payoff)
     elif eng.model.n_proj:
@@ -238,6 +242,12 @@ def compute_front(
     else:
         built, method = augmecon2(eng, ends, scale, flat, points, x, y), "augmecon2"
         message = zero_range_message(crit, payoff, flat)
+    if not eng.model.n_proj and len(built) and not all(p.even for p in built):
+        left = sum(1 for p in built if not p.even and (p.is_breakpoint or len(crit) > 2))
+        note = (f"{left} breakpoint(s) keep the solver's own vertex: their optimal faces have "
+                f"over {MANY_MAX_FREE} free cells, too many for a quadratic step per point; "
+                "solve gives the even plan of one point")  # fmt: skip
+        message = f"{message}; {note}" if message else note
     return ParetoFront(
         criteria=crit,
         points=tuple(built),
@@ -291,7 +301,21 @@ def vertex_of(eng: Engine, res: LpResult) -> _Vertex:
     volumes = np.maximum(eng.model.volumes(res.x), 0.0)
     if eng.model.n_proj:
         return _Vertex(plan_values(eng, res.x), volumes, plan_fractions(eng, res.x))
-    return _Vertex(score_volumes(eng.instance, volumes), volumes)
+    return _Vertex(score_volumes(eng.instance, volumes), volumes, res=res)
+
+
+def evened(eng: Engine, v: _Vertex) -> _Vertex:
+    """The vertex moved to the one plan of its face (every plan with its criteria
+    values) that SPEC section 10 reports: the most even spread per resident, or the
+    one closest to the scenario's baseline. Only breakpoints need it: every other
+    point of a two-criteria front is a convex combination of two breakpoints."""
+    if v.res is None or eng.model.n_proj:
+        return v
+    res = even_plan(eng, v.res, method=False, max_free=MANY_MAX_FREE)
+    if res is v.res:
+        return replace(v, res=None)  # marks a vertex left as the solver gave it
+    volumes = np.maximum(eng.model.volumes(res.x), 0.0)
+    return _Vertex(score_volumes(eng.instance, volumes), volumes, res=res)
 
 
 def lexicographic_end(eng: Engine, order: list[int]) -> _Vertex:
@@ -329,7 +353,7 @@ def two_criteria(
     eng: Engine, ends: list[_Vertex], scale: Scale, points: int, x: int, y: int
 ) -> list[FrontPoint]:
     found = dichotomic(eng, ends[y], ends[x], scale, x, y)
-    corners = extreme_points(found, scale, x, y)
+    corners = [evened(eng, v) for v in extreme_points(found, scale, x, y)]
     made = spaced_points(eng.instance, corners, scale, points)
     with_rates = rates_along(made, x, y)
     return mark_knee(with_rates, scale, ends, np.zeros(len(scale.range), dtype=bool))
@@ -402,11 +426,13 @@ def spaced_points(
         if t == 0.0:
             v = corners[i]
             vol, values, corner = v.volumes, v.values, True
+            even = v.res is not None
         else:
             vol = (1.0 - t) * corners[i].volumes + t * corners[i + 1].volumes
             values, corner = score_volumes(instance, vol), False
+            even = corners[i].res is not None and corners[i + 1].res is not None
         out.append(FrontPoint(values=values, allocated_mln=allocated(instance, vol),
-                              volumes=vol, is_breakpoint=corner))  # fmt: skip
+                              volumes=vol, is_breakpoint=corner, even=even))  # fmt: skip
     return out
 
 
@@ -523,9 +549,12 @@ def grid_points(
     slices = [slice_key(v, scale, grid.step, grid.levels, grid.order) for v in unique]
     order = sorted(range(len(unique)), key=lambda j: (slices[j], float(unique[j].values[x])))
     end_ids = {id(v) for v in ends}
-    pts = [FrontPoint(values=unique[j].values, allocated_mln=allocated(eng.instance, unique[j].volumes),
-                      volumes=unique[j].volumes, is_breakpoint=id(unique[j]) in end_ids)
-           for j in order]  # fmt: skip
+    # every point of the grid is an LP optimum of its own: each gets the plan of its face
+    even = [evened(eng, unique[j]) for j in order]
+    pts = [FrontPoint(values=v.values, allocated_mln=allocated(eng.instance, v.volumes),
+                      volumes=v.volumes, is_breakpoint=id(unique[j]) in end_ids,
+                      even=v.res is not None)
+           for j, v in zip(order, even, strict=True)]  # fmt: skip
     keys = [slices[j] for j in order]
     out: list[FrontPoint] = []
     for _, group in itertools.groupby(zip(keys, pts, strict=True), key=lambda kp: kp[0]):
@@ -615,10 +644,12 @@ def slice_key(
 # ----------------------------------------------------------------------------- degenerate fronts
 
 
-def single_point(instance: Instance, ends: list[_Vertex], x: int) -> list[FrontPoint]:
-    v = ends[x]
+def single_point(eng: Engine, ends: list[_Vertex], x: int) -> list[FrontPoint]:
+    instance = eng.instance
+    v = evened(eng, ends[x])
     return [FrontPoint(values=v.values, allocated_mln=allocated(instance, v.volumes, v.fractions),
-                       volumes=v.volumes, is_breakpoint=True, fractions=v.fractions)]  # fmt: skip
+                       volumes=v.volumes, is_breakpoint=True, fractions=v.fractions,
+                       even=v.res is not None or eng.model.n_proj > 0)]  # fmt: skip
 
 
 def project_points(

@@ -65,6 +65,20 @@ class SweepResult:
     solves: int
     seconds: float
     renormalized: bool = False  # payoff normalization per budget, not the scenario's
+    scenario_budget_mln: float | None = None  # the scenario's own budget, marked on the plot
+
+    def marginal_gains(self) -> tuple[np.ndarray, np.ndarray]:
+        """Between consecutive feasible budgets: the middle budget (k,) and what one
+        more bn bought there, per criterion (k, C) (criterion per bn of budget)."""
+        ok = [s for s in self.feasible() if s.criteria is not None]
+        if len(ok) < 2:
+            return np.zeros(0), np.zeros((0, len(self.criteria)))
+        b = np.array([s.budget_mln for s in ok])
+        f = np.array([s.criteria for s in ok], dtype=float)
+        db = np.diff(b)
+        keep = db > 0
+        per_bn = np.diff(f, axis=0)[keep] / db[keep, None] * 1000.0
+        return ((b[:-1] + b[1:]) / 2)[keep], per_bn
 
     def feasible(self) -> list[SweepStep]:
         return [s for s in self.steps if s.status == "optimal"]
@@ -192,4 +206,5 @@ def sweep_budgets(
         solves=eng.solves,
         seconds=eng.seconds,
         renormalized=renormalize,
+        scenario_budget_mln=scenario.budget_mln,
     )

@@ -131,6 +131,14 @@ ActualOpt = Annotated[
         help="Actual spend: a name in the instance's actual/ (no extension) or a .csv/.xlsx path.",
     ),
 ]
+BaselineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--baseline",
+        help="Among equally good plans, report the one closest to this actual spend (a name "
+        "in actual/ or a .csv/.xlsx path) instead of the most even one (SPEC 10).",
+    ),
+]
 
 
 class Output(StrEnum):
@@ -288,7 +296,7 @@ GapOpt = Annotated[
 
 def prepare(instance_dir: Path, scenario: str | None, budget: str | None = None,
             method: str | None = None, weights: str | None = None,
-            gap: float | None = None) -> tuple[Any, Any]:  # fmt: skip
+            gap: float | None = None, baseline: str | None = None) -> tuple[Any, Any]:  # fmt: skip
     """Load the instance and the scenario with command-line overrides applied."""
     from optimizer.domain.instance import load_instance
     from optimizer.domain.scenario import apply_overrides, load_scenario
@@ -296,7 +304,7 @@ def prepare(instance_dir: Path, scenario: str | None, budget: str | None = None,
 
     inst = load_instance(instance_dir)
     scen = apply_overrides(load_scenario(inst, scenario), inst, budget=budget, method=method,
-                           weights=weights, gap=gap)  # fmt: skip
+                           weights=weights, gap=gap, baseline=baseline)  # fmt: skip
     remember_scenario(scen.name, scen.display_names)
     if scen.mip_gap > 0:
         from optimizer.outputs.text import gap_note

@@ -14,6 +14,7 @@ from rich.table import Table
 from optimizer.cli.common import (
     MAX_POINTS,
     ActualRequired,
+    BaselineOpt,
     BudgetOpt,
     CompareFormat,
     CompareFormatOpt,
@@ -56,6 +57,7 @@ def compare_command(
     force: ForceOpt = False,
     gap: GapOpt = None,
     lang: LangOpt = None,
+    baseline: BaselineOpt = None,
 ) -> None:
     """Compare an actual spend with the optimum at the same budget (SPEC section 7)."""
     from optimizer.analysis.compare import compare
@@ -72,7 +74,7 @@ def compare_command(
             force,
             _("each point is an LP solve and a plan kept in memory"),
         )
-        inst, scen = prepare(instance, scenario, None, method, weights, gap=gap)
+        inst, scen = prepare(instance, scenario, None, method, weights, gap=gap, baseline=baseline)
         spend = load_actual(inst, actual)
         needs_out(fmt is CompareFormat.xlsx, out_dir, "comparison.xlsx")
         names = COMPARE_FILES + (["comparison.xlsx"] if fmt is CompareFormat.xlsx else [])
@@ -108,18 +110,24 @@ def write_comparison(target: Any, cmp: Any, doc: dict[str, Any]) -> None:
 def print_comparison(cmp: Any, top: int = 10) -> None:
     """The ten-second summary, then three small tables."""
     from optimizer.outputs.tables import reallocation_rows
+    from optimizer.outputs.text import headline, provenance_line, spend_words
 
     inst = cmp.instance
+    words = spend_words(inst, cmp.actual)  # "illustrative spend" where labelled (SPEC 11)
+    short = words.split()[0]
+    label = provenance_line(inst, cmp.scenario, [cmp.actual, cmp.scenario.baseline_path])
+    if label:  # SPEC section 11: the first line says what is not a cited fact
+        say(label)
     say(
-        f"[bold]{inst.name}[/]: actual [bold]{cmp.actual.name}[/] against scenario "
+        f"[bold]{inst.name}[/]: {words} [bold]{cmp.actual.name}[/] against scenario "
         f"[bold]{cmp.scenario.name}[/] ({cmp.scenario.objective.method})"
     )
-    from optimizer.outputs.text import headline, project_change_lines
+    from optimizer.outputs.text import project_change_lines
 
     for line in headline(cmp) + project_change_lines(cmp):
         say(f"  {line}")
-    crit = Table(title="Criteria", title_justify="left")
-    for col in ("criterion", "actual", "optimal", "uplift", "%"):
+    crit = Table(title=f"Criteria, optimum at {cmp.budget_mln:,.1f} mln", title_justify="left")
+    for col in ("criterion", short, "optimal", "uplift", "%"):
         crit.add_column(col, justify="left" if col == "criterion" else "right")
     for c in inst.criteria:
         u = cmp.uplift[c]
@@ -132,9 +140,13 @@ def print_comparison(cmp: Any, top: int = 10) -> None:
         )
     out.print(whole_names(crit))
     plans = Table(
-        title="Closest improving plans (no criterion below the actual)", title_justify="left"
+        title=f"Closest improving plans at {cmp.budget_mln:,.1f} mln (no criterion below the "
+        f"{words})",
+        title_justify="left",
     )
-    for col in ("share of gain", "moved mln", "taken out mln", *inst.criteria):
+    plans.caption = "moved: money taken out of cells; total change: the sum of all cell changes"
+    plans.caption_justify = "left"
+    for col in ("share of gain", "moved mln", "total change mln", *inst.criteria):
         plans.add_column(col, justify="right")
     for p in cmp.closest:
         if p.moved_mln is None:
@@ -142,19 +154,19 @@ def print_comparison(cmp: Any, top: int = 10) -> None:
         else:
             plans.add_row(
                 f"{p.phi:.0%}",
-                f"{p.moved_mln:,.1f}",
                 f"{p.taken_mln:,.1f}",
+                f"{p.moved_mln:,.1f}",
                 *(f"{p.objectives[c]:,.1f}" for c in inst.criteria),
             )
     out.print(whole_names(plans))
     _head, rows = reallocation_rows(cmp)
     moves = Table(
-        title=f"Largest changes, actual to optimal (volume mln; {len(rows)} cells in "
-        f"reallocation.csv)",
+        title=f"Largest changes, {short} to optimal at {cmp.budget_mln:,.1f} mln (budget cost "
+        f"mln; {len(rows)} cells in reallocation.csv)",
         title_justify="left",
     )
-    for col in ("town", "measure", "actual", "optimal", "change"):
+    for col in ("town", "measure", short, "optimal", "change"):
         moves.add_column(col, justify="left" if col in ("town", "measure") else "right")
     for r in rows[:top]:
-        moves.add_row(r[0], r[1], f"{r[2]:,.1f}", f"{r[3]:,.1f}", f"{r[4]:+,.1f}")
+        moves.add_row(r[0], r[1], f"{r[5]:,.1f}", f"{r[6]:,.1f}", f"{r[7]:+,.1f}")
     out.print(whole_names(moves))

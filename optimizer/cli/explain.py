@@ -58,7 +58,7 @@ def explain_command(
     from optimizer.analysis.explain import explain
     from optimizer.outputs.documents import explanation_document
     from optimizer.outputs.tables import whole_names
-    from optimizer.outputs.text import cell_reason, signed_pct, town_words, unit_words
+    from optimizer.outputs.text import cell_reason, signed_pct, town_words
 
     with guarded():
         if (town is None) == (project is None):
@@ -84,15 +84,22 @@ def explain_command(
     if fmt is Output.json:
         sys.stdout.write(json.dumps(explanation_document(ex), indent=2, ensure_ascii=False) + "\n")
         return
+    from optimizer.outputs.text import provenance_line
+
+    label = provenance_line(inst, scen, [scen.baseline_path])
+    if label:  # SPEC section 11: the first line says what is not a cited fact
+        say(label)
     for line in town_words(ex, inst.currency):
         say(line)
-    unit = unit_words(ex.scale).replace("per ", "/ ")
-    tab = Table(title=f"{ex.town}: each measure's next million", title_justify="left")
+    tab = Table(
+        title=f"{ex.town}: each measure's next money, at {scen.budget_mln:,.1f} mln",
+        title_justify="left",
+    )
     for col in (
         "measure",
         "volume / capacity mln",
-        f"value {unit}",
-        f"margin {unit}",
+        f"next bn buys: {' / '.join(inst.criteria)}",
+        "of the margin",
         "change needed",
     ):
         tab.add_column(col, justify="left" if col == "measure" else "right")
@@ -109,8 +116,12 @@ def explain_command(
             "not eligible"
             if c.status == "ineligible"
             else f"{c.volume_mln:,.1f} / {c.capacity_mln:,.1f}",
-            "" if c.value_per_mln is None else f"{c.value_per_mln * ex.scale:.3g}",
-            "" if c.margin_per_mln is None else f"{c.margin_per_mln * ex.scale:.3g}",
+            ""
+            if c.value_per_mln is None
+            else " / ".join(f"{c.effects_per_mln.get(k, 0.0) * 1000:,.3g}" for k in inst.criteria),
+            ""
+            if c.value_per_mln is None or not c.margin_per_mln
+            else f"{c.value_per_mln / c.margin_per_mln:.0%}",
             change,
         )
     out.print(whole_names(tab))

@@ -16,6 +16,7 @@ from rich.table import Table
 from optimizer.cli.common import (
     MAX_POINTS,
     ActualOpt,
+    BaselineOpt,
     BudgetOpt,
     ForceOpt,
     GapOpt,
@@ -65,15 +66,17 @@ def pareto(
     fmt: SheetOpt = Sheet.table,
     gap: GapOpt = None,
     lang: LangOpt = None,
+    baseline: BaselineOpt = None,
 ) -> None:
     """The exact efficient front: every breakpoint, evenly spaced points, the knee."""
+    from optimizer.analysis.compare import actual_cost
     from optimizer.analysis.pareto import actual_position, compute_front
     from optimizer.domain.actual import load_actual
     from optimizer.domain.evaluate import score_volumes
     from optimizer.lp.engine import Engine
     from optimizer.outputs.files import input_files, result_folder
     from optimizer.outputs.tables import front_tables
-    from optimizer.outputs.text import count
+    from optimizer.outputs.text import count, spend_words
 
     with guarded():
         check_limit(
@@ -83,8 +86,13 @@ def pareto(
             force,
             _("each point is an LP solve and a plan kept in memory"),
         )
-        inst, scen = prepare(instance, scenario, budget, gap=gap)
+        inst, scen = prepare(instance, scenario, budget, gap=gap, baseline=baseline)
         spend = load_actual(inst, actual) if actual is not None else None
+        if spend is not None and budget is None:
+            # one budget per comparison: the front at the spend's budget cost
+            from optimizer.analysis.compare import actual_cost
+
+            scen = scen.with_budget(actual_cost(inst, spend))
         needs_out(fmt is Sheet.xlsx, out_dir, "pareto.xlsx")
         names = [*OUTPUTS, *(["pareto.xlsx"] if fmt is Sheet.xlsx else [])]
         extra = [spend.path] if spend is not None else []
@@ -100,13 +108,20 @@ def pareto(
             eng.reporting(update),
         ):
             front = compute_front(inst, scen, points, solver.value, engine=eng)
-        position = None
+        position = uplift = None
         if spend is not None:
-            position = actual_position(eng, score_volumes(inst, spend.volume), front.payoff)
+            from optimizer.analysis.compare import optimum_uplift
+            from optimizer.methods.solution import optimize_engine
+
+            fa = score_volumes(inst, spend.volume)
+            position = actual_position(eng, fa, front.payoff)
+            # the scenario's optimum at the front's budget: the uplift compare prints
+            uplift = optimum_uplift(inst.criteria, optimize_engine(eng).objectives, fa)
         out.print(front_table(front, inst.currency))
         if spend is not None and position is not None:
-            say(actual_text(front, spend.name, position, inst.currency,
-                                  float((spend.volume * inst.budget_cost[None, :]).sum())))  # fmt: skip
+            say(actual_text(front, spend_words(inst, spend) + f" {spend.name!r}", position,
+                            inst.currency, actual_cost(inst, spend), uplift,
+                            scen.objective.method))  # fmt: skip
         if front.message:
             err.print(f"[yellow]note:[/] {front.message}")
         err.print(
@@ -137,10 +152,12 @@ def pareto(
 
 
 def actual_label(spend: Any, inst: Any) -> str:
+    from optimizer.outputs.text import spend_words
+
     if spend is None:
         return "actual spend"
     cost = float((spend.volume * inst.budget_cost[None, :]).sum())
-    return f"actual: {spend.name}, {cost:,.0f} mln {inst.currency}".rstrip()
+    return f"{spend_words(inst, spend)}: {spend.name}, {cost:,.0f} mln {inst.currency}".rstrip()
 
 
 def front_table(front: Any, currency: str) -> Table:
@@ -188,28 +205,41 @@ def front_table(front: Any, currency: str) -> Table:
     return table
 
 
-def actual_text(front: Any, name: str, position: Any, currency: str, cost_mln: float) -> str:
-    """Whether the actual spend is dominated, and by how much a dominating plan does better."""
+def actual_text(front: Any, name: str, position: Any, currency: str, cost_mln: float,
+                uplift: Any = None, method: str = "") -> str:  # fmt: skip
+    """The spend's budget and outcomes, the scenario optimum's uplift at the front's
+    budget (the number compare gives), and whether a plan dominates it."""
     cur = f"mln {currency}" if currency else "mln"
     have = ", ".join(f"{c} {v:,.1f}" for c, v in zip(front.criteria, position.values, strict=True))
-    lines = [f"actual spend {name!r}: budget cost {cost_mln:,.1f} {cur}; {have}"]
+    same = abs(cost_mln - front.budget_mln) <= 1e-6 * max(1.0, cost_mln)
+    lines = [f"{name}: budget cost {cost_mln:,.1f} {cur}; {have}"]
+    lines.append(
+        f"the front is at the spend's budget cost, {front.budget_mln:,.1f} {cur}"
+        if same
+        else f"two budgets: the front is at {front.budget_mln:,.1f} {cur} (--budget), the "
+        f"spend cost {cost_mln:,.1f} {cur}"
+    )
+    if uplift is not None:
+        parts = ", ".join(
+            f"{c} {u['abs']:+,.1f}" + ("" if u["pct"] is None else f" ({u['pct']:+.1f}%)")
+            for c, u in uplift.items()
+        )
+        lines.append(
+            f"uplift: the scenario's optimum ({method}) at {front.budget_mln:,.1f} {cur} "
+            f"changes {parts}"
+        )
     if position.dominated:
         gain = ", ".join(
             f"{c} {b:,.1f} ({b - a:+,.1f})"
             for c, a, b in zip(front.criteria, position.values, position.better, strict=True)
         )
         lines.append(
-            f"dominated: within the scenario's budget ({front.budget_mln:,.1f} {cur}) and rules, "
+            f"dominated: within {front.budget_mln:,.1f} {cur} and the scenario's rules, "
             f"an efficient allocation reaches {gain}"
         )
     else:
         lines.append(
             "not dominated: no allocation under the scenario's budget and rules is at least as "
             "good on every criterion and better on one"
-        )
-    if cost_mln > front.budget_mln * (1 + 1e-9):
-        lines.append(
-            f"note: the actual spend cost more than the scenario's budget; "
-            f"add --budget {cost_mln:.6g} to compare at the same money"
         )
     return "\n".join(lines)

@@ -10,6 +10,7 @@ import typer
 from optimizer.cli.common import (
     MAX_POINTS,
     ActualOptional,
+    BaselineOpt,
     BudgetOpt,
     ForceOpt,
     GapOpt,
@@ -52,6 +53,15 @@ def report_command(
     force: ForceOpt = False,
     gap: GapOpt = None,
     lang: LangOpt = None,
+    baseline: BaselineOpt = None,
+    ranges: Annotated[
+        bool,
+        typer.Option(
+            "--ranges",
+            help="Add each town's least and greatest budget cost over the equally good plans "
+            "to the by-town table (two LPs per town).",
+        ),
+    ] = False,
 ) -> None:
     """Write report.html (self-contained) and report.md: scenario, solution, front, comparison."""
     from optimizer.analysis.study import run_study
@@ -67,8 +77,17 @@ def report_command(
             force,
             _("each point is an LP solve and a plan kept in memory"),
         )
-        inst, scen = prepare(instance, scenario, budget, method, weights, gap=gap)
+        inst, scen = prepare(
+            instance, scenario, budget, method, weights, gap=gap, baseline=baseline
+        )
         spend = load_actual(inst, actual) if actual is not None else None
+        if ranges and inst.projects is not None:
+            from optimizer.errors import InstanceError
+
+            raise InstanceError(
+                "--ranges: the optimal face of a mixed-integer program (an instance with "
+                "projects.csv) is not one convex set; ranges are for LPs only"
+            )
         extra = [spend.path] if spend is not None else []
         inputs = input_files(inst, scen, extra)
     with (
@@ -76,7 +95,11 @@ def report_command(
         result_folder(out_dir, inputs, ["report.html", "report.md"], "report") as target,
     ):
         assert target is not None
-        rep = build_report(run_study(inst, scen, spend, solver.value, points))
+        rep = build_report(
+            run_study(
+                inst, scen, spend, solver.value, points, ranges, budget_given=budget is not None
+            )
+        )
         names = ["report.html", "report.md", *rep.images]
         names += ["report.xlsx"] if fmt is Sheet.xlsx else []
         target.check(names)

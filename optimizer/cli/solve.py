@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from optimizer.cli.common import (
+    BaselineOpt,
     BudgetOpt,
     Format,
     GapOpt,
@@ -28,6 +29,7 @@ from optimizer.cli.common import (
     note,
     out,
     prepare,
+    say,
     wrote,
 )
 from optimizer.errors import InfeasibleError, InstanceError, SolverError
@@ -75,6 +77,7 @@ def solve(
     ] = False,
     gap: GapOpt = None,
     lang: LangOpt = None,
+    baseline: BaselineOpt = None,
 ) -> None:
     """Solve a scenario: the exact optimal split of the budget."""
     from optimizer.lp.engine import Engine
@@ -84,7 +87,7 @@ def solve(
     from optimizer.outputs.tables import allocation_rows, projects_rows, with_project_rows
 
     with guarded():
-        inst, scen = prepare(instance, scenario, budget, method, weights, gap)
+        inst, scen = prepare(instance, scenario, budget, method, weights, gap, baseline=baseline)
         if fmt is Format.xlsx and out_dir is None:
             raise InstanceError(
                 _("--format xlsx: needs --out DIR to write {name} into").format(
@@ -179,7 +182,11 @@ def solve(
             sys.stdout.write(csv_text(header, rows))
         else:
             from optimizer.outputs.tables import print_all, solution_tables
+            from optimizer.outputs.text import provenance_line
 
+            label = provenance_line(inst, scen, [scen.baseline_path])
+            if label:  # SPEC section 11: the first line says what is not a cited fact
+                say(label)
             tables = solution_tables(inst, sol, shadow_prices=report is None)
             if sol.fractions is not None:
                 from optimizer.outputs.tables import projects_table

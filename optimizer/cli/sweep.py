@@ -62,7 +62,7 @@ def sweep(
     """Each criterion, and the split by tier and measure, against the budget."""
     from optimizer.analysis.sweep import parse_range, sweep_budgets
     from optimizer.outputs.files import input_files, result_folder
-    from optimizer.outputs.tables import sweep_table
+    from optimizer.outputs.tables import sweep_gain_table, sweep_table
 
     with guarded():
         budgets = parse_range(budget)
@@ -73,6 +73,8 @@ def sweep(
         with progress_bar(_("sweep"), len(budgets)) as update:
             result = sweep_budgets(inst, scen, budgets, solver.value, update, renormalize)
         out.print(sweep_table(result))
+        if len(result.feasible()) > 1:
+            out.print(sweep_gain_table(result))
         if target is not None:
             from optimizer.outputs.plots.sensitivity import sweep_png
 

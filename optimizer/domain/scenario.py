@@ -44,6 +44,7 @@ class Method(StrEnum):
 TOP_KEYS = {
     "name", "description", "budget_mln", "spend_all", "limits", "objective", "rules", "lines",
     "name_ru", "name_kk",
+    "baseline",
 }  # fmt: skip
 RULE_KEYS = {"name", "note", "per_town", *SELECTORS, *BOUNDS}
 OBJECTIVE_KEYS = {
@@ -146,6 +147,11 @@ class Scenario:
     mip_gap: float = 0.0
     # The name in Russian and Kazakh (`name_ru`, `name_kk`), shown when the tool speaks them.
     display_names: dict[str, str] = field(default_factory=dict)
+    # SPEC section 10: an actual spend (`baseline = "name"` or `--baseline A`) the plan
+    # keeps closest to among equally good plans; None: the most even spread (R = 0).
+    baseline: str | None = None
+    baseline_path: Path | None = field(default=None, compare=False)
+    baseline_volume: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def with_budget(self, budget_mln: float) -> Scenario:
         return replace(self, budget_mln=float(budget_mln))
@@ -492,7 +498,7 @@ def load_scenario(instance: Instance, ref: str | Path | None = None) -> Scenario
     spend_all = doc.get("spend_all", False)
     if not isinstance(spend_all, bool):
         raise InstanceError(f"{where}: key 'spend_all' must be true or false")
-    return Scenario(
+    scenario = Scenario(
         name=str(doc.get("name", path.stem)),
         path=path,
         budget_mln=budget,
@@ -504,6 +510,28 @@ def load_scenario(instance: Instance, ref: str | Path | None = None) -> Scenario
         display_names={k[-2:]: doc[k] for k in ("name_ru", "name_kk") if doc.get(k)},
         lines=parse_lines(where, doc.get("lines"), instance),
     )
+    if "baseline" in doc:
+        if not isinstance(doc["baseline"], str):
+            raise InstanceError(
+                f"{where}: key 'baseline' must be the name of an actual-spend file, "
+                f"got {doc['baseline']!r}"
+            )
+        scenario = with_baseline(scenario, instance, doc["baseline"], f"{where}: key 'baseline'")
+    return scenario
+
+
+def with_baseline(scenario: Scenario, instance: Instance, ref: str, where: str) -> Scenario:
+    """The scenario with an actual spend as the plan's reference R (SPEC section 10): a
+    name in the instance's actual/ (no extension) or a .csv/.xlsx path, validated as
+    any actual spend."""
+    from optimizer.domain.actual import load_actual
+
+    try:
+        spend = load_actual(instance, ref)
+    except InstanceError as e:
+        raise InstanceError(f"{where}: {e}", e.problems) from None
+    return replace(scenario, baseline=spend.name, baseline_path=spend.path,
+                   baseline_volume=spend.volume)  # fmt: skip
 
 
 def apply_overrides(
@@ -514,8 +542,12 @@ def apply_overrides(
     method: str | None = None,
     weights: str | None = None,
     gap: float | None = None,
+    baseline: str | None = None,
 ) -> Scenario:
-    """Command-line `--budget`, `--method`, `--weights` (and `--gap`) override the file."""
+    """Command-line `--budget`, `--method`, `--weights` (and `--gap`, `--baseline`)
+    override the file."""
+    if baseline is not None:
+        scenario = with_baseline(scenario, instance, baseline, "--baseline")
     if gap is not None:
         if not (0.0 <= gap < 1.0) or gap != gap:
             raise InstanceError(f"--gap: {gap} must lie in [0, 1) (0.01 is 1%)")

@@ -33,11 +33,19 @@ from optimizer.errors import SolverError
 from optimizer.lp.engine import Engine
 from optimizer.lp.highs import quiet_highs, run_highs
 from optimizer.lp.model import INF
-from optimizer.lp.session import LpResult
+from optimizer.lp.session import Extension, LpResult
 
 FACE_REL = 1e-9  # criteria held within FACE_REL * max(1, |f*|): inside SPEC 10's 1e-7, so the
 # even plan gives up no visible outcome for its evenness
 FIXED_DUAL = 1e-6  # a reduced cost above this (objective scaled to max |cost| 1) fixes a column
+# HiGHS's active-set QP takes about one iteration per free column, each costing more as
+# the face grows (1,600 free columns: 3,200 iterations, 8-15 s). Where many plans are
+# evened (every breakpoint of a front, every closest plan) faces above this size keep
+# the LP's own vertex, and the output says so.
+MANY_MAX_FREE = 400
+# compare's four closest plans: CBC gives no reduced costs, so every cell column of the
+# movement LP is free there (486 on the Kazakhstan instance)
+CLOSEST_MAX_FREE = 1_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,8 +133,10 @@ def optimal_face(eng: Engine, res: LpResult, method: bool = True) -> Face:
         row_start=row_start.astype(np.int32),
         row_index=np.concatenate(index).astype(np.int32),
         row_value=np.concatenate(value),
-        row_lb=np.concatenate([lb - const, f_star - tol - f_const]),
-        row_ub=np.concatenate([ub - const, f_star + tol - f_const]),
+        # A front point (method=False) keeps its criteria at the vertex's, so the
+        # front's exact vertices (jobs 125.0, not 124.9999999) stay exact.
+        row_lb=np.concatenate([lb - const, f_star - (tol if method else 0.0) - f_const]),
+        row_ub=np.concatenate([ub - const, f_star + (tol if method else 0.0) - f_const]),
     )
 
 
@@ -192,15 +202,20 @@ def on_highs(eng: Engine, res: LpResult) -> tuple[Engine, LpResult]:
 
 
 def even_plan(
-    eng: Engine, res: LpResult, baseline: np.ndarray | None = None, method: bool = True
+    eng: Engine,
+    res: LpResult,
+    baseline: np.ndarray | None = None,
+    method: bool = True,
+    max_free: int | None = None,
 ) -> LpResult:
     """The optimum `res` moved to the one plan of its optimal face that minimizes
     `sum (C - R)^2 / population` (R: `baseline` budget cost (T, M), or the
     scenario's baseline, or 0). Duals and the objective value stay those of `res`.
     `method`: `res` is the engine's method's answer (re-solved with HiGHS when
-    another solver gave it, see `on_highs`); else any optimum, e.g. a front point."""
+    another solver gave it, see `on_highs`); else any optimum, e.g. a front point.
+    `max_free`: leave `res` as it is when the face has more free cell columns."""
 
-    m, inst = eng.model, eng.instance
+    m = eng.model
     if m.n_proj:
         # A mixed-integer optimum has no single convex face: the projects' funding is
         # the solver's proven optimum as found (README, "Projects").
@@ -209,10 +224,28 @@ def even_plan(
         baseline = baseline_cost(eng)
     face_eng, face_res = on_highs(eng, res) if method else (eng, res)
     face = optimal_face(face_eng, face_res, method)
+    if max_free is not None and np.count_nonzero(face.free < m.n_x) > max_free:
+        return res
+    y = even_point(eng, face, baseline)
+    if y is None:  # no free cell, or HiGHS's QP failed on every try: the optimum stands
+        return res
+    x = np.array(res.x, dtype=float)
+    n = m.n_x + 1
+    base = face.fixed.copy()
+    base[face.free] = y
+    base[: m.n_x] = np.clip(base[: m.n_x], m.col_lb[: m.n_x], m.col_ub[: m.n_x])
+    x[:n] = base
+    return replace(res, x=x)
+
+
+def even_point(eng: Engine, face: Face, baseline: np.ndarray | None) -> np.ndarray | None:
+    """The free columns' values at the minimizer of `sum (C - R)^2 / population` on
+    `face` (None when no cell column is free or the QP fails)."""
+    m, inst = eng.model, eng.instance
     T, M, S = m.n_towns, m.n_measures, m.n_segments
     xfree = face.free[face.free < m.n_x]
     if len(xfree) == 0:
-        return res
+        return None
     # Per cell: 0.5 k (cost (sum_s x + xf) - R)^2 with k = 1 / population share,
     # scaled so the largest Hessian entry is 1 (HiGHS's QP cycles on entries near 1e-5).
     pop = inst.population / inst.population.mean()
@@ -237,15 +270,89 @@ def even_plan(
     idx = first + (np.arange(int(starts[-1])) - np.repeat(starts[:-1][: len(xfree)], counts))
     val = (k * bc**2)[first]
     hessian = (starts.astype(np.int32), idx.astype(np.int32), val)
-    y = solve_qp(face, lin, hessian)
-    if y is None:  # HiGHS's QP failed on every try: the method's own optimum stands
+    return solve_qp(face, lin, hessian)
+
+
+def extended_face(
+    eng: Engine, ext: Extension, res: LpResult, cost: np.ndarray,
+    ext_bounds: dict[int, tuple[float, float]],
+) -> Face:  # fmt: skip
+    """The optimal face of an LP over the base model and an extension (e.g. compare's
+    movement LP): its rows (extension rows `j` moved to `ext_bounds[j]`) and
+    `cost . x` held within FACE_REL of the optimum `res` (a minimum). Columns with a
+    clearly non-zero reduced cost are fixed, as in `optimal_face`."""
+    m = eng.model
+    nb, N = m.n_cols, m.n_cols + ext.n_cols
+    x = np.array(res.x[:N], dtype=float)
+    col_lb = np.concatenate([m.col_lb[:nb], ext.col_lb])
+    col_ub = np.concatenate([m.col_ub[:nb], ext.col_ub])
+    x = np.clip(x, col_lb, col_ub)
+    free_mask = col_ub > col_lb
+    # Without duals (CBC) every column stays free, and the optimum is CBC's, accurate
+    # to about 1e-7 relative: the objective row is held to that instead.
+    rel = FACE_REL
+    if res.col_dual is not None and len(res.col_dual) >= N:
+        free_mask &= np.abs(np.asarray(res.col_dual[:N])) <= FIXED_DUAL
+    else:
+        rel = 1e-7
+    free_mask[m.col_A] = True
+    free = np.flatnonzero(free_mask)
+    fixed = np.where(free_mask, 0.0, x)
+
+    lb, ub = face_bounds(eng, res, method=False)
+    e_lb, e_ub = ext.row_lb.copy(), ext.row_ub.copy()
+    for j, (lo, hi) in ext_bounds.items():
+        e_lb[j], e_ub[j] = lo, hi
+    opt = float(cost[:N] @ x)
+    nz = np.flatnonzero(cost[:N])
+    starts = np.concatenate([m.row_start[:-1], m.row_start[-1] + ext.row_start,
+                             [m.row_start[-1] + ext.row_start[-1] + len(nz)]])  # fmt: skip
+    index = np.concatenate([m.row_index, ext.row_index, nz])
+    value = np.concatenate([m.row_value, ext.row_value, cost[nz]])
+    row_lb = np.concatenate([lb, e_lb, [-INF]])
+    row_ub = np.concatenate([ub, e_ub, [opt + rel * max(1.0, abs(opt))]])
+    n_rows = len(row_lb)
+    row_of = np.repeat(np.arange(n_rows), np.diff(starts))
+    const = np.bincount(row_of, value * fixed[index], minlength=n_rows)
+    keep = free_mask[index]
+    position = np.full(N, -1, dtype=np.int64)
+    position[free] = np.arange(len(free))
+    counts = np.bincount(row_of[keep], minlength=n_rows)
+    return Face(
+        free=free,
+        fixed=fixed,
+        col_lb=col_lb[free],
+        col_ub=col_ub[free],
+        row_start=np.concatenate([[0], np.cumsum(counts)]).astype(np.int32),
+        row_index=position[index[keep]].astype(np.int32),
+        row_value=value[keep],
+        row_lb=np.where(np.isfinite(row_lb), row_lb - const, row_lb),
+        row_ub=np.where(np.isfinite(row_ub), row_ub - const, row_ub),
+    )
+
+
+def even_extended(
+    eng: Engine, ext: Extension, res: LpResult, cost: np.ndarray,
+    ext_bounds: dict[int, tuple[float, float]], reference: np.ndarray | None,
+    max_free: int | None = None,
+) -> LpResult:  # fmt: skip
+    """`res`, a minimum of `cost` over the base model and `ext`, moved to the plan of
+    its optimal face that minimizes `sum (C - R)^2 / population` (R: `reference`, a
+    (T, M) budget cost, or 0). Used where an LP other than the method's has ties,
+    such as the least money moved from an actual spend."""
+    if eng.model.n_proj:
         return res
+    face = extended_face(eng, ext, res, cost, ext_bounds)
+    if max_free is not None and np.count_nonzero(face.free < eng.model.n_x) > max_free:
+        return res
+    y = even_point(eng, face, reference)
+    if y is None:
+        return res
+    N = eng.model.n_cols + ext.n_cols
+    full = face.fixed.copy()
+    full[face.free] = y
     x = np.array(res.x, dtype=float)
-    n = m.n_x + 1
-    base = face.fixed.copy()
-    base[face.free] = y
-    base[: m.n_x] = np.clip(base[: m.n_x], m.col_lb[: m.n_x], m.col_ub[: m.n_x])
-    x[:n] = base
+    x[:N] = full
     return replace(res, x=x)
 
 
@@ -286,9 +393,10 @@ def baseline_cost(eng: Engine) -> np.ndarray | None:
     return None if vol is None else vol * eng.instance.budget_cost[None, :]
 
 
-def town_ranges(eng: Engine, res: LpResult) -> np.ndarray:
+def town_ranges(eng: Engine, res: LpResult, only: list[int] | None = None) -> np.ndarray:
     """(T, 2): each town's least and greatest budget cost over the optimal face of
-    the method's answer `res` (two LPs per town on the face)."""
+    the method's answer `res` (two LPs per town on the face; `only`: just those
+    towns, the others keep their fixed cost)."""
     m, inst = eng.model, eng.instance
     eng, res = on_highs(eng, res)
     face = optimal_face(eng, res)
@@ -302,6 +410,8 @@ def town_ranges(eng: Engine, res: LpResult) -> np.ndarray:
     import highspy
 
     for t in np.unique(town):
+        if only is not None and t not in only:
+            continue
         cost = np.zeros(face.n_cols)
         sel = np.flatnonzero(town == t)
         cost[sel] = m.cost[xfree[sel]]

@@ -156,6 +156,7 @@ def comparison_document(cmp: Comparison) -> dict[str, Any]:
                 "weighted": p.weighted,
                 "target_weighted": p.target_weighted,
                 "reason": p.reason,
+                "even_plan": p.even,
             }
             for p in cmp.closest
         ],
@@ -203,6 +204,9 @@ def explanation_document(ex: TownExplanation) -> dict[str, Any]:
         "allocated_mln": ex.allocated_mln,
         "per_capita": ex.per_capita,
         "rank": ex.rank,
+        "range": None
+        if ex.range_mln is None
+        else {"min_cost_mln": ex.range_mln[0], "max_cost_mln": ex.range_mln[1]},
         "price_per_mln": ex.price_per_mln,
         "budget_shadow_price": ex.budget_shadow_price,
         "binding": [
@@ -253,6 +257,8 @@ def base_document(instance: Instance, scenario: Scenario) -> dict[str, Any]:
 
         doc["mip_gap"] = scenario.mip_gap
         doc["mip_note"] = gap_note(scenario.mip_gap)
+    if scenario.baseline is not None:  # SPEC 10: the plan is the one closest to this spend
+        doc["baseline"] = scenario.baseline
     return doc
 
 

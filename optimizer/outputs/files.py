@@ -54,6 +54,8 @@ def input_files(
     files += list((instance.path / "actual").glob("*"))
     if scenario is not None and scenario.path is not None:
         files.append(scenario.path)
+    if scenario is not None and scenario.baseline_path is not None:
+        files.append(scenario.baseline_path)
     files += list(extra)
     return [f.resolve() for f in files]
 

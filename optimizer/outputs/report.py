@@ -129,12 +129,30 @@ def build_report(study: Study) -> Report:
     cur = instance.currency
     title = f"{instance.name}: {scenario_name(scenario.name)}"
     blocks.append(Heading(title, 1))
+    from optimizer.outputs.text import provenance_line
+
+    banner = provenance_line(instance, scenario, [actual, scenario.baseline_path])
+    if banner:  # SPEC section 11: a banner of what is not a cited fact
+        blocks.append(Para(banner, "note"))
+    from optimizer.outputs.text import spend_words as spend_name
+
+    spend_words = spend_name(instance, actual)
     lead = (
         f"The exact optimum of the scenario {scenario.name!r} ({scenario.objective.method}) "
         f"for {instance.n_towns} towns and {instance.n_measures} measures"
-        + (f", compared with the actual spend {actual.name!r}." if actual else ".")
+        + (f", compared with the {spend_words} {actual.name!r}." if actual else ".")
     )
+    if cmp is not None:
+        same = abs(cmp.budget_mln - cmp.actual_budget_mln) <= 1e-6 * max(1.0, cmp.budget_mln)
+        lead += (
+            f" Every figure is at the {spend_words}'s budget cost, {mln(cmp.budget_mln)} mln "
+            f"{cur}: the optimum, the front and the comparison."
+            if same
+            else f" Every figure is at the budget of {mln(cmp.budget_mln)} mln {cur} "
+            f"(--budget); the {spend_words} cost {mln(cmp.actual_budget_mln)} mln {cur}."
+        )
     blocks.append(Para(lead, "lead"))
+    at = f"at {mln(scenario.budget_mln)} mln"
     cards = [
         ("budget", f"{mln(scenario.budget_mln)} mln", cur),
         (
@@ -146,15 +164,18 @@ def build_report(study: Study) -> Report:
         ),
     ]
     for c in instance.criteria:
-        cards.append((c, num(sol.objectives[c]), "optimum"))
+        cards.append((c, num(sol.objectives[c]), f"optimum {at}"))
     if cmp is not None:
+        short = spend_words.split()[0]  # "actual" or "illustrative"
         for c in instance.criteria:
             u = cmp.uplift[c]
-            cards.append((f"{c} vs actual", f"{u['abs']:+,.0f}", pct(u["pct"], True)))
+            cards.append(
+                (f"{c} vs {short}", f"{u['abs']:+,.0f}", f"{pct(u['pct'], True)} {at}".strip())
+            )
         if cmp.efficiency.value is not None:
             cards.append(
                 (
-                    "efficiency of the actual",
+                    f"efficiency of the {short} spend",
                     f"{cmp.efficiency.value:.0%}",
                     "of the money reaches the same outcomes",
                 )
@@ -166,7 +187,7 @@ def build_report(study: Study) -> Report:
         blocks.append(Items(tuple(headline(cmp))))
 
     blocks += scenario_blocks(instance, scenario)
-    blocks += solution_blocks(instance, sol)
+    blocks += solution_blocks(instance, sol, ranges=study.ranges)
     blocks += project_blocks(instance, sol)
     images["report-allocation.png"] = allocation_png(instance, sol, cap_share=town_cap(scenario))
     blocks.append(Image("report-allocation.png", allocation_alt(instance, sol, scenario)))
@@ -181,12 +202,12 @@ def build_report(study: Study) -> Report:
         blocks.append(
             Image(
                 "report-compare.png",
-                f"Budget cost of the actual spend {cmp.actual.name!r} and of the optimum by tier "
+                f"Budget cost of the {spend_words} {cmp.actual.name!r} and of the optimum by tier "
                 "and by measure (one scale), and both in the plane of the first two criteria "
                 "with the closest improving plans and the front.",
             )
         )
-    blocks += shadow_blocks(sol)
+    blocks += shadow_blocks(sol, study.sensitivity, cur)
     blocks += provenance_blocks(instance, scenario, sol, actual)
     return Report(title, tuple(blocks), images, sol, cmp)
 
@@ -301,8 +322,11 @@ def project_blocks(instance: Instance, sol: Solution) -> list[Block]:
     return out
 
 
-def solution_blocks(instance: Instance, sol: Solution, top: int = 60) -> list[Block]:
+def solution_blocks(
+    instance: Instance, sol: Solution, top: int = 60, ranges: Any = None
+) -> list[Block]:
     out: list[Block] = [Heading(_("Optimal allocation"))]
+    at = f"at {mln(sol.budget_mln)} mln"  # every caption names its budget
     rows: list[list[Any]] = []
     for i, c in enumerate(instance.criteria):
         row = [c, num(sol.objectives[c])]
@@ -316,7 +340,9 @@ def solution_blocks(instance: Instance, sol: Solution, top: int = 60) -> list[Bl
             ]
         rows.append(row)
     header = ["criterion", "optimum"] + (["ideal", "nadir", "of the range"] if sol.payoff else [])
-    out.append(table(header, rows, caption="Criteria (ideal and nadir from the payoff table)"))
+    out.append(
+        table(header, rows, caption=f"Criteria ({at}; ideal and nadir from the payoff table)")
+    )
 
     total = max(sol.allocated_mln, 1e-12)
     tidx = instance.tier_index
@@ -339,7 +365,7 @@ def solution_blocks(instance: Instance, sol: Solution, top: int = 60) -> list[Bl
         table(
             ["tier", "towns", "residents", "cost, mln", "share", "per resident"],
             rows,
-            caption="By tier",
+            caption=f"By tier ({at})",
         )
     )
     rows = []
@@ -369,13 +395,15 @@ def solution_blocks(instance: Instance, sol: Solution, top: int = 60) -> list[Bl
             ],
             rows,
             [False, False, True, True, True, True, True],
-            caption="By measure",
+            caption=f"By measure ({at})",
         )
     )
     per_town = sol.cost.sum(axis=1)
     order = np.argsort(-per_town, kind="stable")[:top]
     show_measures = instance.n_measures <= 8
     header = ["town", "tier", "residents", "cost, mln", "per resident"]
+    if ranges is not None:  # --ranges: the town's least and greatest cost on the optimal face
+        header += ["min, mln", "max, mln"]
     if show_measures:
         header += [m.replace("_", " ") for m in instance.measures]
     rows = []
@@ -387,10 +415,14 @@ def solution_blocks(instance: Instance, sol: Solution, top: int = 60) -> list[Bl
             mln(float(per_town[t])),
             f"{per_town[t] * 1e6 / instance.population[t]:,.0f}",
         ]
+        if ranges is not None:
+            row += [mln(ranges[t].min_cost_mln), mln(ranges[t].max_cost_mln)]
         if show_measures:
             row += [mln(float(v)) if v > 1e-9 else "" for v in sol.cost[t]]
         rows.append(row)
-    caption = "By town (budget cost, mln)"
+    caption = f"By town ({at}; budget cost, mln)"
+    if ranges is not None:
+        caption += "; min and max: any amount between them gives the same outcome"
     if instance.n_towns > top:
         caption += f": the {top} towns with the most money of {instance.n_towns}"
     out.append(table(header, rows, [False, False] + [True] * (len(header) - 2), caption=caption))
@@ -405,6 +437,7 @@ def pareto_blocks(
 ) -> tuple[list[Block], dict[str, bytes]]:
     """The front, or the payoff table (its extremes) when no front was traced."""
     from optimizer.outputs.plots.pareto import front_png
+    from optimizer.outputs.text import spend_words as spend_name
 
     out: list[Block] = [Heading(_("Pareto front"))]
     crit = instance.criteria
@@ -414,9 +447,14 @@ def pareto_blocks(
         values = np.array([point_values(p, crit) for p in front.points]).reshape(-1, len(crit))
         knee = next((i for i, p in enumerate(front.points) if p.is_knee), None)
         bps = [i for i, p in enumerate(front.points) if p.is_breakpoint]
+        budget_of = "the scenario's budget"
+        if cmp is not None and abs(cmp.actual_budget_mln - front.budget_mln) <= 1e-6 * max(
+            1.0, front.budget_mln
+        ):
+            budget_of = "the budget cost of the spend compared"
         text = (
-            f"{len(values)} efficient allocations at the scenario's budget "
-            f"({mln(front.budget_mln)} mln), rules and limits, found by the {front.method} "
+            f"{len(values)} efficient allocations at {budget_of} "
+            f"({mln(front.budget_mln)} mln), the scenario's rules and limits, found by the {front.method} "
             f"method: {len(bps)} breakpoints (efficient extreme points), the rest evenly spaced "
             f"between them. The trade-off columns give {front.rate_unit} towards the previous "
             f"and the next point."
@@ -429,18 +467,18 @@ def pareto_blocks(
         ):
             out.append(
                 Para(
-                    f"The actual spend cost {mln(cmp.actual_budget_mln)} mln, not the "
-                    f"scenario's {mln(front.budget_mln)} mln: compare its point in the figure "
-                    f"with care.",
+                    f"Two budgets: the front and the optimum are at {mln(front.budget_mln)} "
+                    f"mln (--budget), the spend compared cost {mln(cmp.actual_budget_mln)} mln.",
                     "note",
                 )
             )
         rows = []
         for i, (p, v) in enumerate(zip(front.points, values, strict=True)):
             marks = ", ".join(w for w, f in (("breakpoint", i in bps), ("knee", i == knee)) if f)
-            rows.append(
-                [i, *map(num, v), mln(p.allocated_mln), num(p.rate_prev), num(p.rate_next), marks]
-            )
+            rows.append(  # numbered from 1, as in pareto.csv and the terminal
+                [i + 1, *map(num, v), mln(p.allocated_mln), num(p.rate_prev), num(p.rate_next),
+                 marks]
+            )  # fmt: skip
         out.append(
             table(
                 [
@@ -453,7 +491,7 @@ def pareto_blocks(
                 ],
                 rows,
                 [True] * (len(crit) + 4) + [False],
-                caption="Front points",
+                caption=f"Front points (at {mln(front.budget_mln)} mln)",
             )
         )
         if len(crit) == 2 and bps:
@@ -462,7 +500,8 @@ def pareto_blocks(
             actual_values = None if actual is None else np.array([actual[c] for c in crit])
             images["report-front.png"] = front_png(
                 front, actual_values, instance.name, instance.currency,
-                actual_label="actual spend" if cmp is None else f"actual: {cmp.actual.name}",
+                actual_label="actual spend" if cmp is None
+                else f"{spend_name(instance, cmp.actual)}: {cmp.actual.name}",
                 scenario_name=sol.scenario_name,
                 optimum=np.array([sol.objectives[c] for c in crit]),
             )  # fmt: skip
@@ -474,7 +513,8 @@ def pareto_blocks(
                     + (f", the knee at {crit[0]} {num(kn.values[0])}, {crit[1]} {num(kn.values[1])}"
                        if kn is not None else "")
                     + f", the scenario's optimum ({crit[0]} {num(sol.objectives[crit[0]])})"
-                    + (" and the actual spend" if actual else "") + ".",
+                    + (f" and the {spend_name(instance, cmp.actual)}" if cmp is not None
+                       else "") + ".",
                 )
             )  # fmt: skip
         return out, images
@@ -519,12 +559,15 @@ def project_change_blocks(cmp: Any) -> list[Block]:
 def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
     from optimizer.analysis.compare import change_totals
     from optimizer.outputs.tables import reallocation_rows
+    from optimizer.outputs.text import spend_words
 
     inst = cmp.instance
-    out: list[Block] = [Heading(_("Actual spend: {name}").format(name=cmp.actual.name))]
+    words = spend_words(inst, cmp.actual)  # "illustrative spend" where labelled (SPEC 11)
+    short = words.split()[0]
+    out: list[Block] = [Heading(f"{words.capitalize()}: {cmp.actual.name}")]
     out.append(
         Para(
-            f"The actual spend ({cmp.actual.path.name}) costs {mln(cmp.actual_budget_mln)} "
+            f"The {words} ({cmp.actual.path.name}) costs {mln(cmp.actual_budget_mln)} "
             f"mln; the optimum below is computed at {mln(cmp.budget_mln)} mln under the "
             f"scenario's rules and limits, and both are scored the same way."
         )
@@ -539,13 +582,19 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
         ]
         for c in inst.criteria
     ]
-    out.append(table(["criterion", "actual", "optimal", "uplift", "uplift %"], rows))
+    out.append(
+        table(
+            ["criterion", short, "optimal", "uplift", "uplift %"],
+            rows,
+            caption=f"Criteria (optimum at {mln(cmp.budget_mln)} mln)",
+        )
+    )
     eff = cmp.efficiency
     facts = [
         (
             "efficiency: "
             + (
-                f"{eff.value:.1%} (the actual's outcomes need {mln(eff.min_budget_mln)} mln)"
+                f"{eff.value:.1%} (the {words}'s outcomes need {mln(eff.min_budget_mln)} mln)"
                 if eff.value is not None
                 else f"n/a: {eff.reason}"
             )
@@ -562,9 +611,9 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
         rows.append(
             [
                 f"{p.phi:.0%}",
-                mln(p.moved_mln),
                 mln(p.taken_mln),
                 mln(p.added_mln),
+                mln(p.moved_mln),
                 *(num(p.objectives[c]) for c in inst.criteria),
             ]
         )
@@ -572,13 +621,15 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
         table(
             [
                 "share of the gain",
-                "moved (sum of changes), mln",
-                "taken out, mln",
+                "moved, mln",
                 "put in, mln",
+                "total change, mln",
                 *inst.criteria,
             ],
             rows,
-            caption="Closest improving plans: the least money moved, no criterion below the actual",
+            caption=f"Closest improving plans (at {mln(cmp.budget_mln)} mln): the least money "
+            "moved, no criterion below the spend compared. Moved: money taken out of cells; "
+            "total change: the sum of all cell changes (moved plus put in)",
         )
     )
     if cmp.broken_rules:
@@ -595,10 +646,10 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
         ]
         out.append(
             table(
-                ["rule", "bound", "limit", "actual", "off by", "town"],
+                ["rule", "bound", "limit", short, "off by", "town"],
                 rows,
                 [False, False, True, True, True, False],
-                caption="Rules the actual spend breaks",
+                caption=f"Rules the {words} breaks",
             )
         )
     wasted = [
@@ -620,15 +671,23 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
         )
     _head, cells = reallocation_rows(cmp)
     cap = (
-        f"Largest changes from the actual to the optimum (volume, mln): {min(top, len(cells))} "
-        f"of {len(cells)} cells; all of them in reallocation.csv"
+        f"Largest changes from the spend compared to the optimum at {mln(cmp.budget_mln)} mln, "
+        f"by budget cost (mln): {min(top, len(cells))} of {len(cells)} cells; all of them in "
+        "reallocation.csv"
     )
     rows = [
-        [r[0], r[1], mln(r[2]), mln(r[3]), f"{r[4]:+,.1f}", f"{r[7]:+,.1f}"] for r in cells[:top]
+        [r[0], r[1], mln(r[5]), mln(r[6]), f"{r[7]:+,.1f}", f"{r[4]:+,.1f}"] for r in cells[:top]
     ]
     out.append(
         table(
-            ["town", "measure", "actual", "optimal", "change", "change in budget cost"],
+            [
+                "town",
+                "measure",
+                "actual cost",
+                "optimal cost",
+                "change in cost",
+                "change in volume",
+            ],
             rows,
             [False, False, True, True, True, True],
             caption=cap,
@@ -647,38 +706,58 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
         ]
         out.append(
             table(
-                [word, "actual", "optimal", "change"], rows, caption=f"Budget cost by {word}, mln"
+                [word, short, "optimal", "change"],
+                rows,
+                caption=f"Budget cost by {word}, mln (optimum at {mln(cmp.budget_mln)} mln)",
             )
         )
     return out
 
 
-def shadow_blocks(sol: Solution) -> list[Block]:
-    units = {
-        "mln": "per million",
-        "pp": "per percentage point",
-        "per_capita": "per unit per resident",
-    }
-    rows = [
-        [
-            sp.name,
-            sp.kind,
-            units.get(sp.unit, sp.unit),
-            f"{sp.value:.6g}",
-            "yes" if sp.binding else "",
+def shadow_blocks(sol: Solution, sens: Any = None, currency: str = "") -> list[Block]:
+    """What relaxing each constraint buys, in criteria per unit (jobs per bn, residents
+    per bn) and in money (the budget that buys as much); raw duals stay in summary.json."""
+    from optimizer.outputs.tables import binding_words
+    from optimizer.outputs.text import rate, unit_text
+
+    if sens is None:  # a mixed-integer plan has no duals (README, "Projects")
+        rows = [[sp.name, sp.state] for sp in sol.shadow_prices]
+        return [
+            Heading("Shadow prices"),
+            Para(
+                "A mixed-integer plan has no shadow prices; re-solve with --budget to see what "
+                "more money buys.",
+                "note",
+            ),
+            table(["constraint", "state"], rows, [False, False]),
         ]
-        for sp in sol.shadow_prices
-    ]
+    crit = list(sens.criteria)
+    budget = next((e for e in sens.constraints if e.kind == "budget"), None)
+    per_bn = budget.objective if budget is not None else 0.0
+    rows = []
+    for e in sens.constraints:
+        got = e.rates.criteria or {}
+        worth = ""
+        if e.kind == "budget" and e.range_mln is not None:
+            lo, hi = e.range_mln
+            worth = f"holds for {lo:,.0f} – {'∞' if hi is None else f'{hi:,.0f}'} mln"
+        elif per_bn and e.objective:
+            worth = f"{e.objective / per_bn:,.3g} bn"
+        rows.append([e.name + binding_words(e.binding, e.objective), unit_text(e.unit, currency),
+                     *(rate(got.get(c)) for c in crit), worth])  # fmt: skip
     return [
         Heading(_("Shadow prices")),
         Para(
-            "What relaxing each constraint by one unit is worth in the scenario's objective "
-            "(for the budget: one more million)."
+            "What relaxing each constraint by one unit buys, per criterion (re-solved at a "
+            "small step), and what it is worth in budget: the money that buys as much of the "
+            f"scenario's objective at the budget's rate (plan at {mln(sol.budget_mln)} mln)."
         ),
         table(
-            ["constraint", "kind", "unit", "value", "binding"],
+            ["constraint", "per", *(f"{c} per unit" for c in crit), "worth in budget"],
             rows,
-            [False, False, False, True, False],
+            [False, False, *([True] * len(crit)), True],
+            caption="Binding (no cost): the plan sits on the bound but relaxing it adds nothing; "
+            "slack: the plan is off the bound",
         ),
     ]
 

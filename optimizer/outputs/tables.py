@@ -45,6 +45,7 @@ scaled by `1 - tolerance`.
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -72,6 +73,7 @@ from optimizer.outputs.text import (
     scenario_name,
     shares_pct,
     significant,
+    spend_words,
     term,
     town_name,
     unit_text,
@@ -292,6 +294,26 @@ def sweep_table(result: SweepResult) -> Any:
     return table
 
 
+def sweep_gain_table(result: SweepResult) -> Any:
+    """What one more bn bought between consecutive feasible budgets, per criterion."""
+    from rich.table import Table
+
+    table = Table(title="What one more bn buys between steps", title_justify="left")
+    table.add_column("budgets mln", justify="right")
+    for c in result.criteria:
+        table.add_column(f"{c} per bn", justify="right")
+    ok = [s for s in result.feasible() if s.criteria is not None]
+    for a, b in itertools.pairwise(ok):
+        if b.budget_mln <= a.budget_mln:
+            continue
+        step = (b.budget_mln - a.budget_mln) / 1000.0
+        assert a.criteria is not None and b.criteria is not None
+        table.add_row(f"{a.budget_mln:,.0f} – {b.budget_mln:,.0f}",
+                      *(f"{(y - x) / step:+,.1f}" for x, y in zip(a.criteria, b.criteria,
+                                                                   strict=True)))  # fmt: skip
+    return table
+
+
 # ----------------------------------------------------------------------------- tables
 
 
@@ -328,9 +350,12 @@ def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
         _("value of knowing the effects (mean re-optimized - nominal): {gains}").format(gains=gains)
     )
     if result.dominated is not None:
+        # the run keeps the spend's name only: a file of actual/ by that name
+        words = spend_words(result.instance, f"actual/{result.actual_name}.csv")
+        pd = result.probability_dominated()
         notes.append(
-            _("actual spend dominated in {share} of draws").format(
-                share=pct(None if (pd := result.probability_dominated()) is None else 100 * pd)
+            _("{spend} dominated in {share} of draws").format(
+                spend=words, share=pct(None if pd is None else 100 * pd)
             )
         )
     if not result.feasible.all():
@@ -368,7 +393,7 @@ def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
 
 def reallocation_rows(cmp: Comparison) -> tuple[list[str], list[list[Any]]]:
     """`town,measure,actual_mln,optimal_mln,change_mln` (volumes) then the same in budget
-    cost, for every cell where either is non-zero, largest |change| (volume) first."""
+    cost, for every cell where either is non-zero, largest |change| in budget cost first."""
     return change_rows(cmp.instance, cmp.actual.volume, cmp.optimal.volumes, "optimal")
 
 
@@ -416,7 +441,7 @@ def change_rows(
                 instance.town_tier[t],
             ]
         )
-    rows.sort(key=lambda r: (-abs(r[4]), -abs(r[7]), r[0], r[1]))
+    rows.sort(key=lambda r: (-abs(r[7]), -abs(r[4]), r[0], r[1]))  # budget cost first
     return header, rows
 
 

@@ -262,10 +262,60 @@ def money(mln: float | None, currency: str = "") -> str:
     return " ".join(filter(None, (fixed(mln, 2), _("mln"), cur)))
 
 
+def provenance_line(instance: Any, scenario: Any = None, spends: Any = ()) -> str | None:
+    """SPEC section 11: one line naming what the output rests on that is not a cited
+    fact, e.g. "Data: derived: towns:tier; assumed: instance:curve; illustrative:
+    actual/x.csv (reasons in SOURCES.md)". Scenario entries count only for the
+    scenario used, illustrative files only for the spends used; None when nothing
+    used is labelled."""
+    p = getattr(instance, "provenance", None)
+    if p is None:
+        return None
+    from pathlib import Path
+
+    used_scenario = getattr(scenario, "path", None)
+
+    def used(key: str) -> bool:
+        file = key.split(":", 1)[0]
+        if file.startswith("scenarios/"):
+            return used_scenario is not None and Path(used_scenario).name == Path(file).name
+        return True
+
+    def short(key: str) -> str:
+        file, _, what = key.partition(":")
+        return f"{Path(file).stem}:{what}" if what else Path(file).stem
+
+    parts = []
+    for word, entries in ((_("derived"), p.derived), (_("assumed"), p.assumed)):
+        names = [short(k) for k in entries if used(k)]
+        if names:
+            parts.append(f"{word}: {', '.join(names)}")
+    shown = [s for s in spends if s is not None]
+    illustrative = [f for f in p.illustrative
+                    if any(p.is_illustrative(getattr(s, "path", s)) and
+                           Path(getattr(s, "path", s)).as_posix().endswith(f) for s in shown)]  # fmt: skip
+    if illustrative:
+        parts.append(_("illustrative: {files}").format(files=", ".join(illustrative)))
+    if not parts:
+        return None
+    return _("Data: {parts} (reasons in {file})").format(parts="; ".join(parts), file="SOURCES.md")
+
+
+def spend_words(instance: Any, spend: Any) -> str:
+    """ "illustrative spend" for a file the instance's [provenance] lists as
+    illustrative (SPEC section 11), else "actual spend"."""
+    p = getattr(instance, "provenance", None)
+    path = getattr(spend, "path", spend)
+    if p is not None and path is not None and p.is_illustrative(path):
+        return "illustrative spend"
+    return "actual spend"
+
+
 def headline(cmp: Comparison) -> list[str]:
     """The comparison in a few sentences a person reads in ten seconds."""
     inst = cmp.instance
     cur = inst.currency
+    words = spend_words(inst, cmp.actual)
     same = abs(cmp.budget_mln - cmp.actual_budget_mln) <= 1e-6 * max(1.0, cmp.actual_budget_mln)
     with_what = (
         f"With the same {money(cmp.budget_mln, cur)}"
@@ -299,9 +349,9 @@ def headline(cmp: Comparison) -> list[str]:
         lines.append("No smaller budget reaches the same outcomes (efficiency 100%).")
     dom = cmp.dominance
     lines.append(
-        "The actual spend is dominated: " + dominated_words(cmp)
+        f"The {words} is dominated: " + dominated_words(cmp)
         if dom.dominated
-        else f"The actual spend is not dominated ({dom.reason})."
+        else f"The {words} is not dominated ({dom.reason})."
     )
     plans = [p for p in cmp.closest if p.moved_mln is not None]
     if cmp.weighted_best is not None and cmp.weighted_best - cmp.weighted_actual <= 1e-9:
@@ -314,14 +364,22 @@ def headline(cmp: Comparison) -> list[str]:
             what = "all of it" if full.phi == 1.0 else f"{full.phi:.0%}"
             text += f" and {money(full.taken_mln, cur)} captures {what}"
             sums += f" and {money(full.moved_mln)}"
-        lines.append(f"{text}, with no criterion below the actual (sum of cell changes: {sums}).")
+        lines.append(
+            f"{text}, with no criterion below the {words} (moved: money taken out of cells; "
+            f"total change, the sum of all cell changes: {sums})."
+        )
     else:
         reason = next((p.reason for p in cmp.closest if p.reason), "no plan exists")
         lines.append(f"Closest plans: none ({reason}).")
+    if any(not p.even for p in plans):
+        lines.append(
+            "Among plans that move as little, the closest plans are the solver's own (their "
+            "faces are too large for the even-spread step)."
+        )
     if cmp.broken_rules:
         names = sorted({v.rule for v in cmp.broken_rules})
         lines.append(
-            f"The actual spend breaks {len(cmp.broken_rules)} bound(s) of the scenario: "
+            f"The {words} breaks {len(cmp.broken_rules)} bound(s) of the scenario: "
             f"{', '.join(names)}."
         )
     wasted = cmp.without_effect_cost_mln
@@ -329,7 +387,7 @@ def headline(cmp: Comparison) -> list[str]:
 
     if wasted > CELL_TOL:
         lines.append(
-            f"{money(wasted, cur)} of the actual spend has no effect "
+            f"{money(wasted, cur)} of the {words} has no effect "
             f"(above capacity or in ineligible cells)."
         )
     return lines
@@ -373,7 +431,19 @@ def cell_reason(cell: CellExplanation) -> str:
     return cell_words(cell.status, what, cell.value_per_mln * cell.scale,
                       cell.margin_per_mln * cell.scale, cell.change_pct, cell.segment,
                       cell.volume_mln, cell.capacity_mln, cell.rule_effects, cell.scale,
-                      cell.n_segments)  # fmt: skip
+                      cell.n_segments, cell.effects_per_mln)  # fmt: skip
+
+
+def per_bn_words(effects_per_mln: dict[str, float]) -> str:
+    """'jobs 35.2 and population 80.1 per bn': a cell's effects in criteria per bn."""
+    parts = [f"{c} {v * 1000:,.3g}" for c, v in effects_per_mln.items()]
+    return (" and ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1
+            else "".join(parts)) + " per bn"  # fmt: skip
+
+
+def of_margin(value: float, margin: float) -> str:
+    """A cell's worth as a share of the margin (what a bn earns elsewhere)."""
+    return f"{value / margin:.0%} of the margin" if margin else "the margin is 0"
 
 
 def cell_words(
@@ -388,15 +458,21 @@ def cell_words(
     rules: tuple[RuleEffect, ...],
     scale: float,
     n_seg: int,
+    effects_per_mln: dict[str, float] | None = None,
 ) -> str:
-    """'gets nothing from cluster infrastructure: 0.8 weighted units per million against
-    1.3 at the margin; it would need a 63% higher effect or a floor rule'."""
-    unit = unit_words(scale)
-    vs = f"{value:.3g} weighted units {unit} against {margin:.3g} at the margin"
+    """'gets nothing from cluster infrastructure: jobs 35 and population 80 per bn, 62% of
+    the margin; it would need a 63% higher effect or a floor rule'. The margin is what a
+    bn earns elsewhere in the allocation (the scenario's weighted objective)."""
+    vs = (per_bn_words(effects_per_mln) + ", " if effects_per_mln else "") + of_margin(
+        value, margin
+    )
     why_rules = ""
     if rules:
         parts = [
-            f"{r.name} {'raises' if r.per_mln > 0 else 'lowers'} it by {abs(r.per_mln) * scale:.3g}"
+            f"{r.name} {'raises' if r.per_mln > 0 else 'lowers'} the margin by "
+            f"{abs(r.per_mln) * scale / margin:.0%}"
+            if margin
+            else r.name
             for r in rules
         ]
         why_rules = f" ({'; '.join(parts)})"
@@ -416,7 +492,7 @@ def cell_words(
     if status == "marginal":
         return (
             f"funded {volume:,.1f} of {capacity:,.1f} mln from {what}, at the margin: "
-            f"{seg} is worth {vs}{why_rules}, exactly what the last million elsewhere earns"
+            f"{seg} is worth {vs}{why_rules}, exactly what the last money elsewhere earns"
         )
     if status == "partial":
         more = (
@@ -431,13 +507,42 @@ def cell_words(
             f"{seg}, worth {vs}{why_rules}; {more}"
         )
     need = (
-        "it has no effect on the weighted objective"
+        "it has no effect on the scenario's objective"
         if change is None
         else "a tie: it could be funded at no loss"
         if change < 0.05
         else f"it would need a {change:.0f}% higher effect or a floor rule"
     )
     return f"gets nothing from {what}: {vs}{why_rules}; {need}"
+
+
+def range_words(ex: TownExplanation, cur: str) -> list[str]:
+    """The freedom the optimum leaves the town (SPEC section 10), when there is any."""
+    if ex.range_mln is None:
+        return []
+    lo, hi = ex.range_mln
+    if hi - lo <= 1e-6 * max(1.0, ex.total_mln):
+        return [f"No equally good plan gives {ex.town} a different amount."]
+    return [
+        f"Any amount from {lo:,.0f} to {hi:,.0f} mln{cur} for {ex.town} gives the same "
+        f"outcome (equally good plans); the plan shown "
+        + (f"is the one closest to {ex.baseline}." if ex.baseline
+           else "spreads the money most evenly per resident.")
+    ]  # fmt: skip
+
+
+def budget_words(ex: TownExplanation) -> str:
+    """What one more bn buys, in criteria, and what the margin is."""
+    rates = ex.budget_criteria_per_bn
+    if rates:
+        buys = " and ".join(f"{v:+,.1f} {c}" for c, v in rates.items())
+        head = f"One more billion of budget buys {buys}"
+    else:
+        head = "One more billion of budget buys nothing more"
+    return (
+        f"{head}; a cell gets money when its next billion earns at least what a billion "
+        f"earns elsewhere in the allocation (the margin, in the scenario's objective)."
+    )
 
 
 def town_words(ex: TownExplanation, currency: str = "") -> list[str]:
@@ -449,9 +554,8 @@ def town_words(ex: TownExplanation, currency: str = "") -> list[str]:
         f"{ex.town} ({ex.tier} tier, {ex.region}, {ex.population:,.0f} residents) gets "
         f"{ex.allocated_mln:,.1f} mln{cur} ({share:.1%} of the allocation, rank {ex.rank}; "
         f"{ex.per_capita:,.0f}{cur} per resident).",
-        f"A {amount} inside the allocation is worth {ex.price_per_mln * ex.scale:.3g} weighted "
-        f"units: the margin every cell must clear before rules; one more {amount} of budget "
-        f"would add {ex.budget_shadow_price * ex.scale:.3g}.",
+        *range_words(ex, cur),
+        budget_words(ex),
     ]
     for sp in ex.binding:
         per = UNIT_WORDS.get(sp.unit, sp.unit)
@@ -462,9 +566,14 @@ def town_words(ex: TownExplanation, currency: str = "") -> list[str]:
                 "would add nothing."
             )
             continue
+        worth = (
+            f"is worth as much as {money(sp.value / ex.budget_shadow_price, cur.strip())} of budget"
+            if ex.budget_shadow_price
+            else f"changes the scenario's objective by {value:.3g}"
+        )
         lines.append(
             f"Binding here: {sp.name}; relaxing it by one {amount if sp.unit == 'mln' else per} "
-            f"would add {value:.3g} weighted units."
+            f"{worth}."
         )
     if ex.note:
         lines.append(f"Note: {ex.note}.")

@@ -38,7 +38,7 @@ from optimizer.outputs.plots.style import (
     png,
     title,
 )
-from optimizer.outputs.text import money
+from optimizer.outputs.text import money, spend_words
 
 
 def grouped_barh(
@@ -72,6 +72,7 @@ def compare_png(cmp: Comparison, front: np.ndarray | None = None) -> bytes:
     cur = inst.currency
     ca = cmp.actual.volume * inst.budget_cost[None, :]
     co = cmp.optimal.cost
+    short = spend_words(inst, cmp.actual).split()[0]  # "actual" or "illustrative" (SPEC 11)
     tiers = inst.tier_index
     by_tier_a = np.array([ca[tiers == i].sum() for i in range(len(inst.tiers))])
     by_tier_o = np.array([co[tiers == i].sum() for i in range(len(inst.tiers))])
@@ -81,10 +82,10 @@ def compare_png(cmp: Comparison, front: np.ndarray | None = None) -> bytes:
     ax_tier = fig.add_subplot(grid[0, 0])
     ax_meas = fig.add_subplot(grid[1, :] if not two else grid[1, 0], sharex=ax_tier)
     grouped_barh(ax_tier, inst.tiers,
-                 [("actual", by_tier_a, ACTUAL), ("optimal", by_tier_o, OPTIMAL)],
+                 [(short, by_tier_a, ACTUAL), ("optimal", by_tier_o, OPTIMAL)],
                  "Budget cost by tier", cur)  # fmt: skip
     grouped_barh(ax_meas, measure_names(inst),
-                 [("actual", ca.sum(axis=0), ACTUAL), ("optimal", co.sum(axis=0), OPTIMAL)],
+                 [(short, ca.sum(axis=0), ACTUAL), ("optimal", co.sum(axis=0), OPTIMAL)],
                  "Budget cost by measure", cur)  # fmt: skip
     top = max(float(by_tier_a.max(initial=0)), float(by_tier_o.max(initial=0)), 1.0)
     ax_tier.set_xlim(0, top * 1.15)  # room for the value labels; both panels share it
@@ -93,9 +94,9 @@ def compare_png(cmp: Comparison, front: np.ndarray | None = None) -> bytes:
         criteria_plane(fig.add_subplot(grid[:, 1]), cmp, front)
     same = abs(cmp.budget_mln - cmp.actual_budget_mln) <= 1e-6 * max(1.0, cmp.actual_budget_mln)
     budget = (f"the same budget, {money(cmp.budget_mln, cur)}" if same else
-              f"optimum at {money(cmp.budget_mln, cur)}, actual "
+              f"optimum at {money(cmp.budget_mln, cur)}, {short} "
               f"{money(cmp.actual_budget_mln, cur)}")  # fmt: skip
-    title(fig, f"Actual spend {cmp.actual.name!r} against the optimum", inst.name,
+    title(fig, f"{short.capitalize()} spend {cmp.actual.name!r} against the optimum", inst.name,
           cmp.scenario.name, budget)  # fmt: skip
     return png(fig)
 
@@ -105,6 +106,7 @@ def criteria_plane(ax: Any, cmp: Comparison, front: np.ndarray | None) -> None:
     inst = cmp.instance
     cx, cy = inst.criteria[0], inst.criteria[1]
     fa = cmp.actual_objectives
+    short = spend_words(inst, cmp.actual).split()[0]
     if front is not None and len(front):
         order = np.argsort(front[:, 0])
         ax.plot(front[order, 0], front[order, 1], "-", color=FRONT, lw=1.5, label="Pareto front")
@@ -127,10 +129,10 @@ def criteria_plane(ax: Any, cmp: Comparison, front: np.ndarray | None) -> None:
             ms=4,
             label="closest plans (25-100% of the gain)",
         )
-    ax.plot([fa[cx]], [fa[cy]], "o", color=ACTUAL, ms=9, label="actual")
+    ax.plot([fa[cx]], [fa[cy]], "o", color=ACTUAL, ms=9, label=short)
     opt = cmp.optimal.objectives
     ax.plot([opt[cx]], [opt[cy]], "*", color=OPTIMAL, ms=14, label="optimal")
-    ax.axvline(fa[cx], color=REFERENCE, lw=0.8, ls=":", label="actual's values (reference)")
+    ax.axvline(fa[cx], color=REFERENCE, lw=0.8, ls=":", label=f"{short}'s values (reference)")
     ax.axhline(fa[cy], color=REFERENCE, lw=0.8, ls=":")
     from optimizer.outputs.plots.pareto import axis_label
 
@@ -182,5 +184,7 @@ def allocation_png(
     )  # fmt: skip
     title(fig, _("Budget cost by town and measure: {shown}").format(shown=shown), instance.name,
           sol.scenario_name,
-          _("allocated {amount}").format(amount=money(sol.allocated_mln, instance.currency)))  # fmt: skip
+          _("budget {budget}, allocated {amount}").format(
+              budget=money(sol.budget_mln, instance.currency),
+              amount=money(sol.allocated_mln, instance.currency)))  # fmt: skip
     return png(fig)

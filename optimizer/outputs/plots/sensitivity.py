@@ -37,14 +37,24 @@ PLAN_COLORS = {"nominal": OPTIMAL, "reoptimized": PLAN, "actual": ACTUAL}
 
 
 def sweep_png(result: SweepResult, instance: Any = None) -> bytes:
-    """Top: each criterion against the budget. Bottom: the budget's split by tier and
-    by measure (stacked shares, in %). Infeasible budgets are marked on the x axis."""
+    """Top: each criterion against the budget. Middle: what one more bn buys between
+    steps (criterion per bn). Bottom: the budget's split by tier and by measure
+    (stacked shares, in %). Infeasible budgets are marked on the x axis, the
+    scenario's own budget by a vertical line on every panel."""
     from optimizer.outputs.plots.pareto import axis_label
+    from optimizer.outputs.plots.style import money_axis
 
     C = len(result.criteria)
     cols = max(C, 2)
-    fig = new_figure(5.2 * cols, 8.6)
-    grid = fig.add_gridspec(2, cols)
+    fig = new_figure(5.2 * cols, 12.6)
+    grid = fig.add_gridspec(3, cols)
+    mark = result.scenario_budget_mln
+
+    def scenario_line(ax: Any, label: bool) -> None:
+        if mark is not None:
+            ax.axvline(mark, color=REFERENCE, ls="--", lw=1,
+                       label=f"scenario's budget, {money(mark, cur)}" if label else None)  # fmt: skip
+
     ok = result.feasible()
     x = np.array([s.budget_mln for s in ok])
     bad = np.array([s.budget_mln for s in result.steps if s.status != "optimal"])
@@ -56,29 +66,41 @@ def sweep_png(result: SweepResult, instance: Any = None) -> bytes:
         ax.plot(x, y, marker="o", ms=3, color=OPTIMAL, label="optimum at that budget")
         if len(bad):
             ax.plot(bad, np.zeros(len(bad)), "x", color=ACTUAL, label="infeasible budget")
+        scenario_line(ax, True)
         ax.set_title(axis_label(c), loc="left", fontsize=10)
         count_axis(ax, "y", axis_label(c))
-        from optimizer.outputs.plots.style import money_axis
-
         money_axis(ax, "x", cur, "budget")
         finish(ax)
         legend_below(ax, ncol=1)
+    mid, per_bn = result.marginal_gains()
+    for j, c in enumerate(result.criteria):
+        ax = fig.add_subplot(grid[1, j])
+        if len(mid):
+            ax.plot(mid, per_bn[:, j], marker="o", ms=3, drawstyle="steps-mid", color=OPTIMAL,
+                    label="gain between steps")  # fmt: skip
+        ax.axhline(0, color="0.6", lw=0.8)
+        scenario_line(ax, False)
+        if len(x) > 1:  # the same budget axis as the panels above
+            ax.set_xlim(float(x.min()), float(x.max()))
+        ax.set_title(f"{axis_label(c)} per bn {cur}".rstrip(), loc="left", fontsize=10)
+        count_axis(ax, "y", f"{axis_label(c)} per bn")
+        money_axis(ax, "x", cur, "budget")
+        finish(ax)
     half = cols // 2
     names = measure_names(inst) if inst is not None else list(result.measures)
     panels = [
-        (grid[1, :half], list(result.tiers), [s.share_tier for s in ok], "Share by tier",
+        (grid[2, :half], list(result.tiers), [s.share_tier for s in ok], "Share by tier",
          tier_colors(len(result.tiers))),
-        (grid[1, half:], names, [s.share_measure for s in ok], "Share by measure",
+        (grid[2, half:], names, [s.share_measure for s in ok], "Share by measure",
          measure_colors(len(names))),
     ]  # fmt: skip
-    from optimizer.outputs.plots.style import money_axis
-
     for spec, labels, shares, what, colours in panels:
         ax = fig.add_subplot(spec)
         if len(ok):
             ys = np.array(shares, dtype=float).T
             ax.stackplot(x, ys, labels=labels, colors=colours)
         ax.set_ylim(0, 1)
+        scenario_line(ax, False)
         ax.set_title(what, loc="left", fontsize=10)
         share_axis(ax, "y", "share of the allocation")
         money_axis(ax, "x", cur, "budget")
@@ -89,6 +111,15 @@ def sweep_png(result: SweepResult, instance: Any = None) -> bytes:
           result.scenario_name, f"budgets {money(lo, cur)} to {money(hi, cur)}, "
           f"{len(result.steps)} steps")  # fmt: skip
     return png(fig)
+
+
+def plan_label(result: UncertaintyResult, plan: str) -> str:
+    """A legend entry; an actual spend listed as illustrative says so (SPEC 11)."""
+    if plan != "actual":
+        return f"{plan} plan"
+    from optimizer.outputs.text import spend_words
+
+    return spend_words(result.instance, f"actual/{result.actual_name}.csv")
 
 
 def uncertainty_png(result: UncertaintyResult, max_towns: int = 30) -> bytes:
@@ -113,7 +144,9 @@ def uncertainty_png(result: UncertaintyResult, max_towns: int = 30) -> bytes:
             col = col[~np.isnan(col)]
             if not len(col):
                 continue
-            h = ax.hist(col, bins=40, alpha=0.45, color=PLAN_COLORS[plan], label=f"{plan} plan")
+            h = ax.hist(
+                col, bins=40, alpha=0.45, color=PLAN_COLORS[plan], label=plan_label(result, plan)
+            )
             handles.append(h[2][0])
             for q in np.percentile(col, [5, 50, 95]):
                 ax.axvline(q, color=PLAN_COLORS[plan], lw=0.9, ls="--")
