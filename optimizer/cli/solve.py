@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -32,7 +32,7 @@ from optimizer.cli.common import (
     say,
     wrote,
 )
-from optimizer.errors import InfeasibleError, InstanceError, SolverError
+from optimizer.errors import InfeasibleError, InstanceError
 from optimizer.i18n import _
 
 ALL_OUTPUTS = ("allocation.csv", "summary.json", "allocation.xlsx", "ranges.csv")
@@ -80,38 +80,22 @@ def solve(
     baseline: BaselineOpt = None,
 ) -> None:
     """Solve a scenario: the exact optimal split of the budget."""
+    from optimizer.analysis.sensitivity import Depth
+    from optimizer.analysis.study import solve_scenario
     from optimizer.lp.engine import Engine
-    from optimizer.methods.solution import optimize_engine
-    from optimizer.outputs.documents import infeasible_document, summary_document
-    from optimizer.outputs.files import csv_text, input_files, result_folder
-    from optimizer.outputs.tables import allocation_rows, projects_rows, with_project_rows
+    from optimizer.outputs.documents import infeasible_document, solve_document
+    from optimizer.outputs.files import input_files, result_folder
 
     with guarded():
         inst, scen = prepare(instance, scenario, budget, method, weights, gap, baseline=baseline)
-        if fmt is Format.xlsx and out_dir is None:
-            raise InstanceError(
-                _("--format xlsx: needs --out DIR to write {name} into").format(
-                    name="allocation.xlsx"
-                )
-            )
+        names = solve_outputs(inst, fmt, out_dir, ranges)
         extra_out = [p for p in (export_lp, export_mps) if p is not None]
         inputs = input_files(inst, scen)
         for p in extra_out:
             check_export_path(p, inputs)
-        names = (
-            ["allocation.csv", "summary.json"]
-            + (["allocation.xlsx"] if fmt is Format.xlsx else [])
-            + (["ranges.csv"] if ranges else [])
-        )
-        if inst.projects is not None:
-            names.append("projects.csv")
-            if ranges:
-                raise InstanceError(
-                    _(
-                        "--ranges: the optimal face of a mixed-integer program (an instance "
-                        "with projects.csv) is not one convex set; ranges are for LPs only"
-                    )
-                )
+    depth = None
+    if sensitivity is not SensitivityDepth.off and not no_sensitivity:
+        depth = Depth(sensitivity.value)
     with (
         guarded(),
         result_folder(out_dir, inputs, [*ALL_OUTPUTS, "projects.csv"], "solve") as target,
@@ -120,86 +104,106 @@ def solve(
             export_model(inst, scen, export_lp, export_mps)
         eng = Engine.open(inst, scen, solver.value)
         try:
-            sol = optimize_engine(eng)
-        except SolverError as e:
-            raise SolverError(
-                _("scenario {name}, solving: {error}").format(name=repr(scen.name), error=e)
-            ) from None
+            solved = solve_scenario(eng, depth, ranges)
         except InfeasibleError as e:
             if target is not None:
                 target.write_json("summary.json", infeasible_document(inst, scen, e.diagnosis))  # type: ignore[arg-type]
             if fmt is Format.json:
                 out.print_json(json.dumps(infeasible_document(inst, scen, e.diagnosis)))  # type: ignore[arg-type]
             raise
-        doc = summary_document(inst, scen, sol)
-        report = None
-        wants_sensitivity = sensitivity is not SensitivityDepth.off and not no_sensitivity
-        if sol.mip and wants_sensitivity:
+        if solved.solution.uneven_free_cells is not None:
+            note(
+                _(
+                    "the plan is the solver's vertex: its optimal face has {n} free cells, "
+                    "more than the even-plan step takes; other equally good plans exist"
+                ).format(n=f"{solved.solution.uneven_free_cells:,}")
+            )
+        if solved.solution.mip and depth is not None:
             from optimizer.outputs.text import MIP_SENSITIVITY_NOTE
 
             note(_(MIP_SENSITIVITY_NOTE))
-            doc["sensitivity"] = {"skipped": MIP_SENSITIVITY_NOTE}
-        elif wants_sensitivity:
-            from optimizer.analysis.sensitivity import Depth, sensitivity_report
-            from optimizer.outputs.documents import sensitivity_document
-
-            try:
-                report = sensitivity_report(eng, sol, Depth(sensitivity.value))
-            except SolverError as e:
-                raise SolverError(
-                    _(
-                        "scenario {name}, sensitivity step (a re-solve after the optimum; "
-                        "--no-sensitivity skips it): {error}"
-                    ).format(name=repr(scen.name), error=e)
-                ) from None
-            doc["sensitivity"] = sensitivity_document(report, inst.currency)
-        town_ranges = None
-        if ranges:
-            from optimizer.methods.equal import plan_ranges
-
-            town_ranges = plan_ranges(eng, sol.x, sol.row_dual)
-            doc["ranges"] = [r.__dict__ for r in town_ranges]
-        header, rows = with_project_rows(inst, sol.fractions, *allocation_rows(inst, sol.volumes))
+        doc = solve_document(inst, scen, solved, depth is not None)
         if target is not None:
-            target.write_csv("allocation.csv", header, rows)
-            if sol.fractions is not None:
-                target.write_csv("projects.csv", *projects_rows(inst, sol.fractions))
-            if town_ranges is not None:
-                target.write_csv(
-                    "ranges.csv",
-                    ["town", "min_cost_mln", "max_cost_mln", "plan_cost_mln"],
-                    [[r.town, r.min_cost_mln, r.max_cost_mln, r.plan_cost_mln]
-                     for r in town_ranges],
-                )  # fmt: skip
-            target.write_json("summary.json", doc)
-            if fmt is Format.xlsx:
-                from optimizer.outputs.spreadsheet import allocation_workbook
-
-                target.write_bytes("allocation.xlsx", allocation_workbook(inst, sol, doc))
-        if fmt is Format.json:
-            sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-        elif fmt is Format.csv:
-            sys.stdout.write(csv_text(header, rows))
-        else:
-            from optimizer.outputs.tables import print_all, solution_tables
-            from optimizer.outputs.text import provenance_line
-
-            label = provenance_line(inst, scen, [scen.baseline_path])
-            if label:  # SPEC section 11: the first line says what is not a cited fact
-                say(label)
-            tables = solution_tables(inst, sol, shadow_prices=report is None)
-            if sol.fractions is not None:
-                from optimizer.outputs.tables import projects_table
-
-                tables.append(projects_table(inst, sol.fractions))
-            if report is not None:
-                from optimizer.outputs.tables import sensitivity_table
-
-                tables.append(sensitivity_table(report, inst.currency, out.width))
-            if town_ranges is not None:
-                from optimizer.outputs.tables import ranges_table
-
-                tables.append(ranges_table(town_ranges))
-            print_all(out, tables)
+            write_solve(target, inst, solved, doc, fmt)
+        show_solve(inst, scen, solved, doc, fmt)
         if target is not None:
             wrote(names, target.path)
+
+
+def solve_outputs(inst: Any, fmt: Format, out_dir: Path | None, ranges: bool) -> list[str]:
+    """The files `solve` writes; bad option combinations are bad input."""
+    if fmt is Format.xlsx and out_dir is None:
+        raise InstanceError(
+            _("--format xlsx: needs --out DIR to write {name} into").format(name="allocation.xlsx")
+        )
+    names = (
+        ["allocation.csv", "summary.json"]
+        + (["allocation.xlsx"] if fmt is Format.xlsx else [])
+        + (["ranges.csv"] if ranges else [])
+    )
+    if inst.projects is not None:
+        names.append("projects.csv")
+        if ranges:
+            raise InstanceError(
+                _(
+                    "--ranges: the optimal face of a mixed-integer program (an instance "
+                    "with projects.csv) is not one convex set; ranges are for LPs only"
+                )
+            )
+    return names
+
+
+def write_solve(target: Any, inst: Any, solved: Any, doc: dict[str, Any], fmt: Format) -> None:
+    from optimizer.outputs.tables import allocation_rows, projects_rows, with_project_rows
+
+    sol = solved.solution
+    header, rows = with_project_rows(inst, sol.fractions, *allocation_rows(inst, sol.volumes))
+    target.write_csv("allocation.csv", header, rows)
+    if sol.fractions is not None:
+        target.write_csv("projects.csv", *projects_rows(inst, sol.fractions))
+    if solved.ranges is not None:
+        target.write_csv(
+            "ranges.csv",
+            ["town", "min_cost_mln", "max_cost_mln", "plan_cost_mln"],
+            [[r.town, r.min_cost_mln, r.max_cost_mln, r.plan_cost_mln] for r in solved.ranges],
+        )
+    target.write_json("summary.json", doc)
+    if fmt is Format.xlsx:
+        from optimizer.outputs.spreadsheet import allocation_workbook
+
+        target.write_bytes("allocation.xlsx", allocation_workbook(inst, sol, doc))
+
+
+def show_solve(inst: Any, scen: Any, solved: Any, doc: dict[str, Any], fmt: Format) -> None:
+    """JSON or CSV on standard output, or the tables."""
+    from optimizer.outputs.files import csv_text
+    from optimizer.outputs.tables import allocation_rows, with_project_rows
+
+    sol = solved.solution
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        return
+    if fmt is Format.csv:
+        header, rows = with_project_rows(inst, sol.fractions, *allocation_rows(inst, sol.volumes))
+        sys.stdout.write(csv_text(header, rows))
+        return
+    from optimizer.outputs.tables import print_all, solution_tables
+    from optimizer.outputs.text import provenance_line
+
+    label = provenance_line(inst, scen, [scen.baseline_path])
+    if label:  # SPEC section 11: the first line says what is not a cited fact
+        say(label)
+    tables = solution_tables(inst, sol, shadow_prices=solved.sensitivity is None)
+    if sol.fractions is not None:
+        from optimizer.outputs.tables import projects_table
+
+        tables.append(projects_table(inst, sol.fractions))
+    if solved.sensitivity is not None:
+        from optimizer.outputs.tables import sensitivity_table
+
+        tables.append(sensitivity_table(solved.sensitivity, inst.currency, out.width))
+    if solved.ranges is not None:
+        from optimizer.outputs.tables import ranges_table
+
+        tables.append(ranges_table(solved.ranges))
+    print_all(out, tables)

@@ -193,6 +193,9 @@ class Solution:
     # their budget cost is in `cost` (by their cell), their effects in `objectives`
     fractions: np.ndarray | None = field(default=None, repr=False)
     mip: bool = False  # solved as a mixed-integer program: no shadow prices exist
+    # SPEC section 10 not applied: the optimal face had this many free cells, more than
+    # the even-plan step takes (methods.equal.SOLVE_MAX_FREE); the plan is the vertex
+    uneven_free_cells: int | None = None
 
     @property
     def allocated_mln(self) -> float:

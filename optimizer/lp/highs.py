@@ -348,7 +348,6 @@ class HighsSession:
         extension: Extension | None = None,
         row_bounds: dict[int, tuple[float, float]] | None = None,
     ) -> LpResult:
-        hs, h = self.hs, self.h
         self.rows_added_met = self.rows_dropped = False
         was_max = self.maximize
         self.set_extension(extension)
@@ -356,9 +355,27 @@ class HighsSession:
         n = self.model.n_cols + (extension.n_cols if extension else 0)
         full = np.zeros(n)
         full[: len(cost)] = cost
-        # Scale the objective so its largest cost is 1: payoff-normalized weights give
-        # costs near 1e-7, inside HiGHS's dual feasibility tolerance, which makes the
-        # simplex crawl (40 s instead of 1 s at 30,000 towns). Values are scaled back.
+        scale = self.set_objective(full, maximize)
+        flipped = was_max is not None and was_max != maximize
+        self.choose_algorithm(full * scale, flipped)
+        step = self.objective_step * scale if (self.mip and self.objective_step) else 0.0
+        if 0.999 * step != self.abs_gap:
+            self.abs_gap = 0.999 * step
+            self.h.setOptionValue("mip_abs_gap", self.abs_gap)
+        t0 = time.perf_counter()
+        status, retried = self.run()
+        seconds = time.perf_counter() - t0
+        self.last_x = None
+        return self.result(status, retried, scale, step, seconds)
+
+    def set_objective(self, full: np.ndarray, maximize: bool) -> float:
+        """The costs and sense in HiGHS; returns the scale applied to the costs.
+
+        The objective is scaled so its largest cost is 1: payoff-normalized weights
+        give costs near 1e-7, inside HiGHS's dual feasibility tolerance, which makes the
+        simplex crawl (40 s instead of 1 s at 30,000 towns). Values are scaled back."""
+        hs, h = self.hs, self.h
+        n = len(full)
         top = float(np.abs(full).max()) if n else 0.0
         scale = 1.0 / top if top > 0 else 1.0
         if len(self.all_cols) != n:
@@ -367,11 +384,16 @@ class HighsSession:
         if maximize != self.maximize:
             h.changeObjectiveSense(hs.ObjSense.kMaximize if maximize else hs.ObjSense.kMinimize)
             self.maximize = maximize
-        # The first solve as `first_solve` planned it; re-solves are warm simplex, except
-        # on models big enough for interior point when the problem turns elsewhere
-        # (`turns`): from the last basis dual simplex then crawls.
-        cold = self.turns(full * scale, was_max is not None and was_max != maximize)
-        self.last_cost = (full * scale)[: self.model.n_cols].copy()
+        return scale
+
+    def choose_algorithm(self, scaled: np.ndarray, flipped: bool) -> None:
+        """The first solve as `first_solve` planned it; re-solves are warm simplex
+        (primal right after rows the last optimum meets, else dual), except on models
+        big enough for interior point when the problem turns elsewhere (`turns`): from
+        the last basis dual simplex then crawls, so they start from scratch."""
+        h = self.h
+        cold = self.turns(scaled, flipped)
+        self.last_cost = scaled[: self.model.n_cols].copy()
         if cold:
             h.clearSolver()
         algorithm = self.plan.algorithm if not self.solved_once or cold else "simplex"
@@ -382,28 +404,30 @@ class HighsSession:
         if strategy != self.strategy:
             h.setOptionValue("simplex_strategy", strategy)
             self.strategy = strategy
-        step = self.objective_step * scale if (self.mip and self.objective_step) else 0.0
-        if 0.999 * step != self.abs_gap:
-            self.abs_gap = 0.999 * step
-            h.setOptionValue("mip_abs_gap", self.abs_gap)
-        t0 = time.perf_counter()
+
+    def run(self) -> tuple[Any, bool]:
+        """Run HiGHS; a warm start that ends neither optimal nor infeasible is retried
+        from scratch, and only that status is final. Returns (status, retried)."""
+        hs, h = self.hs, self.h
         threaded = self.model.n_cols >= THREADED_COLUMNS
         run_highs(h, threaded)
         status = h.getModelStatus()
-        retried = False
         if self.solved_once and status not in (
             hs.HighsModelStatus.kOptimal,
             hs.HighsModelStatus.kInfeasible,
         ):
             # A warm start can stall on a basis that is numerically poor for the changed
-            # objective or bounds ("Unknown" at 10,000 towns); the same LP from scratch
-            # is then solved, and only its status is final.
+            # objective or bounds ("Unknown" at 10,000 towns).
             h.clearSolver()
             run_highs(h, threaded)
-            status = h.getModelStatus()
-            retried = True
-        seconds = time.perf_counter() - t0
-        self.last_x = None
+            return h.getModelStatus(), True
+        return status, False
+
+    def result(
+        self, status: Any, retried: bool, scale: float, step: float, seconds: float
+    ) -> LpResult:
+        """The proven optimum, scaled back; any other status raises."""
+        hs, h = self.hs, self.h
         if status == hs.HighsModelStatus.kOptimal and self.mip:
             check_mip_gap(h, self.model.mip_gap, step)
         if status == hs.HighsModelStatus.kOptimal:

@@ -42,6 +42,10 @@ FIXED_DUAL = 1e-6  # a reduced cost above this (objective scaled to max |cost| 1
 # and `solve` on a small instance loads neither scipy nor Clarabel); bigger ones to
 # Clarabel's interior point (see `solve_qp`).
 SMALL_FACE = 200
+# `solve`'s own plan: faces up to this many free cells are evened (30,000 generated
+# towns: about 50,000, a second); above it (100,000 towns: 162,000, minutes for the
+# interior point) the solver's vertex stands and the summary says so.
+SOLVE_MAX_FREE = 100_000
 # Where many plans are evened (every breakpoint of a front, every closest plan), faces
 # above these sizes keep the LP's own vertex, and the output says so: with Clarabel a
 # face of 1,600 free columns takes 0.1 s, so a front of 40 breakpoints stays seconds.
@@ -210,13 +214,15 @@ def even_plan(
     baseline: np.ndarray | None = None,
     method: bool = True,
     max_free: int | None = None,
+    skipped: list[int] | None = None,
 ) -> LpResult:
     """The optimum `res` moved to the one plan of its optimal face that minimizes
     `sum (C - R)^2 / population` (R: `baseline` budget cost (T, M), or the
     scenario's baseline, or 0). Duals and the objective value stay those of `res`.
     `method`: `res` is the engine's method's answer (re-solved with HiGHS when
     another solver gave it, see `on_highs`); else any optimum, e.g. a front point.
-    `max_free`: leave `res` as it is when the face has more free cell columns."""
+    `max_free`: leave `res` as it is when the face has more free cell columns (their
+    number is appended to `skipped`)."""
 
     m = eng.model
     if m.n_proj:
@@ -227,7 +233,10 @@ def even_plan(
         baseline = baseline_cost(eng)
     face_eng, face_res = on_highs(eng, res) if method else (eng, res)
     face = optimal_face(face_eng, face_res, method)
-    if max_free is not None and np.count_nonzero(face.free < m.n_x) > max_free:
+    n_free = int(np.count_nonzero(face.free < m.n_x))
+    if max_free is not None and n_free > max_free:
+        if skipped is not None:
+            skipped.append(n_free)
         return res
     y = even_point(eng, face, baseline)
     if y is None:  # no free cell, or HiGHS's QP failed on every try: the optimum stands

@@ -110,11 +110,12 @@ def shadow_prices(
 
 def make_solution(eng: Engine, res: LpResult, maximize: bool) -> Solution:
     from optimizer.domain.evaluate import score_volumes
-    from optimizer.methods.equal import even_plan
+    from optimizer.methods.equal import SOLVE_MAX_FREE, even_plan
 
     inst = eng.instance
     method_res = res
-    res = even_plan(eng, res)
+    skipped: list[int] = []
+    res = even_plan(eng, res, max_free=SOLVE_MAX_FREE, skipped=skipped)
     x = res.x
     volumes = np.maximum(eng.model.volumes(x), 0.0)
     values = score_volumes(inst, volumes)
@@ -132,6 +133,7 @@ def make_solution(eng: Engine, res: LpResult, maximize: bool) -> Solution:
         lp_objective=res.objective,
         x=x,
         row_dual=res.row_dual,
+        uneven_free_cells=skipped[0] if skipped else None,
     )
     return with_projects(eng, sol)
 

@@ -68,6 +68,7 @@ if TYPE_CHECKING:  # types only: `solve` writes its summary without loading the 
     from optimizer.analysis.compare import Comparison
     from optimizer.analysis.explain import TownExplanation
     from optimizer.analysis.sensitivity import ConstraintRate, Drop, SensitivityReport
+    from optimizer.analysis.study import Solved
 
 # ----------------------------------------------------------------------------- documents
 
@@ -288,6 +289,7 @@ def summary_document(instance: Instance, scenario: Scenario, sol: Solution) -> d
         shadow_prices=shadow_price_entries(sol),
         shadow_price_units={sp.name: sp.unit for sp in sol.shadow_prices},
         binding=[sp.name for sp in sol.shadow_prices if sp.binding],
+        plan=plan_rule(sol),
         totals=totals(instance, sol.cost),
         solver={"name": sol.solver.name, "version": sol.solver.version,
                 "seconds": round(sol.solver.seconds, 6), "solves": sol.solver.solves},
@@ -296,6 +298,16 @@ def summary_document(instance: Instance, scenario: Scenario, sol: Solution) -> d
         tool={"name": "monotowns", "version": __version__},
     )  # fmt: skip
     return doc
+
+
+def plan_rule(sol: Solution) -> dict[str, Any]:
+    """Which of the equally good plans is reported (SPEC section 10)."""
+    if sol.mip:
+        return {"rule": "solver", "why": "mixed-integer: no single convex optimal face"}
+    if sol.uneven_free_cells is not None:
+        return {"rule": "solver", "free_cells": sol.uneven_free_cells,
+                "why": "optimal face too large for the even-plan step"}  # fmt: skip
+    return {"rule": "even", "why": "min sum (C - R)^2 / population over the optimal face"}
 
 
 def labels(instance: Instance, actual: Any = None) -> dict[str, Any] | None:
@@ -411,3 +423,20 @@ def project_explanation_document(px: Any) -> dict[str, Any]:
         "forced_in": variant(px.forced_in),
         "forced_out": variant(px.forced_out),
     }
+
+
+def solve_document(
+    instance: Instance, scenario: Scenario, solved: Solved, asked_sensitivity: bool
+) -> dict[str, Any]:
+    """summary.json of `solve`: the plan's summary, the sensitivity report (or why it
+    was skipped) and the ranges when asked for."""
+    doc = summary_document(instance, scenario, solved.solution)
+    if solved.sensitivity is not None:
+        doc["sensitivity"] = sensitivity_document(solved.sensitivity, instance.currency)
+    elif solved.solution.mip and asked_sensitivity:
+        from optimizer.outputs.text import MIP_SENSITIVITY_NOTE
+
+        doc["sensitivity"] = {"skipped": MIP_SENSITIVITY_NOTE}
+    if solved.ranges is not None:
+        doc["ranges"] = [r.__dict__ for r in solved.ranges]
+    return doc

@@ -557,12 +557,21 @@ def project_change_blocks(cmp: Any) -> list[Block]:
 
 
 def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
-    from optimizer.analysis.compare import change_totals
-    from optimizer.outputs.tables import reallocation_rows
+    """The comparison with a spend: criteria and efficiency, the projects it keeps or
+    changes, the closest improving plans, the rules it breaks, where money moves."""
     from optimizer.outputs.text import spend_words
 
+    words = spend_words(cmp.instance, cmp.actual)  # "illustrative spend" where labelled
+    out = criteria_blocks(cmp, words)
+    out += project_change_blocks(cmp)
+    out += closest_blocks(cmp)
+    out += broken_blocks(cmp, words)
+    out += change_blocks(cmp, words, top)
+    return out
+
+
+def criteria_blocks(cmp: Any, words: str) -> list[Block]:
     inst = cmp.instance
-    words = spend_words(inst, cmp.actual)  # "illustrative spend" where labelled (SPEC 11)
     short = words.split()[0]
     out: list[Block] = [Heading(f"{words.capitalize()}: {cmp.actual.name}")]
     out.append(
@@ -602,7 +611,12 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
         "dominated: " + ("yes" if cmp.dominance.dominated else f"no ({cmp.dominance.reason})"),
     ]
     out.append(Items(tuple(facts)))
-    out += project_change_blocks(cmp)
+    return out
+
+
+def closest_blocks(cmp: Any) -> list[Block]:
+    inst = cmp.instance
+    out: list[Block] = []
     rows = []
     for p in cmp.closest:
         if p.moved_mln is None:
@@ -632,6 +646,12 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
             "total change: the sum of all cell changes (moved plus put in)",
         )
     )
+    return out
+
+
+def broken_blocks(cmp: Any, words: str) -> list[Block]:
+    short = words.split()[0]
+    out: list[Block] = []
     if cmp.broken_rules:
         rows = [
             [
@@ -669,6 +689,15 @@ def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
                 caption="Actual volume without effect",
             )
         )
+    return out
+
+
+def change_blocks(cmp: Any, words: str, top: int) -> list[Block]:
+    from optimizer.analysis.compare import change_totals
+    from optimizer.outputs.tables import reallocation_rows
+
+    inst, short = cmp.instance, words.split()[0]
+    out: list[Block] = []
     _head, cells = reallocation_rows(cmp)
     cap = (
         f"Largest changes from the spend compared to the optimum at {mln(cmp.budget_mln)} mln, "

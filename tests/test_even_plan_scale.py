@@ -1,0 +1,78 @@
+"""The even plan at scale: the interior-point QP agrees with HiGHS's active-set QP,
+and a face too large for the step leaves the solver's vertex and says so."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optimizer.cli import app
+from optimizer.domain.instance import load_instance
+from optimizer.domain.scenario import load_scenario
+from optimizer.generate import generate_instance
+from optimizer.lp.engine import Engine
+from optimizer.methods import equal
+from optimizer.methods.solution import optimize_engine
+
+
+@pytest.fixture(scope="module")
+def g300(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate_instance(tmp_path_factory.mktemp("g") / "g300", towns=300, seed=3)
+
+
+def captured_face(path: Path, monkeypatch: pytest.MonkeyPatch):
+    seen = {}
+    real = equal.solve_qp
+
+    def spy(face, lin, hessian):
+        seen["args"] = (face, lin, hessian)
+        return real(face, lin, hessian)
+
+    monkeypatch.setattr(equal, "solve_qp", spy)
+    inst = load_instance(path)
+    optimize_engine(Engine.open(inst, load_scenario(inst, None)))
+    return seen["args"]
+
+
+def objective(lin, hessian, y) -> float:
+    start, index, value = hessian
+    cols = np.repeat(np.arange(len(start) - 1), np.diff(start))
+    hy = np.zeros_like(y)
+    np.add.at(hy, index, value * y[cols])
+    off = index != cols
+    np.add.at(hy, cols[off], value[off] * y[index[off]])
+    return float(lin @ y + 0.5 * y @ hy)
+
+
+def test_interior_point_and_active_set_agree(g300: Path, monkeypatch) -> None:
+    face, lin, hessian = captured_face(g300, monkeypatch)
+    assert face.n_cols > equal.SMALL_FACE  # the interior point is the path taken
+    ipm = equal.solve_qp_clarabel(face, lin, hessian)
+    active = equal.solve_qp_highs(face, lin, hessian)
+    assert ipm is not None and active is not None
+    fi, fa = objective(lin, hessian, ipm), objective(lin, hessian, active)
+    assert fi == pytest.approx(fa, rel=1e-8, abs=1e-8)
+    # the face: rows within their bounds (the criteria held), columns within theirs
+    rows = np.repeat(np.arange(face.n_rows), np.diff(face.row_start))
+    act = np.bincount(rows, face.row_value * ipm[face.row_index], minlength=face.n_rows)
+    tol = 1e-7 * np.maximum(1.0, np.abs(act))
+    assert np.all(act >= face.row_lb - tol) and np.all(act <= face.row_ub + tol)
+    assert np.all(ipm >= face.col_lb) and np.all(ipm <= face.col_ub)
+
+
+def test_a_face_too_large_keeps_the_vertex_and_says_so(g300: Path, runner, monkeypatch) -> None:
+    monkeypatch.setattr(equal, "SOLVE_MAX_FREE", 10)
+    res = runner.invoke(app, ["solve", str(g300), "--no-sensitivity", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout[res.stdout.index("{") :])
+    assert doc["plan"]["rule"] == "solver" and doc["plan"]["free_cells"] > 10
+    table = runner.invoke(app, ["solve", str(g300), "--no-sensitivity"])
+    assert "the plan is the solver's vertex" in table.output
+    monkeypatch.setattr(equal, "SOLVE_MAX_FREE", 10**9)
+    res = runner.invoke(app, ["solve", str(g300), "--no-sensitivity", "--format", "json"])
+    assert json.loads(res.stdout[res.stdout.index("{") :])["plan"]["rule"] == "even"
+    assert sys.modules[equal.__name__] is equal
