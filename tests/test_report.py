@@ -151,7 +151,8 @@ def test_renders_in_chromium(tmp_path: Path, runner) -> None:
 def test_payoff_table_when_the_front_is_missing(tmp_path: Path) -> None:
     """Without a front (--points 0) the report shows the payoff table and says so."""
     from optimizer.analysis.study import run_study
-    from optimizer.outputs.report import build_report, html_page
+    from optimizer.outputs.render import html_page
+    from optimizer.outputs.report import build_report
 
     tiny = Path(__file__).parent / "data" / "tiny"
     inst = load_instance(tiny)

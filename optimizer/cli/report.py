@@ -67,7 +67,8 @@ def report_command(
     from optimizer.analysis.study import run_study
     from optimizer.domain.actual import load_actual
     from optimizer.outputs.files import input_files, result_folder
-    from optimizer.outputs.report import build_report, html_page, markdown, report_workbook
+    from optimizer.outputs.render import html_page, markdown, report_workbook
+    from optimizer.outputs.report import build_report
 
     with guarded():
         check_limit(

@@ -114,8 +114,9 @@ def solve(
         if solved.solution.uneven_free_cells is not None:
             note(
                 _(
-                    "the plan is the solver's vertex: its optimal face has {n} free cells, "
-                    "more than the even-plan step takes; other equally good plans exist"
+                    "the plan is the solver's vertex: the even-plan step was not applied to "
+                    "its optimal face ({n} free cells: too many, or its QP failed); other "
+                    "equally good plans exist"
                 ).format(n=f"{solved.solution.uneven_free_cells:,}")
             )
         if solved.solution.mip and depth is not None:

@@ -46,6 +46,8 @@ SMALL_FACE = 200
 # towns: about 50,000, a second); above it (100,000 towns: 162,000, minutes for the
 # interior point) the solver's vertex stands and the summary says so.
 SOLVE_MAX_FREE = 100_000
+# HiGHS's active-set QP as the fallback only up to this size (beyond it, minutes)
+ACTIVE_SET_MAX = 5_000
 # Where many plans are evened (every breakpoint of a front, every closest plan), faces
 # above these sizes keep the LP's own vertex, and the output says so: with Clarabel a
 # face of 1,600 free columns takes 0.1 s, so a front of 40 breakpoints stays seconds.
@@ -239,7 +241,9 @@ def even_plan(
             skipped.append(n_free)
         return res
     y = even_point(eng, face, baseline)
-    if y is None:  # no free cell, or HiGHS's QP failed on every try: the optimum stands
+    if y is None:  # no free cell, or every QP route failed: the optimum stands
+        if n_free and skipped is not None:
+            skipped.append(n_free)
         return res
     x = np.array(res.x, dtype=float)
     n = m.n_x + 1
@@ -381,7 +385,9 @@ def solve_qp(
     same objective to 1e-11). Its answer is put back inside the column bounds; the
     rows hold to its feasibility tolerance (1e-10 relative), far inside the face's."""
     y = solve_qp_clarabel(face, lin, hessian) if face.n_cols > SMALL_FACE else None
-    return y if y is not None else solve_qp_highs(face, lin, hessian)
+    if y is None and face.n_cols <= ACTIVE_SET_MAX:
+        y = solve_qp_highs(face, lin, hessian)
+    return y
 
 
 def solve_qp_clarabel(
@@ -415,17 +421,26 @@ def solve_qp_clarabel(
     b = np.concatenate([mid, ub[hi], -lb[lo], face.col_ub[cu], -face.col_lb[cl]])
     cones = [clarabel.ZeroConeT(int(eq.sum())),
              clarabel.NonnegativeConeT(len(hi) + len(lo) + len(cu) + len(cl))]  # fmt: skip
-    settings = clarabel.DefaultSettings()
-    settings.verbose = False
-    settings.tol_gap_abs = settings.tol_gap_rel = 1e-10
-    settings.tol_feas = 1e-10
-    try:
-        sol = clarabel.DefaultSolver(P, np.asarray(lin, float), M, b, cones, settings).solve()
-    except Exception:  # a numerical failure inside Clarabel: HiGHS takes over
-        return None
-    if str(sol.status) not in ("Solved", "AlmostSolved"):
-        return None
-    return np.clip(np.array(sol.x), face.col_lb, face.col_ub)
+    # Tight tolerances first; on a face where the interior point stalls there (a few
+    # in a hundred generated instances), looser ones. Either answer must then meet
+    # the face's rows to 1e-7 relative, as every solver answer is held to.
+    for tol in (1e-10, 1e-8):
+        settings = clarabel.DefaultSettings()
+        settings.verbose = False
+        settings.tol_gap_abs = settings.tol_gap_rel = tol
+        settings.tol_feas = tol
+        try:
+            sol = clarabel.DefaultSolver(P, np.asarray(lin, float), M, b, cones, settings).solve()
+        except Exception:  # a numerical failure inside Clarabel: HiGHS takes over
+            return None
+        if str(sol.status) not in ("Solved", "AlmostSolved", "InsufficientProgress"):
+            continue
+        y = np.clip(np.array(sol.x), face.col_lb, face.col_ub)
+        act = A @ y
+        slack = 1e-7 * np.maximum(1.0, np.abs(act))
+        if np.all(act >= lb - slack) and np.all(act <= ub + slack):
+            return y
+    return None
 
 
 def solve_qp_highs(

@@ -306,7 +306,7 @@ def plan_rule(sol: Solution) -> dict[str, Any]:
         return {"rule": "solver", "why": "mixed-integer: no single convex optimal face"}
     if sol.uneven_free_cells is not None:
         return {"rule": "solver", "free_cells": sol.uneven_free_cells,
-                "why": "optimal face too large for the even-plan step"}  # fmt: skip
+                "why": "even-plan step not applied: face too large, or its QP failed"}  # fmt: skip
     return {"rule": "even", "why": "min sum (C - R)^2 / population over the optimal face"}
 
 
