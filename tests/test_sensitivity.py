@@ -25,7 +25,7 @@ from optimizer.generate import generate_instance
 from optimizer.lp.engine import Engine
 from optimizer.methods.diagnose import diagnose
 from optimizer.methods.solution import optimize, optimize_engine
-from optimizer.outputs.documents import sensitivity_document
+from optimizer.outputs.documents import diagnosis_document, sensitivity_document
 from optimizer.outputs.tables import sensitivity_table
 
 TINY = Path(__file__).parent / "data" / "tiny"
@@ -275,21 +275,21 @@ def test_repair_rule_alone_when_no_budget_helps(tmp_path: Path) -> None:
     """Beta (the only low town) can take at most 50 mln of m1: the 80 mln floor must
     come down by 30 whatever the budget."""
     d = diagnosis_of(tmp_path, name="infeasible")
-    rep = d.as_dict()["repair"]
+    rep = diagnosis_document(d)["repair"]
     assert rep["budget"]["least_mln"] is None and not rep["budget"]["binds"]
     (r,) = rep["rules"]
     assert r["rule"] == "low floor" and r["unit"] == "mln"
     assert r["by"] == pytest.approx(30, abs=1e-6)
     assert r["relaxed_to"] == pytest.approx(50, abs=1e-6)
     assert "alone relaxed by 30.000 mln" in d.message
-    assert d.as_dict()["repair"] == rep
+    assert diagnosis_document(d)["repair"] == rep
 
 
 def test_repair_least_budget_and_each_rule(tmp_path: Path) -> None:
     d = diagnosis_of(tmp_path, 'name = "two floors"\nbudget_mln = 100\n'
                      '[[rules]]\nname = "high floor"\ntier = "high"\nmin_mln = 70\n'
                      '[[rules]]\nname = "low floor"\ntier = "low"\nmin_mln = 40\n')  # fmt: skip
-    rep = d.as_dict()["repair"]
+    rep = diagnosis_document(d)["repair"]
     assert rep["budget"]["binds"]
     assert rep["budget"]["least_mln"] == pytest.approx(110, abs=1e-6)
     assert "at least 110.0 mln" in d.message
@@ -300,7 +300,7 @@ def test_repair_least_budget_and_each_rule(tmp_path: Path) -> None:
 def test_repair_per_capita_and_share(tmp_path: Path) -> None:
     d = diagnosis_of(tmp_path, 'name = "pc"\nbudget_mln = 100\n'
                      '[[rules]]\nname = "every town"\nmin_per_capita = 800\n')  # fmt: skip
-    rep = d.as_dict()["repair"]
+    rep = diagnosis_document(d)["repair"]
     assert rep["budget"]["least_mln"] == pytest.approx(120, abs=1e-6)
     (r,) = rep["rules"]
     # 100 mln over 150,000 residents: 666.67 per resident
@@ -310,7 +310,7 @@ def test_repair_per_capita_and_share(tmp_path: Path) -> None:
     d = diagnosis_of(tmp_path, 'name = "shares"\nbudget_mln = 100\nspend_all = true\n'
                      '[[rules]]\nname = "high share"\ntier = "high"\nmin_share = 0.7\n'
                      '[[rules]]\nname = "low share"\ntier = "low"\nmin_share = 0.5\n')  # fmt: skip
-    rep = d.as_dict()["repair"]
+    rep = diagnosis_document(d)["repair"]
     assert rep["budget"]["least_mln"] is None  # only a zero budget satisfies both
     for r in rep["rules"]:
         assert r["unit"] == "pp"
@@ -320,7 +320,7 @@ def test_repair_per_capita_and_share(tmp_path: Path) -> None:
 def test_repair_spend_all_too_much_money(tmp_path: Path) -> None:
     """Every cell's capacity costs 250 mln in budget terms: 1,000 cannot all be spent."""
     d = diagnosis_of(tmp_path, 'name = "too much"\nbudget_mln = 1000\nspend_all = true\n')
-    b = d.as_dict()["repair"]["budget"]
+    b = diagnosis_document(d)["repair"]["budget"]
     assert b["binds"] and b["most_mln"] == pytest.approx(250, abs=1e-6)
     assert "between 0.0 and 250.0 mln" in d.message
 
@@ -332,7 +332,7 @@ def test_repair_reaches_targets(tmp_path: Path) -> None:
     eng = Engine.open(inst, scen)
     with pytest.raises(InfeasibleError):
         optimize_engine(eng)
-    b = diagnose(eng).as_dict()["repair"]["budget"]
+    b = diagnosis_document(diagnose(eng))["repair"]["budget"]
     assert b["binds"]
     # the cheapest 200 residents: Alpha's guarantee, 4 residents per budget mln, first 100
     assert b["least_mln"] == pytest.approx(50, abs=1e-6)

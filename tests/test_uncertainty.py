@@ -18,6 +18,7 @@ from optimizer.domain.scenario import load_scenario
 from optimizer.errors import InstanceError
 from optimizer.generate import generate_instance
 from optimizer.methods.solution import optimize
+from optimizer.outputs.tables import uncertainty_rows
 
 TINY = Path(__file__).parent / "data" / "tiny"
 OUTPUTS = ("uncertainty.csv", "robustness.csv", "uncertainty.json")
@@ -94,7 +95,7 @@ def test_infeasible_draws_are_marked(tmp_path: Path) -> None:
     res = run_uncertainty(inst, load_scenario(inst, "epsilon"), draws=40, sigma=1.0)
     assert 0 < res.feasible.sum() < 40
     assert np.isnan(res.reoptimized[~res.feasible]).all()
-    header, rows = res.csv_rows()
+    header, rows = uncertainty_rows(res)
     assert header == ["draw", "plan", "jobs", "population", "feasible"]
     bad = [r for r in rows if r[1] == "reoptimized" and r[4] is False]
     assert bad and all(r[2] == "" for r in bad)

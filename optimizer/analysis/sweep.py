@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -91,25 +90,6 @@ class SweepResult:
             f"share_measure_{m}" if f"share_{m}" in tiers else f"share_{m}" for m in self.measures
         ]
         return tiers, measures
-
-    def header(self) -> list[str]:
-        tiers, measures = self.share_columns()
-        return ["budget_mln", "allocated_mln", *self.criteria, *tiers, *measures, "objective",
-                "status"]  # fmt: skip
-
-    def rows(self) -> list[list[Any]]:
-        """Rows of `sweep.csv` (SPEC section 9); more columns follow the fixed ones."""
-        blank = [""] * (len(self.criteria) + len(self.tiers) + len(self.measures) + 2)
-        out: list[list[Any]] = []
-        for s in self.steps:
-            if s.status != "optimal":
-                out.append([s.budget_mln, *blank, s.status])
-                continue
-            assert s.criteria is not None and s.share_tier is not None
-            assert s.share_measure is not None
-            out.append([s.budget_mln, s.allocated_mln, *s.criteria, *s.share_tier,
-                        *s.share_measure, s.objective, s.status])  # fmt: skip
-        return out
 
 
 def parse_range(text: str) -> np.ndarray:

@@ -268,55 +268,6 @@ class UncertaintyResult:
     def probability_dominated(self) -> float | None:
         return None if self.dominated is None else float(self.dominated.mean())
 
-    def csv_rows(self) -> tuple[list[str], list[list[Any]]]:
-        """`uncertainty.csv`: draw,plan,<criterion> ...,feasible[,actual_dominated,actual_<c> ...]."""
-        header = ["draw", "plan", *self.criteria, "feasible"]
-        if self.actual is not None:
-            header += ["actual_dominated", *(f"actual_{c}" for c in self.criteria)]
-        rows: list[list[Any]] = []
-        for i in range(self.draws):
-            tail: list[Any] = []
-            if self.actual is not None and self.dominated is not None:
-                tail = [bool(self.dominated[i]), *map(float, self.actual[i])]
-            rows.append([i, "nominal", *map(float, self.nominal[i]), True, *tail])
-            reopt = [float(v) if self.feasible[i] else "" for v in self.reoptimized[i]]
-            rows.append([i, "reoptimized", *reopt, bool(self.feasible[i]), *tail])
-        return header, rows
-
-    def robustness_rows(self) -> tuple[list[str], list[list[Any]]]:
-        """`robustness.csv`: every (town, measure) cell, sorted by town then measure."""
-        inst = self.instance
-        header = ["town", "measure", "frequency", "mean_volume_mln", "nominal_volume_mln"]
-        order = sorted(
-            (inst.towns[t], inst.measures[m], t, m)
-            for t in range(inst.n_towns)
-            for m in range(inst.n_measures)
-        )
-        rows = [
-            [town, meas, float(self.frequency[t, m]), float(self.mean_volume[t, m]),
-             float(self.nominal_volumes[t, m])]
-            for town, meas, t, m in order
-        ]  # fmt: skip
-        return header, rows
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "instance": self.instance.name,
-            "scenario": self.scenario_name,
-            "method": self.method,
-            "draws": self.draws,
-            "seed": self.seed,
-            "sigma": dict(zip(self.instance.measures, map(float, self.sigmas), strict=True)),
-            "draw_model": "factor[m,c] = exp(sigma_m z - sigma_m^2/2), one per measure and "
-            "criterion, shared by all towns; payoff normalizers fixed at nominal",
-            "nominal": dict(zip(self.criteria, map(float, self.nominal_criteria), strict=True)),
-            "percentiles": self.percentiles(),
-            "feasible_draws": int(self.feasible.sum()),
-            "value_of_knowing": self.value_of_knowing(),
-            "actual": self.actual_name,
-            "probability_dominated": self.probability_dominated(),
-        }
-
 
 def run_uncertainty(
     instance: Instance,

@@ -62,7 +62,7 @@ def sweep(
     """Each criterion, and the split by tier and measure, against the budget."""
     from optimizer.analysis.sweep import parse_range, sweep_budgets
     from optimizer.outputs.files import input_files, result_folder
-    from optimizer.outputs.tables import sweep_gain_table, sweep_table
+    from optimizer.outputs.tables import sweep_gain_table, sweep_header, sweep_rows, sweep_table
 
     with guarded():
         budgets = parse_range(budget)
@@ -78,7 +78,7 @@ def sweep(
         if target is not None:
             from optimizer.outputs.plots.sensitivity import sweep_png
 
-            target.write_csv("sweep.csv", result.header(), result.rows())
+            target.write_csv("sweep.csv", sweep_header(result), sweep_rows(result))
             target.write_bytes("sweep.png", sweep_png(result, inst))
             if fmt is Sheet.xlsx:
                 from optimizer.outputs.spreadsheet import sweep_workbook

@@ -82,8 +82,9 @@ def uncertainty(
     import numpy as np
 
     from optimizer.analysis.uncertainty import DEFAULT_SIGMA, run_uncertainty
+    from optimizer.outputs.documents import uncertainty_document
     from optimizer.outputs.files import input_files, result_folder
-    from optimizer.outputs.tables import uncertainty_tables
+    from optimizer.outputs.tables import robustness_rows, uncertainty_rows, uncertainty_tables
 
     with guarded():
         check_limit(
@@ -130,10 +131,10 @@ def uncertainty(
             from optimizer.outputs.documents import provenance
             from optimizer.outputs.plots.sensitivity import uncertainty_png
 
-            target.write_csv("uncertainty.csv", *result.csv_rows())
-            target.write_csv("robustness.csv", *result.robustness_rows())
+            target.write_csv("uncertainty.csv", *uncertainty_rows(result))
+            target.write_csv("robustness.csv", *robustness_rows(result))
             target.write_json("uncertainty.json",
-                              {**result.summary(), "inputs": provenance(inst, scen)})  # fmt: skip
+                              {**uncertainty_document(result), "inputs": provenance(inst, scen)})  # fmt: skip
             target.write_bytes("uncertainty.png", uncertainty_png(result))
             if fmt is Sheet.xlsx:
                 from optimizer.outputs.spreadsheet import uncertainty_workbook

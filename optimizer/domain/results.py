@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -29,16 +28,6 @@ class Payoff:
         """ideal - nadir, with 1 where the range is (numerically) zero, so dividing is safe."""
         r = self.ideal - self.nadir
         return np.where(r > 1e-6 * np.maximum(1.0, np.abs(self.ideal)), r, 1.0)
-
-    def as_dict(self) -> dict:
-        return {
-            "ideal": dict(zip(self.criteria, map(float, self.ideal), strict=True)),
-            "nadir": dict(zip(self.criteria, map(float, self.nadir), strict=True)),
-            "table": {
-                c: dict(zip(self.criteria, map(float, row), strict=True))
-                for c, row in zip(self.criteria, self.table, strict=True)
-            },
-        }
 
 
 @dataclass(frozen=True)
@@ -143,32 +132,6 @@ class Diagnosis:
     relaxations: tuple[Relaxation, ...]
     message: str
     repair: Repair | None = None
-
-    def as_dict(self) -> dict:
-        out: dict[str, Any] = {
-            "message": self.message,
-            "relax": [
-                {
-                    "rule": r.name,
-                    "bound": r.bound,
-                    "by_mln": r.by_mln,
-                    "by_pp": r.by_pp,
-                    "towns": list(r.towns),
-                }
-                for r in self.relaxations
-            ],
-        }
-        if self.repair is not None:
-            b = self.repair.budget
-            out["repair"] = {
-                "budget": {"binds": b.binds, "least_mln": b.least_mln, "most_mln": b.most_mln},
-                "rules": [
-                    {"rule": r.rule, "bound": r.bound, "value": r.value, "by": r.by,
-                     "unit": r.unit, "relaxed_to": r.relaxed_to, "alone_enough": r.alone_enough}
-                    for r in self.repair.rules
-                ],
-            }  # fmt: skip
-        return out
 
 
 @dataclass(frozen=True, eq=False)

@@ -59,7 +59,7 @@ from optimizer.domain.evaluate import (
     Violation,
 )
 from optimizer.domain.instance import Instance
-from optimizer.domain.results import Diagnosis, Solution
+from optimizer.domain.results import Diagnosis, Payoff, Solution
 from optimizer.domain.scenario import Scenario
 from optimizer.outputs.tables import totals
 from optimizer.outputs.text import cell_reason, unit_text
@@ -69,6 +69,7 @@ if TYPE_CHECKING:  # types only: `solve` writes its summary without loading the 
     from optimizer.analysis.explain import TownExplanation
     from optimizer.analysis.sensitivity import ConstraintRate, Drop, SensitivityReport
     from optimizer.analysis.study import Solved
+    from optimizer.analysis.uncertainty import UncertaintyResult
 
 # ----------------------------------------------------------------------------- documents
 
@@ -285,7 +286,7 @@ def summary_document(instance: Instance, scenario: Scenario, sol: Solution) -> d
         budget_mln=scenario.budget_mln,
         allocated_mln=sol.allocated_mln,
         objectives=sol.objectives,
-        payoff=sol.payoff.as_dict() if sol.payoff is not None else None,
+        payoff=payoff_document(sol.payoff) if sol.payoff is not None else None,
         shadow_prices=shadow_price_entries(sol),
         shadow_price_units={sp.name: sp.unit for sp in sol.shadow_prices},
         binding=[sp.name for sp in sol.shadow_prices if sp.binding],
@@ -339,7 +340,7 @@ def infeasible_document(
     doc.update(
         status="infeasible",
         budget_mln=scenario.budget_mln,
-        diagnosis=diagnosis.as_dict() if diagnosis is not None else None,
+        diagnosis=diagnosis_document(diagnosis) if diagnosis is not None else None,
         inputs=provenance(instance, scenario),
         tool={"name": "monotowns", "version": __version__},
     )
@@ -440,3 +441,60 @@ def solve_document(
     if solved.ranges is not None:
         doc["ranges"] = [r.__dict__ for r in solved.ranges]
     return doc
+
+
+def uncertainty_document(result: UncertaintyResult) -> dict[str, Any]:
+    return {
+        "instance": result.instance.name,
+        "scenario": result.scenario_name,
+        "method": result.method,
+        "draws": result.draws,
+        "seed": result.seed,
+        "sigma": dict(zip(result.instance.measures, map(float, result.sigmas), strict=True)),
+        "draw_model": "factor[m,c] = exp(sigma_m z - sigma_m^2/2), one per measure and "
+        "criterion, shared by all towns; payoff normalizers fixed at nominal",
+        "nominal": dict(zip(result.criteria, map(float, result.nominal_criteria), strict=True)),
+        "percentiles": result.percentiles(),
+        "feasible_draws": int(result.feasible.sum()),
+        "value_of_knowing": result.value_of_knowing(),
+        "actual": result.actual_name,
+        "probability_dominated": result.probability_dominated(),
+    }
+
+
+def payoff_document(obj: Payoff) -> dict:
+    return {
+        "ideal": dict(zip(obj.criteria, map(float, obj.ideal), strict=True)),
+        "nadir": dict(zip(obj.criteria, map(float, obj.nadir), strict=True)),
+        "table": {
+            c: dict(zip(obj.criteria, map(float, row), strict=True))
+            for c, row in zip(obj.criteria, obj.table, strict=True)
+        },
+    }
+
+
+def diagnosis_document(obj: Diagnosis) -> dict:
+    out: dict[str, Any] = {
+        "message": obj.message,
+        "relax": [
+            {
+                "rule": r.name,
+                "bound": r.bound,
+                "by_mln": r.by_mln,
+                "by_pp": r.by_pp,
+                "towns": list(r.towns),
+            }
+            for r in obj.relaxations
+        ],
+    }
+    if obj.repair is not None:
+        b = obj.repair.budget
+        out["repair"] = {
+            "budget": {"binds": b.binds, "least_mln": b.least_mln, "most_mln": b.most_mln},
+            "rules": [
+                {"rule": r.rule, "bound": r.bound, "value": r.value, "by": r.by,
+                 "unit": r.unit, "relaxed_to": r.relaxed_to, "alone_enough": r.alone_enough}
+                for r in obj.repair.rules
+            ],
+        }  # fmt: skip
+    return out

@@ -15,7 +15,14 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from optimizer.outputs.tables import allocation_rows, totals
+from optimizer.outputs.tables import (
+    allocation_rows,
+    robustness_rows,
+    sweep_header,
+    sweep_rows,
+    totals,
+    uncertainty_rows,
+)
 
 if TYPE_CHECKING:
     from optimizer.analysis.compare import Comparison
@@ -199,7 +206,7 @@ def front_workbook(front: ParetoFront, instance: Instance) -> bytes:
 
 def sweep_workbook(result: SweepResult) -> bytes:
     """`sweep.xlsx`: one row per budget (as sweep.csv)."""
-    return workbook({"sweep": (result.header(), result.rows())})
+    return workbook({"sweep": (sweep_header(result), sweep_rows(result))})
 
 
 def uncertainty_workbook(result: UncertaintyResult) -> bytes:
@@ -219,8 +226,8 @@ def uncertainty_workbook(result: UncertaintyResult) -> bytes:
                 ["plan", "criterion", "P5", "P50", "P95", "mean", "at nominal effects"],
                 rows,
             ),
-            "draws": result.csv_rows(),
-            "robustness": result.robustness_rows(),
+            "draws": uncertainty_rows(result),
+            "robustness": robustness_rows(result),
         }
     )
 

@@ -608,3 +608,60 @@ def ranges_table(ranges: tuple[Any, ...]) -> Table:
         table.add_row(r.town, mln(r.min_cost_mln), mln(r.max_cost_mln),
                       mln(r.plan_cost_mln))  # fmt: skip
     return table
+
+
+# ----------------------------------------------------------------------------- study files
+
+
+def uncertainty_rows(result: UncertaintyResult) -> tuple[list[str], list[list[Any]]]:
+    """`uncertainty.csv`: draw,plan,<criterion> ...,feasible[,actual_dominated,actual_<c> ...]."""
+    header = ["draw", "plan", *result.criteria, "feasible"]
+    if result.actual is not None:
+        header += ["actual_dominated", *(f"actual_{c}" for c in result.criteria)]
+    rows: list[list[Any]] = []
+    for i in range(result.draws):
+        tail: list[Any] = []
+        if result.actual is not None and result.dominated is not None:
+            tail = [bool(result.dominated[i]), *map(float, result.actual[i])]
+        rows.append([i, "nominal", *map(float, result.nominal[i]), True, *tail])
+        reopt = [float(v) if result.feasible[i] else "" for v in result.reoptimized[i]]
+        rows.append([i, "reoptimized", *reopt, bool(result.feasible[i]), *tail])
+    return header, rows
+
+
+def robustness_rows(result: UncertaintyResult) -> tuple[list[str], list[list[Any]]]:
+    """`robustness.csv`: every (town, measure) cell, sorted by town then measure."""
+    inst = result.instance
+    header = ["town", "measure", "frequency", "mean_volume_mln", "nominal_volume_mln"]
+    order = sorted(
+        (inst.towns[t], inst.measures[m], t, m)
+        for t in range(inst.n_towns)
+        for m in range(inst.n_measures)
+    )
+    rows = [
+        [town, meas, float(result.frequency[t, m]), float(result.mean_volume[t, m]),
+         float(result.nominal_volumes[t, m])]
+        for town, meas, t, m in order
+    ]  # fmt: skip
+    return header, rows
+
+
+def sweep_header(result: SweepResult) -> list[str]:
+    tiers, measures = result.share_columns()
+    return ["budget_mln", "allocated_mln", *result.criteria, *tiers, *measures, "objective",
+            "status"]  # fmt: skip
+
+
+def sweep_rows(result: SweepResult) -> list[list[Any]]:
+    """Rows of `sweep.csv` (SPEC section 9); more columns follow the fixed ones."""
+    blank = [""] * (len(result.criteria) + len(result.tiers) + len(result.measures) + 2)
+    out: list[list[Any]] = []
+    for s in result.steps:
+        if s.status != "optimal":
+            out.append([s.budget_mln, *blank, s.status])
+            continue
+        assert s.criteria is not None and s.share_tier is not None
+        assert s.share_measure is not None
+        out.append([s.budget_mln, s.allocated_mln, *s.criteria, *s.share_tier,
+                    *s.share_measure, s.objective, s.status])  # fmt: skip
+    return out
