@@ -1,7 +1,7 @@
 """Everything a report shows, computed once: the optimum, the front, the comparison.
 
-`run_study` is the analysis behind `monotowns report`, `solve_scenario` the one
-behind `monotowns solve`; `outputs` lays their results out and computes nothing.
+`run_study` is the analysis behind `monotowns report` (`analysis.solved` the one
+behind `monotowns solve`); `outputs` lays their results out and computes nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from optimizer.domain.actual import ActualSpend
 from optimizer.domain.instance import Instance
 from optimizer.domain.results import Solution
 from optimizer.domain.scenario import Scenario
-from optimizer.errors import SolverError
 from optimizer.lp.engine import Engine
 from optimizer.methods.equal import TownRange, plan_ranges
 from optimizer.methods.solution import optimize_engine
@@ -66,34 +65,3 @@ def run_study(
         cmp = compare(instance, scenario, actual, budget_mln=scenario.budget_mln, solver=solver,
                       front_points=points)  # fmt: skip
     return Study(instance, scenario, sol, front, actual, cmp, solver, town_ranges, sens)
-
-
-@dataclass(frozen=True, eq=False)
-class Solved:
-    """What `monotowns solve` shows: the plan, what one more unit buys (None when not
-    asked for, or for a mixed-integer program, which has no duals) and each town's
-    range over the equally good plans (None when not asked for)."""
-
-    solution: Solution
-    sensitivity: SensitivityReport | None
-    ranges: tuple[TownRange, ...] | None
-
-
-def solve_scenario(eng: Engine, depth: Depth | None, ranges: bool) -> Solved:
-    """Solve the engine's scenario with its method (InfeasibleError with a diagnosis
-    when it has no plan), then the analyses asked for, each error naming its stage."""
-    try:
-        sol = optimize_engine(eng)
-    except SolverError as e:
-        raise SolverError(f"scenario {eng.scenario.name!r}, solving: {e}") from None
-    report = None
-    if depth is not None and not sol.mip:
-        try:
-            report = sensitivity_report(eng, sol, depth)
-        except SolverError as e:
-            raise SolverError(
-                f"scenario {eng.scenario.name!r}, sensitivity step (a re-solve after the "
-                f"optimum; --no-sensitivity skips it): {e}"
-            ) from None
-    town_ranges = plan_ranges(eng, sol.x, sol.row_dual) if ranges else None
-    return Solved(sol, report, town_ranges)

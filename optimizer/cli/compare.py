@@ -38,7 +38,6 @@ from optimizer.cli.common import (
     wrote,
 )
 from optimizer.i18n import _
-from optimizer.outputs.tables import whole_names
 
 COMPARE_FILES = ["comparison.json", "reallocation.csv", "closest_plan.csv", "compare.png"]
 
@@ -109,7 +108,7 @@ def write_comparison(target: Any, cmp: Any, doc: dict[str, Any]) -> None:
 
 def print_comparison(cmp: Any, top: int = 10) -> None:
     """The ten-second summary, then three small tables."""
-    from optimizer.outputs.tables import reallocation_rows
+    from optimizer.outputs.tables import reallocation_rows, whole_names
     from optimizer.outputs.text import headline, provenance_line, spend_words
 
     inst = cmp.instance

@@ -81,7 +81,7 @@ def solve(
 ) -> None:
     """Solve a scenario: the exact optimal split of the budget."""
     from optimizer.analysis.sensitivity import Depth
-    from optimizer.analysis.study import solve_scenario
+    from optimizer.analysis.solved import solve_scenario
     from optimizer.lp.engine import Engine
     from optimizer.outputs.documents import infeasible_document, solve_document
     from optimizer.outputs.files import input_files, result_folder

@@ -68,7 +68,7 @@ if TYPE_CHECKING:  # types only: `solve` writes its summary without loading the 
     from optimizer.analysis.compare import Comparison
     from optimizer.analysis.explain import TownExplanation
     from optimizer.analysis.sensitivity import ConstraintRate, Drop, SensitivityReport
-    from optimizer.analysis.study import Solved
+    from optimizer.analysis.solved import Solved
     from optimizer.analysis.uncertainty import UncertaintyResult
 
 # ----------------------------------------------------------------------------- documents
