@@ -76,3 +76,31 @@ def test_a_face_too_large_keeps_the_vertex_and_says_so(g300: Path, runner, monke
     res = runner.invoke(app, ["solve", str(g300), "--no-sensitivity", "--format", "json"])
     assert json.loads(res.stdout[res.stdout.index("{") :])["plan"]["rule"] == "even"
     assert sys.modules[equal.__name__] is equal
+
+
+def test_report_front_draws_the_dominating_plan(monkeypatch) -> None:
+    """The report's front said "(not dominated)" beside a spend its own text called
+    dominated: the dominating plan was not handed to the picture."""
+    from optimizer.analysis.study import run_study
+    from optimizer.domain.actual import load_actual
+    from optimizer.outputs import report
+    from optimizer.outputs.plots import pareto as plots
+
+    kz = Path(__file__).resolve().parent.parent / "instances" / "kazakhstan"
+    inst = load_instance(kz)
+    spend = load_actual(inst, "infrastructure-2020-illustrative")
+    seen = {}
+    real = plots.front_png
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(plots, "front_png", spy)
+    study = run_study(inst, load_scenario(inst, None), spend, points=5)
+    assert study.comparison is not None and study.comparison.dominance.dominated
+    report.build_report(study)
+    better = seen["actual_better"]
+    assert better is not None
+    values = np.array([study.comparison.actual_objectives[c] for c in inst.criteria])
+    assert np.all(better >= values - 1e-9) and np.any(better > values + 1e-6)

@@ -495,8 +495,18 @@ def pareto_blocks(
             out.append(front_walk(instance, front))
         if len(crit) >= 2:
             actual_values = None if actual is None else np.array([actual[c] for c in crit])
+            better = None  # a plan that dominates the spend, drawn with an arrow
+            if (
+                actual is not None
+                and cmp is not None
+                and cmp.dominance.dominated
+                and cmp.dominance.improvement
+            ):
+                gain = cmp.dominance.improvement
+                better = np.array([actual[c] + gain[c] for c in crit])
             images["report-front.png"] = front_png(
                 front, actual_values, instance.name, instance.currency,
+                actual_better=better,
                 actual_label="actual spend" if cmp is None
                 else f"{spend_name(instance, cmp.actual)}: {cmp.actual.name}",
                 scenario_name=sol.scenario_name,
