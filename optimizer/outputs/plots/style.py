@@ -97,8 +97,13 @@ def measure_names(instance: Any) -> list[str]:
         labels = shown
     out = []
     for lab, m in zip(labels, instance.measures, strict=True):
-        short = re.sub(r" \([^)]*\)", "", lab or m.replace("_", " "))
-        out.append("\n".join(textwrap.wrap(short, 28)))
+        text = " ".join((lab or m.replace("_", " ")).split())  # one line, even if the CSV had more
+        text = re.sub(r"\s*\([^)]*\)", "", text, flags=re.S)
+        # at most two lines of 28 characters, so bar labels never run into each other
+        lines = textwrap.wrap(text, 28)
+        if len(lines) > 2:
+            lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), 28, placeholder="…")]
+        out.append("\n".join(lines))
     return out
 
 
