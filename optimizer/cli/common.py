@@ -1,8 +1,7 @@
-"""The `monotowns` command: parse, call one core function, print.
-
-Core code never prints or exits; domain errors become exit codes here only:
-0 success, 2 bad input, 3 infeasible, 1 anything else. Messages and progress go
-to standard error; `--format json|csv` output goes to standard output.
+"""What every command shares: the consoles (tables to standard output, messages and
+progress to standard error), the options declared once as `Annotated` aliases, the
+progress display, and `guarded()`, which turns domain errors into one line and the
+SPEC's exit code (2 bad input, 3 infeasible, 1 anything else).
 """
 
 from __future__ import annotations

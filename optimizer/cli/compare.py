@@ -1,6 +1,5 @@
-"""`monotowns compare`, `explain` and `report`: parse, call one core function, print.
-
-cli.py imports this module when it exists; the commands add themselves to `app`.
+"""`monotowns compare`: an actual (or illustrative) spend against the optimum at the
+same budget; the headline, three small tables, and with `--out` the comparison files.
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
-"""Load and validate an instance folder (SPEC section 2).
-
-Every check happens here, once. `load_instance` either returns an `Instance`
-whose arrays downstream code can trust, or raises `InstanceError` carrying the
-full list of problems (file, 1-based spreadsheet row, column), so `validate`
-can show them all at once.
-
-Row numbers are spreadsheet rows: the header is row 1, the first data row is 2.
+"""Actual spend files (SPEC section 7): `town,measure,amount_mln` rows (and, with
+projects, `project,fraction`), as .csv or the first sheet of an .xlsx. A spend is
+read into a (towns x measures) volume matrix and scored by `domain.evaluate` exactly
+like an optimal allocation; `check_actual_files` is what `validate` runs on actual/.
 """
 
 from __future__ import annotations

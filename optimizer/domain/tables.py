@@ -1,11 +1,7 @@
-"""Load and validate an instance folder (SPEC section 2).
-
-Every check happens here, once. `load_instance` either returns an `Instance`
-whose arrays downstream code can trust, or raises `InstanceError` carrying the
-full list of problems (file, 1-based spreadsheet row, column), so `validate`
-can show them all at once.
-
-Row numbers are spreadsheet rows: the header is row 1, the first data row is 2.
+"""CSV files read once, the same way for every file: a `Table` of strings with the
+spreadsheet row of each data row, rows with more or fewer fields than the header
+refused, numbers and booleans parsed with their range checked, and every problem
+named by file, row and column.
 """
 
 from __future__ import annotations

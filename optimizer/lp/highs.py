@@ -1,17 +1,7 @@
-"""The one place that hands the model to a solver.
-
-`open_session(model, solver)` returns a session that keeps the model loaded and
-solves it again and again with a new objective, changed row bounds, or added
-rows and columns (an `Extension`: criterion floors, goal deviations, the
-reference point's auxiliary variable). With HiGHS the model is passed in one
-call as a row-wise matrix and kept in a live `Highs` object, so a re-solve
-changes costs or bounds in place and starts warm from the last basis. With CBC
-(PuLP's bundled binary) every solve builds the PuLP problem from the same
-arrays: a fallback, not a fast path.
-
-Every solve checks the solver's status before a value is read; anything but a
-proven optimum raises (`InfeasibleError` for an infeasible model, `SolverError`
-otherwise), so no caller can read a half-solved allocation.
+"""The HiGHS session: the model passed in one call as a row-wise matrix and kept in
+one live `highspy.Highs`, so a re-solve changes costs, bounds or rows in place and
+starts warm from the last basis. How the first solve runs (simplex or interior
+point, presolve rules) is chosen per model from the bench's tuning table.
 """
 
 from __future__ import annotations
@@ -124,6 +114,29 @@ def run_highs(h: Any, threaded: bool = True) -> None:
         raise failed[0]
 
 
+def highs_lp(arrays: Any) -> Any:
+    """A `highspy.HighsLp` from row-wise arrays (`col_lb`, `col_ub`, `row_start`,
+    `row_index`, `row_value`, `row_lb`, `row_ub`, and `n_cols`, `n_rows`): the model,
+    or any problem shaped like it (the optimal face of `methods.equal`). No costs yet."""
+    import highspy
+
+    lp = highspy.HighsLp()
+    lp.num_col_ = arrays.n_cols
+    lp.num_row_ = arrays.n_rows
+    lp.col_cost_ = np.zeros(arrays.n_cols)
+    lp.col_lower_ = arrays.col_lb
+    lp.col_upper_ = arrays.col_ub
+    lp.row_lower_ = arrays.row_lb
+    lp.row_upper_ = arrays.row_ub
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = arrays.row_start
+    lp.a_matrix_.index_ = arrays.row_index
+    lp.a_matrix_.value_ = arrays.row_value
+    lp.a_matrix_.num_col_ = arrays.n_cols
+    lp.a_matrix_.num_row_ = arrays.n_rows
+    return lp
+
+
 def quiet_highs() -> Any:
     """A `highspy.Highs` that prints nothing.
 
@@ -176,20 +189,7 @@ class HighsSession:
         self.rows_added_met = False  # this solve: rows just added, met by the last optimum
         self.last_cost: np.ndarray | None = None  # the last solve's scaled costs (base columns)
         self.rows_dropped = False  # this solve: a method's added rows were just removed
-        lp = highspy.HighsLp()
-        lp.num_col_ = model.n_cols
-        lp.num_row_ = model.n_rows
-        lp.col_cost_ = np.zeros(model.n_cols)
-        lp.col_lower_ = model.col_lb
-        lp.col_upper_ = model.col_ub
-        lp.row_lower_ = model.row_lb
-        lp.row_upper_ = model.row_ub
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        lp.a_matrix_.start_ = model.row_start
-        lp.a_matrix_.index_ = model.row_index
-        lp.a_matrix_.value_ = model.row_value
-        lp.a_matrix_.num_col_ = model.n_cols
-        lp.a_matrix_.num_row_ = model.n_rows
+        lp = highs_lp(model)
         self.mip = model.is_mip
         # Set by a caller that knows every plan's objective value is a multiple of this
         # step (integer project effects): a search may stop once its bound is less than

@@ -1,17 +1,6 @@
-"""The one place that hands the model to a solver.
-
-`open_session(model, solver)` returns a session that keeps the model loaded and
-solves it again and again with a new objective, changed row bounds, or added
-rows and columns (an `Extension`: criterion floors, goal deviations, the
-reference point's auxiliary variable). With HiGHS the model is passed in one
-call as a row-wise matrix and kept in a live `Highs` object, so a re-solve
-changes costs or bounds in place and starts warm from the last basis. With CBC
-(PuLP's bundled binary) every solve builds the PuLP problem from the same
-arrays: a fallback, not a fast path.
-
-Every solve checks the solver's status before a value is read; anything but a
-proven optimum raises (`InfeasibleError` for an infeasible model, `SolverError`
-otherwise), so no caller can read a half-solved allocation.
+"""The same model as a PuLP problem: CBC (PuLP's bundled binary) as the alternative
+solver, built anew for every solve from the model's arrays (a fallback, not a fast
+path), and the LP/MPS files of `--export-lp` / `--export-mps`.
 """
 
 from __future__ import annotations

@@ -1,13 +1,6 @@
-"""The one place that hands the model to a solver.
-
-`open_session(model, solver)` returns a session that keeps the model loaded and
-solves it again and again with a new objective, changed row bounds, or added
-rows and columns (an `Extension`: criterion floors, goal deviations, the
-reference point's auxiliary variable). With HiGHS the model is passed in one
-call as a row-wise matrix and kept in a live `Highs` object, so a re-solve
-changes costs or bounds in place and starts warm from the last basis. With CBC
-(PuLP's bundled binary) every solve builds the PuLP problem from the same
-arrays: a fallback, not a fast path.
+"""What a solver session is: the model kept loaded and solved again and again with a
+new objective, moved row bounds, or added rows and columns (an `Extension`:
+criterion floors, goal deviations, the reference point's auxiliary variable).
 
 Every solve checks the solver's status before a value is read; anything but a
 proven optimum raises (`InfeasibleError` for an infeasible model, `SolverError`

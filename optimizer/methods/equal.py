@@ -31,7 +31,7 @@ import numpy as np
 
 from optimizer.errors import SolverError
 from optimizer.lp.engine import Engine
-from optimizer.lp.highs import quiet_highs, run_highs
+from optimizer.lp.highs import highs_lp, quiet_highs, run_highs
 from optimizer.lp.model import INF
 from optimizer.lp.session import Extension, LpResult
 
@@ -155,21 +155,7 @@ def face_highs(face: Face):  # -> highspy.Highs
 
     h = quiet_highs()
     h.setOptionValue("threads", 1)
-    lp = highspy.HighsLp()
-    lp.num_col_ = face.n_cols
-    lp.num_row_ = face.n_rows
-    lp.col_cost_ = np.zeros(face.n_cols)
-    lp.col_lower_ = face.col_lb
-    lp.col_upper_ = face.col_ub
-    lp.row_lower_ = face.row_lb
-    lp.row_upper_ = face.row_ub
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.start_ = face.row_start
-    lp.a_matrix_.index_ = face.row_index
-    lp.a_matrix_.value_ = face.row_value
-    lp.a_matrix_.num_col_ = face.n_cols
-    lp.a_matrix_.num_row_ = face.n_rows
-    if h.passModel(lp) == highspy.HighsStatus.kError:
+    if h.passModel(highs_lp(face)) == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the optimal face")
     return h
 

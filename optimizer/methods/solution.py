@@ -1,17 +1,7 @@
-"""The methods of SPEC section 5, each a sequence of solves on one loaded model.
-
-Notation: `f_c(x) = F[c] . x` is criterion c, `A` the allocated budget,
-`n_c` the normalizer (payoff range `ideal_c - nadir_c`, or 1).
-
-- weighted:      max  sum_c w_c f_c / n_c
-- lexicographic: for c in order: max f_c  s.t. f_d >= (1 - tol) best_d for earlier d
-- epsilon:       max f_p  s.t. f_c >= eps_c
-- reference:     max z + rho sum_c f_c / n_c  s.t. (f_c - ref_c) / n_c >= z  (z free)
-- goal:          min sum_c w_c d_c / n_c  s.t. f_c + d_c >= target_c, d_c >= 0
-- min_budget:    min A  s.t. f_c >= target_c  (the budget is an upper bound only)
-
-`Engine` holds the validated inputs, the model built once, and one solver
-session; every method below only changes the objective or adds rows.
+"""From a method's optimum to a `Solution`: solve-or-diagnose (an infeasible
+scenario raises with the elastic diagnosis), the one plan among equals (SPEC
+section 10), the criteria scored from the volumes, and the shadow prices of the
+budget, each limit and each rule bound, with binding told from slack.
 """
 
 from __future__ import annotations

@@ -1,52 +1,7 @@
-"""Actual spend against the optimum (SPEC section 7).
-
-`compare(instance, scenario, actual)` scores an actual spend with the same
-function that scores optimal allocations (`evaluate.score_volumes`) and answers
-the budget officer's questions, each with a few solves of one loaded model:
-
-Notation: `Xa[t,m]` the actual volumes, `Ba = sum_{t,m} cost_m Xa[t,m]` their
-budget cost, `fa = f(Xa)` their criteria values (segments filled in order, volume
-above capacity and in ineligible cells without effect), `B` the comparison
-budget (`Ba` unless `--budget` is given), `n_c` the scenario's normalizers
-(payoff ranges at `B`, or 1 with `normalize = "none"`), `w_c` the scenario's
-weights and `W(f) = sum_c w_c f_c / n_c` the scenario's weighted objective.
-Every LP below keeps the scenario's rules and limits.
-
-- optimum: the scenario's method at budget `B`; uplift `f*_c - fa_c` (and the
-  percentage of `fa_c`, null when `fa_c = 0`).
-- efficiency: `min A  s.t.  f_c(x) >= fa_c` for every c, the budget row
-  relaxed to `(-inf, +inf)` (so `spend_all` does not force `A = B`), divided by
-  `Ba`. The ceiling is lifted on purpose: when the actual spend breaks a rule,
-  reaching its outcomes *under* the rules may cost more than `Ba`, and an
-  efficiency above 1 says exactly that. When no budget reaches `fa` under the
-  rules and limits (e.g. the actual spend exceeds an instrument limit) the
-  efficiency is null, with the reason.
-- dominated: `max sum_c s_c / n_c  s.t.  f_c(x) - s_c >= fa_c, s_c >= 0` at
-  budget `Ba`; dominated when the optimum is positive. The part of the front
-  that dominates `fa` is described by its ends: for each criterion c the
-  efficient point that is best in c among those with `f >= fa`
-  (`max f_c` under the floors, then `max sum_d f_d / n_d` with `f_c` held).
-  When `optimizer.pareto` is installed, the computed front points that
-  dominate `fa` are listed too.
-- closest plans: `W* = max W(f(x))  s.t.  f(x) >= fa` at budget `B` is the best
-  reachable without losing on any criterion; for each share `phi` of the gain
-  `W* - W(fa)`:
-
-      min  sum_{t,m} cost_m (p[t,m] + n[t,m])
-      s.t. X[t,m] - p[t,m] + n[t,m] = Xa[t,m],  p, n >= 0    (p + n = |X - Xa| at an optimum)
-           f_c(x) >= fa_c  for every c
-           W(f(x)) >= W(fa) + phi (W* - W(fa))
-           budget B, rules, limits, capacities
-
-  `moved_mln = sum cost_m |X - Xa|` counts both sides of a move: 10 mln taken
-  from one cell and given to another is 20 mln moved (`taken_mln` and
-  `added_mln` give the two sides). Capacity is hard in every plan, so actual
-  volume above a cell's capacity, and all actual volume in an ineligible cell,
-  cannot be kept: it is always moved, and `moved_mln` includes it. Where no plan
-  exists (the actual's outcomes cannot be reached under the rules at budget
-  `B`), `moved_mln` is null and `reason` says why.
-
-Core code: nothing here prints or exits.
+"""The JSON documents: `summary.json` (solve), `comparison.json` (compare), the
+explanation of a town, the sensitivity report, the uncertainty summary, the payoff
+table and an infeasibility diagnosis, made from the analyses' dataclasses. Keys and
+values never change with the language.
 """
 
 from __future__ import annotations

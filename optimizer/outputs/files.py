@@ -1,24 +1,7 @@
-"""Result documents (SPEC section 6) and atomic writing.
-
-`ResultFolder` is what the commands write `--out` through: a result folder is
-complete-old or complete-new, never a mix. Every file of a run is written into a
-private staging folder beside `--out` (`.monotowns-<key>.partial-<pid>`); files of
-`--out` that this run does not replace (another command's results, the user's own
-files) are hard-linked into it; then the staging folder and `--out` are exchanged
-in one atomic `renameat2(RENAME_EXCHANGE)` and the old folder is deleted. Where the
-kernel or file system cannot exchange, `--out` is renamed aside and the staging
-folder renamed in; a kill between those two renames leaves `--out` missing and the
-old folder aside, and the next run into `--out` puts the old folder back first.
-
-A manifest beside the folder (`.monotowns-<key>.manifest.json`; the folder itself
-holds only results) names the files of each command's last run, so a run removes
-the results it replaces even when it writes other or fewer files (an infeasible
-`solve` leaves no `allocation.csv` from an earlier feasible one). A lock
-file beside `--out`, held with `flock` (released by the kernel when a run dies),
-refuses a second writer. Leftovers of killed runs are deleted by the next run.
-
-`OutputDir` writes single files atomically (temporary name, then rename); no
-output may land on an input file.
+"""Writing results: `ResultFolder` writes a command's files into a staging folder
+beside `--out` and swaps it in whole (complete-old or complete-new, a manifest per
+command, a lock against a second writer, leftovers of killed runs recovered), never
+over an input file; `OutputDir` writes single files atomically.
 """
 
 from __future__ import annotations

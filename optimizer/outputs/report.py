@@ -1,13 +1,6 @@
-"""The report a person reads: one document, rendered as Markdown and as self-contained HTML.
-
-`build_report` lays out a `Study` (the optimum, the front and, when an actual
-spend is given, the comparison; `analysis.study.run_study` computes it) and returns a `Report`: a list of blocks (headings, paragraphs, key
-figures, tables, figures) and the PNG bytes of its figures. `markdown` and
-`html` render the same blocks; the HTML embeds every figure as a base64 data
-URI and carries its CSS inline, so it opens anywhere without a network.
-
-With `--points 0` no front is traced and the report shows the payoff table (the
-extremes of the front) instead, and says so.
+"""The report a person reads, as blocks (headings, paragraphs, key figures, tables,
+figures, the front to walk) laid out from a `Study`; `outputs.render` turns them
+into Markdown, self-contained HTML and a workbook.
 """
 
 from __future__ import annotations

@@ -1,46 +1,7 @@
-"""What one more unit of money or one point of a rule buys: shadow prices in money (issue 6).
-
-For the budget, each instrument limit and each rule bound, `sensitivity_report`
-gives the rate at which relaxing it by one unit improves the scenario's
-objective and moves each criterion. Units: 1 bn of money (1,000 mln) for the
-budget, limits and `*_mln` bounds; one percentage point for `*_share` bounds;
-one currency unit per resident for `*_per_capita` bounds. A per-town bound is
-relaxed in every selected town at once, which is what changing its one number
-in the scenario file does.
-
-- `objective`: the rate read from the LP's duals (the core's `shadow_prices`,
-  scaled to the unit). Relaxing an upper bound raises it, a lower bound lowers
-  it. A share rule `S - share * A >= 0` relaxed by one point gains `dual * 0.01 * A`
-  (the envelope theorem for a matrix coefficient).
-- `checked`: the same rate from a re-solve with the bound relaxed by a small
-  `delta` (1 mln or 0.1 % of the budget, whichever is less; 0.01 point; 1 currency unit
-  per resident; tried again at a tenth and a hundredth of that if the rates differ). The method runs again on the engine's own solver session; only row
-  bounds change, or for a share the coefficient of `A` in the rule's rows
-  (`changeCoeff` on the live HiGHS object, restored afterwards; CBC sessions use the
-  first-order right-hand-side form `S - share * A >= -delta * A*` instead).
-  `agrees` says whether dual and re-solve give the same rate; they differ only
-  where the optimal basis changes within `delta` (a degenerate vertex).
-- `criteria`: `(f_c(b + delta) - f_c(b)) / delta` per unit from that re-solve: how
-  each criterion moves when the optimal allocation follows the relaxed bound. The
-  duals give no per-criterion rate; this is the only way to read one.
-- budget `range_mln`: the budgets over which the objective rate holds. With HiGHS
-  and a single final LP this is HiGHS's ranging of the budget row (the budgets
-  over which the optimal basis stays optimal), confirmed by a re-solve at each
-  finite end; otherwise, or if that check fails, it is found by bisection on
-  re-solves (the optimal value is concave in the budget, so the points where the
-  rate still holds form an interval around the budget).
-- `drop`: for rules and limits, what removing the whole rule gains (objective and
-  criteria), and the budget that buys the same gain at the current budget rate.
-  The rule whose removal gains most is `most_expensive_rule`.
-
-The scenario's objective is what the method optimizes, with payoff normalizers
-held at their values for this scenario (a re-solve does not recompute the payoff
-table, so dual and re-solve measure the same function): the weighted sum for
-`weighted`, the achievement function for `reference`, the epsilon problem's
-primary criterion, the weighted deviation for `goal` and the allocated budget for
-`min_budget` (these two minimize; a gain is a decrease). For `lexicographic` it is
-the first criterion of `order`, whose dual is read from the first stage's LP and
-scaled by `1 - tolerance`.
+"""Rows and terminal tables: the rows of every CSV a command writes (allocation,
+projects, reallocation, closest plans, front, sweep, uncertainty, robustness) and
+the rich tables `solve`, `sweep`, `uncertainty` and `pareto` print, kept to 80
+columns without cutting a name.
 """
 
 from __future__ import annotations
