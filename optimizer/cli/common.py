@@ -228,6 +228,14 @@ MAX_POINTS = 1_000
 MAX_DRAWS = 100_000
 
 
+def check_points(points: int, force: bool) -> None:
+    """`--points` within MAX_POINTS unless `--force` (pareto, compare, report)."""
+    check_limit(
+        "--points", points, MAX_POINTS, force,
+        _("each point is an LP solve and a plan kept in memory"),
+    )  # fmt: skip
+
+
 def check_limit(option: str, value: int, limit: int, force: bool, why: str) -> None:
     """Refuse an option above its safety limit unless --force is given (exit 2)."""
     from optimizer.errors import InstanceError

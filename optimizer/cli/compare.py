@@ -11,7 +11,6 @@ from typing import Any
 from rich.table import Table
 
 from optimizer.cli.common import (
-    MAX_POINTS,
     ActualRequired,
     BaselineOpt,
     BudgetOpt,
@@ -28,7 +27,7 @@ from optimizer.cli.common import (
     Solver,
     SolverOpt,
     WeightsOpt,
-    check_limit,
+    check_points,
     guarded,
     needs_out,
     out,
@@ -36,7 +35,6 @@ from optimizer.cli.common import (
     say,
     wrote,
 )
-from optimizer.i18n import _
 
 COMPARE_FILES = ["comparison.json", "reallocation.csv", "closest_plan.csv", "compare.png"]
 
@@ -65,13 +63,7 @@ def compare_command(
     from optimizer.outputs.files import input_files, result_folder
 
     with guarded():
-        check_limit(
-            "--points",
-            points,
-            MAX_POINTS,
-            force,
-            _("each point is an LP solve and a plan kept in memory"),
-        )
+        check_points(points, force)
         inst, scen = prepare(instance, scenario, None, method, weights, gap=gap, baseline=baseline)
         spend = load_actual(inst, actual)
         needs_out(fmt is CompareFormat.xlsx, out_dir, "comparison.xlsx")

@@ -14,7 +14,6 @@ import typer
 from rich.table import Table
 
 from optimizer.cli.common import (
-    MAX_POINTS,
     ActualOpt,
     BaselineOpt,
     BudgetOpt,
@@ -28,7 +27,7 @@ from optimizer.cli.common import (
     SheetOpt,
     Solver,
     SolverOpt,
-    check_limit,
+    check_points,
     err,
     guarded,
     needs_out,
@@ -79,13 +78,7 @@ def pareto(
     from optimizer.outputs.text import count, spend_words
 
     with guarded():
-        check_limit(
-            "--points",
-            points,
-            MAX_POINTS,
-            force,
-            _("each point is an LP solve and a plan kept in memory"),
-        )
+        check_points(points, force)
         inst, scen = prepare(instance, scenario, budget, gap=gap, baseline=baseline)
         spend = load_actual(inst, actual) if actual is not None else None
         if spend is not None and budget is None:

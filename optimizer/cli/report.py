@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from optimizer.cli.common import (
-    MAX_POINTS,
     ActualOptional,
     BaselineOpt,
     BudgetOpt,
@@ -23,12 +22,11 @@ from optimizer.cli.common import (
     Solver,
     SolverOpt,
     WeightsOpt,
-    check_limit,
+    check_points,
     guarded,
     prepare,
     wrote,
 )
-from optimizer.i18n import _
 
 
 def report_command(
@@ -71,13 +69,7 @@ def report_command(
     from optimizer.outputs.report import build_report
 
     with guarded():
-        check_limit(
-            "--points",
-            points,
-            MAX_POINTS,
-            force,
-            _("each point is an LP solve and a plan kept in memory"),
-        )
+        check_points(points, force)
         inst, scen = prepare(
             instance, scenario, budget, method, weights, gap=gap, baseline=baseline
         )

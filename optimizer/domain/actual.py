@@ -14,6 +14,7 @@ import numpy as np
 from optimizer.domain.instance import Instance
 from optimizer.domain.tables import (
     Table,
+    cell_of,
     parse_number,
     read_table,
     require_columns,
@@ -87,27 +88,10 @@ def parse_actual_rows(
         if fractions is not None and cells.get("project", ""):
             project_row(table, i, cells, projects, seen_p, fractions, problems)
             continue
-        town, meas = cells.get("town", ""), cells.get("measure", "")
-        ok = True
-        if town not in town_pos:
-            problems.append(
-                f"{table.name}: row {table.line(i)}, column 'town': unknown town {town!r}"
-            )
-            ok = False
-        if meas not in measure_pos:
-            problems.append(
-                f"{table.name}: row {table.line(i)}, column 'measure': unknown measure {meas!r}"
-            )
-            ok = False
-        if (town, meas) in seen:
-            problems.append(
-                f"{table.name}: row {table.line(i)}: duplicate cell ({town}, {meas}) (also row {table.line(seen[(town, meas)])})"
-            )
-            ok = False
-        seen[(town, meas)] = i
+        cell = cell_of(table, i, cells, town_pos, measure_pos, seen, problems)
         amount = parse_number(table, i, "amount_mln", cells.get("amount_mln", ""), problems)
-        if ok and amount is not None:
-            volume[town_pos[town], measure_pos[meas]] = amount
+        if cell is not None and amount is not None:
+            volume[cell] = amount
     return (volume, fractions) if len(problems) == before else None
 
 

@@ -25,6 +25,7 @@ from optimizer.domain.projects import Projects, read_projects
 from optimizer.domain.tables import (
     LIMIT_WHY,
     MAX_NUMBER,
+    cell_of,
     file_digest,
     first_positions,
     parse_bool,
@@ -523,27 +524,10 @@ def apply_effects(
     seen: dict[tuple[str, str], int] = {}
     for i, row in enumerate(table.rows):
         cells = dict(zip(table.header, row, strict=False))
-        town, meas = cells.get("town", ""), cells.get("measure", "")
-        ok = True
-        if town not in town_pos:
-            problems.append(
-                f"{table.name}: row {table.line(i)}, column 'town': unknown town {town!r}"
-            )
-            ok = False
-        if meas not in measure_pos:
-            problems.append(
-                f"{table.name}: row {table.line(i)}, column 'measure': unknown measure {meas!r}"
-            )
-            ok = False
-        if (town, meas) in seen:
-            problems.append(
-                f"{table.name}: row {table.line(i)}: duplicate cell ({town}, {meas}) (also row {table.line(seen[(town, meas)])})"
-            )
-            ok = False
-        seen[(town, meas)] = i
-        if not ok:
+        cell = cell_of(table, i, cells, town_pos, measure_pos, seen, problems)
+        if cell is None:
             continue
-        t, m = town_pos[town], measure_pos[meas]
+        t, m = cell
         for k, col in enumerate(effect_cols):
             if cells.get(col, "") != "":
                 v = parse_number(table, i, col, cells[col], problems)

@@ -155,3 +155,34 @@ def first_positions(names: list[str]) -> dict[str, int]:
     for i, n in enumerate(names):
         out.setdefault(n, i)
     return out
+
+
+def cell_of(
+    table: Table,
+    i: int,
+    cells: dict[str, str],
+    town_pos: dict[str, int],
+    measure_pos: dict[str, int],
+    seen: dict[tuple[str, str], int],
+    problems: list[str],
+) -> tuple[int, int] | None:
+    """The (town, measure) cell a `town,measure,...` row names, or None with every
+    problem recorded: an unknown town or measure, a cell listed twice."""
+    town, meas = cells.get("town", ""), cells.get("measure", "")
+    ok = True
+    if town not in town_pos:
+        problems.append(f"{table.name}: row {table.line(i)}, column 'town': unknown town {town!r}")
+        ok = False
+    if meas not in measure_pos:
+        problems.append(
+            f"{table.name}: row {table.line(i)}, column 'measure': unknown measure {meas!r}"
+        )
+        ok = False
+    if (town, meas) in seen:
+        problems.append(
+            f"{table.name}: row {table.line(i)}: duplicate cell ({town}, {meas}) "
+            f"(also row {table.line(seen[(town, meas)])})"
+        )
+        ok = False
+    seen[(town, meas)] = i
+    return (town_pos[town], measure_pos[meas]) if ok else None
