@@ -71,6 +71,20 @@ def measure_name(instance: Any, j: int) -> str:
     return instance.measure_labels.get(language(), instance.measures)[j]
 
 
+def region_name(instance: Any, t: int) -> str:
+    """Town `t`'s region as the language in use names it (towns.csv region_ru/region_kk),
+    else as the data writes it."""
+    names = getattr(instance, "region_names", {})
+    return names.get(language(), instance.regions)[t]
+
+
+def scenario_description(scenario: Any) -> str:
+    """A scenario's description in the language in use (description_ru/description_kk),
+    else its `description`, on one line."""
+    text = getattr(scenario, "descriptions", {}).get(language(), scenario.description)
+    return " ".join(text.split())
+
+
 def remember_scenario(name: str, display_names: dict[str, str]) -> None:
     """Record a scenario's names in Russian and Kazakh for `scenario_name`."""
     SCENARIO_NAMES[name] = dict(display_names)
