@@ -103,3 +103,27 @@ def test_layers_import_only_from_earlier_layers() -> None:
 
 def test_the_scan_finds_a_planted_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_a_run_loads_only_its_own_command() -> None:
+    """`monotowns solve` imports solve's module, not compare's, pareto's, the report's
+    or the plots (startup time, issue 12); `app` still has every command."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "sys.argv = ['monotowns', 'solve', 'instances/kazakhstan']\n"
+        "from optimizer.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith(('optimizer.cli.', "
+        "'optimizer.outputs.plots', 'matplotlib', 'pandas', 'pulp')))), file=sys.stderr)\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    p = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    loaded = set(p.stderr.split())
+    assert loaded == {"optimizer.cli.common", "optimizer.cli.solve"}, loaded
+    from optimizer.cli import COMMANDS, app
+
+    assert [c.name for c in app.registered_commands] == list(COMMANDS)

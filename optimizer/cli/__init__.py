@@ -5,49 +5,77 @@ Core code never prints or exits; domain errors become exit codes here only:
 to standard error; `--format json|csv` output goes to standard output.
 
 One module per command; this module only names them (the order is `--help`'s).
+A run imports only the module of the command it runs (`monotowns solve` does not
+load compare's, pareto's or the report's code), so the command starts as fast as
+its own imports allow; `app` (tests, `--help`, an unknown command) has them all.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import typer
 
-from optimizer.cli import (
-    compare,
-    explain,
-    generate,
-    pareto,
-    report,
-    solve,
-    sweep,
-    uncertainty,
-    validate,
-)
 from optimizer.cli.common import err
 
-app = typer.Typer(
-    name="monotowns",
-    help="Exact budget allocation for single-industry towns (monotowns).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-app.command("validate")(validate.validate)
-app.command("solve")(solve.solve)
-app.command("generate")(generate.generate)
-app.command("pareto")(pareto.pareto)
-app.command("compare")(compare.compare_command)
-app.command("explain")(explain.explain_command)
-app.command("report")(report.report_command)
-app.command("sweep")(sweep.sweep)
-app.command("uncertainty")(uncertainty.uncertainty)
+# name -> (module under optimizer.cli, function), in the order `--help` lists them
+COMMANDS = {
+    "validate": ("validate", "validate"),
+    "solve": ("solve", "solve"),
+    "generate": ("generate", "generate"),
+    "pareto": ("pareto", "pareto"),
+    "compare": ("compare", "compare_command"),
+    "explain": ("explain", "explain_command"),
+    "report": ("report", "report_command"),
+    "sweep": ("sweep", "sweep"),
+    "uncertainty": ("uncertainty", "uncertainty"),
+}
+
+
+def build_app(names: Sequence[str] = tuple(COMMANDS)) -> typer.Typer:
+    """The Typer app with the commands `names` registered (their modules imported)."""
+    built = typer.Typer(
+        name="monotowns",
+        help="Exact budget allocation for single-industry towns (monotowns).",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    # A group, even with one command registered: `monotowns solve ...` keeps its word.
+    built.callback()(_group)
+    for name in names:
+        module, function = COMMANDS[name]
+        command = getattr(importlib.import_module(f"optimizer.cli.{module}"), function)
+        built.command(name)(command)
+    return built
+
+
+def _group() -> None:
+    """Exact budget allocation for single-industry towns (monotowns)."""
+
+
+def command_named(argv: Sequence[str]) -> str | None:
+    """The command a command line runs, when its first word is one (else None: the
+    group's own help or an unknown word, for which every command is loaded)."""
+    return argv[0] if argv and argv[0] in COMMANDS else None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # every command, built on first use
+        globals()["app"] = full = build_app()
+        return full
+    raise AttributeError(name)
 
 
 def main() -> None:
+    name = command_named(sys.argv[1:])
+    runner = build_app([name]) if name else build_app()
     try:
-        app()
+        runner()
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
