@@ -8,12 +8,15 @@ in whole (`optimizer.outputs.files`), the next run removes a staging folder left
 behind, and the lock is a `flock` the kernel drops with the process. Worker
 processes are ended by the parent; they never answer Ctrl-C themselves.
 
-This module imports only the standard library, so the handler is in place within
-the first milliseconds of the process.
+This module imports only the standard library (and `optimizer.i18n`, which imports
+only the standard library, after the handler is in place), so the handler is in
+place within the first milliseconds of the process. The language is chosen here,
+before the heavy imports, so an interrupt during them is answered in it too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -31,8 +34,33 @@ def interrupted(signum: int, frame: FrameType | None) -> None:
             child.kill()
     tty = sys.stderr.isatty()
     # A live progress display hides the cursor and owns the current line.
-    os.write(2, (b"\r\x1b[K\x1b[?25h" if tty else b"") + b"interrupted\n")
+    os.write(2, (b"\r\x1b[K\x1b[?25h" if tty else b"") + interrupted_line().encode() + b"\n")
     os._exit(130)
+
+
+def interrupted_line() -> str:
+    """`interrupted` in the language in use (English until the language is chosen)."""
+    # never an import here: the interrupt may have stopped one halfway
+    i18n = sys.modules.get("optimizer.i18n")
+    if i18n is None or not hasattr(i18n, "_"):
+        return "interrupted"
+    _ = i18n._
+    return str(_("interrupted"))
+
+
+def choose_language(argv: list[str]) -> None:
+    """The language of the run, as the CLI will choose it: `--lang X` (or `--lang=X`),
+    else MONOTOWNS_LANG, else the locale. An unknown one is left to the CLI to refuse."""
+    from optimizer.i18n import set_language
+
+    lang = None
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            lang = argv[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.partition("=")[2]
+    with contextlib.suppress(ValueError, OSError):
+        set_language(lang)
 
 
 def main() -> None:
@@ -42,6 +70,7 @@ def main() -> None:
     # pool's semaphores and warns that it had to: that cleanup is expected here, and
     # its warning would be a second line after "interrupted".
     sys.warnoptions.append("ignore:resource_tracker:UserWarning")
+    choose_language(sys.argv[1:])
     from optimizer.cli import main as cli_main
 
     cli_main()

@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from optimizer.errors import InstanceError, OptimizerError
+from optimizer.i18n import _
 
 TIERS = ("high", "medium", "low")
 # The 2012-2020 programme put 6 towns in high potential, 19 in medium, 2 in low.
@@ -185,18 +186,28 @@ def generate_instance(
     """
     out = Path(outdir)
     if isinstance(towns, bool) or not isinstance(towns, int) or towns < 1:
-        raise InstanceError(f"--towns: must be a whole number of at least 1, got {towns!r}")
+        raise InstanceError(
+            _("{option}: must be a whole number of at least 1, got {value}").format(
+                option="--towns", value=repr(towns)
+            )
+        )
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InstanceError(f"--seed: must be a whole number >= 0, got {seed!r}")
+        raise InstanceError(not_whole("--seed", seed))
     if criteria not in (2, 3):
-        raise InstanceError(f"--criteria: must be 2 or 3, got {criteria!r}")
+        raise InstanceError(
+            _("{option}: must be 2 or 3, got {value}").format(
+                option="--criteria", value=repr(criteria)
+            )
+        )
     for what, v in (("--projects", projects), ("--lines", lines)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise InstanceError(f"{what}: must be a whole number >= 0, got {v!r}")
+            raise InstanceError(not_whole(what, v))
     if lines and not projects:
-        raise InstanceError("--lines: funding lines need projects (--projects N)")
+        raise InstanceError(_("--lines: funding lines need projects (--projects N)"))
     if not cells and not projects:
-        raise InstanceError("--no-cells: an instance without cells needs projects (--projects N)")
+        raise InstanceError(
+            _("--no-cells: an instance without cells needs projects (--projects N)")
+        )
     check_outdir(out)
     files = build_files(towns, seed, criteria)
     if projects:
@@ -205,11 +216,19 @@ def generate_instance(
     return out
 
 
+def not_whole(option: str, value: object) -> str:
+    return _("{option}: must be a whole number >= 0, got {value}").format(
+        option=option, value=repr(value)
+    )
+
+
 def check_outdir(out: Path) -> None:
     if out.exists() and not out.is_dir():
-        raise InstanceError(f"{out}: exists and is not a folder")
+        raise InstanceError(_("{path}: exists and is not a folder").format(path=out))
     if out.is_dir() and any(out.iterdir()):
-        raise InstanceError(f"{out}: the folder is not empty (choose a new or empty folder)")
+        raise InstanceError(
+            _("{path}: the folder is not empty (choose a new or empty folder)").format(path=out)
+        )
 
 
 def write_folder(out: Path, files: dict[str, str]) -> None:
@@ -220,9 +239,13 @@ def write_folder(out: Path, files: dict[str, str]) -> None:
         parent.mkdir(parents=True, exist_ok=True)
         tmp.mkdir()
     except FileExistsError:
-        raise InstanceError(f"{tmp}: left over from an interrupted run; remove it") from None
+        raise InstanceError(
+            _("{path}: left over from an interrupted run; remove it").format(path=tmp)
+        ) from None
     except OSError as e:
-        raise OptimizerError(f"{out}: cannot create the folder ({e})") from None
+        raise OptimizerError(
+            _("{path}: cannot create the folder ({reason})").format(path=out, reason=e)
+        ) from None
     try:
         for rel, text in files.items():
             path = tmp / rel
@@ -234,7 +257,9 @@ def write_folder(out: Path, files: dict[str, str]) -> None:
         tmp.rename(out)
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise OptimizerError(f"{out}: cannot write the instance ({e})") from None
+        raise OptimizerError(
+            _("{path}: cannot write the instance ({reason})").format(path=out, reason=e)
+        ) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

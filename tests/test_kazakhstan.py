@@ -34,7 +34,7 @@ MEASURES = (
 INSTRUMENTS = {"grant", "subsidy", "investment", "loan", "guarantee"}
 
 TOP_KEYS = {"name", "description", "budget_mln", "spend_all", "limits", "objective", "rules",
-            "name_ru", "name_kk"}  # fmt: skip
+            "name_ru", "name_kk", "description_ru", "description_kk"}  # fmt: skip
 OBJECTIVE_KEYS = {
     "method", "weights", "normalize", "order", "tolerance",
     "primary", "epsilon", "ref", "rho", "targets",
@@ -113,13 +113,15 @@ def test_instance_validates(inst: Instance) -> None:
 def test_towns_file(inst: Instance) -> None:
     rows = read_csv("towns.csv")
     assert len({r["town"] for r in rows}) == 27
-    assert int(inst.population.sum()) == 1_433_694
+    # the town itself, statistics bureau figures (SOURCES.md, Population basis)
+    assert int(inst.population.sum()) == 1_416_152
     for r in rows:
         assert r["tier_derived"] == "true"
         assert 2009 < int(r["population_year"]) <= 2025
         assert r["population_source"]
         assert r["region_now"]
     unemployment = {r["town"]: float(r["unemployment_pct"]) for r in rows if r["unemployment_pct"]}
+    # the government meeting of 10 September 2013 (astanatimes.com/?p=174)
     assert unemployment == {"Arkalyk": 9.4, "Kentau": 8.7, "Aksu": 7.9}
 
 
@@ -213,6 +215,27 @@ def test_calibration_coefficients(inst: Instance) -> None:
     assert jobs["interest_subsidy"] * 0.33 * 3_860 == pytest.approx(93, rel=0.05)
     # retraining: a quarter of the West Kazakhstan microcredit-and-training rate
     assert jobs["retraining"] * 5_000 == pytest.approx(0.25 * 2_950, rel=0.05)
+
+
+def test_employment_support_capacity_divides_by_the_countrys_residents() -> None:
+    """80.1 bn KZT of the 2016 Employment Roadmap over Kazakhstan's 17,671 thousand
+    residents of 1 Jan 2016 (statistics committee, SOURCES.md [R7])."""
+    rows = {r["measure"]: r for r in read_csv("measures.csv")}
+    assert int(rows["employment_support"]["capacity_per_capita"]) == round(80.1e9 / 17.671e6)
+
+
+def test_low_potential_floors_are_the_low_towns_share(inst: Instance) -> None:
+    """Every `low-potential-floor` rule asks for the low tier's share of residents (4.0%)."""
+    low = inst.population[[t == "low" for t in inst.town_tier]].sum() / inst.population.sum()
+    found = 0
+    for name in SCENARIOS:
+        doc = tomllib.loads((ROOT / "scenarios" / f"{name}.toml").read_text(encoding="utf-8"))
+        for rule in doc.get("rules", []):
+            if rule["name"] == "low-potential-floor":
+                found += 1
+                assert rule["min_share"] == pytest.approx(low, abs=0.005), name
+                assert f"{100 * low:.1f}%" in rule["note"], name
+    assert found == 5
 
 
 def test_population_per_job(inst: Instance) -> None:

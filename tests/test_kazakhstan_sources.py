@@ -228,12 +228,104 @@ def test_grouping_scenario_matches_the_columns() -> None:
 
 
 def test_population_rows_carry_status_and_source() -> None:
+    """One basis (the town itself) for every cited row; each row's date matches its
+    source: the bureau's table of 1 Jan 2023 [R15] (Rudny: [R17]), of 1 Jan 2021
+    [R16], or [R1] of 1 Jan 2024; Stepnogorsk alone is assumed."""
     towns = rows("towns.csv")
+    ref_year = {"[R15]": "2023", "[R17]": "2023", "[R16]": "2021", "[R1]": "2024"}
     for r in towns:
         assert r["population_status"] in ("cited", "assumed"), r["town"]
         assert r["population_source"].strip(), r["town"]
-        assert r["population_basis"] in ("city proper (inferred)", "unverified"), r["town"]
+        assert r["population_basis"] in ("city proper", "unverified"), r["town"]
         if r["population_status"] == "cited":
             assert "http" in r["population_source"], r["town"]
-            assert r["population_basis"] == "city proper (inferred)"
-    assert sum(r["population_status"] == "cited" for r in towns) == 9
+            assert r["population_basis"] == "city proper", r["town"]
+            tags = [t for t in ref_year if t in r["population_source"]]
+            assert len(tags) == 1, (r["town"], tags)
+            assert r["population_year"] == ref_year[tags[0]], r["town"]
+        else:
+            assert r["population_basis"] == "unverified", r["town"]
+    assumed = {r["town"] for r in towns if r["population_status"] == "assumed"}
+    assert assumed == {"Stepnogorsk"}
+    years = [r["population_year"] for r in towns if r["population_status"] == "cited"]
+    assert years.count("2023") == 21 and years.count("2021") == 4 and years.count("2024") == 1
+
+
+def test_population_table_in_sources_matches_the_column() -> None:
+    """SOURCES.md's table of the population sources names each town's figure as towns.csv has it."""
+    text = (ROOT / "SOURCES.md").read_text(encoding="utf-8")
+    section = text.split("### Population basis", 1)[1].split("\n## ", 1)[0]
+    for r in rows("towns.csv"):
+        figure = f"{r['town']} {int(r['population']):,}"
+        assert figure in section, figure
+
+
+def test_provenance_reasons_name_the_population_state() -> None:
+    reason = provenance()["assumed"]["towns.csv:population"]
+    assert "Stepnogorsk" in reason
+
+
+# ----------------------------------------------------------------------------- display names
+
+
+RU_OBLAST = re.compile(r"^[А-ЯЁ][а-яё]+(-[А-Я][а-яё]+)? область$")
+KK_OBLAST = re.compile(
+    r"^[А-ЯЁӘҒҚҢӨҰҮҺІ][а-яёәғқңөұүһі]+( [А-ЯЁӘҒҚҢӨҰҮҺІ][а-яёәғқңөұүһі]+)? облысы$"
+)
+
+
+def test_region_display_names_are_official_oblast_names() -> None:
+    """towns.csv region_ru / region_kk: one Russian and one Kazakh full name per 2012 oblast."""
+    towns = rows("towns.csv")
+    seen: dict[str, tuple[str, str]] = {}
+    for r in towns:
+        pair = (r["region_ru"], r["region_kk"])
+        assert RU_OBLAST.match(pair[0]), (r["town"], pair[0])
+        assert KK_OBLAST.match(pair[1]), (r["town"], pair[1])
+        assert seen.setdefault(r["region"], pair) == pair, r["region"]
+    assert len(set(seen.values())) == len(seen), "two oblasts share a display name"
+    assert seen["Karaganda"] == ("Карагандинская область", "Қарағанды облысы")
+    assert seen["South Kazakhstan"] == ("Южно-Казахстанская область", "Оңтүстік Қазақстан облысы")
+    inst = load_instance(ROOT)
+    names = getattr(inst, "region_names", {})
+    if names:  # the loader reads them (issue 17)
+        assert set(names) >= {"ru", "kk"}
+
+
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+
+
+def latin_words(text: str, allowed: set[str]) -> set[str]:
+    """Latin-script words that are neither part of a web address (a source's name stays
+    as written) nor an identifier of the instance."""
+    words = set()
+    for token in text.split():
+        bare = token.strip("().,;:«»\"'")
+        if "." in bare or "/" in bare or bare in allowed:
+            continue  # el.kz, primeminister.kz, infrastructure-2024, complex_plan_2023_2027, ...
+        words.update(LATIN_WORD.findall(bare))
+    return words
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.toml")), ids=lambda p: p.stem)
+def test_scenario_descriptions_in_russian_and_kazakh(path: Path) -> None:
+    """Every scenario carries description_ru / description_kk (issue 17), in Cyrillic
+    script; Latin letters only in the web addresses of the sources and the identifiers
+    of the instance (measure and scenario names)."""
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    allowed = {*load_instance(ROOT).measures, *header("towns.csv")}
+    allowed |= {p.stem for p in (ROOT / "scenarios").glob("*.toml")}
+    for key in ("description_ru", "description_kk"):
+        text = doc.get(key, "")
+        assert isinstance(text, str) and text.strip(), (path.name, key)
+        assert re.search(r"[а-яё]", text, flags=re.I), (path.name, key)
+        stray = latin_words(text, allowed)
+        assert not stray, (path.name, key, sorted(stray))
+    kk = doc["description_kk"]
+    assert re.search(r"[әғқңөұүһі]", kk), (path.name, "Kazakh letters expected")
+    # the figures of the English description are in the translations too
+    digits = {re.sub(r"[.,]", "", n) for n in re.findall(r"\d[\d,.]*\d|\d", doc["description"])}
+    for key in ("description_ru", "description_kk"):
+        flat = re.sub(r"[\s.,\u00a0\u202f]", "", doc[key])
+        missing = {d for d in digits if d not in flat}
+        assert not missing, (path.name, key, sorted(missing))

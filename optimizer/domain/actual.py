@@ -14,13 +14,16 @@ import numpy as np
 from optimizer.domain.instance import Instance
 from optimizer.domain.tables import (
     Table,
+    cell_at,
     cell_of,
     parse_number,
     read_table,
     require_columns,
+    row_at,
     table_from_rows,
 )
 from optimizer.errors import InstanceError
+from optimizer.i18n import _
 
 ACTUAL_COLUMNS = ("town", "measure", "amount_mln")
 PROJECT_COLUMNS = ("project", "fraction")  # SPEC section 12: funded projects
@@ -62,7 +65,11 @@ def parse_actual_rows(
     before = len(problems)
     has_projects = "project" in table.header
     if has_projects and not projects:
-        problems.append(f"{table.name}: column 'project': the instance has no projects.csv")
+        problems.append(
+            _("{file}: column {column}: the instance has no projects.csv").format(
+                file=table.name, column="'project'"
+            )
+        )
         return None
     required: tuple[str, ...] = PROJECT_COLUMNS if has_projects else ACTUAL_COLUMNS
     if has_projects and any(c in table.header for c in ACTUAL_COLUMNS):
@@ -70,12 +77,20 @@ def parse_actual_rows(
     if not require_columns(table, required, problems):
         return None
     known = ACTUAL_COLUMNS + OPTIONAL_COLUMNS + (PROJECT_COLUMNS if projects else ())
-    expected = "town, measure, amount_mln" + (" and/or project, fraction" if projects else "")
+    expected = ", ".join(ACTUAL_COLUMNS)
+    if projects:
+        expected = _("{cells} and/or {projects}").format(
+            cells=expected, projects=", ".join(PROJECT_COLUMNS)
+        )
     for col in table.header:
         if col not in known:
-            problems.append(f"{table.name}: unknown column {col!r} (expected {expected})")
+            problems.append(
+                _("{file}: unknown column {column} (expected {expected})").format(
+                    file=table.name, column=repr(col), expected=expected
+                )
+            )
     if not table.rows:
-        problems.append(f"{table.name}: no rows (the file has only a header)")
+        problems.append(_("{file}: no rows (the file has only a header)").format(file=table.name))
         return None
     volume = np.zeros(
         (max(town_pos.values(), default=-1) + 1, max(measure_pos.values(), default=-1) + 1)
@@ -107,35 +122,52 @@ def project_row(
     """One `project,fraction` row: a known project, listed once, a fraction in [0, 1]
     (0 or at least its min_fraction: 0 or 1 all or nothing), and no cell columns filled."""
     name = cells.get("project", "")
-    where = f"{table.name}: row {table.line(i)}"
+    line = table.line(i)
     for col in ACTUAL_COLUMNS:
         if cells.get(col, ""):
             problems.append(
-                f"{where}, column {col!r}: a project row leaves the cell columns empty "
-                "(its volume is the project's own, in its town and measure)"
+                _(
+                    "{where}: a project row leaves the cell columns empty (its volume is the "
+                    "project's own, in its town and measure)"
+                ).format(where=cell_at(table.name, line, col))
             )
     if name not in projects:
-        problems.append(f"{where}, column 'project': unknown project {name!r}")
+        problems.append(
+            _("{where}: unknown project {name}").format(
+                where=cell_at(table.name, line, "project"), name=repr(name)
+            )
+        )
         return
     if name in seen:
-        problems.append(f"{where}: duplicate project {name!r} (also row {table.line(seen[name])})")
+        problems.append(
+            _("{where}: duplicate project {name} (also row {other})").format(
+                where=row_at(table.name, line), name=repr(name), other=table.line(seen[name])
+            )
+        )
         return
     seen[name] = i
     y = parse_number(table, i, "fraction", cells.get("fraction", ""), problems)
     if y is None:
         return
     index, least = projects[name]
+    where = cell_at(table.name, line, "fraction")
     if not 0.0 <= y <= 1.0:
-        problems.append(f"{where}, column 'fraction': {y:g} is not between 0 and 1")
+        problems.append(
+            _("{where}: {value} is not between 0 and 1").format(where=where, value=f"{y:g}")
+        )
     elif least >= 1.0 and y not in (0.0, 1.0):
         problems.append(
-            f"{where}, column 'fraction': project {name!r} is funded all or nothing, "
-            f"so its fraction is 0 or 1, not {y:g}"
+            _(
+                "{where}: project {name} is funded all or nothing, so its fraction is 0 or 1, "
+                "not {value}"
+            ).format(where=where, name=repr(name), value=f"{y:g}")
         )
     elif 0.0 < y < least:
         problems.append(
-            f"{where}, column 'fraction': project {name!r} is funded at 0 or at least "
-            f"its min_fraction {least:g}, not {y:g}"
+            _(
+                "{where}: project {name} is funded at 0 or at least its min_fraction {least}, "
+                "not {value}"
+            ).format(where=where, name=repr(name), least=f"{least:g}", value=f"{y:g}")
         )
     else:
         fractions[index] = y
@@ -154,22 +186,32 @@ def xlsx_table(path: Path, problems: list[str]) -> Table | None:
         values = load_workbook(path, data_only=True).worksheets[0]
         formulas = load_workbook(path, data_only=False).worksheets[0]
     except Exception as e:  # openpyxl raises many kinds for a broken workbook
-        problems.append(f"{path}: cannot be read as a workbook ({type(e).__name__}: {e})")
+        problems.append(
+            _("{file}: cannot be read as a workbook ({reason})").format(
+                file=path, reason=f"{type(e).__name__}: {e}"
+            )
+        )
         return None
     before = len(problems)
     for merged in sorted(str(r) for r in values.merged_cells.ranges):
         problems.append(
-            f"{path}: sheet {values.title!r}: merged cells {merged}; unmerge them and "
-            "write the value in every cell"
+            _(
+                "{file}: sheet {sheet}: merged cells {cells}; unmerge them and write the value "
+                "in every cell"
+            ).format(file=path, sheet=repr(values.title), cells=merged)
         )
     rows: list[tuple[str, ...]] = []
     for vrow, frow in zip(values.iter_rows(), formulas.iter_rows(), strict=False):
         for v, f in zip(vrow, frow, strict=False):
             if v.value is None and isinstance(f.value, str) and f.value.startswith("="):
                 problems.append(
-                    f"{path}: sheet {values.title!r}, cell {f.coordinate}: the formula "
-                    f"{f.value} has no saved value; open and save the file in a spreadsheet "
-                    "program, or write the number"
+                    _(
+                        "{file}: sheet {sheet}, cell {cell}: the formula {formula} has no saved "
+                        "value; open and save the file in a spreadsheet program, or write the "
+                        "number"
+                    ).format(
+                        file=path, sheet=repr(values.title), cell=f.coordinate, formula=f.value
+                    )
                 )
         rows.append(tuple("" if c.value is None else str(c.value).strip() for c in vrow))
     if len(problems) > before:
@@ -180,9 +222,10 @@ def xlsx_table(path: Path, problems: list[str]) -> Table | None:
     kept = [r for r in rows if any(r)]
     if kept and len([c for c in kept[0] if c]) == 1 and width > 1:
         problems.append(
-            f"{path}: sheet {values.title!r}: the first row holds only {kept[0][0]!r}; "
-            "the first non-empty row must be the header (town, measure, amount_mln), "
-            "so remove the title row"
+            _(
+                "{file}: sheet {sheet}: the first row holds only {value}; the first non-empty "
+                "row must be the header (town, measure, amount_mln), so remove the title row"
+            ).format(file=path, sheet=repr(values.title), value=repr(kept[0][0]))
         )
         return None
     header = next((r for r in rows if any(r)), ())
@@ -210,7 +253,9 @@ def resolve_actual_path(instance: Instance, ref: str | Path) -> Path:
         if c.is_file():
             return c
     raise InstanceError(
-        f"actual spend {str(ref)!r}: no such file (looked for {', '.join(str(c) for c in candidates)})"
+        _("actual spend {name}: no such file (looked for {paths})").format(
+            name=repr(str(ref)), paths=", ".join(str(c) for c in candidates)
+        )
     )
 
 
@@ -223,7 +268,9 @@ def load_actual(instance: Instance, ref: str | Path) -> ActualSpend:
     elif path.suffix.lower() == ".csv":
         table = read_table(path, problems)
     else:
-        raise InstanceError(f"{path}: actual spend must be a .csv or .xlsx file")
+        raise InstanceError(
+            _("{file}: actual spend must be a .csv or .xlsx file").format(file=path)
+        )
     parsed = None
     if table is not None:
         town_pos = {n: i for i, n in enumerate(instance.towns)}
@@ -231,7 +278,9 @@ def load_actual(instance: Instance, ref: str | Path) -> ActualSpend:
         parsed = parse_actual_rows(table, town_pos, measure_pos, project_index(instance),
                                    problems)  # fmt: skip
     if problems or parsed is None:
-        raise InstanceError(problems[0] if problems else f"{path}: unreadable", problems)
+        raise InstanceError(
+            problems[0] if problems else _("{file}: unreadable").format(file=path), problems
+        )
     volume, fractions = parsed
     return ActualSpend(name=path.stem, path=path, volume=volume, fractions=fractions)
 

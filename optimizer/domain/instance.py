@@ -25,20 +25,26 @@ from optimizer.domain.projects import Projects, read_projects
 from optimizer.domain.tables import (
     LIMIT_WHY,
     MAX_NUMBER,
+    Table,
+    cell_at,
     cell_of,
     file_digest,
     first_positions,
+    key_at,
     parse_bool,
     parse_number,
     read_table,
     require_columns,
+    row_at,
 )
 from optimizer.errors import InstanceError
+from optimizer.i18n import N_, _
 
 INSTRUMENTS = ("grant", "subsidy", "investment", "loan", "guarantee")
 TOWN_COLUMNS = ("town", "region", "tier", "population")
 # Optional display names in Russian and Kazakh (issue 17): shown when the tool speaks them.
 DISPLAY_TOWN = {"ru": "town_ru", "kk": "town_kk"}
+DISPLAY_REGION = {"ru": "region_ru", "kk": "region_kk"}
 DISPLAY_MEASURE = {"ru": "label_ru", "kk": "label_kk"}
 MEASURE_COLUMNS = ("measure", "label", "instrument", "budget_cost", "capacity_per_capita")
 INSTANCE_KEYS = {
@@ -51,6 +57,8 @@ INSTANCE_KEYS = {
     "description",
     "provenance",
     "lines",
+    "description_ru",
+    "description_kk",
 }
 CURVE_KEYS = {"widths", "multipliers"}
 
@@ -97,6 +105,8 @@ class Instance:
     # an empty cell falls back to the id. The ids stay the keys everywhere else.
     town_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     measure_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # towns.csv region_ru/region_kk: each town's region by language (empty: as `regions`)
+    region_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def n_towns(self) -> int:
@@ -186,36 +196,56 @@ def read_provenance(root: Path, path: Path, doc: Any, problems: list[str]) -> Pr
     if doc is None:
         return None
     if not isinstance(doc, dict):
-        problems.append(f"{path}: key 'provenance' must be a table")
+        problems.append(
+            _("{file}: key {key} must be a table").format(file=path, key="'provenance'")
+        )
         return None
     for key in sorted(set(doc) - {"derived", "assumed", "illustrative"}):
-        problems.append(f"{path}: unknown key 'provenance.{key}'")
+        problems.append(_("{file}: unknown key {key}").format(file=path, key=f"'provenance.{key}'"))
     labelled: dict[str, dict[str, str]] = {}
     for kind in ("derived", "assumed"):
         table = doc.get(kind, {})
         if not isinstance(table, dict):
-            problems.append(f"{path}: key 'provenance.{kind}' must be a table")
+            problems.append(
+                _("{file}: key {key} must be a table").format(file=path, key=f"'provenance.{kind}'")
+            )
             table = {}
         labelled[kind] = {}
         for item, why in table.items():
-            where = f"{path}: key 'provenance.{kind}.\"{item}\"'"
+            where = key_at(path, f"'provenance.{kind}.\"{item}\"'")
             file, sep, field = item.partition(":")
             target = root / file
             if not sep or not field:
-                problems.append(f"{where}: must be 'file:column' or 'file:key'")
+                problems.append(
+                    _("{where}: must be 'file:column' or 'file:key'").format(where=where)
+                )
             elif not target.is_file():
-                problems.append(f"{where}: no file {file} in the instance")
+                problems.append(
+                    _("{where}: no file {name} in the instance").format(where=where, name=file)
+                )
             elif not provenance_field_exists(target, field):
-                problems.append(f"{where}: {file} has no column or key {field!r}")
+                problems.append(
+                    _("{where}: {name} has no column or key {field}").format(
+                        where=where, name=file, field=repr(field)
+                    )
+                )
             else:
                 labelled[kind][item] = str(why)
     files = doc.get("illustrative", [])
     if not isinstance(files, list):
-        problems.append(f"{path}: key 'provenance.illustrative' must be a list of files")
+        problems.append(
+            _("{file}: key {key} must be a list of files").format(
+                file=path, key="'provenance.illustrative'"
+            )
+        )
         files = []
     for f in files:
         if not (root / str(f)).is_file():
-            problems.append(f"{path}: key 'provenance.illustrative': no file {f} in the instance")
+            problems.append(
+                _("{where}: no file {name} in the instance").format(
+                    where=key_at(path, "'provenance.illustrative'"), name=f
+                )
+            )
     return Provenance(labelled["derived"], labelled["assumed"], tuple(str(f) for f in files))
 
 
@@ -243,24 +273,34 @@ def read_header(root: Path, problems: list[str]) -> Header | None:
         # utf-8-sig: a byte-order mark (Excel, Notepad) is read, as it is in the CSV files
         doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        problems.append(f"{path}: file not found (every instance needs an instance.toml)")
+        problems.append(
+            _("{file}: file not found (every instance needs an instance.toml)").format(file=path)
+        )
         return None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        problems.append(f"{path}: not valid TOML ({e})")
+        problems.append(_("{file}: not valid TOML ({reason})").format(file=path, reason=e))
         return None
     head = Header()
     for key in sorted(set(doc) - INSTANCE_KEYS):
-        problems.append(f"{path}: unknown key {key!r}")
-    for key in ("name", "currency", "description"):
+        problems.append(_("{file}: unknown key {key}").format(file=path, key=repr(key)))
+    for key in ("name", "currency", "description", "description_ru", "description_kk"):
         if key in doc and not isinstance(doc[key], str):
-            problems.append(f"{path}: key {key!r} must be a string, got {doc[key]!r}")
+            problems.append(
+                _("{file}: key {key} must be a string, got {value}").format(
+                    file=path, key=repr(key), value=repr(doc[key])
+                )
+            )
     head.name = str(doc.get("name", root.name))
     head.currency = str(doc.get("currency", ""))
     head.criteria = string_list(path, "criteria", doc.get("criteria"), problems)
     head.tiers = string_list(path, "tiers", doc.get("tiers"), problems)
     ds = doc.get("default_scenario")
     if ds is not None and not isinstance(ds, str):
-        problems.append(f"{path}: key 'default_scenario' must be a scenario name (a string)")
+        problems.append(
+            _("{file}: key {key} must be a scenario name (a string)").format(
+                file=path, key="'default_scenario'"
+            )
+        )
         ds = None
     head.default_scenario = ds
     head.provenance = read_provenance(root, path, doc.get("provenance"), problems)
@@ -268,24 +308,34 @@ def read_header(root: Path, problems: list[str]) -> Header | None:
         head.lines = string_list(path, "lines", doc["lines"], problems)
     curve = doc.get("curve", {"widths": [1.0], "multipliers": [1.0]})
     if not isinstance(curve, dict):
-        problems.append(f"{path}: key 'curve' must be a table with widths and multipliers")
+        problems.append(
+            _("{file}: key {key} must be a table with widths and multipliers").format(
+                file=path, key="'curve'"
+            )
+        )
         return head
     for key in sorted(set(curve) - CURVE_KEYS):
-        problems.append(f"{path}: unknown key 'curve.{key}'")
+        problems.append(_("{file}: unknown key {key}").format(file=path, key=f"'curve.{key}'"))
     widths = number_list(path, "curve.widths", curve.get("widths"), problems)
     mults = number_list(path, "curve.multipliers", curve.get("multipliers"), problems)
     if widths and mults:
         if len(widths) != len(mults):
             problems.append(
-                f"{path}: key 'curve': {len(widths)} widths but {len(mults)} multipliers"
+                _("{where}: {widths} widths but {multipliers} multipliers").format(
+                    where=key_at(path, "'curve'"), widths=len(widths), multipliers=len(mults)
+                )
             )
         elif abs(sum(widths) - 1.0) > 1e-9:
             problems.append(
-                f"{path}: key 'curve.widths' must sum to 1, they sum to {sum(widths):.12g}"
+                _("{file}: key {key} must sum to 1, they sum to {total}").format(
+                    file=path, key="'curve.widths'", total=f"{sum(widths):.12g}"
+                )
             )
         elif any(b > a for a, b in itertools.pairwise(mults)):
             problems.append(
-                f"{path}: key 'curve.multipliers' must not increase (diminishing returns), got {mults}"
+                _("{file}: key {key} must not increase (diminishing returns), got {values}").format(
+                    file=path, key="'curve.multipliers'", values=mults
+                )
             )
         else:
             head.widths, head.seg_mult = tuple(widths), tuple(mults)
@@ -294,13 +344,17 @@ def read_header(root: Path, problems: list[str]) -> Header | None:
 
 def string_list(path: Path, key: str, value: Any, problems: list[str]) -> tuple[str, ...]:
     if value is None:
-        problems.append(f"{path}: missing key {key!r}")
+        problems.append(_("{file}: missing key {key}").format(file=path, key=repr(key)))
         return ()
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
-        problems.append(f"{path}: key {key!r} must be a non-empty list of names")
+        problems.append(
+            _("{file}: key {key} must be a non-empty list of names").format(
+                file=path, key=repr(key)
+            )
+        )
         return ()
     if len(set(value)) != len(value):
-        problems.append(f"{path}: key {key!r} lists a name twice")
+        problems.append(_("{file}: key {key} lists a name twice").format(file=path, key=repr(key)))
         return ()
     return tuple(value)
 
@@ -311,11 +365,17 @@ def number_list(path: Path, key: str, value: Any, problems: list[str]) -> list[f
         or not value
         or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
     ):
-        problems.append(f"{path}: key {key!r} must be a non-empty list of numbers")
+        problems.append(
+            _("{file}: key {key} must be a non-empty list of numbers").format(
+                file=path, key=repr(key)
+            )
+        )
         return []
     out = [float(v) for v in value]
     if any(not math.isfinite(v) or v < 0 for v in out):
-        problems.append(f"{path}: key {key!r} must hold finite numbers >= 0")
+        problems.append(
+            _("{file}: key {key} must hold finite numbers >= 0").format(file=path, key=repr(key))
+        )
         return []
     return out
 
@@ -332,18 +392,25 @@ def read_towns(root: Path, head: Header, problems: list[str]) -> dict[str, Any] 
     for i, row in enumerate(table.rows):
         cells = dict(zip(table.header, row, strict=False))
         name = cells.get("town", "")
+        where = cell_at(table.name, table.line(i), "town")
         if not name:
-            problems.append(f"{table.name}: row {table.line(i)}, column 'town': the name is empty")
+            problems.append(_("{where}: the name is empty").format(where=where))
         elif name in seen:
             problems.append(
-                f"{table.name}: row {table.line(i)}, column 'town': duplicate town {name!r} (also row {table.line(seen[name])})"
+                _("{where}: duplicate town {name} (also row {other})").format(
+                    where=where, name=repr(name), other=table.line(seen[name])
+                )
             )
         else:
             seen[name] = i
         tier = cells.get("tier", "")
         if head.tiers and tier not in head.tiers:
             problems.append(
-                f"{table.name}: row {table.line(i)}, column 'tier': unknown tier {tier!r} (instance.toml lists {', '.join(head.tiers)})"
+                _("{where}: unknown tier {tier} (instance.toml lists {tiers})").format(
+                    where=cell_at(table.name, table.line(i), "tier"),
+                    tier=repr(tier),
+                    tiers=", ".join(head.tiers),
+                )
             )
         pop = parse_number(
             table, i, "population", cells.get("population", ""), problems, positive=True
@@ -353,24 +420,33 @@ def read_towns(root: Path, head: Header, problems: list[str]) -> dict[str, Any] 
         tiers.append(tier)
         pops.append(pop if pop is not None else 1.0)
     if not table.rows:
-        problems.append(f"{table.name}: no towns (the file has only a header)")
+        problems.append(_("{file}: no towns (the file has only a header)").format(file=table.name))
+    display_cols = {*DISPLAY_TOWN.values(), *DISPLAY_REGION.values()}
     extra = {
         col: tuple(table.column(col))
         for col in table.header
-        if col not in TOWN_COLUMNS and col and col not in DISPLAY_TOWN.values()
-    }
-    display = {
-        lang: tuple(v or n for v, n in zip(table.column(col), names, strict=True))
-        for lang, col in DISPLAY_TOWN.items()
-        if col in table.header
+        if col not in TOWN_COLUMNS and col and col not in display_cols
     }
     return {
         "names": names,
-        "display": display,
+        "display": display_names(table, DISPLAY_TOWN, names),
+        "region_display": display_names(table, DISPLAY_REGION, regions),
         "regions": regions,
         "tiers": tiers,
         "population": np.array(pops, dtype=float),
         "extra": extra,
+    }
+
+
+def display_names(
+    table: Table, columns: dict[str, str], ids: list[str]
+) -> dict[str, tuple[str, ...]]:
+    """Language -> one display name per row from the table's optional columns
+    (`columns`: language -> column); an empty cell falls back to the row's id."""
+    return {
+        lang: tuple(v or n for v, n in zip(table.column(col), ids, strict=True))
+        for lang, col in columns.items()
+        if col in table.header
     }
 
 
@@ -381,7 +457,11 @@ def read_measures(root: Path, head: Header, problems: list[str]) -> dict[str, An
     effect_cols = [f"{c}_per_mln" for c in head.criteria]
     for c, col in zip(head.criteria, effect_cols, strict=True):
         if col not in table.header:
-            problems.append(f"{table.name}: criterion {c!r} of instance.toml has no column {col!r}")
+            problems.append(
+                _("{file}: criterion {criterion} of instance.toml has no column {column}").format(
+                    file=table.name, criterion=repr(c), column=repr(col)
+                )
+            )
     if not require_columns(table, MEASURE_COLUMNS, problems) or any(
         c not in table.header for c in effect_cols
     ):
@@ -394,20 +474,25 @@ def read_measures(root: Path, head: Header, problems: list[str]) -> dict[str, An
     for i, row in enumerate(table.rows):
         cells = dict(zip(table.header, row, strict=False))
         name = cells.get("measure", "")
+        where = cell_at(table.name, table.line(i), "measure")
         if not name:
-            problems.append(
-                f"{table.name}: row {table.line(i)}, column 'measure': the name is empty"
-            )
+            problems.append(_("{where}: the name is empty").format(where=where))
         elif name in seen:
             problems.append(
-                f"{table.name}: row {table.line(i)}, column 'measure': duplicate measure {name!r} (also row {table.line(seen[name])})"
+                _("{where}: duplicate measure {name} (also row {other})").format(
+                    where=where, name=repr(name), other=table.line(seen[name])
+                )
             )
         else:
             seen[name] = i
         inst = cells.get("instrument", "")
         if inst not in INSTRUMENTS:
             problems.append(
-                f"{table.name}: row {table.line(i)}, column 'instrument': unknown instrument {inst!r} (one of {', '.join(INSTRUMENTS)})"
+                _("{where}: unknown instrument {instrument} (one of {instruments})").format(
+                    where=cell_at(table.name, table.line(i), "instrument"),
+                    instrument=repr(inst),
+                    instruments=", ".join(INSTRUMENTS),
+                )
             )
         bc = parse_number(
             table, i, "budget_cost", cells.get("budget_cost", ""), problems, positive=True
@@ -429,15 +514,12 @@ def read_measures(root: Path, head: Header, problems: list[str]) -> dict[str, An
         cap.append(cp if cp is not None else 0.0)
         sigma.append(sg)
     if not table.rows:
-        problems.append(f"{table.name}: no measures (the file has only a header)")
-    display = {
-        lang: tuple(v or n for v, n in zip(table.column(col), names, strict=True))
-        for lang, col in DISPLAY_MEASURE.items()
-        if col in table.header
-    }
+        problems.append(
+            _("{file}: no measures (the file has only a header)").format(file=table.name)
+        )
     return {
         "names": names,
-        "display": display,
+        "display": display_names(table, DISPLAY_MEASURE, names),
         "labels": labels,
         "instruments": instruments,
         "budget_cost": np.array(cost, dtype=float),
@@ -463,20 +545,30 @@ def apply_tier_effects(
     for i, row in enumerate(table.rows):
         cells = dict(zip(table.header, row, strict=False))
         tier, meas = cells.get("tier", ""), cells.get("measure", "")
+        line = table.line(i)
         ok = True
         if tier not in head.tiers:
             problems.append(
-                f"{table.name}: row {table.line(i)}, column 'tier': unknown tier {tier!r}"
+                _("{where}: unknown tier {tier}").format(
+                    where=cell_at(table.name, line, "tier"), tier=repr(tier)
+                )
             )
             ok = False
         if meas not in measure_pos:
             problems.append(
-                f"{table.name}: row {table.line(i)}, column 'measure': unknown measure {meas!r}"
+                _("{where}: unknown measure {measure}").format(
+                    where=cell_at(table.name, line, "measure"), measure=repr(meas)
+                )
             )
             ok = False
         if (tier, meas) in seen:
             problems.append(
-                f"{table.name}: row {table.line(i)}: duplicate pair ({tier}, {meas}) (also row {table.line(seen[(tier, meas)])})"
+                _("{where}: duplicate pair ({tier}, {measure}) (also row {other})").format(
+                    where=row_at(table.name, line),
+                    tier=tier,
+                    measure=meas,
+                    other=table.line(seen[(tier, meas)]),
+                )
             )
             ok = False
         seen[(tier, meas)] = i
@@ -518,8 +610,10 @@ def apply_effects(
     for col in table.header:
         if col not in known:
             problems.append(
-                f"{table.name}: unknown column {col!r} (expected town, measure, capacity_mln, "
-                f"{', '.join(effect_cols)}, note, source)"
+                _(
+                    "{file}: unknown column {column} (expected town, measure, capacity_mln, "
+                    "{effects}, note, source)"
+                ).format(file=table.name, column=repr(col), effects=", ".join(effect_cols))
             )
     seen: dict[tuple[str, str], int] = {}
     for i, row in enumerate(table.rows):
@@ -553,16 +647,25 @@ def check_products(
     times its tier multiplier, capacity per resident times population): check those too,
     naming the first cell at fault, before a solver sees them."""
     for what, values, unit in (
-        ("effect per million after the tier multiplier", effect, "tier_effects.csv"),
-        ("capacity in millions (capacity_per_capita x population / 1e6)", capacity,
+        (N_("effect per million after the tier multiplier"), effect, "tier_effects.csv"),
+        (N_("capacity in millions (capacity_per_capita x population / 1e6)"), capacity,
          "towns.csv, measures.csv"),
     ):  # fmt: skip
         flat = values.reshape(len(towns), len(measures), -1).max(axis=2)
         if flat.size and flat.max() > MAX_NUMBER:
             t, m = np.unravel_index(int(np.argmax(flat)), flat.shape)
             problems.append(
-                f"{root / unit.split(',')[0]}: cell ({towns[t]}, {measures[m]}): {what} is "
-                f"{flat[t, m]:.3g}, above {MAX_NUMBER:g}, {LIMIT_WHY}"
+                _(
+                    "{file}: cell ({town}, {measure}): {what} is {value}, above {limit}, {why}"
+                ).format(
+                    file=root / unit.split(",")[0],
+                    town=towns[t],
+                    measure=measures[m],
+                    what=_(what),
+                    value=f"{flat[t, m]:.3g}",
+                    limit=f"{MAX_NUMBER:g}",
+                    why=_(LIMIT_WHY),
+                )
             )
 
 
@@ -573,7 +676,9 @@ def load_instance(path: str | Path) -> Instance:
     """Read and validate an instance folder; raise InstanceError listing every problem."""
     root = Path(path)
     if not root.is_dir():
-        raise InstanceError(f"{root}: not an instance folder (expected a directory)")
+        raise InstanceError(
+            _("{path}: not an instance folder (expected a directory)").format(path=root)
+        )
     problems: list[str] = []
     head = read_header(root, problems)
     if head is None:
@@ -638,4 +743,5 @@ def load_instance(path: str | Path) -> Instance:
         projects=projects,
         town_names=towns["display"],
         measure_labels=measures["display"],
+        region_names=towns["region_display"],
     )

@@ -20,7 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from optimizer.domain.tables import Table, parse_number, read_table, require_columns
+from optimizer.domain.tables import (
+    Table,
+    cell_at,
+    parse_number,
+    read_table,
+    require_columns,
+)
+from optimizer.i18n import _
 
 FIXED_COLUMNS = ("project", "town", "measure", "volume_mln")
 OPTIONAL_COLUMNS = ("min_fraction", "group", "note")
@@ -120,14 +127,22 @@ def read_projects(
         if col in known:
             continue
         if col.endswith("_mln"):
-            declared = ", ".join(lines) if lines else "none"
+            declared = ", ".join(lines) if lines else _("none")
             problems.append(
-                f"{table.name}: column {col!r}: unknown funding line {col[:-4]!r} "
-                f"(instance.toml 'lines' declares: {declared})"
+                _(
+                    "{where}: unknown funding line {line} (instance.toml 'lines' declares: "
+                    "{declared})"
+                ).format(
+                    where=_("{file}: column {column}").format(file=table.name, column=repr(col)),
+                    line=repr(col[:-4]),
+                    declared=declared,
+                )
             )
         else:
             problems.append(
-                f"{table.name}: unknown column {col!r} (known: {', '.join(sorted(known))})"
+                _("{file}: unknown column {column} (known: {known})").format(
+                    file=table.name, column=repr(col), known=", ".join(sorted(known))
+                )
             )
     return parse_rows(table, criteria, lines, towns, measures, budget_cost, eligible,
                       town_tier, problems)  # fmt: skip
@@ -155,30 +170,49 @@ def parse_rows(
     seen: dict[str, int] = {}
     for i, row in enumerate(table.rows):
         cells = dict(zip(table.header, row, strict=False))
-        at = f"{table.name}: row {table.line(i)}"
+        line = table.line(i)
         name = cells.get("project", "")
         if not name:
-            problems.append(f"{at}, column 'project': the name is empty")
+            problems.append(
+                _("{where}: the name is empty").format(where=cell_at(table.name, line, "project"))
+            )
         elif name in seen:
             problems.append(
-                f"{at}, column 'project': duplicate project {name!r} (also row {table.line(seen[name])})"
+                _("{where}: duplicate project {name} (also row {other})").format(
+                    where=cell_at(table.name, line, "project"),
+                    name=repr(name),
+                    other=table.line(seen[name]),
+                )
             )
         else:
             seen[name] = i
         town, meas = cells.get("town", ""), cells.get("measure", "")
         t, m = town_pos.get(town), measure_pos.get(meas)
         if t is None:
-            problems.append(f"{at}, column 'town': unknown town {town!r} (not in towns.csv)")
+            problems.append(
+                _("{where}: unknown town {town} (not in towns.csv)").format(
+                    where=cell_at(table.name, line, "town"), town=repr(town)
+                )
+            )
         if m is None:
             problems.append(
-                f"{at}, column 'measure': unknown measure {meas!r} (not in measures.csv)"
+                _("{where}: unknown measure {measure} (not in measures.csv)").format(
+                    where=cell_at(table.name, line, "measure"), measure=repr(meas)
+                )
             )
         if t is not None and m is not None:
             t_idx[i], m_idx[i] = t, m
             if eligible is not None and not eligible[t, m]:
                 problems.append(
-                    f"{at}, column 'measure': town {town!r} is of tier {town_tier[t]!r}, "
-                    f"which may not use measure {meas!r} (tier_effects.csv)"
+                    _(
+                        "{where}: town {town} is of tier {tier}, which may not use measure "
+                        "{measure} (tier_effects.csv)"
+                    ).format(
+                        where=cell_at(table.name, line, "measure"),
+                        town=repr(town),
+                        tier=repr(town_tier[t]),
+                        measure=repr(meas),
+                    )
                 )
         v = parse_number(table, i, "volume_mln", cells.get("volume_mln", ""), problems,
                          positive=True)  # fmt: skip
@@ -191,8 +225,10 @@ def parse_rows(
             f = parse_number(table, i, "min_fraction", frac_raw, problems)
             if f is not None and f > 1:
                 problems.append(
-                    f"{at}, column 'min_fraction': must lie in [0, 1] (1: all or nothing, "
-                    f"0: freely divisible), got {frac_raw}"
+                    _(
+                        "{where}: must lie in [0, 1] (1: all or nothing, 0: freely divisible), "
+                        "got {value}"
+                    ).format(where=cell_at(table.name, line, "min_fraction"), value=frac_raw)
                 )
             elif f is not None:
                 min_frac[i] = f
@@ -206,7 +242,9 @@ def parse_rows(
         notes.append(cells.get("note", ""))
         names.append(name)
     if not table.rows:
-        problems.append(f"{table.name}: no projects (the file has only a header)")
+        problems.append(
+            _("{file}: no projects (the file has only a header)").format(file=table.name)
+        )
     return Projects(
         names=tuple(names),
         town=t_idx,

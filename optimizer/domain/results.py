@@ -80,15 +80,6 @@ class Relaxation:
     by_pp: float | None = None
     towns: tuple[str, ...] = ()
 
-    def text(self) -> str:
-        pp = f" ({self.by_pp:.2f} percentage points)" if self.by_pp is not None else ""
-        where = (
-            f" in {', '.join(self.towns[:5])}{' ...' if len(self.towns) > 5 else ''}"
-            if self.towns
-            else ""
-        )
-        return f"{self.name} ({self.bound}) must give {self.by_mln:,.3f} mln{pp}{where}"
-
 
 @dataclass(frozen=True)
 class BudgetRepair:
@@ -130,8 +121,9 @@ class Diagnosis:
     and the repairs a budget officer asks for next."""
 
     relaxations: tuple[Relaxation, ...]
-    message: str
+    message: str  # in English: summary.json's `message` (documents never change with the language)
     repair: Repair | None = None
+    text: str = ""  # the same in the language in use, for the error line a person reads
 
 
 @dataclass(frozen=True, eq=False)

@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 
 from optimizer.domain.instance import Instance
-from optimizer.domain.tables import LIMIT_WHY, MAX_NUMBER
+from optimizer.domain.tables import MAX_NUMBER, key_at, too_large
 from optimizer.errors import InstanceError
+from optimizer.i18n import _
 
 SELECTORS = ("town", "region", "tier", "measure", "instrument")
 SHARE_BOUNDS = ("min_share", "max_share")
@@ -43,9 +44,11 @@ class Method(StrEnum):
 
 TOP_KEYS = {
     "name", "description", "budget_mln", "spend_all", "limits", "objective", "rules", "lines",
-    "name_ru", "name_kk",
+    "name_ru", "name_kk", "description_ru", "description_kk",
     "baseline",
 }  # fmt: skip
+# Keys holding words in Russian and Kazakh (issue 17), shown when the tool speaks them.
+TRANSLATED_KEYS = ("name_ru", "name_kk", "description_ru", "description_kk")
 RULE_KEYS = {"name", "note", "per_town", *SELECTORS, *BOUNDS}
 OBJECTIVE_KEYS = {
     "method",
@@ -147,6 +150,8 @@ class Scenario:
     mip_gap: float = 0.0
     # The name in Russian and Kazakh (`name_ru`, `name_kk`), shown when the tool speaks them.
     display_names: dict[str, str] = field(default_factory=dict)
+    # The description in Russian and Kazakh (`description_ru`, `description_kk`).
+    descriptions: dict[str, str] = field(default_factory=dict)
     # SPEC section 10: an actual spend (`baseline = "name"` or `--baseline A`) the plan
     # keeps closest to among equally good plans; None: the most even spread (R = 0).
     baseline: str | None = None
@@ -170,7 +175,9 @@ def parse_money(text: str, what: str = "--budget") -> float:
     m = MONEY.match(str(text))
     if not m:
         raise InstanceError(
-            f"{what}: {text!r} is not an amount (write millions like 10400, or 10.4bn, 850mln)"
+            _(
+                "{what}: {value} is not an amount (write millions like 10400, or 10.4bn, 850mln)"
+            ).format(what=what, value=repr(text))
         )
     unit = m.group(2).lower() if m.group(2) else None
     return as_number(what, float(m.group(1)) * MONEY_SCALE[unit])
@@ -182,30 +189,44 @@ def parse_weights(text: str, criteria: tuple[str, ...]) -> dict[str, float]:
     pairs: list[tuple[str, Any]] = []
     for part in filter(None, (p.strip() for p in text.split(","))):
         if "=" not in part:
-            raise InstanceError(f"--weights: {part!r} is not criterion=weight (e.g. jobs=0.7)")
-        key, _, val = part.partition("=")
+            raise InstanceError(
+                _("--weights: {value} is not criterion=weight (e.g. jobs=0.7)").format(
+                    value=repr(part)
+                )
+            )
+        key, _eq, val = part.partition("=")
         try:
             number: Any = float(val.strip().replace("_", ""))
         except ValueError:
             raise InstanceError(
-                f"--weights: {val.strip()!r} is not a number for {key.strip()!r}"
+                _("--weights: {value} is not a number for {criterion}").format(
+                    value=repr(val.strip()), criterion=repr(key.strip())
+                )
             ) from None
         pairs.append((key.strip(), number))
     if not pairs:
-        raise InstanceError("--weights: no weights given (e.g. jobs=0.7,population=0.3)")
+        raise InstanceError(_("--weights: no weights given (e.g. jobs=0.7,population=0.3)"))
     return criterion_values(lambda k: f"--weights: {k}", pairs, criteria)
 
 
 def as_number(where: str, value: Any, *, allow_negative: bool = False) -> float:
     """A finite number of at most MAX_NUMBER in magnitude (>= 0 unless allowed)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InstanceError(f"{where}: must be a number, got {value!r}")
+        raise InstanceError(
+            _("{where}: must be a number, got {value}").format(where=where, value=repr(value))
+        )
     if not math.isfinite(value):
-        raise InstanceError(f"{where}: must be a finite number, got {value!r}")
+        raise InstanceError(
+            _("{where}: must be a finite number, got {value}").format(
+                where=where, value=repr(value)
+            )
+        )
     if value < 0 and not allow_negative:
-        raise InstanceError(f"{where}: must not be negative, got {value!r}")
+        raise InstanceError(
+            _("{where}: must not be negative, got {value}").format(where=where, value=repr(value))
+        )
     if abs(value) > MAX_NUMBER:
-        raise InstanceError(f"{where}: {value:g} is above {MAX_NUMBER:g}, {LIMIT_WHY}")
+        raise InstanceError(too_large(where, f"{value:g}"))
     return float(value)
 
 
@@ -214,7 +235,11 @@ def as_names(where: str, value: Any) -> tuple[str, ...]:
         return (value,)
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise InstanceError(f"{where}: must be a name or a non-empty list of names, got {value!r}")
+    raise InstanceError(
+        _("{where}: must be a name or a non-empty list of names, got {value}").format(
+            where=where, value=repr(value)
+        )
+    )
 
 
 def criterion_values(
@@ -231,10 +256,16 @@ def criterion_values(
     for k, v in pairs:
         if k not in criteria:
             raise InstanceError(
-                f"{name(k)}: unknown criterion {k!r} (the instance has {', '.join(criteria)})"
+                _("{where}: unknown criterion {criterion} (the instance has {criteria})").format(
+                    where=name(k), criterion=repr(k), criteria=", ".join(criteria)
+                )
             )
         if k in out:
-            raise InstanceError(f"{name(k)}: criterion {k!r} is given twice")
+            raise InstanceError(
+                _("{where}: criterion {criterion} is given twice").format(
+                    where=name(k), criterion=repr(k)
+                )
+            )
         out[k] = as_number(name(k), v, allow_negative=allow_negative)
     return out
 
@@ -244,9 +275,13 @@ def criterion_map(
 ) -> dict[str, float]:
     """A table criterion -> number, e.g. `weights = { jobs = 0.7 }`; `key` is its dotted name."""
     if not isinstance(value, dict) or not value:
-        raise InstanceError(f"{where}: key {key!r} must be a table like {{ {criteria[0]} = 1.0 }}")
+        raise InstanceError(
+            _("{file}: key {key} must be a table like {example}").format(
+                file=where, key=repr(key), example=f"{{ {criteria[0]} = 1.0 }}"
+            )
+        )
     return criterion_values(
-        lambda k: f"{where}: key '{key}.{k}'",
+        lambda k: key_at(where, f"'{key}.{k}'"),
         list(value.items()),
         criteria,
         allow_negative=allow_negative,
@@ -260,11 +295,15 @@ def parse_objective(where: str, doc: Any, criteria: tuple[str, ...]) -> Objectiv
     if doc is None:
         return Objective(weights=dict.fromkeys(criteria, 1.0))
     if not isinstance(doc, dict):
-        raise InstanceError(f"{where}: key 'objective' must be a table")
+        raise InstanceError(
+            _("{file}: key {key} must be a table").format(file=where, key="'objective'")
+        )
     for key in doc:
         if key not in OBJECTIVE_KEYS:
             raise InstanceError(
-                f"{where}: unknown key 'objective.{key}' (known: {', '.join(sorted(OBJECTIVE_KEYS))})"
+                _("{file}: unknown key {key} (known: {known})").format(
+                    file=where, key=f"'objective.{key}'", known=", ".join(sorted(OBJECTIVE_KEYS))
+                )
             )
     kw: dict[str, Any] = {}
     kw["method"] = doc.get("method", "weighted")
@@ -273,9 +312,9 @@ def parse_objective(where: str, doc: Any, criteria: tuple[str, ...]) -> Objectiv
     if "normalize" in doc:
         kw["normalize"] = doc["normalize"]
     if "order" in doc:
-        kw["order"] = as_names(f"{where}: key 'objective.order'", doc["order"])
+        kw["order"] = as_names(key_at(where, "'objective.order'"), doc["order"])
     if "tolerance" in doc:
-        kw["tolerance"] = as_number(f"{where}: key 'objective.tolerance'", doc["tolerance"])
+        kw["tolerance"] = as_number(key_at(where, "'objective.tolerance'"), doc["tolerance"])
     if "primary" in doc:
         kw["primary"] = doc["primary"]
     for key in ("epsilon", "targets"):
@@ -284,7 +323,7 @@ def parse_objective(where: str, doc: Any, criteria: tuple[str, ...]) -> Objectiv
     if "ref" in doc:
         kw["ref"] = criterion_map(where, "objective.ref", doc["ref"], criteria, allow_negative=True)
     if "rho" in doc:
-        kw["rho"] = as_number(f"{where}: key 'objective.rho'", doc["rho"])
+        kw["rho"] = as_number(key_at(where, "'objective.rho'"), doc["rho"])
     present = set(doc)
     obj = Objective(**kw)
     return check_objective(where, obj, criteria, present)
@@ -296,36 +335,66 @@ def check_objective(
     """Method-specific checks; fills the default weights (equal) when none are given."""
     if obj.method not in set(Method):
         raise InstanceError(
-            f"{where}: key 'objective.method': unknown method {str(obj.method)!r} (one of {', '.join(Method)})"
+            _("{where}: unknown method {method} (one of {methods})").format(
+                where=key_at(where, "'objective.method'"),
+                method=repr(str(obj.method)),
+                methods=", ".join(Method),
+            )
         )
     obj = replace(obj, method=Method(obj.method))
     if obj.normalize not in ("payoff", "none"):
         raise InstanceError(
-            f"{where}: key 'objective.normalize': {obj.normalize!r} is not 'payoff' or 'none'"
+            _("{where}: {value} is not 'payoff' or 'none'").format(
+                where=key_at(where, "'objective.normalize'"), value=repr(obj.normalize)
+            )
         )
     for key in NEEDS[obj.method]:
         if key not in present:
-            raise InstanceError(f"{where}: method {obj.method!r} needs key 'objective.{key}'")
+            raise InstanceError(
+                _("{file}: method {method} needs key {key}").format(
+                    file=where, method=repr(str(obj.method)), key=f"'objective.{key}'"
+                )
+            )
     if not obj.weights:
         obj = replace(obj, weights=dict.fromkeys(criteria, 1.0))
     if sum(obj.weights.values()) <= 0:
-        raise InstanceError(f"{where}: key 'objective.weights': the weights are all zero")
+        raise InstanceError(
+            _("{where}: the weights are all zero").format(
+                where=key_at(where, "'objective.weights'")
+            )
+        )
     if obj.method == "lexicographic":
         bad = [c for c in obj.order if c not in criteria]
         if bad:
-            raise InstanceError(f"{where}: key 'objective.order': unknown criterion {bad[0]!r}")
+            raise InstanceError(
+                _("{where}: unknown criterion {criterion}").format(
+                    where=key_at(where, "'objective.order'"), criterion=repr(bad[0])
+                )
+            )
         if len(set(obj.order)) != len(obj.order):
-            raise InstanceError(f"{where}: key 'objective.order' names a criterion twice")
+            raise InstanceError(
+                _("{file}: key {key} names a criterion twice").format(
+                    file=where, key="'objective.order'"
+                )
+            )
         if obj.tolerance >= 1:
-            raise InstanceError(f"{where}: key 'objective.tolerance' must be below 1")
+            raise InstanceError(
+                _("{file}: key {key} must be below 1").format(
+                    file=where, key="'objective.tolerance'"
+                )
+            )
     if obj.method == "epsilon":
         if obj.primary not in criteria:
             raise InstanceError(
-                f"{where}: key 'objective.primary': unknown criterion {obj.primary!r}"
+                _("{where}: unknown criterion {criterion}").format(
+                    where=key_at(where, "'objective.primary'"), criterion=repr(obj.primary)
+                )
             )
         if obj.primary in obj.epsilon:
             raise InstanceError(
-                f"{where}: key 'objective.epsilon' bounds the primary criterion {obj.primary!r}"
+                _("{file}: key {key} bounds the primary criterion {criterion}").format(
+                    file=where, key="'objective.epsilon'", criterion=repr(obj.primary)
+                )
             )
     return obj
 
@@ -339,7 +408,11 @@ def parse_rules(where: str, doc: Any, instance: Instance) -> tuple[Rule, ...]:
     if doc is None:
         return ()
     if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
-        raise InstanceError(f"{where}: key 'rules' must be an array of tables ([[rules]])")
+        raise InstanceError(
+            _("{file}: key {key} must be an array of tables ([[rules]])").format(
+                file=where, key="'rules'"
+            )
+        )
     rules: list[Rule] = []
     labels: set[str] = set()
     for i, raw in enumerate(doc):
@@ -350,31 +423,49 @@ def parse_rules(where: str, doc: Any, instance: Instance) -> tuple[Rule, ...]:
 
 
 def parse_rule(where: str, i: int, raw: dict, instance: Instance, labels: set[str]) -> Rule:
-    key_at = f"rules[{i}]"
+    rule_at = f"rules[{i}]"
     for key in raw:
         if key not in RULE_KEYS:
             raise InstanceError(
-                f"{where}: unknown key '{key_at}.{key}' (known: {', '.join(sorted(RULE_KEYS))})"
+                _("{file}: unknown key {key} (known: {known})").format(
+                    file=where, key=f"'{rule_at}.{key}'", known=", ".join(sorted(RULE_KEYS))
+                )
             )
     name = raw.get("name")
     if name is not None and (not isinstance(name, str) or not name):
-        raise InstanceError(f"{where}: key '{key_at}.name' must be a non-empty string")
-    label = name or key_at
+        raise InstanceError(
+            _("{file}: key {key} must be a non-empty string").format(
+                file=where, key=f"'{rule_at}.name'"
+            )
+        )
+    label = name or rule_at
     if label in labels:
-        raise InstanceError(f"{where}: key '{key_at}.name': the name {label!r} is used twice")
-    selectors = rule_selectors(where, key_at, raw, instance)
-    bounds = rule_bounds(where, key_at, raw)
+        raise InstanceError(
+            _("{where}: the name {name} is used twice").format(
+                where=key_at(where, f"'{rule_at}.name'"), name=repr(label)
+            )
+        )
+    selectors = rule_selectors(where, rule_at, raw, instance)
+    bounds = rule_bounds(where, rule_at, raw)
     per_town = raw.get("per_town", False)
     if not isinstance(per_town, bool):
-        raise InstanceError(f"{where}: key '{key_at}.per_town' must be true or false")
+        raise InstanceError(
+            _("{file}: key {key} must be true or false").format(
+                file=where, key=f"'{rule_at}.per_town'"
+            )
+        )
     rule = Rule(label, i, selectors, bounds, per_town)
     if not rule.cells(instance).any():
-        raise InstanceError(f"{where}: key '{key_at}': the selectors select no cell together")
+        raise InstanceError(
+            _("{where}: the selectors select no cell together").format(
+                where=key_at(where, f"'{rule_at}'")
+            )
+        )
     return rule
 
 
 def rule_selectors(
-    where: str, key_at: str, raw: dict, instance: Instance
+    where: str, rule_at: str, raw: dict, instance: Instance
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """(selector, names) pairs; every name must exist in the instance."""
     known = {
@@ -387,35 +478,52 @@ def rule_selectors(
     selectors = []
     for key in SELECTORS:
         if key in raw:
-            values = as_names(f"{where}: key '{key_at}.{key}'", raw[key])
+            at = key_at(where, f"'{rule_at}.{key}'")
+            values = as_names(at, raw[key])
             for v in values:
                 if v not in known[key]:
                     raise InstanceError(
-                        f"{where}: key '{key_at}.{key}': {v!r} names no {key} of the instance"
+                        _("{where}: {value} names no {selector} of the instance").format(
+                            where=at, value=repr(v), selector=key
+                        )
                     )
             selectors.append((key, values))
     return tuple(selectors)
 
 
-def rule_bounds(where: str, key_at: str, raw: dict) -> tuple[Bound, ...]:
+def rule_bounds(where: str, rule_at: str, raw: dict) -> tuple[Bound, ...]:
     """The rule's bounds: at least one, shares in [0, 1], no minimum above its maximum."""
     bounds = []
     for key in BOUNDS:
         if key in raw:
-            amount = as_number(f"{where}: key '{key_at}.{key}'", raw[key])
+            at = key_at(where, f"'{rule_at}.{key}'")
+            amount = as_number(at, raw[key])
             if key in SHARE_BOUNDS and amount > 1:
                 raise InstanceError(
-                    f"{where}: key '{key_at}.{key}': a share must lie in [0, 1], got {amount:g}"
+                    _("{where}: a share must lie in [0, 1], got {value}").format(
+                        where=at, value=f"{amount:g}"
+                    )
                 )
             bounds.append(Bound(key, amount))
     if not bounds:
-        raise InstanceError(f"{where}: key '{key_at}': a rule needs a bound ({', '.join(BOUNDS)})")
+        raise InstanceError(
+            _("{where}: a rule needs a bound ({bounds})").format(
+                where=key_at(where, f"'{rule_at}'"), bounds=", ".join(BOUNDS)
+            )
+        )
     given = {b.kind: b.value for b in bounds}
     for lo, hi in (SHARE_BOUNDS, MLN_BOUNDS, PER_CAPITA_BOUNDS):
         if lo in given and hi in given and given[lo] > given[hi]:
             raise InstanceError(
-                f"{where}: key '{key_at}': {lo} {given[lo]:g} is above {hi} "
-                f"{given[hi]:g}; no allocation meets both"
+                _(
+                    "{where}: {low} {low_value} is above {high} {high_value}; no allocation meets both"
+                ).format(
+                    where=key_at(where, f"'{rule_at}'"),
+                    low=lo,
+                    low_value=f"{given[lo]:g}",
+                    high=hi,
+                    high_value=f"{given[hi]:g}",
+                )
             )
     return tuple(bounds)
 
@@ -424,16 +532,22 @@ def parse_limits(where: str, doc: Any, instance: Instance) -> dict[str, float]:
     if doc is None:
         return {}
     if not isinstance(doc, dict):
-        raise InstanceError(f"{where}: key 'limits' must be a table of instrument = volume")
+        raise InstanceError(
+            _("{file}: key {key} must be a table of instrument = volume").format(
+                file=where, key="'limits'"
+            )
+        )
     used = set(instance.instruments)
     out = {}
     for key, value in doc.items():
+        at = key_at(where, f"'limits.{key}'")
         if key not in used:
             raise InstanceError(
-                f"{where}: key 'limits.{key}': no measure uses instrument {key!r} "
-                f"(instruments: {', '.join(sorted(used))})"
+                _(
+                    "{where}: no measure uses instrument {instrument} (instruments: {instruments})"
+                ).format(where=at, instrument=repr(key), instruments=", ".join(sorted(used)))
             )
-        out[key] = as_number(f"{where}: key 'limits.{key}'", value)
+        out[key] = as_number(at, value)
     return out
 
 
@@ -442,16 +556,22 @@ def parse_lines(where: str, doc: Any, instance: Instance) -> dict[str, float]:
     if doc is None:
         return {}
     if not isinstance(doc, dict):
-        raise InstanceError(f"{where}: key 'lines' must be a table of funding line = millions")
+        raise InstanceError(
+            _("{file}: key {key} must be a table of funding line = millions").format(
+                file=where, key="'lines'"
+            )
+        )
     out = {}
     for key, value in doc.items():
+        at = key_at(where, f"'lines.{key}'")
         if key not in instance.lines:
-            declared = ", ".join(instance.lines) if instance.lines else "none"
+            declared = ", ".join(instance.lines) if instance.lines else _("none")
             raise InstanceError(
-                f"{where}: key 'lines.{key}': unknown funding line {key!r} "
-                f"(instance.toml 'lines' declares: {declared})"
+                _(
+                    "{where}: unknown funding line {line} (instance.toml 'lines' declares: {declared})"
+                ).format(where=at, line=repr(key), declared=declared)
             )
-        out[key] = as_number(f"{where}: key 'lines.{key}'", value)
+        out[key] = as_number(at, value)
     return out
 
 
@@ -462,7 +582,9 @@ def resolve_scenario_path(instance: Instance, ref: str | Path | None) -> Path:
     if ref is None:
         if not instance.default_scenario:
             raise InstanceError(
-                f"{instance.path / 'instance.toml'}: no default_scenario; pass --scenario"
+                _("{file}: no default_scenario; pass --scenario").format(
+                    file=instance.path / "instance.toml"
+                )
             )
         ref = instance.default_scenario
     raw = Path(ref)
@@ -472,7 +594,11 @@ def resolve_scenario_path(instance: Instance, ref: str | Path | None) -> Path:
             return path
     if raw.is_file():
         return raw
-    raise InstanceError(f"scenario {str(ref)!r}: no such file in {instance.path / 'scenarios'}")
+    raise InstanceError(
+        _("scenario {name}: no such file in {folder}").format(
+            name=repr(str(ref)), folder=instance.path / "scenarios"
+        )
+    )
 
 
 def load_scenario(instance: Instance, ref: str | Path | None = None) -> Scenario:
@@ -483,21 +609,31 @@ def load_scenario(instance: Instance, ref: str | Path | None = None) -> Scenario
         # utf-8-sig: a byte-order mark (Excel, Notepad) is read, as it is in the CSV files
         doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise InstanceError(f"{where}: not valid TOML ({e})") from None
-    for key in ("name", "description", "name_ru", "name_kk"):
+        raise InstanceError(
+            _("{file}: not valid TOML ({reason})").format(file=where, reason=e)
+        ) from None
+    for key in ("name", "description", *TRANSLATED_KEYS):
         if key in doc and not isinstance(doc[key], str):
-            raise InstanceError(f"{where}: key {key!r} must be a string, got {doc[key]!r}")
+            raise InstanceError(
+                _("{file}: key {key} must be a string, got {value}").format(
+                    file=where, key=repr(key), value=repr(doc[key])
+                )
+            )
     for key in doc:
         if key not in TOP_KEYS:
             raise InstanceError(
-                f"{where}: unknown key {key!r} (known: {', '.join(sorted(TOP_KEYS))})"
+                _("{file}: unknown key {key} (known: {known})").format(
+                    file=where, key=repr(key), known=", ".join(sorted(TOP_KEYS))
+                )
             )
     if "budget_mln" not in doc:
-        raise InstanceError(f"{where}: missing key 'budget_mln'")
-    budget = as_number(f"{where}: key 'budget_mln'", doc["budget_mln"])
+        raise InstanceError(_("{file}: missing key {key}").format(file=where, key="'budget_mln'"))
+    budget = as_number(key_at(where, "'budget_mln'"), doc["budget_mln"])
     spend_all = doc.get("spend_all", False)
     if not isinstance(spend_all, bool):
-        raise InstanceError(f"{where}: key 'spend_all' must be true or false")
+        raise InstanceError(
+            _("{file}: key {key} must be true or false").format(file=where, key="'spend_all'")
+        )
     scenario = Scenario(
         name=str(doc.get("name", path.stem)),
         path=path,
@@ -508,15 +644,17 @@ def load_scenario(instance: Instance, ref: str | Path | None = None) -> Scenario
         rules=parse_rules(where, doc.get("rules"), instance),
         description=str(doc.get("description", "")),
         display_names={k[-2:]: doc[k] for k in ("name_ru", "name_kk") if doc.get(k)},
+        descriptions={k[-2:]: doc[k] for k in ("description_ru", "description_kk") if doc.get(k)},
         lines=parse_lines(where, doc.get("lines"), instance),
     )
     if "baseline" in doc:
         if not isinstance(doc["baseline"], str):
             raise InstanceError(
-                f"{where}: key 'baseline' must be the name of an actual-spend file, "
-                f"got {doc['baseline']!r}"
+                _("{file}: key {key} must be the name of an actual-spend file, got {value}").format(
+                    file=where, key="'baseline'", value=repr(doc["baseline"])
+                )
             )
-        scenario = with_baseline(scenario, instance, doc["baseline"], f"{where}: key 'baseline'")
+        scenario = with_baseline(scenario, instance, doc["baseline"], key_at(where, "'baseline'"))
     return scenario
 
 
@@ -550,7 +688,7 @@ def apply_overrides(
         scenario = with_baseline(scenario, instance, baseline, "--baseline")
     if gap is not None:
         if not (0.0 <= gap < 1.0) or gap != gap:
-            raise InstanceError(f"--gap: {gap} must lie in [0, 1) (0.01 is 1%)")
+            raise InstanceError(_("--gap: {gap} must lie in [0, 1) (0.01 is 1%)").format(gap=gap))
         scenario = replace(scenario, mip_gap=float(gap))
     if budget is not None:
         scenario = scenario.with_budget(parse_money(budget))
@@ -566,7 +704,11 @@ def apply_overrides(
     if method is not None:
         obj = replace(obj, method=method)  # type: ignore[arg-type]  # checked just below
     where = (
-        f"{scenario.path or scenario.name} (with --method {obj.method})" if method else "--weights"
+        _("{scenario} (with --method {method})").format(
+            scenario=scenario.path or scenario.name, method=obj.method
+        )
+        if method
+        else "--weights"
     )
     obj = check_objective(where, obj, instance.criteria, present)
     return replace(scenario, objective=obj)

@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from optimizer.i18n import N_, _, language
+
 TRUE_WORDS = {"true", "1", "yes", "y"}
 
 # The largest magnitude any number of an instance, scenario, actual spend or option may
@@ -20,7 +22,7 @@ TRUE_WORDS = {"true", "1", "yes", "y"}
 # tier multiplier); 1e12 keeps every entry and bound representable with room to spare.
 # In money, 1e12 million is about ten thousand times the world's yearly output.
 MAX_NUMBER = 1e12
-LIMIT_WHY = "the largest number the model holds (HiGHS treats 1e20 as infinite)"
+LIMIT_WHY = N_("the largest number the model holds (HiGHS treats 1e20 as infinite)")
 FALSE_WORDS = {"false", "0", "no", "n"}
 
 
@@ -42,6 +44,48 @@ class Table:
         return [r[i] if i < len(r) else "" for r in self.rows]
 
 
+# ----------------------------------------------------------------------------- messages
+# Every problem starts with where it is: the file, then the spreadsheet row, then the
+# column (or the TOML key). The words are translated, the names and numbers are not.
+
+
+def row_at(name: str | Path, line: int) -> str:
+    """`towns.csv: row 3`."""
+    return _("{file}: row {row}").format(file=name, row=line)
+
+
+def cell_at(name: str | Path, line: int, col: str) -> str:
+    """`towns.csv: row 3, column 'tier'`."""
+    return _("{file}: row {row}, column {column}").format(file=name, row=line, column=repr(col))
+
+
+def key_at(name: str | Path, key: str) -> str:
+    """`scenario.toml: key 'objective.weights'`; `key` as it is quoted in the message."""
+    return _("{file}: key {key}").format(file=name, key=key)
+
+
+def local_number(text: str) -> str:
+    """A number formatted the English way (`30,000.5`, Python's `,` format) written as
+    the language in use writes it: Russian and Kazakh group digits with a no-break space
+    and use a decimal comma (`30 000,5`), the same as `outputs.text`'s Babel formats, for
+    the layers below outputs (a diagnosis, a solver's message)."""
+    if language() == "en":
+        return text
+    return text.replace(",", "\u00a0").replace(".", ",")
+
+
+def percent_sign() -> str:
+    """`%`, or ` %` with a no-break space where the language writes one (ru)."""
+    return "\u00a0%" if language() == "ru" else "%"
+
+
+def too_large(where: str, value: str) -> str:
+    """A number above MAX_NUMBER, `value` as the input wrote it."""
+    return _("{where}: {value} is above {limit}, {why}").format(
+        where=where, value=value, limit=f"{MAX_NUMBER:g}", why=_(LIMIT_WHY)
+    )
+
+
 # ----------------------------------------------------------------------------- reading
 
 
@@ -51,7 +95,7 @@ def read_table(path: Path, problems: list[str]) -> Table | None:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             rows = [tuple(c.strip() for c in r) for r in csv.reader(fh)]
     except (OSError, UnicodeDecodeError, csv.Error) as e:
-        problems.append(f"{path}: cannot be read ({e})")
+        problems.append(_("{file}: cannot be read ({reason})").format(file=path, reason=e))
         return None
     return table_from_rows(str(path), rows, problems)
 
@@ -64,17 +108,19 @@ def table_from_rows(name: str, rows: list[tuple[str, ...]], problems: list[str])
     number into two fields, and reading the first of them would be a silent error."""
     kept = [(n, r) for n, r in enumerate(rows, start=1) if any(c for c in r)]
     if not kept:
-        problems.append(f"{name}: the file is empty (a header row is required)")
+        problems.append(_("{file}: the file is empty (a header row is required)").format(file=name))
         return None
-    (_, header), data = kept[0], kept[1:]
+    (_first, header), data = kept[0], kept[1:]
     for n, r in data:
         if len(r) != len(header):
             problems.append(
-                f"{name}: row {n}: {len(r)} fields where the header has {len(header)} "
-                f"({','.join(r)}); a number written with a thousands separator or a "
-                "decimal comma must be quoted or written plainly (908111, 633.3)"
+                _(
+                    "{where}: {n} fields where the header has {columns} ({values}); a number "
+                    "written with a thousands separator or a decimal comma must be quoted or "
+                    "written plainly (908111, 633.3)"
+                ).format(where=row_at(name, n), n=len(r), columns=len(header), values=",".join(r))
             )
-    return Table(name, header, tuple(r for _, r in data), tuple(n for n, _ in data))
+    return Table(name, header, tuple(r for _n, r in data), tuple(n for n, _r in data))
 
 
 def require_columns(
@@ -82,10 +128,16 @@ def require_columns(
 ) -> bool:
     missing = [c for c in required if c not in table.header]
     for c in missing:
-        problems.append(f"{table.name}: missing required column {c!r}")
+        problems.append(
+            _("{file}: missing required column {column}").format(file=table.name, column=repr(c))
+        )
     dup = sorted({c for c in table.header if table.header.count(c) > 1})
     for c in dup:
-        problems.append(f"{table.name}: column {c!r} appears more than once in the header")
+        problems.append(
+            _("{file}: column {column} appears more than once in the header").format(
+                file=table.name, column=repr(c)
+            )
+        )
     return not missing and not dup
 
 
@@ -100,28 +152,32 @@ def parse_number(
     allow_empty: bool = False,
 ) -> float | None:
     """A finite number >= 0 (or > 0); `row` is the 0-based data row."""
-    where = f"{table.name}: row {table.line(row)}, column {col!r}"
+    where = cell_at(table.name, table.line(row), col)
     if raw == "":
         if allow_empty:
             return None
-        problems.append(f"{where}: a number is required, the cell is empty")
+        problems.append(_("{where}: a number is required, the cell is empty").format(where=where))
         return None
     try:
         value = float(raw.replace("_", ""))
     except ValueError:
-        problems.append(f"{where}: {raw!r} is not a number")
+        problems.append(_("{where}: {value} is not a number").format(where=where, value=repr(raw)))
         return None
     if not math.isfinite(value):
-        problems.append(f"{where}: {raw!r} is not a finite number")
+        problems.append(
+            _("{where}: {value} is not a finite number").format(where=where, value=repr(raw))
+        )
         return None
     if abs(value) > MAX_NUMBER:
-        problems.append(f"{where}: {raw} is above {MAX_NUMBER:g}, {LIMIT_WHY}")
+        problems.append(too_large(where, raw))
         return None
     if positive and value <= 0:
-        problems.append(f"{where}: must be greater than 0, got {raw}")
+        problems.append(
+            _("{where}: must be greater than 0, got {value}").format(where=where, value=raw)
+        )
         return None
     if value < 0:
-        problems.append(f"{where}: must be 0 or more, got {raw}")
+        problems.append(_("{where}: must be 0 or more, got {value}").format(where=where, value=raw))
         return None
     return value
 
@@ -133,7 +189,9 @@ def parse_bool(table: Table, row: int, col: str, raw: str, problems: list[str]) 
     if low in FALSE_WORDS:
         return False
     problems.append(
-        f"{table.name}: row {table.line(row)}, column {col!r}: {raw!r} is not true/false"
+        _("{where}: {value} is not true/false").format(
+            where=cell_at(table.name, table.line(row), col), value=repr(raw)
+        )
     )
     return None
 
@@ -170,18 +228,29 @@ def cell_of(
     problem recorded: an unknown town or measure, a cell listed twice."""
     town, meas = cells.get("town", ""), cells.get("measure", "")
     ok = True
+    line = table.line(i)
     if town not in town_pos:
-        problems.append(f"{table.name}: row {table.line(i)}, column 'town': unknown town {town!r}")
+        problems.append(
+            _("{where}: unknown town {town}").format(
+                where=cell_at(table.name, line, "town"), town=repr(town)
+            )
+        )
         ok = False
     if meas not in measure_pos:
         problems.append(
-            f"{table.name}: row {table.line(i)}, column 'measure': unknown measure {meas!r}"
+            _("{where}: unknown measure {measure}").format(
+                where=cell_at(table.name, line, "measure"), measure=repr(meas)
+            )
         )
         ok = False
     if (town, meas) in seen:
         problems.append(
-            f"{table.name}: row {table.line(i)}: duplicate cell ({town}, {meas}) "
-            f"(also row {table.line(seen[(town, meas)])})"
+            _("{where}: duplicate cell ({town}, {measure}) (also row {other})").format(
+                where=row_at(table.name, line),
+                town=town,
+                measure=meas,
+                other=table.line(seen[(town, meas)]),
+            )
         )
         ok = False
     seen[(town, meas)] = i

@@ -26,6 +26,7 @@ from optimizer.domain.instance import Instance
 from optimizer.domain.results import Payoff
 from optimizer.domain.scenario import Scenario
 from optimizer.errors import InfeasibleError, OptimizerError
+from optimizer.i18n import _
 from optimizer.lp.highs import HighsSession
 from optimizer.lp.model import INF, LinearModel, build_model
 from optimizer.lp.pulp import CbcSession
@@ -40,7 +41,9 @@ def open_session(
         return HighsSession(model, time_limit)
     if solver == "cbc":
         return CbcSession(model, time_limit)
-    raise OptimizerError(f"--solver: unknown solver {solver!r} (highs or cbc)")
+    raise OptimizerError(
+        _("--solver: unknown solver {solver} (highs or cbc)").format(solver=repr(solver))
+    )
 
 
 # Holding a criterion at its best for the next solve: a tiny relative give, so

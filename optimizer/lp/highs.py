@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from optimizer.errors import InfeasibleError, SolverError
+from optimizer.i18n import N_, _
 from optimizer.lp.model import LinearModel
 from optimizer.lp.session import Extension, LpResult, within
 
@@ -210,12 +211,12 @@ class HighsSession:
         for key, value in options.items():
             got = self.h.getOptionValue(key)  # (status, value) in recent highspy
             saved[key] = got[1] if isinstance(got, tuple) else got
-            self.check(self.h.setOptionValue(key, value), f"option {key}")
+            self.check(self.h.setOptionValue(key, value), _("option {key}").format(key=key))
         return saved
 
     def check(self, status: object, what: str) -> None:
         if status == self.hs.HighsStatus.kError:
-            raise SolverError(f"HiGHS rejected {what}")
+            raise SolverError(_("HiGHS rejected {what}").format(what=what))
 
     def set_extension(self, ext: Extension | None) -> None:
         if ext is self.extension:
@@ -441,14 +442,20 @@ class HighsSession:
                 seconds=seconds,
                 col_dual=np.array(sol.col_dual),
             )
-        text = h.modelStatusToString(status)
+        text = status_text(h, status)
         if status == hs.HighsModelStatus.kInfeasible:
-            raise InfeasibleError("the scenario is infeasible")
+            raise InfeasibleError(_("the scenario is infeasible"))
         if status in (hs.HighsModelStatus.kUnbounded, hs.HighsModelStatus.kUnboundedOrInfeasible):
             # A bounded x and A <= budget cannot be unbounded; say what HiGHS said.
-            raise SolverError(f"HiGHS stopped: {text}")
-        again = " (also when re-solved from scratch after a warm start)" if retried else ""
-        raise SolverError(f"HiGHS stopped without a proven optimum: {text}{again}")
+            raise SolverError(_("HiGHS stopped: {status}").format(status=text))
+        if retried:
+            raise SolverError(
+                _(
+                    "HiGHS stopped without a proven optimum: {status} (also when re-solved "
+                    "from scratch after a warm start)"
+                ).format(status=text)
+            )
+        raise SolverError(_("HiGHS stopped without a proven optimum: {status}").format(status=text))
 
 
 # ----------------------------------------------------------------------------- mixed-integer
@@ -472,6 +479,22 @@ def set_integrality(h: Any, lp: Any, model: LinearModel) -> None:
 
 MIP_GAP_ROUNDOFF = 1e-6
 
+# HiGHS's model statuses as `modelStatusToString` writes them, marked for the catalogs:
+# a solver that stops says why in the language in use.
+HIGHS_STATUSES = (
+    N_("Not Set"), N_("Load error"), N_("Model error"), N_("Presolve error"), N_("Solve error"),
+    N_("Postsolve error"), N_("Empty"), N_("Optimal"), N_("Infeasible"),
+    N_("Primal infeasible or unbounded"), N_("Unbounded"), N_("Bound on objective reached"),
+    N_("Target for objective reached"), N_("Time limit reached"), N_("Iteration limit reached"),
+    N_("Unknown"), N_("Solution limit reached"), N_("Interrupted by user"),
+    N_("Memory limit reached"), N_("Interrupted by HiGHS"),
+)  # fmt: skip
+
+
+def status_text(h: Any, status: Any) -> str:
+    """HiGHS's word for a model status, in the language in use."""
+    return _(h.modelStatusToString(status))
+
 
 def check_mip_gap(h: Any, allowed: float, step: float = 0.0) -> None:
     """A mixed-integer 'optimum' is one only when its proven relative gap is within
@@ -487,6 +510,8 @@ def check_mip_gap(h: Any, allowed: float, step: float = 0.0) -> None:
     # (the same the LP answers carry), not an early stop.
     if gap > allowed + MIP_GAP_ROUNDOFF and gap != float("inf"):
         raise SolverError(
-            f"HiGHS stopped with a relative gap of {gap:.3g}, above the {allowed:g} asked "
-            "(a proven optimum has 0; --gap G accepts a gap up to G)"
+            _(
+                "HiGHS stopped with a relative gap of {gap}, above the {allowed} asked "
+                "(a proven optimum has 0; --gap G accepts a gap up to G)"
+            ).format(gap=f"{gap:.3g}", allowed=f"{allowed:g}")
         )

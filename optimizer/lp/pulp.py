@@ -13,8 +13,12 @@ from typing import Any
 import numpy as np
 
 from optimizer.errors import InfeasibleError, SolverError
+from optimizer.i18n import N_, _
 from optimizer.lp.model import INF, LinearModel
 from optimizer.lp.session import Extension, LpResult
+
+# PuLP's status words (`pulp.LpStatus`), marked for the catalogs.
+CBC_STATUSES = (N_("Not Solved"), N_("Optimal"), N_("Infeasible"), N_("Unbounded"), N_("Undefined"))
 
 # ----------------------------------------------------------------------------- CBC via PuLP
 
@@ -97,9 +101,11 @@ class CbcSession:
         seconds = time.perf_counter() - t0
         status = pulp.LpStatus[prob.status]
         if status == "Infeasible":
-            raise InfeasibleError("the scenario is infeasible")
+            raise InfeasibleError(_("the scenario is infeasible"))
         if status != "Optimal":
-            raise SolverError(f"CBC stopped without a proven optimum: {status}")
+            raise SolverError(
+                _("CBC stopped without a proven optimum: {status}").format(status=_(status))
+            )
         x = np.array([v.varValue or 0.0 for v in cols])
         duals = np.zeros(len(rows))
         for i, cons in enumerate(rows):

@@ -33,12 +33,16 @@ floors (epsilon's `epsilon`, min_budget's `targets`) kept:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 
 from optimizer.domain.results import BudgetRepair, Diagnosis, Relaxation, Repair, RuleRepair
+from optimizer.domain.tables import local_number, percent_sign
 from optimizer.errors import InfeasibleError, SolverError
+from optimizer.i18n import _, language, speaking
 from optimizer.lp.engine import Engine, open_session
 from optimizer.lp.model import INF, LinearModel, RowBlock
 from optimizer.lp.session import Extension
@@ -77,8 +81,8 @@ def elastic_model(model: LinearModel) -> tuple[LinearModel, list[tuple[int, int,
         index_parts.append(model.row_index[lo:hi])
         value_parts.append(model.row_value[lo:hi])
         if r in extra_idx:
-            index_parts.append(np.array([c for c, _ in extra_idx[r]], dtype=np.int32))
-            value_parts.append(np.array([float(s) for _, s in extra_idx[r]]))
+            index_parts.append(np.array([c for c, _s in extra_idx[r]], dtype=np.int32))
+            value_parts.append(np.array([float(s) for _c, s in extra_idx[r]]))
     start = np.zeros(model.n_rows + 1, dtype=np.int32)
     np.cumsum(counts + add_at, out=start[1:])
     n_slack = col - model.n_cols
@@ -94,6 +98,65 @@ def elastic_model(model: LinearModel) -> tuple[LinearModel, list[tuple[int, int,
     return elastic, slacks
 
 
+# ----------------------------------------------------------------------------- words
+# A diagnosis is told twice: in English for summary.json (documents never change with
+# the language) and in the language in use for the error line a person reads. Each
+# text is rendered by one function, called once in each language.
+
+
+def in_english(render: Callable[[], str]) -> str:
+    """`render()` as English reads it."""
+    if language() == "en":
+        return render()
+    with speaking("en"):
+        return render()
+
+
+def described(diagnosis: Diagnosis, render: Callable[[], str]) -> Diagnosis:
+    """The diagnosis with its `message` (English) and `text` (the language in use)."""
+    return replace(diagnosis, message=in_english(render), text=render())
+
+
+def block_name(block: RowBlock) -> str:
+    """A row block as a diagnosis names it: the rule's name or the limit's instrument (as
+    the scenario file writes them), the budget, a funding line."""
+    if block.kind == "budget":
+        return _("budget")
+    if block.kind == "limit" and block.name.startswith("line"):
+        return _("line {line}").format(line=block.label.removeprefix("line "))
+    return block.label
+
+
+def mln_text(v: float, decimals: int) -> str:
+    """Millions with grouped thousands: `1,234.500` (`1 234,500` in Russian and Kazakh)."""
+    return local_number(f"{v:,.{decimals}f}")
+
+
+def relaxation_text(block: RowBlock, r: Relaxation, names: dict[str, str]) -> str:
+    """`low-floor (min_share) must give 30.000 mln (1.50 percentage points) in A, B`;
+    `names`: town id -> the name the language in use gives it."""
+    text = _("{name} ({bound}) must give {amount} mln").format(
+        name=block_name(block), bound=r.bound, amount=mln_text(r.by_mln, 3)
+    )
+    if r.by_pp is not None:
+        text += " " + _("({points} percentage points)").format(
+            points=local_number(f"{r.by_pp:.2f}")
+        )
+    if r.towns:
+        shown = ", ".join(names.get(t, t) for t in r.towns[:5])
+        text += " " + _("in {towns}").format(towns=shown + (" ..." if len(r.towns) > 5 else ""))
+    return text
+
+
+def town_names(eng: Engine) -> dict[str, str]:
+    """Town id -> its name in the language in use (towns.csv town_ru/town_kk)."""
+    inst = eng.instance
+    return dict(zip(inst.towns, inst.town_names.get(language(), inst.towns), strict=True))
+
+
+# ----------------------------------------------------------------------------- diagnosis
+
+
 def diagnose(eng: Engine) -> Diagnosis:
     """Name each rule that must give, and by how much."""
     model = eng.model
@@ -104,7 +167,9 @@ def diagnose(eng: Engine) -> Diagnosis:
     try:
         res = session.solve(cost, maximize=False)
     except InfeasibleError:
-        return Diagnosis((), "even with every rule relaxed the model has no solution")
+        return described(
+            Diagnosis((), ""), lambda: _("even with every rule relaxed the model has no solution")
+        )
     slack = res.x[model.n_cols :]
     A = float(res.x[model.col_A])
     if slack.sum() <= TOL * max(1.0, eng.scenario.budget_mln):
@@ -128,47 +193,80 @@ def diagnose(eng: Engine) -> Diagnosis:
             else ("spend_all" if block.kind == "budget" else "max_mln")
         )
         pp = amount / A * 100 if block.unit == "pp" and A > 0 else None
-        relax.append(Relaxation(name, bound, amount, pp, tuple(towns)))
-    relax.sort(key=lambda r: -r.by_mln)
-    message = "; ".join(r.text() for r in relax)
+        relax.append((block, Relaxation(name, bound, amount, pp, tuple(towns))))
+    relax.sort(key=lambda br: -br[1].by_mln)
     named = [entry[0] for entry in by_block.values()]
-    return with_repair(eng, Diagnosis(tuple(relax), message), named)
+
+    def render() -> str:
+        names = town_names(eng)
+        return "; ".join(relaxation_text(b, r, names) for b, r in relax)
+
+    return with_repair(eng, Diagnosis(tuple(r for _b, r in relax), ""), named, render)
 
 
 def target_diagnosis(eng: Engine) -> Diagnosis:
     """The rules hold together; the method's targets are out of reach."""
     obj = eng.scenario.objective
     wanted = obj.epsilon if obj.method == "epsilon" else obj.targets
+    key = "epsilon" if obj.method == "epsilon" else "targets"
     ideal = eng.payoff().ideal
-    relax = []
+    out = []  # (key, target, best)
     for c, target in wanted.items():
         best = float(ideal[eng.criteria.index(c)])
         if target > best + 1e-9 * max(1.0, abs(best)):
-            relax.append(Relaxation(f"objective.{'epsilon' if obj.method == 'epsilon' else 'targets'}.{c}",
-                                    f">= {target:g}", 0.0, None))  # fmt: skip
-            relax[-1] = replace(
-                relax[-1], bound=f"target {target:,.6g} above the best reachable {best:,.6g}"
-            )
-    if not relax:
-        return Diagnosis((), "the method's targets cannot all be reached together under the rules")
-    return Diagnosis(tuple(relax), "; ".join(f"{r.name}: {r.bound}" for r in relax))
+            out.append((f"objective.{key}.{c}", target, best))
+
+    def beyond(target: float, best: float) -> str:
+        return _("target {target} above the best reachable {best}").format(
+            target=local_number(f"{target:,.6g}"), best=local_number(f"{best:,.6g}")
+        )
+
+    if not out:
+        return described(
+            Diagnosis((), ""),
+            lambda: _("the method's targets cannot all be reached together under the rules"),
+        )
+    relax = tuple(
+        Relaxation(name, in_english(partial(beyond, target, best)), 0.0, None)
+        for name, target, best in out
+    )
+    return described(
+        Diagnosis(relax, ""),
+        lambda: "; ".join(f"{name}: {beyond(target, best)}" for name, target, best in out),
+    )
 
 
 # ----------------------------------------------------------------------------- repair
 
 
-def with_repair(eng: Engine, diagnosis: Diagnosis, blocks: list[RowBlock]) -> Diagnosis:
-    """The diagnosis with the budget and single-rule repairs in `extra` and the message."""
+def with_repair(
+    eng: Engine,
+    diagnosis: Diagnosis,
+    blocks: list[RowBlock],
+    render: Callable[[], str] | None = None,
+) -> Diagnosis:
+    """The diagnosis with the budget and single-rule repairs in `repair` and the message;
+    `render` tells the diagnosis itself (None: it is told already)."""
     budget = budget_repair(eng)
     seen: set[int] = set()
     rules = []
     for block in blocks:
         if block.kind in ("rule", "limit") and id(block) not in seen:
             seen.add(id(block))
-            rules.append(rule_repair(eng, block))
-    text = repair_text(budget, rules)
-    message = f"{diagnosis.message}; {text}" if text else diagnosis.message
-    return replace(diagnosis, message=message, repair=Repair(budget, tuple(rules)))
+            rules.append((block, rule_repair(eng, block)))
+    repaired = replace(diagnosis, repair=Repair(budget, tuple(r for _b, r in rules)))
+
+    def told(head: str) -> str:
+        text = repair_text(budget, rules)
+        return f"{head}; {text}" if text else head
+
+    if render is None:  # told already, in both languages
+        return replace(
+            repaired,
+            message=in_english(lambda: told(diagnosis.message)),
+            text=told(diagnosis.text),
+        )
+    return described(repaired, lambda: told(render()))
 
 
 def method_floors(eng: Engine) -> Extension | None:
@@ -285,30 +383,45 @@ def share_repair(eng: Engine, block: RowBlock) -> float | None:
     return hi * 100
 
 
-def repair_text(budget: BudgetRepair, rules: list[RuleRepair]) -> str:
-    """One clause per repair, for the one-line message of the infeasibility error."""
+def repair_text(budget: BudgetRepair, rules: list[tuple[RowBlock, RuleRepair]]) -> str:
+    """One clause per repair, for the one-line message of the infeasibility error, in
+    the language in use."""
     parts = []
     if budget.binds and budget.least_mln is not None:
         least, most = budget.least_mln, budget.most_mln
         if most is not None and most < least + 1e-9:
-            parts.append(f"a budget of exactly {least:,.1f} mln would make it feasible")
+            parts.append(
+                _("a budget of exactly {least} mln would make it feasible").format(
+                    least=mln_text(least, 1)
+                )
+            )
         elif most is not None and most < float("inf"):
             parts.append(
-                f"a budget between {least:,.1f} and {most:,.1f} mln would make it feasible"
+                _("a budget between {least} and {most} mln would make it feasible").format(
+                    least=mln_text(least, 1), most=mln_text(most, 1)
+                )
             )
         else:
-            parts.append(f"a budget of at least {least:,.1f} mln would make it feasible")
-    unit_words = {"mln": "mln", "pp": "percentage points", "per_capita": "per resident"}
-    for r in rules:
-        name = f"{r.rule} ({r.bound})"
+            parts.append(
+                _("a budget of at least {least} mln would make it feasible").format(
+                    least=mln_text(least, 1)
+                )
+            )
+    for block, r in rules:
+        name = f"{block_name(block)} ({r.bound})"
         if r.by is None or r.relaxed_to is None:
-            parts.append(f"relaxing {name} alone is not enough")
+            parts.append(_("relaxing {name} alone is not enough").format(name=name))
             continue
         shown = r.relaxed_to * 100 if r.unit == "pp" else r.relaxed_to
-        suffix = "%" if r.unit == "pp" else ""
-        parts.append(
-            f"or {name} alone relaxed by {r.by:,.3f} {unit_words[r.unit]} (to {shown:,.4g}{suffix})"
+        clause = {
+            "mln": _("{name} alone relaxed by {amount} mln (to {value})"),
+            "pp": _("{name} alone relaxed by {amount} percentage points (to {value})"),
+            "per_capita": _("{name} alone relaxed by {amount} per resident (to {value})"),
+        }[r.unit].format(
+            name=name,
+            amount=mln_text(r.by, 3),
+            value=local_number(f"{shown:,.4g}") + (percent_sign() if r.unit == "pp" else ""),
         )
-    if parts and parts[0].startswith("or "):
-        parts[0] = parts[0][3:]
+        # "or" joins each single-rule repair to what comes before it
+        parts.append(_("or {repair}").format(repair=clause) if parts else clause)
     return "; ".join(parts)

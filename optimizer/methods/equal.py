@@ -30,8 +30,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from optimizer.errors import SolverError
+from optimizer.i18n import _, language
 from optimizer.lp.engine import Engine
-from optimizer.lp.highs import highs_lp, quiet_highs, run_highs
+from optimizer.lp.highs import highs_lp, quiet_highs, run_highs, status_text
 from optimizer.lp.model import INF
 from optimizer.lp.session import Extension, LpResult
 
@@ -156,7 +157,7 @@ def face_highs(face: Face):  # -> highspy.Highs
     h = quiet_highs()
     h.setOptionValue("threads", 1)
     if h.passModel(highs_lp(face)) == highspy.HighsStatus.kError:
-        raise SolverError("HiGHS rejected the optimal face")
+        raise SolverError(_("HiGHS rejected the optimal face"))
     return h
 
 
@@ -166,7 +167,9 @@ def run_face(h, what: str) -> np.ndarray:
     run_highs(h)  # a QP on a big face can take seconds: Ctrl-C is answered meanwhile
     status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
-        raise SolverError(f"HiGHS stopped on {what}: {h.modelStatusToString(status)}")
+        raise SolverError(
+            _("HiGHS stopped on {what}: {status}").format(what=what, status=status_text(h, status))
+        )
     return np.array(h.getSolution().col_value)
 
 
@@ -454,7 +457,7 @@ def solve_qp_highs(
         if status == highspy.HighsStatus.kError:
             continue
         try:
-            return run_face(h, "the even-spread plan")
+            return run_face(h, _("the even-spread plan"))
         except SolverError:
             continue
     return None
@@ -482,6 +485,7 @@ def town_ranges(eng: Engine, res: LpResult, only: list[int] | None = None) -> np
     all_cols = np.arange(face.n_cols, dtype=np.int32)
     import highspy
 
+    names = inst.town_names.get(language(), inst.towns)
     for t in np.unique(town):
         if only is not None and t not in only:
             continue
@@ -491,7 +495,7 @@ def town_ranges(eng: Engine, res: LpResult, only: list[int] | None = None) -> np
         h.changeColsCost(face.n_cols, all_cols, cost)
         for side, sense in ((0, highspy.ObjSense.kMinimize), (1, highspy.ObjSense.kMaximize)):
             h.changeObjectiveSense(sense)
-            y = run_face(h, f"the range of {inst.towns[t]}")
+            y = run_face(h, _("the range of {town}").format(town=names[t]))
             out[t, side] += float(cost @ y)
     return np.maximum(out, 0.0)
 

@@ -12,6 +12,7 @@ from optimizer.domain.instance import Instance
 from optimizer.domain.results import ShadowPrice, Solution, SolverInfo
 from optimizer.domain.scenario import Scenario
 from optimizer.errors import InfeasibleError
+from optimizer.i18n import _, language
 from optimizer.lp.engine import Engine
 from optimizer.lp.session import LpResult
 from optimizer.methods.projects import with_projects
@@ -143,6 +144,11 @@ def optimize_engine(eng: Engine) -> Solution:
         from optimizer.methods.diagnose import diagnose
 
         diagnosis = diagnose(eng)
-        raise InfeasibleError(f"scenario {eng.scenario.name!r} is infeasible: {diagnosis.message}",
-                              diagnosis) from e  # fmt: skip
+        raise InfeasibleError(
+            _("scenario {name} is infeasible: {diagnosis}").format(
+                name=repr(eng.scenario.display_names.get(language(), eng.scenario.name)),
+                diagnosis=diagnosis.text,
+            ),
+            diagnosis,
+        ) from e
     return make_solution(eng, res, maximizes(method))
