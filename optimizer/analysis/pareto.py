@@ -81,6 +81,7 @@ from optimizer.domain.instance import Instance
 from optimizer.domain.results import Payoff
 from optimizer.domain.scenario import Scenario
 from optimizer.errors import InfeasibleError, InstanceError
+from optimizer.i18n import _, language
 from optimizer.lp.engine import Engine, Extended
 from optimizer.lp.model import INF
 from optimizer.lp.session import LpResult, criteria_rows
@@ -208,7 +209,11 @@ def compute_front(
     InfeasibleError with a diagnosis when the scenario has no feasible allocation.
     """
     if points < 2:
-        raise InstanceError(f"--points: {points} is too few; the front needs at least 2 points")
+        raise InstanceError(
+            _("--points: {points} is too few; the front needs at least 2 points").format(
+                points=points
+            )
+        )
     t0 = time.perf_counter()
     eng = engine if engine is not None else Engine.open(instance, scenario, solver)
     solves0 = eng.solves
@@ -222,7 +227,10 @@ def compute_front(
 
         diagnosis = diagnose(eng)
         raise InfeasibleError(
-            f"scenario {eng.scenario.name!r} is infeasible, so it has no front: {diagnosis.message}",
+            _("scenario {name} is infeasible, so it has no front: {diagnosis}").format(
+                name=repr(eng.scenario.display_names.get(language(), eng.scenario.name)),
+                diagnosis=diagnosis.text,
+            ),
             diagnosis,
         ) from e
     payoff = Payoff(crit, np.array([v.values for v in ends]))
@@ -244,9 +252,11 @@ def compute_front(
         message = zero_range_message(crit, payoff, flat)
     if not eng.model.n_proj and len(built) and not all(p.even for p in built):
         left = sum(1 for p in built if not p.even and (p.is_breakpoint or len(crit) > 2))
-        note = (f"{left} breakpoint(s) keep the solver's own vertex: their optimal faces have "
-                f"over {MANY_MAX_FREE} free cells, too many for a quadratic step per point; "
-                "solve gives the even plan of one point")  # fmt: skip
+        note = _(
+            "{left} breakpoint(s) keep the solver's own vertex: their optimal faces have "
+            "over {cells} free cells, too many for a quadratic step per point; "
+            "solve gives the even plan of one point"
+        ).format(left=left, cells=MANY_MAX_FREE)
         message = f"{message}; {note}" if message else note
     return ParetoFront(
         criteria=crit,
@@ -422,7 +432,7 @@ def spaced_points(
         i = int(np.clip(np.searchsorted(at, s, side="right") - 1, 0, len(seg) - 1))
         where.append((s, i, (s - float(at[i])) / float(seg[i])))
     out = []
-    for _, i, t in sorted(where):
+    for _s, i, t in sorted(where):
         if t == 0.0:
             v = corners[i]
             vol, values, corner = v.volumes, v.values, True
@@ -557,8 +567,8 @@ def grid_points(
            for j, v in zip(order, even, strict=True)]  # fmt: skip
     keys = [slices[j] for j in order]
     out: list[FrontPoint] = []
-    for _, group in itertools.groupby(zip(keys, pts, strict=True), key=lambda kp: kp[0]):
-        out += rates_along([p for _, p in group], x, grid.primary)
+    for _key, group in itertools.groupby(zip(keys, pts, strict=True), key=lambda kp: kp[0]):
+        out += rates_along([p for _k, p in group], x, grid.primary)
     return mark_knee(out, scale, ends, flat)
 
 
@@ -677,21 +687,21 @@ def project_points(
 
 def single_point_message(criteria: tuple[str, ...], payoff: Payoff) -> str:
     best = ", ".join(f"{c} {v:,.6g}" for c, v in zip(criteria, payoff.ideal, strict=True))
-    return (
-        f"the front is a single point: one allocation is best on every criterion at once "
-        f"({best}), so there is no trade-off to show"
-    )
+    return _(
+        "the front is a single point: one allocation is best on every criterion at once "
+        "({best}), so there is no trade-off to show"
+    ).format(best=best)
 
 
 def zero_range_message(criteria: tuple[str, ...], payoff: Payoff, flat: np.ndarray) -> str | None:
     if not flat.any():
         return None
-    names = ", ".join(f"{c} (always {payoff.ideal[i]:,.6g})"
+    names = ", ".join(_("{criterion} (always {value})").format(criterion=c, value=f"{payoff.ideal[i]:,.6g}")
                       for i, c in enumerate(criteria) if flat[i])  # fmt: skip
-    return (
-        f"zero range: {names} takes the same value at both ends of the payoff table, "
-        f"so the grid holds it at that one value"
-    )
+    return _(
+        "zero range: {names} takes the same value at both ends of the payoff table, "
+        "so the grid holds it at that one value"
+    ).format(names=names)
 
 
 # ----------------------------------------------------------------------------- knee

@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from optimizer.errors import InfeasibleError
+from optimizer.i18n import _
 from optimizer.lp.engine import Engine
 from optimizer.lp.model import INF, BlockKind, RowBlock, Unit
 from optimizer.lp.session import LpResult
@@ -424,7 +425,9 @@ def sensitivity_report(eng: Engine, sol: Solution, depth: Depth | None = None) -
     duals = shadow_prices(nominal, res, maximize)
     base = solve_outcome(nominal)
     if base is None:
-        raise InfeasibleError(f"scenario {eng.scenario.name!r} is infeasible")
+        raise InfeasibleError(
+            _("scenario {name} is infeasible").format(name=repr(eng.scenario.name))
+        )
     ctx = Context(eng, base, 1.0 if maximize else -1.0, base.allocated, depth)
     blocks = [b for b in eng.model.blocks if b.kind != "alloc"]
     entries = [

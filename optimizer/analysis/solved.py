@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from optimizer.analysis.sensitivity import Depth, SensitivityReport, sensitivity_report
 from optimizer.domain.results import Solution
 from optimizer.errors import SolverError
+from optimizer.i18n import _
 from optimizer.lp.engine import Engine
 from optimizer.methods.equal import TownRange, plan_ranges
 from optimizer.methods.solution import optimize_engine
@@ -31,15 +32,19 @@ def solve_scenario(eng: Engine, depth: Depth | None, ranges: bool) -> Solved:
     try:
         sol = optimize_engine(eng)
     except SolverError as e:
-        raise SolverError(f"scenario {eng.scenario.name!r}, solving: {e}") from None
+        raise SolverError(
+            _("scenario {name}, solving: {error}").format(name=repr(eng.scenario.name), error=e)
+        ) from None
     report = None
     if depth is not None and not sol.mip:
         try:
             report = sensitivity_report(eng, sol, depth)
         except SolverError as e:
             raise SolverError(
-                f"scenario {eng.scenario.name!r}, sensitivity step (a re-solve after the "
-                f"optimum; --no-sensitivity skips it): {e}"
+                _(
+                    "scenario {name}, sensitivity step (a re-solve after the "
+                    "optimum; --no-sensitivity skips it): {error}"
+                ).format(name=repr(eng.scenario.name), error=e)
             ) from None
     town_ranges = plan_ranges(eng, sol.x, sol.row_dual) if ranges else None
     return Solved(sol, report, town_ranges)

@@ -28,7 +28,9 @@ import numpy as np
 
 from optimizer.domain.instance import Instance
 from optimizer.domain.scenario import Scenario, parse_money
+from optimizer.domain.tables import local_number
 from optimizer.errors import InfeasibleError, InstanceError
+from optimizer.i18n import _
 from optimizer.lp.engine import Engine
 from optimizer.methods.scalarize import SCALARIZATIONS, maximizes
 from optimizer.methods.solution import make_solution
@@ -100,7 +102,9 @@ def parse_range(text: str) -> np.ndarray:
     parts = str(text).split(":")
     if len(parts) != 3:
         raise InstanceError(
-            f"--budget: {text!r} is not FROM:TO:STEPS (e.g. 5bn:15bn:11 for 5, 6, ..., 15 bn)"
+            _(
+                "--budget: {text} is not FROM:TO:STEPS (e.g. 5bn:15bn:11 for 5, 6, ..., 15 bn)"
+            ).format(text=repr(text))
         )
     lo = parse_money(parts[0], "--budget FROM")
     hi = parse_money(parts[1], "--budget TO")
@@ -108,21 +112,33 @@ def parse_range(text: str) -> np.ndarray:
         steps = int(parts[2])
     except ValueError:
         raise InstanceError(
-            f"--budget: STEPS {parts[2]!r} is not a whole number (the number of budgets)"
+            _("--budget: STEPS {steps} is not a whole number (the number of budgets)").format(
+                steps=repr(parts[2])
+            )
         ) from None
     if steps < 1 or steps > MAX_STEPS:
-        raise InstanceError(f"--budget: STEPS must be between 1 and {MAX_STEPS:,}, got {steps}")
+        raise InstanceError(
+            _("--budget: STEPS must be between 1 and {most}, got {steps}").format(
+                most=local_number(f"{MAX_STEPS:,}"), steps=steps
+            )
+        )
     if hi < lo:
-        raise InstanceError(f"--budget: TO ({hi:g} mln) is below FROM ({lo:g} mln)")
+        raise InstanceError(
+            _("--budget: TO ({hi} mln) is below FROM ({lo} mln)").format(
+                hi=local_number(f"{hi:g}"), lo=local_number(f"{lo:g}")
+            )
+        )
     if steps == 1:
         if hi != lo:
             raise InstanceError(
-                f"--budget: STEPS 1 gives one budget, but FROM ({lo:g} mln) and TO ({hi:g} mln) "
-                "differ; give STEPS >= 2, or FROM = TO for a single budget"
+                _(
+                    "--budget: STEPS 1 gives one budget, but FROM ({lo} mln) and TO ({hi} mln) "
+                    "differ; give STEPS >= 2, or FROM = TO for a single budget"
+                ).format(lo=local_number(f"{lo:g}"), hi=local_number(f"{hi:g}"))
             )
         return np.array([lo])
     if hi == lo:
-        raise InstanceError("--budget: FROM equals TO; give STEPS = 1 for a single budget")
+        raise InstanceError(_("--budget: FROM equals TO; give STEPS = 1 for a single budget"))
     return np.linspace(lo, hi, steps)
 
 

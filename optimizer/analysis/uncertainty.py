@@ -60,6 +60,7 @@ from optimizer.domain.evaluate import budget_cost, score_volumes
 from optimizer.domain.instance import Instance
 from optimizer.domain.scenario import Scenario
 from optimizer.errors import InfeasibleError, InstanceError, OptimizerError
+from optimizer.i18n import _
 from optimizer.lp.engine import Engine
 from optimizer.lp.model import criterion_matrix
 from optimizer.methods.equal import even_plan
@@ -78,7 +79,9 @@ PERCENTILES = (5, 50, 95)
 def measure_sigmas(instance: Instance, sigma: float) -> np.ndarray:
     """(M,) sigma of each measure: the `sigma` column of measures.csv, else `sigma`."""
     if not math.isfinite(sigma) or sigma < 0:
-        raise InstanceError(f"--sigma: must be a number >= 0, got {sigma!r}")
+        raise InstanceError(
+            _("--sigma: must be a number >= 0, got {value}").format(value=repr(sigma))
+        )
     out = np.full(instance.n_measures, float(sigma))
     if instance.measure_sigma is not None:
         given = ~np.isnan(instance.measure_sigma)
@@ -289,9 +292,9 @@ def run_uncertainty(
     `distributed.Client`. `progress(k)` is called with the number of draws done.
     Raises InfeasibleError (with a diagnosis) if the scenario itself is infeasible."""
     if draws < 1:
-        raise InstanceError(f"--draws: must be at least 1, got {draws}")
+        raise InstanceError(_("--draws: must be at least 1, got {value}").format(value=draws))
     if workers < 1:
-        raise InstanceError(f"--workers: must be at least 1, got {workers}")
+        raise InstanceError(_("--workers: must be at least 1, got {value}").format(value=workers))
     sigmas = measure_sigmas(instance, sigma)
     eng = Engine.open(instance, scenario, solver)
     sol = optimize_engine(eng)
@@ -429,14 +432,18 @@ def run_on_dask(
     try:
         from distributed import Client, as_completed
     except ImportError:
-        raise OptimizerError("--dask: needs Dask: pip install 'monotowns[dask]'") from None
+        raise OptimizerError(_("--dask: needs Dask: pip install 'monotowns[dask]'")) from None
     own = isinstance(dask, str)
     client: Any = dask
     try:
         if own:
             client = Client(dask, timeout="10s")
     except OSError as e:
-        raise OptimizerError(f"--dask: cannot reach a Dask scheduler at {dask!r} ({e})") from None
+        raise OptimizerError(
+            _("--dask: cannot reach a Dask scheduler at {address} ({error})").format(
+                address=repr(dask), error=e
+            )
+        ) from None
     try:
         shared = client.scatter(setup, broadcast=True)
         futures = [client.submit(run_chunk, shared, a, b, pure=False) for a, b in chunks]
