@@ -12,6 +12,20 @@ shown). The language is a process-wide setting, chosen once by the CLI
 (`--lang`, else `MONOTOWNS_LANG`, else the user's locale, else English); core code
 never chooses it. This module imports only the standard library, so every layer
 may use it.
+
+Libraries speak too. typer looks its own words up through the standard library's
+`gettext.gettext` (the process-wide default domain: "Options", "Error", "Try ...
+for help.", "[default: ...]"). `set_language` therefore also points that default
+domain at a second catalog shipped beside ours, `locale/<lang>/LC_MESSAGES/
+typer.po` (+ `.mo`; `tools/catalogs.py` extracts its messages from the installed
+typer's sources), and sets `LANGUAGE`, the variable gettext reads first, to the
+language in use, so any later `gettext.gettext` call, and any module typer imports
+later, answers in it (the words typer computes once, when a module of it is
+imported, are looked up again on a change of language by `optimizer.cli.common`).
+A library message missing from that catalog stays English
+(tests/test_i18n_cli.py checks that every typer message is translated). The words
+the CLI framework prints without gettext (its vendored click: "Usage:", "No such
+option", "Missing argument", ...) are translated by `optimizer.cli.common`.
 """
 
 from __future__ import annotations
@@ -24,6 +38,7 @@ from pathlib import Path
 
 LANGUAGES = ("en", "ru", "kk")
 DOMAIN = "monotowns"
+LIBRARY_DOMAIN = "typer"  # the messages typer looks up with gettext.gettext
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
 _lang = "en"
@@ -52,14 +67,28 @@ def set_language(lang: str | None) -> str:
     global _lang, _tr
     lang = (lang or detect()).strip().lower()
     if lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}: use one of {', '.join(LANGUAGES)}")
+        raise ValueError(
+            _("unknown language {lang}: use one of {languages}").format(
+                lang=repr(lang), languages=", ".join(LANGUAGES)
+            )
+        )
     _lang = lang
     _tr = (
         gettext.NullTranslations()
         if lang == "en"
         else gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[lang])
     )
+    speak_library_words(lang)
     return lang
+
+
+def speak_library_words(lang: str) -> None:
+    """Make the standard library's `gettext.gettext` (what typer calls) answer in `lang`
+    from the `typer` catalog: the default domain and `LANGUAGE` (see the module's
+    docstring). English has no catalog, so gettext returns the words as they are."""
+    gettext.bindtextdomain(LIBRARY_DOMAIN, str(LOCALE_DIR))
+    gettext.textdomain(LIBRARY_DOMAIN)
+    os.environ["LANGUAGE"] = lang
 
 
 def language() -> str:

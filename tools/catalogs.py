@@ -9,15 +9,22 @@ string marked `_()`, `ngettext()` or `N_()` (the same as `pybabel extract -k _ -
 ngettext:1,2 -k N_`), adds new messages untranslated, drops obsolete ones, and
 compiles the `.mo` files the package ships. tests/test_i18n.py fails on an
 untranslated, fuzzy or stale entry.
+
+Two catalogs per language: `monotowns.po`, the words of our code, and `typer.po`,
+the words typer itself looks up with the standard library's gettext (its help
+page's frames, "Error", "Try ... for help."), extracted from the installed typer's
+sources (every module of it that imports `gettext`), so an upgrade of typer that
+adds a message shows up here as untranslated (see optimizer/i18n.py).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -26,6 +33,8 @@ PACKAGE = ROOT / "optimizer"
 LOCALE = PACKAGE / "locale"
 KEYWORDS = {"_": None, "ngettext": (1, 2), "N_": None}
 LANGS = ("ru", "kk")
+DOMAIN = "monotowns"
+LIBRARY_DOMAIN = "typer"  # optimizer.i18n.LIBRARY_DOMAIN
 
 
 def extract() -> Catalog:
@@ -38,17 +47,40 @@ def extract() -> Catalog:
     return pot
 
 
-def po_path(lang: str) -> Path:
-    return LOCALE / lang / "LC_MESSAGES" / "monotowns.po"
+def library_sources() -> list[Path]:
+    """The installed typer's modules that look words up with gettext."""
+    spec = importlib.util.find_spec("typer")
+    assert spec is not None and spec.submodule_search_locations
+    root = Path(next(iter(spec.submodule_search_locations)))
+    return sorted(
+        f
+        for f in root.rglob("*.py")
+        if "from gettext import gettext as _" in f.read_text(encoding="utf-8")
+    )
 
 
-def update(pot: Catalog, lang: str) -> Catalog:
-    path = po_path(lang)
+def extract_library() -> Catalog:
+    """Every message typer passes to gettext, as a template (the `typer` catalog)."""
+    pot = Catalog(project="monotowns", domain=LIBRARY_DOMAIN)
+    for source in library_sources():
+        for _line, message, _comments, _context in extract_from_file(
+            "python", source, keywords={"_": None}, comment_tags=()
+        ):
+            pot.add(message)
+    return pot
+
+
+def po_path(lang: str, domain: str = DOMAIN) -> Path:
+    return LOCALE / lang / "LC_MESSAGES" / f"{domain}.po"
+
+
+def update(pot: Catalog, lang: str, domain: str = DOMAIN) -> Catalog:
+    path = po_path(lang, domain)
     if path.exists():
         with path.open("rb") as fh:
             cat = read_po(fh, locale=lang)
     else:
-        cat = Catalog(locale=lang, project="monotowns", domain="monotowns")
+        cat = Catalog(locale=lang, project="monotowns", domain=domain)
     cat.update(pot, no_fuzzy_matching=True)
     cat.obsolete.clear()
     cat.fuzzy = False  # the header: a fuzzy header would drop Plural-Forms from the .mo
@@ -59,8 +91,8 @@ def update(pot: Catalog, lang: str) -> Catalog:
     return cat
 
 
-def save(cat: Catalog, lang: str) -> None:
-    path = po_path(lang)
+def save(cat: Catalog, lang: str, domain: str = DOMAIN) -> None:
+    path = po_path(lang, domain)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:
         write_po(fh, cat, no_location=True, sort_output=True, width=100)
@@ -80,15 +112,15 @@ def missing(cat: Catalog) -> list[str]:
 
 
 def main(check: bool) -> int:
-    pot = extract()
     bad = 0
-    for lang in LANGS:
-        cat = update(pot, lang)
-        if not check:
-            save(cat, lang)
-        for msg in missing(cat):
-            print(f"{lang}: untranslated: {msg!r}")
-            bad += 1
+    for domain, pot in ((DOMAIN, extract()), (LIBRARY_DOMAIN, extract_library())):
+        for lang in LANGS:
+            cat = update(pot, lang, domain)
+            if not check:
+                save(cat, lang, domain)
+            for msg in missing(cat):
+                print(f"{lang}: {domain}.po: untranslated: {msg!r}")
+                bad += 1
     return 1 if bad else 0
 
 

@@ -99,6 +99,8 @@ class TownExplanation:
     baseline: str | None = None  # the actual spend the plan keeps closest to (SPEC 10)
     # what one more bn of budget buys, per criterion (a re-solve at a small step)
     budget_criteria_per_bn: dict[str, float] | None = None
+    # the town's index in the instance (display names: town, region)
+    town_index: int | None = None
 
     @property
     def per_capita(self) -> float:
@@ -203,6 +205,7 @@ def explain(
         baseline=scenario.baseline,
         budget_criteria_per_bn=per_bn,
         town=instance.towns[t],
+        town_index=t,
         tier=instance.town_tier[t],
         region=instance.regions[t],
         population=float(instance.population[t]),

@@ -19,43 +19,61 @@ from collections.abc import Sequence
 from typing import Any
 
 import typer
+from rich.markup import escape
 
-from optimizer.cli.common import err
+from optimizer.cli.common import LangOpt, SpeakingCommand, SpeakingGroup, err
+from optimizer.i18n import N_, _
 
-# name -> (module under optimizer.cli, function), in the order `--help` lists them
+APP_HELP = N_("Exact budget allocation for single-industry towns (monotowns).")
+# name -> (module under optimizer.cli, function, help), in the order `--help` lists
+# them; the help is translated where `--help` shows it
 COMMANDS = {
-    "validate": ("validate", "validate"),
-    "solve": ("solve", "solve"),
-    "generate": ("generate", "generate"),
-    "pareto": ("pareto", "pareto"),
-    "compare": ("compare", "compare_command"),
-    "explain": ("explain", "explain_command"),
-    "report": ("report", "report_command"),
-    "sweep": ("sweep", "sweep"),
-    "uncertainty": ("uncertainty", "uncertainty"),
-}
+    "validate": ("validate", "validate",
+                 N_("Check every file of an instance; list every problem; exit 2 if any.")),
+    "solve": ("solve", "solve", N_("Solve a scenario: the exact optimal split of the budget.")),
+    "generate": ("generate", "generate",
+                 N_("Write a synthetic instance of any size that passes `validate`.")),
+    "pareto": ("pareto", "pareto",
+               N_("The exact efficient front: every breakpoint, evenly spaced points, the knee.")),
+    "compare": ("compare", "compare_command",
+                N_("Compare an actual spend with the optimum at the same budget (SPEC section 7).")),
+    "explain": ("explain", "explain_command",
+                N_("Why a town got what it got: each measure's next million against the margin "
+                   "(or, with --project, what funding a project costs).")),
+    "report": ("report", "report_command",
+               N_("Write report.html (self-contained) and report.md: scenario, solution, front, "
+                  "comparison.")),
+    "sweep": ("sweep", "sweep",
+              N_("Each criterion, and the split by tier and measure, against the budget.")),
+    "uncertainty": ("uncertainty", "uncertainty",
+                    N_("The plan under uncertain effects: scored and re-optimized over random "
+                       "draws.")),
+}  # fmt: skip
 
 
 def build_app(names: Sequence[str] = tuple(COMMANDS)) -> typer.Typer:
-    """The Typer app with the commands `names` registered (their modules imported)."""
+    """The Typer app with the commands `names` registered (their modules imported).
+    Its group and commands speak the language in use (optimizer.cli.common)."""
     built = typer.Typer(
         name="monotowns",
-        help="Exact budget allocation for single-industry towns (monotowns).",
+        help=APP_HELP,
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
+        cls=SpeakingGroup,
     )
     # A group, even with one command registered: `monotowns solve ...` keeps its word.
     built.callback()(_group)
     for name in names:
-        module, function = COMMANDS[name]
+        module, function, help_text = COMMANDS[name]
         command = getattr(importlib.import_module(f"optimizer.cli.{module}"), function)
-        built.command(name)(command)
+        built.command(name, help=help_text, cls=SpeakingCommand)(command)
     return built
 
 
-def _group() -> None:
-    """Exact budget allocation for single-industry towns (monotowns)."""
+def _group(lang: LangOpt = None) -> None:
+    """Exact budget allocation for single-industry towns (monotowns); `--lang` here
+    too, so `monotowns --help --lang kk` speaks Kazakh."""
 
 
 def command_named(argv: Sequence[str]) -> str | None:
@@ -77,12 +95,17 @@ def main() -> None:
     try:
         runner()
     except KeyboardInterrupt:
-        err.print("interrupted")
+        err.print(_("interrupted"))
         sys.exit(130)
     except Exception as e:  # last line of defence: no traceback for users
         if os.environ.get("MONOTOWNS_DEBUG"):
             raise
         err.print(
-            f"[red]internal error:[/] {type(e).__name__}: {e} (set MONOTOWNS_DEBUG=1 for a traceback)"
+            "[red]"
+            + _("internal error:")
+            + "[/] "
+            + _("{error} (set {variable} for a traceback)").format(
+                error=escape(f"{type(e).__name__}: {e}"), variable="MONOTOWNS_DEBUG=1"
+            )
         )
         sys.exit(1)

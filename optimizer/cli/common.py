@@ -6,6 +6,7 @@ SPEC's exit code (2 bad input, 3 infeasible, 1 anything else).
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -17,9 +18,10 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperCommand, TyperGroup
 
 from optimizer.errors import InfeasibleError, OptimizerError
-from optimizer.i18n import _, set_language
+from optimizer.i18n import N_, _, language, set_language
 
 
 class Format(StrEnum):
@@ -67,10 +69,17 @@ def say(text: str) -> None:
 
 
 # Shared parameters, declared once.
+# the language read from the command line before parsing (SpeakingGroup.main)
+EARLY: dict[str, bool] = {"chosen": False}
+
+
 def choose_language(value: str | None) -> str | None:
     """`--lang`: chosen before any other option is read (eager), so every message of
     the run, a bad option's included, is in that language. Without it:
-    MONOTOWNS_LANG, else the locale (LANG, LC_ALL, LC_MESSAGES) if ru or kk, else en."""
+    MONOTOWNS_LANG, else the locale (LANG, LC_ALL, LC_MESSAGES) if ru or kk, else en
+    (already chosen, with the command line's `--lang`, when the group started)."""
+    if value is None and EARLY["chosen"]:
+        return value
     try:
         set_language(value)
     except ValueError as e:
@@ -82,9 +91,11 @@ LangOpt = Annotated[
     str | None,
     typer.Option(
         "--lang",
-        help="Language of tables, messages, plots and reports: en, ru or kk. Default: "
-        "MONOTOWNS_LANG, else your locale if it is one of them, else en. File formats, "
-        "CSV columns, JSON keys and exit codes do not change.",
+        help=N_(
+            "Language of tables, messages, plots and reports: en, ru or kk. Default: "
+            "MONOTOWNS_LANG, else your locale if it is one of them, else en. File formats, "
+            "CSV columns, JSON keys and exit codes do not change."
+        ),
         callback=choose_language,
         is_eager=True,
         show_default=False,
@@ -92,50 +103,59 @@ LangOpt = Annotated[
 ]
 InstanceArg = Annotated[
     Path,
-    typer.Argument(help="Instance folder (instance.toml, towns.csv, ...).", show_default=False),
+    typer.Argument(help=N_("Instance folder (instance.toml, towns.csv, ...)."), show_default=False),
 ]
 ScenarioOpt = Annotated[
     str | None,
     typer.Option(
         "--scenario",
         "-s",
-        help="Scenario name in scenarios/ (no .toml) or a path. Default: the instance's default_scenario.",
+        help=N_(
+            "Scenario name in scenarios/ (no .toml) or a path. Default: the instance's default_scenario."
+        ),
     ),
 ]
 BudgetOpt = Annotated[
     str | None,
-    typer.Option("--budget", help="Budget: millions (10400) or with a suffix (10.4bn, 850mln)."),
+    typer.Option(
+        "--budget", help=N_("Budget: millions (10400) or with a suffix (10.4bn, 850mln).")
+    ),
 ]
 MethodOpt = Annotated[
     str | None,
     typer.Option(
-        "--method", help="weighted | lexicographic | epsilon | reference | goal | min_budget"
+        "--method", help=N_("weighted | lexicographic | epsilon | reference | goal | min_budget")
     ),
 ]
 WeightsOpt = Annotated[
-    str | None, typer.Option("--weights", help="Criterion weights, e.g. jobs=0.7,population=0.3")
+    str | None,
+    typer.Option("--weights", help=N_("Criterion weights, e.g. jobs=0.7,population=0.3")),
 ]
 SolverOpt = Annotated[
-    Solver, typer.Option("--solver", help="highs (default) or cbc (PuLP's bundled CBC).")
+    Solver, typer.Option("--solver", help=N_("highs (default) or cbc (PuLP's bundled CBC)."))
 ]
 OutOpt = Annotated[
     Path | None,
-    typer.Option("--out", "-o", help="Folder to write results into (created if missing)."),
+    typer.Option("--out", "-o", help=N_("Folder to write results into (created if missing).")),
 ]
 ActualOpt = Annotated[
     str | None,
     typer.Option(
         "--actual",
         "-a",
-        help="Actual spend: a name in the instance's actual/ (no extension) or a .csv/.xlsx path.",
+        help=N_(
+            "Actual spend: a name in the instance's actual/ (no extension) or a .csv/.xlsx path."
+        ),
     ),
 ]
 BaselineOpt = Annotated[
     str | None,
     typer.Option(
         "--baseline",
-        help="Among equally good plans, report the one closest to this actual spend (a name "
-        "in actual/ or a .csv/.xlsx path) instead of the most even one (SPEC 10).",
+        help=N_(
+            "Among equally good plans, report the one closest to this actual spend (a name "
+            "in actual/ or a .csv/.xlsx path) instead of the most even one (SPEC 10)."
+        ),
     ),
 ]
 
@@ -150,7 +170,9 @@ ActualRequired = Annotated[
     typer.Option(
         "--actual",
         "-a",
-        help="Actual spend: a name in the instance's actual/ (no extension) or a .csv/.xlsx path.",
+        help=N_(
+            "Actual spend: a name in the instance's actual/ (no extension) or a .csv/.xlsx path."
+        ),
         show_default=False,
     ),
 ]
@@ -159,11 +181,11 @@ ActualOptional = Annotated[
     typer.Option(
         "--actual",
         "-a",
-        help="Also compare this actual spend (a name in actual/ or a .csv/.xlsx path).",
+        help=N_("Also compare this actual spend (a name in actual/ or a .csv/.xlsx path)."),
     ),
 ]
 OutputOpt = Annotated[
-    Output, typer.Option("--format", "-f", help="table (default) or json on standard output.")
+    Output, typer.Option("--format", "-f", help=N_("table (default) or json on standard output."))
 ]
 
 
@@ -181,7 +203,7 @@ class CompareFormat(StrEnum):
 SheetOpt = Annotated[
     Sheet,
     typer.Option(
-        "--format", "-f", help="table (default) or xlsx: also write a workbook (needs --out)."
+        "--format", "-f", help=N_("table (default) or xlsx: also write a workbook (needs --out).")
     ),
 ]
 CompareFormatOpt = Annotated[
@@ -189,8 +211,10 @@ CompareFormatOpt = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="table (default), json on standard output, or xlsx: also write comparison.xlsx "
-        "(needs --out).",
+        help=N_(
+            "table (default), json on standard output, or xlsx: also write comparison.xlsx "
+            "(needs --out)."
+        ),
     ),
 ]
 
@@ -210,7 +234,9 @@ PointsOpt = Annotated[
     typer.Option(
         "--points",
         min=0,
-        help="Evenly spaced points of the Pareto front shown besides its breakpoints (0: none).",
+        help=N_(
+            "Evenly spaced points of the Pareto front shown besides its breakpoints (0: none)."
+        ),
     ),
 ]
 
@@ -219,7 +245,7 @@ ForceOpt = Annotated[
     bool,
     typer.Option(
         "--force",
-        help="Go past the safety limits on --points (1,000) and --draws (100,000).",
+        help=N_("Go past the safety limits on --points (1,000) and --draws (100,000)."),
     ),
 ]
 # Safety limits: above them a run takes many minutes and gigabytes (2,000,000 front
@@ -263,14 +289,22 @@ def progress_bar(
         Progress,
         ProgressColumn,
         SpinnerColumn,
-        TextColumn,
         TimeElapsedColumn,
     )
+    from rich.text import Text
+
+    from optimizer.outputs.text import fixed
+
+    class Count(ProgressColumn):
+        """`what: 1,234 unit`, the count in the language's digits (`1 234`)."""
+
+        def render(self, task: Any) -> Text:
+            return Text(f"{what}: {fixed(task.completed, 0)} {unit}")
 
     columns: list[ProgressColumn | str]
     unit = _("done") if unit is None else unit
     if total is None:
-        columns = [SpinnerColumn(), TextColumn(f"{what}: {{task.completed:,.0f}} {unit}")]
+        columns = [SpinnerColumn(), Count()]
     else:
         columns = [f"[progress.description]{what}", BarColumn(), MofNCompleteColumn()]
     with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
@@ -295,8 +329,10 @@ GapOpt = Annotated[
     float | None,
     typer.Option(
         "--gap",
-        help="Projects: accept mixed-integer answers within this relative gap (0.01 = 1%) "
-        "instead of proven optima; every output says so.",
+        help=N_(
+            "Projects: accept mixed-integer answers within this relative gap (0.01 = 1%) "
+            "instead of proven optima; every output says so."
+        ),
     ),
 ]
 
@@ -385,3 +421,249 @@ def export_model(inst: Any, scen: Any, lp_path: Path | None, mps_path: Path | No
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
+
+
+# ----------------------------------------------------------------------------- typer's words
+# typer prints words of its own around ours: the help page's frames and usage line,
+# the type of each value, and the usage errors. Those it looks up through gettext
+# come from the `typer` catalog (optimizer.i18n); the rest are fixed English in its
+# vendored click, so the app's group and commands (`SpeakingGroup`,
+# `SpeakingCommand`, registered by optimizer.cli.build_app) translate them where
+# they are shown:
+# - help texts (commands' and options', marked N_() where declared) when the help
+#   page is drawn, so one process can show them in any language (tests);
+# - the usage line's words, the help option's text, each value's type and each
+#   argument's name;
+# - a usage error's message, matched against the English templates below (nested
+#   parts, such as the reason inside "Invalid value for ...", are translated too);
+#   a message no template matches is shown as it comes.
+# `--lang` is read from the command line before anything is parsed or drawn, so
+# `solve --help --lang ru` is in Russian although `--help` comes first.
+
+USAGE_WORDS = {
+    "[OPTIONS]": N_("[OPTIONS]"),
+    "COMMAND [ARGS]...": N_("COMMAND [ARGS]..."),
+}
+USAGE_PREFIX = N_("Usage: ")
+HELP_OPTION = N_("Show this message and exit.")
+# a value's type as typer shows it (`<str>`) -> in Russian and Kazakh; a flag shows none
+TYPE_WORDS = {
+    "<str>": N_("<text>"),
+    "<path>": N_("<path>"),
+    "<int>": N_("<integer>"),
+    "<float>": N_("<number>"),
+    "<int range>": N_("<integer>"),
+    "<float range>": N_("<number>"),
+    "<bool>": "",
+}
+ARGUMENT_NAMES = {"instance": N_("instance"), "outdir": N_("outdir")}
+# click's and typer's usage errors and pydantic's reasons inside them (typer 0.29);
+# {message} is itself translated.
+CLICK_MESSAGES = (  # the first template that matches the whole message is used
+    N_("{message} (Possible options: {options})"),
+    N_("{message}. Did you mean {suggestions}?"),
+    N_("No such option: {name}"),
+    N_("Missing argument {name}."),
+    N_("Missing option {name}."),
+    N_("Missing parameter {name}."),
+    N_("Invalid value for {name}: {message}"),
+    N_("Invalid value: {message}"),
+    N_("Option {name} requires an argument."),
+    N_("Option {name} requires {n} arguments."),
+    N_("Option {name} does not take a value."),
+    N_("Got unexpected extra argument(s) ({args})"),
+    N_("Value error, {message}"),
+    N_("{value} is not one of {choices}."),
+    N_("Input should be a valid integer, unable to parse string as an integer"),
+    N_("Input should be a valid integer, got a number with a fractional part"),
+    N_("Input should be a valid number, unable to parse string as a number"),
+    N_("Input should be a finite number"),
+    N_("Input should be a valid boolean, unable to interpret input"),
+    N_("Input should be greater than or equal to {limit}"),
+    N_("Input should be less than or equal to {limit}"),
+    N_("Input should be greater than {limit}"),
+    N_("Input should be less than {limit}"),
+)
+# typer.rich_utils's words, computed with gettext when that module is imported: after
+# a change of language in the same process they are looked up again (typer.po).
+RICH_WORDS = {
+    "DEPRECATED_STRING": "(deprecated) ",
+    "DEFAULT_STRING": "[default: {}]",
+    "ENVVAR_STRING": "[env var: {}]",
+    "REQUIRED_LONG_STRING": "[required]",
+    "ARGUMENTS_PANEL_TITLE": "Arguments",
+    "OPTIONS_PANEL_TITLE": "Options",
+    "COMMANDS_PANEL_TITLE": "Commands",
+    "ERRORS_PANEL_TITLE": "Error",
+    "ABORTED_TEXT": "Aborted.",
+    "RICH_HELP": "Try [blue]'{command_path} {help_option}'[/] for help.",
+}
+
+
+def lang_in(args: list[str]) -> str | None:
+    """The value of `--lang` on a command line (`--lang ru`, `--lang=ru`), else None."""
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+    return None
+
+
+def choose_language_early(args: list[str]) -> None:
+    """Speak the command line's language before typer parses or draws anything. A bad
+    value is left to `--lang`'s own check, which reports it (exit 2)."""
+    EARLY["chosen"] = True
+    for wanted in (lang_in(args), None):
+        try:
+            set_language(wanted)
+            return
+        except ValueError:
+            continue
+    set_language("en")
+
+
+def _translated(obj: Any, attr: str, translate: Callable[[str], str]) -> None:
+    """Set `obj.attr` to the translation of its English text (kept on first use)."""
+    key = f"_english_{attr}"
+    if key not in obj.__dict__:
+        obj.__dict__[key] = getattr(obj, attr)
+    english = obj.__dict__[key]
+    setattr(obj, attr, translate(english) if english else english)
+
+
+def speak_param(param: Any, ctx: Any) -> None:
+    """A parameter's help, type and (an argument's) name in the language in use."""
+    _translated(param, "help", _)
+    english = language() == "en"
+    if param.param_type_name == "argument":  # its name: usage line, help, errors
+        declared = param.__dict__.setdefault("_english_metavar", param.metavar)
+        name = ARGUMENT_NAMES.get(param.name)
+        param.metavar = _(name) if declared is None and name and not english else declared
+    # typer has no hook for a type's label: the parameter's own method is shadowed
+    param.__dict__.pop("display_type_rich", None)
+    if english or (param.param_type_name == "option" and param.metavar is not None):
+        return
+    word = TYPE_WORDS.get(param.display_type(ctx))
+    if word is not None:
+        shown = _(word) if word else ""
+        param.display_type_rich = lambda ctx=None, shown=shown: shown
+
+
+def speak(command: Any, ctx: Any = None) -> None:
+    """The command's (a group's: and its commands') help texts, parameters and
+    typer's own words in the language in use."""
+    rich_utils = sys.modules.get("typer.rich_utils")
+    if rich_utils is not None:
+        import gettext
+
+        for name, english in RICH_WORDS.items():
+            setattr(rich_utils, name, gettext.gettext(english))
+    for cmd in (command, *getattr(command, "commands", {}).values()):
+        _translated(cmd, "help", _)
+        _translated(cmd, "short_help", _)
+        params = list(cmd.params)
+        if ctx is not None and cmd is command:
+            params.append(cmd.get_help_option(ctx))
+        for param in params:
+            if param is not None:
+                speak_param(param, ctx)
+
+
+def usage_line(command: Any, ctx: Any, formatter: Any) -> None:
+    """The usage line in the language in use: `Использование: monotowns solve ...`."""
+    pieces = [_(USAGE_WORDS[p]) if p in USAGE_WORDS else p
+              for p in command.collect_usage_pieces(ctx)]  # fmt: skip
+    formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=_(USAGE_PREFIX))
+
+
+@functools.cache
+def _pattern(template: str) -> Any:
+    """A template's regular expression: each {field} matches some text."""
+    import re
+
+    parts = re.split(r"(\{\w+\})", template)
+    return re.compile(
+        "".join(f"(?P<{p[1:-1]}>.+?)" if p.startswith("{") else re.escape(p) for p in parts),
+        re.DOTALL,
+    )
+
+
+def click_words(message: str) -> str:
+    """A usage error's message in the language in use (see CLICK_MESSAGES)."""
+    if language() == "en":
+        return message
+    for template in CLICK_MESSAGES:
+        m = _pattern(template).fullmatch(message)
+        if m:
+            parts = m.groupdict()
+            if "message" in parts:
+                parts["message"] = click_words(parts["message"])
+            return _(template).format(**parts)
+    return message
+
+
+@contextmanager
+def errors_in_language() -> Iterator[None]:
+    """Usage errors raised inside the block leave it in the language in use."""
+    # click's classes, found from typer's public BadParameter (typer 0.29 vendors click)
+    usage_error: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+    click_exception: type[Exception] = next(
+        c for c in usage_error.__mro__ if c.__name__ == "ClickException"
+    )
+    try:
+        yield
+    except click_exception as caught:
+        e: Any = caught
+        if language() == "en" or type(e).__name__ == "NoArgsIsHelpError":
+            raise
+        text = click_words(e.format_message())
+        new: Any = (usage_error(text, getattr(e, "ctx", None)) if isinstance(e, usage_error)
+                    else click_exception(text))  # fmt: skip
+        new.exit_code = e.exit_code
+        raise new from e
+
+
+class SpeakingCommand(TyperCommand):
+    """A command whose help page and usage line speak the language in use."""
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        usage_line(self, ctx, formatter)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        speak(self, ctx)
+        super().format_help(ctx, formatter)
+
+
+class SpeakingGroup(TyperGroup):
+    """The `monotowns` group: chooses the language from the command line first, then
+    speaks it in help pages, usage lines and usage errors (its commands' too). The
+    language is the run's: afterwards the process speaks what it spoke before (a
+    console run ends there; a test that runs commands does not inherit their language)."""
+
+    def main(self, args: Any = None, *rest: Any, **extra: Any) -> Any:
+        args = list(sys.argv[1:] if args is None else args)
+        before = language()
+        try:
+            choose_language_early(args)
+            speak(self)
+            return super().main(args, *rest, **extra)
+        finally:
+            set_language(before)
+
+    def make_context(self, *args: Any, **extra: Any) -> Any:
+        with errors_in_language():
+            return super().make_context(*args, **extra)
+
+    def invoke(self, ctx: Any) -> Any:
+        with errors_in_language():
+            return super().invoke(ctx)
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        usage_line(self, ctx, formatter)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        speak(self, ctx)
+        super().format_help(ctx, formatter)

@@ -35,6 +35,7 @@ from optimizer.cli.common import (
     say,
     wrote,
 )
+from optimizer.i18n import _, language, ngettext
 
 COMPARE_FILES = ["comparison.json", "reallocation.csv", "closest_plan.csv", "compare.png"]
 
@@ -99,64 +100,100 @@ def write_comparison(target: Any, cmp: Any, doc: dict[str, Any]) -> None:
 
 def print_comparison(cmp: Any, top: int = 10) -> None:
     """The ten-second summary, then three small tables."""
-    from optimizer.outputs.tables import reallocation_rows, whole_names
-    from optimizer.outputs.text import headline, provenance_line, spend_words
+    from optimizer.outputs.tables import long_labels, reallocation_rows, whole_names
+    from optimizer.outputs.text import (
+        fixed,
+        headline,
+        is_illustrative,
+        measure_name,
+        mln,
+        pct,
+        percent,
+        project_change_lines,
+        provenance_line,
+        scenario_name,
+        spend_short,
+        spend_words,
+        term,
+        town_name,
+    )
 
     inst = cmp.instance
     words = spend_words(inst, cmp.actual)  # "illustrative spend" where labelled (SPEC 11)
-    short = words.split()[0]
+    short = spend_short(inst, cmp.actual)
+    illustrative = is_illustrative(inst, cmp.actual)
     label = provenance_line(inst, cmp.scenario, [cmp.actual, cmp.scenario.baseline_path])
     if label:  # SPEC section 11: the first line says what is not a cited fact
         say(label)
     say(
-        f"[bold]{inst.name}[/]: {words} [bold]{cmp.actual.name}[/] against scenario "
-        f"[bold]{cmp.scenario.name}[/] ({cmp.scenario.objective.method})"
+        _("{instance}: {spend} {name} against scenario {scenario} ({method})").format(
+            instance=f"[bold]{inst.name}[/]",
+            spend=words,
+            name=f"[bold]{cmp.actual.name}[/]",
+            scenario=f"[bold]{scenario_name(cmp.scenario.name)}[/]",
+            method=term(cmp.scenario.objective.method),
+        )
     )
-    from optimizer.outputs.text import project_change_lines
-
     for line in headline(cmp) + project_change_lines(cmp):
         say(f"  {line}")
-    crit = Table(title=f"Criteria, optimum at {cmp.budget_mln:,.1f} mln", title_justify="left")
-    for col in ("criterion", short, "optimal", "uplift", "%"):
-        crit.add_column(col, justify="left" if col == "criterion" else "right")
+    at = mln(cmp.budget_mln)
+    crit = Table(title=_("Criteria, optimum at {amount} mln").format(amount=at),
+                 title_justify="left")  # fmt: skip
+    for k, col in enumerate((_("criterion"), short, _("optimal"), _("uplift"), "%")):
+        crit.add_column(col, justify="left" if k == 0 else "right")
     for c in inst.criteria:
         u = cmp.uplift[c]
         crit.add_row(
-            c,
-            f"{cmp.actual_objectives[c]:,.1f}",
-            f"{cmp.optimal.objectives[c]:,.1f}",
-            f"{u['abs']:+,.1f}",
-            "n/a" if u["pct"] is None else f"{u['pct']:+.1f}%",
+            term(c),
+            mln(cmp.actual_objectives[c]),
+            mln(cmp.optimal.objectives[c]),
+            fixed(u["abs"], 1, sign=True),
+            _("n/a") if u["pct"] is None else pct(u["pct"], signed=True),
         )
     out.print(whole_names(crit))
     plans = Table(
-        title=f"Closest improving plans at {cmp.budget_mln:,.1f} mln (no criterion below the "
-        f"{words})",
+        title=(
+            _("Closest improving plans at {amount} mln (no criterion below the illustrative "
+              "spend)")
+            if illustrative
+            else _("Closest improving plans at {amount} mln (no criterion below the actual spend)")
+        ).format(amount=at),
         title_justify="left",
-    )
-    plans.caption = "moved: money taken out of cells; total change: the sum of all cell changes"
+    )  # fmt: skip
+    plans.caption = _("moved: money taken out of cells; total change: the sum of all cell changes")
     plans.caption_justify = "left"
-    for col in ("share of gain", "moved mln", "total change mln", *inst.criteria):
+    for col in (_("share of gain"), _("moved mln"), _("total change mln"),
+                *map(term, inst.criteria)):  # fmt: skip
         plans.add_column(col, justify="right")
     for p in cmp.closest:
         if p.moved_mln is None:
-            plans.add_row(f"{p.phi:.0%}", "n/a", "n/a", *(["n/a"] * len(inst.criteria)))
+            na = _("n/a")
+            plans.add_row(percent(p.phi), na, na, *([na] * len(inst.criteria)))
         else:
             plans.add_row(
-                f"{p.phi:.0%}",
-                f"{p.taken_mln:,.1f}",
-                f"{p.moved_mln:,.1f}",
-                *(f"{p.objectives[c]:,.1f}" for c in inst.criteria),
+                percent(p.phi),
+                mln(p.taken_mln),
+                mln(p.moved_mln),
+                *(mln(p.objectives[c]) for c in inst.criteria),
             )
     out.print(whole_names(plans))
     _head, rows = reallocation_rows(cmp)
     moves = Table(
-        title=f"Largest changes, {short} to optimal at {cmp.budget_mln:,.1f} mln (budget cost "
-        f"mln; {len(rows)} cells in reallocation.csv)",
+        title=ngettext(
+            "Largest changes, {spend} to optimal at {amount} mln (budget cost mln; {n} cells "
+            "in reallocation.csv)",
+            "Largest changes, {spend} to optimal at {amount} mln (budget cost mln; {n} cells "
+            "in reallocation.csv)",
+            len(rows),
+        ).format(spend=short, amount=at, n=len(rows)),
         title_justify="left",
     )
-    for col in ("town", "measure", short, "optimal", "change"):
-        moves.add_column(col, justify="left" if col in ("town", "measure") else "right")
+    for k, col in enumerate((_("town"), _("measure"), short, _("optimal"), _("change"))):
+        moves.add_column(col, justify="left" if k < 2 else "right")
+    towns, measures = {n: i for i, n in enumerate(inst.towns)}, inst.measures
     for r in rows[:top]:
-        moves.add_row(r[0], r[1], f"{r[5]:,.1f}", f"{r[6]:,.1f}", f"{r[7]:+,.1f}")
-    out.print(whole_names(moves))
+        j = measures.index(r[1])
+        moves.add_row(town_name(inst, towns[r[0]]),
+                      r[1] if language() == "en" else measure_name(inst, j),
+                      mln(r[5]), mln(r[6]), fixed(r[7], 1, sign=True))  # fmt: skip
+    out.print(long_labels(whole_names(moves), 1))

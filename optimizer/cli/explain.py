@@ -27,13 +27,14 @@ from optimizer.cli.common import (
     say,
 )
 from optimizer.errors import InstanceError
+from optimizer.i18n import N_, _, language
 
 
 def explain_command(
     instance: InstanceArg,
     town: Annotated[
         str | None,
-        typer.Option("--town", "-t", help="The town to explain.", show_default=False),
+        typer.Option("--town", "-t", help=N_("The town to explain."), show_default=False),
     ] = None,
     scenario: ScenarioOpt = None,
     budget: BudgetOpt = None,
@@ -48,7 +49,9 @@ def explain_command(
         typer.Option(
             "--project",
             "-p",
-            help="A project of projects.csv: what funding it costs (forced in and out, re-solved).",
+            help=N_(
+                "A project of projects.csv: what funding it costs (forced in and out, re-solved)."
+            ),
             show_default=False,
         ),
     ] = None,
@@ -62,7 +65,7 @@ def explain_command(
 
     with guarded():
         if (town is None) == (project is None):
-            raise InstanceError("explain: give --town T or --project P (one of them)")
+            raise InstanceError(_("explain: give --town T or --project P (one of them)"))
         inst, scen = prepare(instance, scenario, budget, method, weights, gap=gap)
         if project is not None:
             from optimizer.analysis.project_explain import explain_project
@@ -84,46 +87,73 @@ def explain_command(
     if fmt is Output.json:
         sys.stdout.write(json.dumps(explanation_document(ex), indent=2, ensure_ascii=False) + "\n")
         return
-    from optimizer.outputs.text import provenance_line
+    from optimizer.outputs.tables import long_labels
+    from optimizer.outputs.text import (
+        capital,
+        fixed,
+        measure_name,
+        mln,
+        percent,
+        provenance_line,
+        significant,
+        term,
+        town_name,
+    )
+
+    t = inst.towns.index(ex.town)
+
+    def shown(measure: str) -> str:
+        """A measure's id in English (as always), its label in Russian and Kazakh."""
+        return measure if language() == "en" else measure_name(inst, inst.measures.index(measure))
 
     label = provenance_line(inst, scen, [scen.baseline_path])
     if label:  # SPEC section 11: the first line says what is not a cited fact
         say(label)
-    for line in town_words(ex, inst.currency):
+    for line in town_words(ex, inst.currency, inst, scen):
         say(line)
+    crit = " / ".join(term(k) for k in inst.criteria)
     tab = Table(
-        title=f"{ex.town}: each measure's next money, at {scen.budget_mln:,.1f} mln",
+        title=_("{town}: each measure's next money, at {amount} mln").format(
+            town=town_name(inst, t), amount=mln(scen.budget_mln)
+        ),
         title_justify="left",
     )
-    for col in (
-        "measure",
-        "volume / capacity mln",
-        f"next bn buys: {' / '.join(inst.criteria)}",
-        "of the margin",
-        "change needed",
+    for k, col in enumerate(
+        (
+            _("measure"),
+            _("volume / capacity mln"),
+            _("next bn buys: {criteria}").format(criteria=crit),
+            _("of the margin"),
+            _("change needed"),
+        )
     ):
-        tab.add_column(col, justify="left" if col == "measure" else "right")
+        tab.add_column(col, justify="left" if k == 0 else "right")
     for c in ex.cells:
         change = ""
         if c.change_pct is not None and round(c.change_pct) == 0:
-            change = "tie"  # within half a percent: a tie, not "+-0%"
+            change = _("tie")  # within half a percent: a tie, not "+-0%"
         elif c.change_pct is not None and c.status in ("unfunded", "partial"):
             change = signed_pct(c.change_pct)
         elif c.change_pct is not None and c.status == "full":
-            change = f"{signed_pct(-c.change_pct)} keeps it"
+            change = _("{change} keeps it").format(change=signed_pct(-c.change_pct))
         tab.add_row(
-            c.measure,
-            "not eligible"
+            shown(c.measure),
+            _("not eligible")
             if c.status == "ineligible"
-            else f"{c.volume_mln:,.1f} / {c.capacity_mln:,.1f}",
+            else f"{fixed(c.volume_mln, 1)} / {fixed(c.capacity_mln, 1)}",
             ""
             if c.value_per_mln is None
-            else " / ".join(f"{c.effects_per_mln.get(k, 0.0) * 1000:,.3g}" for k in inst.criteria),
+            else " / ".join(
+                significant(c.effects_per_mln.get(k, 0.0) * 1000, 3) for k in inst.criteria
+            ),
             ""
             if c.value_per_mln is None or not c.margin_per_mln
-            else f"{c.value_per_mln / c.margin_per_mln:.0%}",
+            else percent(c.value_per_mln / c.margin_per_mln),
             change,
         )
-    out.print(whole_names(tab))
+    out.print(long_labels(whole_names(tab), 0))
     for c in ex.cells:
-        say(f"- {c.measure}: {cell_reason(c)}.")
+        if language() == "en":
+            say(f"- {c.measure}: {cell_reason(c)}.")
+        else:  # the reason names the measure by its label (a sentence): once is enough
+            say(f"- {capital(cell_reason(c, inst))}.")

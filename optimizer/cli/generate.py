@@ -8,28 +8,34 @@ from typing import Annotated
 import typer
 
 from optimizer.cli.common import LangOpt, err, guarded
-from optimizer.i18n import ngettext
+from optimizer.i18n import N_, ngettext
 
 
 def generate(
-    outdir: Annotated[Path, typer.Argument(help="Folder to create (must not exist or be empty).")],
-    towns: Annotated[int, typer.Option("--towns", "-n", min=1, help="Number of towns.")],
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 0,
+    outdir: Annotated[
+        Path, typer.Argument(help=N_("Folder to create (must not exist or be empty)."))
+    ],
+    towns: Annotated[int, typer.Option("--towns", "-n", min=1, help=N_("Number of towns."))],
+    seed: Annotated[
+        int, typer.Option("--seed", help=N_("Random seed (same seed, same files)."))
+    ] = 0,
     criteria: Annotated[
-        int, typer.Option("--criteria", min=2, max=3, help="2 (jobs, population) or 3 (+ firms).")
+        int,
+        typer.Option("--criteria", min=2, max=3, help=N_("2 (jobs, population) or 3 (+ firms).")),
     ] = 2,
     projects: Annotated[
-        int, typer.Option("--projects", min=0, help="Add projects.csv with N projects.")
+        int, typer.Option("--projects", min=0, help=N_("Add projects.csv with N projects."))
     ] = 0,
     lines: Annotated[
-        int, typer.Option("--lines", min=0, help="K funding lines besides the budget (projects).")
+        int,
+        typer.Option("--lines", min=0, help=N_("K funding lines besides the budget (projects).")),
     ] = 0,
     integer_criteria: Annotated[
-        bool, typer.Option("--integer-criteria", help="Projects' effects in whole numbers.")
+        bool, typer.Option("--integer-criteria", help=N_("Projects' effects in whole numbers."))
     ] = False,
     cells: Annotated[
         bool,
-        typer.Option("--cells/--no-cells", help="--no-cells: only projects can contribute."),
+        typer.Option("--cells/--no-cells", help=N_("--no-cells: only projects can contribute.")),
     ] = True,
     lang: LangOpt = None,
 ) -> None:

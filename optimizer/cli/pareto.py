@@ -31,13 +31,14 @@ from optimizer.cli.common import (
     err,
     guarded,
     needs_out,
+    note,
     out,
     prepare,
     progress_bar,
     say,
     wrote,
 )
-from optimizer.i18n import _
+from optimizer.i18n import N_, _, language, ngettext
 from optimizer.outputs.text import scenario_name
 
 PointsOpt = Annotated[
@@ -46,8 +47,10 @@ PointsOpt = Annotated[
         "--points",
         "-p",
         min=2,
-        help="Two criteria: evenly spaced points along the front (besides its breakpoints). "
-        "Three or more: grid levels per constrained criterion.",
+        help=N_(
+            "Two criteria: evenly spaced points along the front (besides its breakpoints). "
+            "Three or more: grid levels per constrained criterion."
+        ),
     ),
 ]
 OUTPUTS = ("pareto.csv", "pareto_allocations.csv", "pareto.png")
@@ -75,7 +78,7 @@ def pareto(
     from optimizer.lp.engine import Engine
     from optimizer.outputs.files import input_files, result_folder
     from optimizer.outputs.tables import front_tables
-    from optimizer.outputs.text import count, spend_words
+    from optimizer.outputs.text import fixed, spend_words, term
 
     with guarded():
         check_points(points, force)
@@ -116,10 +119,17 @@ def pareto(
                             inst.currency, actual_cost(inst, spend), uplift,
                             scen.objective.method))  # fmt: skip
         if front.message:
-            err.print(f"[yellow]note:[/] {front.message}")
+            note(front.message)
         err.print(
-            f"{front.method}: {count(len(front.breakpoints), 'breakpoint')}, "
-            f"{count(len(front.points), 'point')}, {front.solves} LP solves, {front.seconds:.2f} s"
+            _("{method}: {breakpoints}, {points}, {solves}, {seconds} s").format(
+                method=term(front.method),
+                breakpoints=breakpoints_words(len(front.breakpoints)),
+                points=points_words(len(front.points)),
+                solves=ngettext("{n} LP solve", "{n} LP solves", front.solves).format(
+                    n=fixed(front.solves, 0)
+                ),
+                seconds=fixed(front.seconds, 2, group=False),
+            )
         )
         if target is not None:
             from optimizer.outputs.plots.pareto import front_png
@@ -144,13 +154,24 @@ def pareto(
             wrote(names, target.path)
 
 
+def breakpoints_words(n: int) -> str:
+    return ngettext("{n} breakpoint", "{n} breakpoints", n).format(n=n)
+
+
+def points_words(n: int) -> str:
+    return ngettext("{n} point", "{n} points", n).format(n=n)
+
+
 def actual_label(spend: Any, inst: Any) -> str:
-    from optimizer.outputs.text import spend_words
+    from optimizer.outputs.text import currency_sign, fixed, spend_words
 
     if spend is None:
-        return "actual spend"
+        return _("actual spend")
     cost = float((spend.volume * inst.budget_cost[None, :]).sum())
-    return f"{spend_words(inst, spend)}: {spend.name}, {cost:,.0f} mln {inst.currency}".rstrip()
+    return _("{spend}: {name}, {amount} mln {currency}").format(
+        spend=spend_words(inst, spend), name=spend.name, amount=fixed(cost, 0),
+        currency=currency_sign(inst.currency),
+    ).rstrip()  # fmt: skip
 
 
 def front_table(front: Any, currency: str) -> Table:
@@ -158,39 +179,49 @@ def front_table(front: Any, currency: str) -> Table:
     from rich import box
 
     from optimizer.outputs.plots.pareto import unit
-    from optimizer.outputs.text import count, rate
+    from optimizer.outputs.text import currency_sign, mln, rate, term
 
     cx, cy = front.criteria[front.x], front.criteria[front.y]
     vertex = (
-        "a breakpoint of the front"
+        _("a breakpoint of the front")
         if len(front.criteria) == 2
-        else "best on one criterion (a payoff-table row); the rates are within slices of "
-        "equal grid level in the other criteria"
+        else _(
+            "best on one criterion (a payoff-table row); the rates are within slices of "
+            "equal grid level in the other criteria"
+        )
     )
+    sign = currency_sign(currency)
+    english = language() == "en"
     table = Table(
-        title=f"Efficient front, budget {front.budget_mln:,.1f} mln {currency}: "
-        f"{count(len(front.breakpoints), 'breakpoint')}, {count(len(front.points), 'point')}",
+        title=_("Efficient front, budget {amount} mln {currency}: {breakpoints}, {points}").format(
+            amount=mln(front.budget_mln), currency=sign,
+            breakpoints=breakpoints_words(len(front.breakpoints)),
+            points=points_words(len(front.points)),
+        ),
         title_justify="left",
-        caption=f"vertex: {vertex}. trade-off: {unit(cy)} retained per "
-        f"{unit(cx, False)} given up, towards the previous (<-) and the next (->) point",
+        caption=_(
+            "vertex: {vertex}. trade-off: {gained} retained per {given} given up, towards the "
+            "previous (<-) and the next (->) point"
+        ).format(vertex=vertex, gained=_(unit(cy)) if english else term(cy),
+                 given=unit(cx, False) if english else term(cx)),
         caption_justify="left",
         box=box.SIMPLE_HEAD,
-    )
-    table.add_column("point", justify="right")
+    )  # fmt: skip
+    table.add_column(_("point"), justify="right")
     for c in front.criteria:
-        table.add_column(c, justify="right")
-    table.add_column(f"mln {currency}".strip(), justify="right")
-    table.add_column("vertex", justify="center")
-    table.add_column("knee", justify="center")
+        table.add_column(term(c), justify="right")
+    table.add_column(_("mln {currency}").format(currency=sign).strip(), justify="right")
+    table.add_column(_("vertex"), justify="center")
+    table.add_column(_("knee"), justify="center")
     table.add_column("<-", justify="right")
     table.add_column("->", justify="right")
     for k, p in enumerate(front.points, start=1):
         table.add_row(
             str(k),
-            *(f"{v:,.1f}" for v in p.values),
-            f"{p.allocated_mln:,.1f}",
-            "yes" if p.is_breakpoint else "",
-            "knee" if p.is_knee else "",
+            *(mln(v) for v in p.values),
+            mln(p.allocated_mln),
+            _("yes") if p.is_breakpoint else "",
+            _("knee") if p.is_knee else "",
             rate(p.rate_prev, none=""),
             rate(p.rate_next, none=""),
             style="bold" if p.is_knee else None,
@@ -202,37 +233,52 @@ def actual_text(front: Any, name: str, position: Any, currency: str, cost_mln: f
                 uplift: Any = None, method: str = "") -> str:  # fmt: skip
     """The spend's budget and outcomes, the scenario optimum's uplift at the front's
     budget (the number compare gives), and whether a plan dominates it."""
-    cur = f"mln {currency}" if currency else "mln"
-    have = ", ".join(f"{c} {v:,.1f}" for c, v in zip(front.criteria, position.values, strict=True))
+    from optimizer.outputs.text import change_words, currency_sign, mln, term
+
+    sign = currency_sign(currency)
+    cur = _("mln {currency}").format(currency=sign).strip()
+    have = ", ".join(f"{term(c)} {mln(v)}" for c, v in zip(front.criteria, position.values,
+                                                            strict=True))  # fmt: skip
     same = abs(cost_mln - front.budget_mln) <= 1e-6 * max(1.0, cost_mln)
-    lines = [f"{name}: budget cost {cost_mln:,.1f} {cur}; {have}"]
+    budget = f"{mln(front.budget_mln)} {cur}"
+    lines = [_("{name}: budget cost {amount}; {values}").format(
+        name=name, amount=f"{mln(cost_mln)} {cur}", values=have)]  # fmt: skip
     lines.append(
-        f"the front is at the spend's budget cost, {front.budget_mln:,.1f} {cur}"
+        _("the front is at the spend's budget cost, {amount}").format(amount=budget)
         if same
-        else f"two budgets: the front is at {front.budget_mln:,.1f} {cur} (--budget), the "
-        f"spend cost {cost_mln:,.1f} {cur}"
+        else _("two budgets: the front is at {amount} (--budget), the spend cost {cost}").format(
+            amount=budget, cost=f"{mln(cost_mln)} {cur}"
+        )
     )
     if uplift is not None:
-        parts = ", ".join(
-            f"{c} {u['abs']:+,.1f}" + ("" if u["pct"] is None else f" ({u['pct']:+.1f}%)")
-            for c, u in uplift.items()
-        )
+        parts = ", ".join(change_words(c, u["abs"], u["pct"], 1) for c, u in uplift.items())
         lines.append(
-            f"uplift: the scenario's optimum ({method}) at {front.budget_mln:,.1f} {cur} "
-            f"changes {parts}"
+            _("uplift: the scenario's optimum ({method}) at {amount} changes {changes}").format(
+                method=term(method), amount=budget, changes=parts
+            )
         )
     if position.dominated:
         gain = ", ".join(
-            f"{c} {b:,.1f} ({b - a:+,.1f})"
+            f"{term(c)} {mln(b)} ({fixed_signed(b - a)})"
             for c, a, b in zip(front.criteria, position.values, position.better, strict=True)
         )
         lines.append(
-            f"dominated: within {front.budget_mln:,.1f} {cur} and the scenario's rules, "
-            f"an efficient allocation reaches {gain}"
+            _(
+                "dominated: within {amount} and the scenario's rules, an efficient allocation "
+                "reaches {values}"
+            ).format(amount=budget, values=gain)
         )
     else:
         lines.append(
-            "not dominated: no allocation under the scenario's budget and rules is at least as "
-            "good on every criterion and better on one"
+            _(
+                "not dominated: no allocation under the scenario's budget and rules is at least "
+                "as good on every criterion and better on one"
+            )
         )
     return "\n".join(lines)
+
+
+def fixed_signed(v: float) -> str:
+    from optimizer.outputs.text import fixed
+
+    return fixed(v, 1, sign=True)

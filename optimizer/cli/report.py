@@ -27,6 +27,7 @@ from optimizer.cli.common import (
     prepare,
     wrote,
 )
+from optimizer.i18n import N_, _
 
 
 def report_command(
@@ -34,7 +35,7 @@ def report_command(
     out_dir: Annotated[
         Path,
         typer.Option(
-            "--out", "-o", help="Folder for report.html and report.md.", show_default=False
+            "--out", "-o", help=N_("Folder for report.html and report.md."), show_default=False
         ),
     ],
     scenario: ScenarioOpt = None,
@@ -46,7 +47,7 @@ def report_command(
     points: PointsOpt = 21,
     fmt: Annotated[
         Sheet,
-        typer.Option("--format", "-f", help="table (default) or xlsx: also write report.xlsx."),
+        typer.Option("--format", "-f", help=N_("table (default) or xlsx: also write report.xlsx.")),
     ] = Sheet.table,
     force: ForceOpt = False,
     gap: GapOpt = None,
@@ -56,8 +57,10 @@ def report_command(
         bool,
         typer.Option(
             "--ranges",
-            help="Add each town's least and greatest budget cost over the equally good plans "
-            "to the by-town table (two LPs per town).",
+            help=N_(
+                "Add each town's least and greatest budget cost over the equally good plans "
+                "to the by-town table (two LPs per town)."
+            ),
         ),
     ] = False,
 ) -> None:
@@ -78,8 +81,10 @@ def report_command(
             from optimizer.errors import InstanceError
 
             raise InstanceError(
-                "--ranges: the optimal face of a mixed-integer program (an instance with "
-                "projects.csv) is not one convex set; ranges are for LPs only"
+                _(
+                    "--ranges: the optimal face of a mixed-integer program (an instance "
+                    "with projects.csv) is not one convex set; ranges are for LPs only"
+                )
             )
         extra = [spend.path] if spend is not None else []
         inputs = input_files(inst, scen, extra)

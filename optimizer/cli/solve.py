@@ -33,7 +33,7 @@ from optimizer.cli.common import (
     wrote,
 )
 from optimizer.errors import InfeasibleError, InstanceError
-from optimizer.i18n import _
+from optimizer.i18n import N_, _
 
 ALL_OUTPUTS = ("allocation.csv", "summary.json", "allocation.xlsx", "ranges.csv")
 
@@ -47,32 +47,38 @@ def solve(
     solver: SolverOpt = Solver.highs,
     out_dir: OutOpt = None,
     fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="table | json | csv | xlsx (xlsx needs --out)")
+        Format,
+        typer.Option("--format", "-f", help=N_("table | json | csv | xlsx (xlsx needs --out)")),
     ] = Format.table,
     export_lp: Annotated[
-        Path | None, typer.Option("--export-lp", help="Also write the model as an LP file (PuLP).")
+        Path | None,
+        typer.Option("--export-lp", help=N_("Also write the model as an LP file (PuLP).")),
     ] = None,
     export_mps: Annotated[
         Path | None,
-        typer.Option("--export-mps", help="Also write the model as an MPS file (PuLP)."),
+        typer.Option("--export-mps", help=N_("Also write the model as an MPS file (PuLP).")),
     ] = None,
     sensitivity: Annotated[
         SensitivityDepth,
         typer.Option(
             "--sensitivity",
-            help="What one more unit buys: quick (default: duals, ranging, one re-solve per "
-            "rule), full (also bisects the budget's range) or off.",
+            help=N_(
+                "What one more unit buys: quick (default: duals, ranging, one re-solve per "
+                "rule), full (also bisects the budget's range) or off."
+            ),
         ),
     ] = SensitivityDepth.quick,
     no_sensitivity: Annotated[
-        bool, typer.Option("--no-sensitivity", help="The same as --sensitivity off.")
+        bool, typer.Option("--no-sensitivity", help=N_("The same as --sensitivity off."))
     ] = False,
     ranges: Annotated[
         bool,
         typer.Option(
             "--ranges",
-            help="Each town's least and greatest budget cost among equally good plans "
-            "(ranges.csv, summary.json ranges; two LPs per town).",
+            help=N_(
+                "Each town's least and greatest budget cost among equally good plans "
+                "(ranges.csv, summary.json ranges; two LPs per town)."
+            ),
         ),
     ] = False,
     gap: GapOpt = None,
@@ -206,5 +212,5 @@ def show_solve(inst: Any, scen: Any, solved: Any, doc: dict[str, Any], fmt: Form
     if solved.ranges is not None:
         from optimizer.outputs.tables import ranges_table
 
-        tables.append(ranges_table(solved.ranges))
+        tables.append(ranges_table(solved.ranges, inst))
     print_all(out, tables)

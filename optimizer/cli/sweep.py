@@ -26,14 +26,16 @@ from optimizer.cli.common import (
     wrote,
 )
 from optimizer.errors import InfeasibleError
-from optimizer.i18n import _
+from optimizer.i18n import N_, _
 
 RangeOpt = Annotated[
     str,
     typer.Option(
         "--budget",
-        help="Budgets FROM:TO:STEPS, STEPS budgets from FROM to TO inclusive, "
-        "money as elsewhere: 5bn:15bn:11, 4000:12000:9.",
+        help=N_(
+            "Budgets FROM:TO:STEPS, STEPS budgets from FROM to TO inclusive, "
+            "money as elsewhere: 5bn:15bn:11, 4000:12000:9."
+        ),
         show_default=False,
     ),
 ]
@@ -52,8 +54,10 @@ def sweep(
         bool,
         typer.Option(
             "--renormalize",
-            help="Recompute the payoff normalization at every budget (each row then equals "
-            "solve --budget B; priorities change from row to row). Default: the scenario's.",
+            help=N_(
+                "Recompute the payoff normalization at every budget (each row then equals "
+                "solve --budget B; priorities change from row to row). Default: the scenario's."
+            ),
         ),
     ] = False,
     gap: GapOpt = None,
@@ -63,6 +67,7 @@ def sweep(
     from optimizer.analysis.sweep import parse_range, sweep_budgets
     from optimizer.outputs.files import input_files, result_folder
     from optimizer.outputs.tables import sweep_gain_table, sweep_header, sweep_rows, sweep_table
+    from optimizer.outputs.text import general, scenario_name
 
     with guarded():
         budgets = parse_range(budget)
@@ -87,7 +92,13 @@ def sweep(
             wrote(names, target.path)
         if not result.feasible():
             raise InfeasibleError(
-                f"every budget of the sweep is infeasible for scenario {scen.name!r} "
-                f"({budgets[0]:g} to {budgets[-1]:g} mln); `monotowns solve --budget "
-                f"{budgets[-1]:g}` names the rules to relax"
+                _(
+                    "every budget of the sweep is infeasible for scenario {scenario} ({low} "
+                    "to {high} mln); `{command}` names the rules to relax"
+                ).format(
+                    scenario=repr(scenario_name(scen.name)),
+                    low=general(budgets[0]),
+                    high=general(budgets[-1]),
+                    command=f"monotowns solve --budget {budgets[-1]:g}",
+                )
             )

@@ -23,15 +23,15 @@ from optimizer.cli.common import (
     SolverOpt,
     WeightsOpt,
     check_limit,
-    err,
     guarded,
     needs_out,
+    note,
     out,
     prepare,
     progress_bar,
     wrote,
 )
-from optimizer.i18n import _
+from optimizer.i18n import N_, _
 
 
 def uncertainty(
@@ -41,26 +41,30 @@ def uncertainty(
     method: MethodOpt = None,
     weights: WeightsOpt = None,
     solver: SolverOpt = Solver.highs,
-    draws: Annotated[int, typer.Option("--draws", min=1, help="Number of draws.")] = 1000,
+    draws: Annotated[int, typer.Option("--draws", min=1, help=N_("Number of draws."))] = 1000,
     sigma: Annotated[
         float | None,
         typer.Option(
             "--sigma",
             min=0.0,
-            help="Log-scale spread of the effect coefficients of measures without their own "
-            "sigma in measures.csv (default 0.2).",
+            help=N_(
+                "Log-scale spread of the effect coefficients of measures without their own "
+                "sigma in measures.csv (default 0.2)."
+            ),
             show_default=False,
         ),
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help=N_("Random seed."))] = 0,
     workers: Annotated[
         int,
         typer.Option(
             "--workers",
             "-w",
             min=1,
-            help="Worker processes; the results are the same for any number. Each costs about "
-            "half a second to start, so more pay off only for large instances.",
+            help=N_(
+                "Worker processes; the results are the same for any number. Each costs about "
+                "half a second to start, so more pay off only for large instances."
+            ),
         ),
     ] = 1,
     actual: ActualOpt = None,
@@ -69,8 +73,10 @@ def uncertainty(
         str | None,
         typer.Option(
             "--dask",
-            help="Run the draws on an existing Dask cluster at this scheduler address "
-            "(needs the optional dask extra of monotowns).",
+            help=N_(
+                "Run the draws on an existing Dask cluster at this scheduler address "
+                "(needs the optional dask extra of monotowns)."
+            ),
         ),
     ] = None,
     fmt: SheetOpt = Sheet.table,
@@ -97,8 +103,11 @@ def uncertainty(
         inst, scen = prepare(instance, scenario, budget, method, weights, gap=gap)
         own = inst.measure_sigma
         if sigma is not None and own is not None and not np.isnan(own).any():
-            err.print(f"note: --sigma {sigma:g} is not used: every measure has its own sigma "
-                      "in measures.csv")  # fmt: skip
+            note(
+                _("{option} is not used: every measure has its own sigma in {file}").format(
+                    option=f"--sigma {sigma:g}", file="measures.csv"
+                )
+            )
         spend = None
         extra = []
         if actual is not None:

@@ -34,8 +34,12 @@ def validate(instance: InstanceArg, lang: LangOpt = None) -> None:
         inst.default_scenario
         and not (inst.path / "scenarios" / f"{inst.default_scenario}.toml").is_file()
     ):
-        problems.append(f"{inst.path / 'instance.toml'}: key 'default_scenario': no scenario "
-                        f"{inst.default_scenario!r} in scenarios/")  # fmt: skip
+        problems.append(
+            _("{file}: key {key}: no scenario {name} in {folder}").format(
+                file=inst.path / "instance.toml", key="'default_scenario'",
+                name=repr(inst.default_scenario), folder="scenarios/",
+            )
+        )  # fmt: skip
     for p in problems:
         err.print("[red]" + _("error:") + f"[/] {escape(p)}")
     if problems:

@@ -259,30 +259,35 @@ def sweep_gain_table(result: SweepResult) -> Any:
     """What one more bn bought between consecutive feasible budgets, per criterion."""
     from rich.table import Table
 
-    table = Table(title="What one more bn buys between steps", title_justify="left")
-    table.add_column("budgets mln", justify="right")
+    table = Table(title=_("What one more bn buys between steps"), title_justify="left")
+    table.add_column(_("budgets mln"), justify="right")
     for c in result.criteria:
-        table.add_column(f"{c} per bn", justify="right")
+        table.add_column(_("{criterion} per bn").format(criterion=term(c)), justify="right")
     ok = [s for s in result.feasible() if s.criteria is not None]
     for a, b in itertools.pairwise(ok):
         if b.budget_mln <= a.budget_mln:
             continue
         step = (b.budget_mln - a.budget_mln) / 1000.0
         assert a.criteria is not None and b.criteria is not None
-        table.add_row(f"{a.budget_mln:,.0f} – {b.budget_mln:,.0f}",
-                      *(f"{(y - x) / step:+,.1f}" for x, y in zip(a.criteria, b.criteria,
-                                                                   strict=True)))  # fmt: skip
+        table.add_row(f"{fixed(a.budget_mln, 0)} – {fixed(b.budget_mln, 0)}",
+                      *(fixed((y - x) / step, 1, sign=True)
+                        for x, y in zip(a.criteria, b.criteria, strict=True)))  # fmt: skip
     return table
 
 
 # ----------------------------------------------------------------------------- tables
 
 
-def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
-    from optimizer.analysis.uncertainty import FUNDED_MLN
+def percentile(k: int) -> str:
+    """A percentile's column header: `P5` (`5-й процентиль` in Russian)."""
+    return _("P{k}").format(k=k)
 
+
+def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
     """Percentiles per plan and criterion; the nominal plan's least robust cells."""
     from rich.table import Table
+
+    from optimizer.analysis.uncertainty import FUNDED_MLN
 
     percentiles = result.percentiles()
     head = Table(
@@ -293,7 +298,8 @@ def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
         ),
         title_justify="left",
     )
-    cols = (_("plan"), _("criterion"), "P5", "P50", "P95", _("mean"), _("nominal effects"))
+    cols = (_("plan"), _("criterion"), *(percentile(k) for k in (5, 50, 95)), _("mean"),
+            _("nominal effects"))  # fmt: skip
     for k, col in enumerate(cols):
         head.add_column(col, justify="left" if k < 2 else "right")
     for plan, by_c in percentiles.items():
@@ -560,13 +566,16 @@ def _state(state: str) -> str:
     return words.get(state, state)
 
 
-def ranges_table(ranges: tuple[Any, ...]) -> Table:
-    """Each town's freedom among equally good plans (`solve --ranges`)."""
+def ranges_table(ranges: tuple[Any, ...], instance: Instance | None = None) -> Table:
+    """Each town's freedom among equally good plans (`solve --ranges`); with the
+    instance, towns by their names in the language in use."""
+    index = {} if instance is None else {n: i for i, n in enumerate(instance.towns)}
     table = Table(title=_("Equally good plans: each town's budget cost range, mln"))
     for k, col in enumerate((_("town"), _("least"), _("most"), _("plan"))):
         table.add_column(col, justify="left" if k == 0 else "right")
     for r in sorted(ranges, key=lambda r: -r.plan_cost_mln):
-        table.add_row(r.town, mln(r.min_cost_mln), mln(r.max_cost_mln),
+        shown = r.town if r.town not in index else town_name(instance, index[r.town])
+        table.add_row(shown, mln(r.min_cost_mln), mln(r.max_cost_mln),
                       mln(r.plan_cost_mln))  # fmt: skip
     return table
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from optimizer.i18n import N_, _, language
+from optimizer.i18n import N_, _, language, ngettext
 
 # ----------------------------------------------------------------------------- words
 
@@ -15,12 +15,6 @@ from optimizer.i18n import N_, _, language
 if TYPE_CHECKING:  # types only: the words load without the analyses
     from optimizer.analysis.compare import Comparison
     from optimizer.analysis.explain import CellExplanation, RuleEffect, TownExplanation
-
-UNIT_WORDS = {
-    "mln": "million",
-    "pp": "percentage point",
-    "per_capita": "currency unit per resident",
-}
 
 # ----------------------------------------------------------------------------- language
 # Words of the data shown in the language in use: the vocabulary the programme and
@@ -49,6 +43,13 @@ VOCABULARY = {
     "infeasible": N_("infeasible"),
     "optimal": N_("optimal"),
     "reoptimized": N_("reoptimized"),
+    "actual": N_("actual"),
+    "firms": N_("firms"),
+    # how a front was computed (pareto)
+    "dichotomic": N_("dichotomic"),
+    "augmecon2": N_("augmecon2"),
+    "epsilon-exact": N_("epsilon-exact"),
+    "epsilon-grid": N_("epsilon-grid"),
 }
 # The sign of a currency where Babel's locale data gives only the code (ru: KZT).
 CURRENCY_SIGNS = {"KZT": "₸", "RUB": "₽"}
@@ -128,14 +129,44 @@ def fixed(v: float, decimals: int, group: bool = True, sign: bool = False) -> st
     return f"+{text}" if sign and not text.startswith("-") else text
 
 
-def significant(v: float, sig: int, group: bool = True) -> str:
-    """`v` to `sig` significant digits (`0.00605`, `3.204`) in the language in use."""
+def significant(v: float, sig: int, group: bool = True, sign: bool = False) -> str:
+    """`v` to `sig` significant digits (`0.00605`, `3.204`) in the language in use;
+    `sign`: a `+` before positive values (`+0.1873`)."""
     if language() == "en":
-        return f"{v:,.{sig}g}" if group else f"{v:.{sig}g}"
+        return f"{v:{'+' if sign else ''}{',' if group else ''}.{sig}g}"
     text = f"{v:.{sig}g}"
     if "e" in text:
-        return text.replace(".", ",")
-    return fixed(float(text), len(text.partition(".")[2]), group)
+        text = text.replace(".", ",")
+    else:
+        text = fixed(float(text), len(text.partition(".")[2]), group)
+    return f"+{text}" if sign and not text.startswith("-") else text
+
+
+def percent(v: float, decimals: int = 0) -> str:
+    """A fraction as a percentage: `0.96` -> `96%` (`96 %` in Russian)."""
+    if language() == "en":
+        return f"{v:.{decimals}%}"
+    return fixed(100 * v, decimals, group=False) + percent_sign()
+
+
+def general(v: float) -> str:
+    """A number as the user typed it (`0.5`, `1e-06`): Python's `g` format, with the
+    language's decimal sign."""
+    text = f"{v:g}"
+    return text if language() == "en" else text.replace(".", ",")
+
+
+def capital(text: str) -> str:
+    """`text` with its first letter upper-cased (a translation may start a sentence
+    with a placeholder: "{spend} ..." -> "Фактические расходы ...")."""
+    return text[:1].upper() + text[1:]
+
+
+def joined(parts: list[str]) -> str:
+    """'a, b and c' in the language in use."""
+    if len(parts) < 2:
+        return "".join(parts)
+    return _("{first} and {last}").format(first=", ".join(parts[:-1]), last=parts[-1])
 
 
 def percent_sign() -> str:
@@ -213,11 +244,6 @@ def unit_text(unit: str, currency: str) -> str:
     }[unit]
 
 
-def count(n: int, word: str) -> str:
-    """`1 point`, `3 points` (English words only; translated text uses ngettext)."""
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
 def money(mln: float | None, currency: str = "") -> str:
     """`43.0 bn KZT` from 43000, `850 mln KZT` from 850 (`43,0 млрд ₸` in Russian)."""
     if mln is None:
@@ -269,14 +295,67 @@ def provenance_line(instance: Any, scenario: Any = None, spends: Any = ()) -> st
     return _("Data: {parts} (reasons in {file})").format(parts="; ".join(parts), file="SOURCES.md")
 
 
-def spend_words(instance: Any, spend: Any) -> str:
-    """ "illustrative spend" for a file the instance's [provenance] lists as
-    illustrative (SPEC section 11), else "actual spend"."""
+def is_illustrative(instance: Any, spend: Any) -> bool:
+    """Whether the instance's [provenance] lists the spend's file as illustrative
+    (SPEC section 11)."""
     p = getattr(instance, "provenance", None)
     path = getattr(spend, "path", spend)
-    if p is not None and path is not None and p.is_illustrative(path):
-        return "illustrative spend"
-    return "actual spend"
+    return p is not None and path is not None and p.is_illustrative(path)
+
+
+def spend_words(instance: Any, spend: Any) -> str:
+    """ "illustrative spend" for a file the instance's [provenance] lists as
+    illustrative (SPEC section 11), else "actual spend" (in the language in use)."""
+    return _("illustrative spend") if is_illustrative(instance, spend) else _("actual spend")
+
+
+def spend_short(instance: Any, spend: Any) -> str:
+    """One word for the spend, as a table column: "illustrative" or "actual"."""
+    return _("illustrative") if is_illustrative(instance, spend) else _("actual")
+
+
+# Known reasons of the comparison's analysis (optimizer.analysis.compare), so they are
+# shown in the language in use; a reason not listed here is shown as it comes.
+COMPARE_REASONS = (
+    N_("no budget reaches the actual's outcomes under the scenario's rules and limits"),
+    N_(
+        "no allocation that keeps the scenario's rules and limits at the actual budget "
+        "reaches the actual's outcomes"
+    ),
+    N_(
+        "no allocation at the actual budget is better on one criterion without being "
+        "worse on another"
+    ),
+    N_("no plan reaches this share of the gain under the scenario's rules and limits"),
+    N_("no plan exists"),
+)
+
+
+def reason_words(reason: str) -> str:
+    """A reason of the analysis in the language in use (see COMPARE_REASONS)."""
+    import re
+
+    m = re.fullmatch(
+        r"no allocation that keeps the scenario's rules and limits at (.+) mln reaches "
+        r"the actual's outcomes",
+        reason,
+    )
+    if m:
+        budget = float(m.group(1).replace(",", ""))
+        return _(
+            "no allocation that keeps the scenario's rules and limits at {amount} mln "
+            "reaches the actual's outcomes"
+        ).format(amount=mln(budget))
+    return _(reason)
+
+
+def change_words(criterion: str, change: float, percent_change: float | None,
+                 decimals: int = 0) -> str:  # fmt: skip
+    """'jobs +472 (+9.9%)': a criterion's change, and in percent when it has one."""
+    text = f"{term(criterion)} {fixed(change, decimals, sign=True)}"
+    if percent_change is not None:
+        text += f" ({pct(percent_change, signed=True)})"
+    return text
 
 
 def headline(cmp: Comparison) -> list[str]:
@@ -284,79 +363,120 @@ def headline(cmp: Comparison) -> list[str]:
     inst = cmp.instance
     cur = inst.currency
     words = spend_words(inst, cmp.actual)
+    illustrative = is_illustrative(inst, cmp.actual)
     same = abs(cmp.budget_mln - cmp.actual_budget_mln) <= 1e-6 * max(1.0, cmp.actual_budget_mln)
     with_what = (
-        f"With the same {money(cmp.budget_mln, cur)}"
+        _("With the same {amount}").format(amount=money(cmp.budget_mln, cur))
         if same
-        else (f"With {money(cmp.budget_mln, cur)} instead of {money(cmp.actual_budget_mln, cur)}")
+        else _("With {amount} instead of {actual}").format(
+            amount=money(cmp.budget_mln, cur), actual=money(cmp.actual_budget_mln, cur)
+        )
     )
-    parts = []
-    for c in inst.criteria:
-        u = cmp.uplift[c]
-        pct = "" if u["pct"] is None else f" ({u['pct']:+.1f}%)"
-        parts.append(f"{c} {u['abs']:+,.0f}{pct}")
+    parts = [
+        change_words(c, cmp.uplift[c]["abs"] or 0.0, cmp.uplift[c]["pct"]) for c in inst.criteria
+    ]
     spent = cmp.optimal.allocated_mln
-    optimum = "the optimum"
+    optimum = _("the optimum")
     if spent < cmp.budget_mln * (1 - 1e-6):
-        optimum += f" (spending {money(spent, cur)} of it)"
-    lines = [f"{with_what}, {optimum} changes {', '.join(parts)}."]
+        optimum = _("the optimum (spending {amount} of it)").format(amount=money(spent, cur))
+    lines = [
+        _("{with_what}, {optimum} changes {changes}.").format(
+            with_what=with_what, optimum=optimum, changes=", ".join(parts)
+        )
+    ]
     eff = cmp.efficiency
     if eff.value is None:
-        lines.append(f"Efficiency: n/a ({eff.reason}).")
+        lines.append(_("Efficiency: n/a ({reason}).").format(reason=reason_words(eff.reason or "")))
     elif eff.value < 1 - 1e-6:
         lines.append(
-            f"The same outcomes were reachable with {eff.value:.0%} of the money "
-            f"({money(eff.min_budget_mln, cur)})."
+            _("The same outcomes were reachable with {share} of the money ({amount}).").format(
+                share=percent(eff.value), amount=money(eff.min_budget_mln, cur)
+            )
         )
     elif eff.value > 1 + 1e-6:
         lines.append(
-            f"Under the scenario's rules the same outcomes need {eff.value:.0%} of the "
-            f"money ({money(eff.min_budget_mln, cur)})."
+            _(
+                "Under the scenario's rules the same outcomes need {share} of the money ({amount})."
+            ).format(share=percent(eff.value), amount=money(eff.min_budget_mln, cur))
         )
     else:
-        lines.append("No smaller budget reaches the same outcomes (efficiency 100%).")
+        lines.append(_("No smaller budget reaches the same outcomes (efficiency 100%)."))
     dom = cmp.dominance
     lines.append(
-        f"The {words} is dominated: " + dominated_words(cmp)
+        capital(_("The {spend} is dominated: {how}").format(spend=words, how=dominated_words(cmp)))
         if dom.dominated
-        else f"The {words} is not dominated ({dom.reason})."
+        else capital(
+            _("The {spend} is not dominated ({reason}).").format(
+                spend=words, reason=reason_words(dom.reason or "")
+            )
+        )
     )
     plans = [p for p in cmp.closest if p.moved_mln is not None]
     if cmp.weighted_best is not None and cmp.weighted_best - cmp.weighted_actual <= 1e-9:
-        lines.append("No plan improves the weighted objective without losing on a criterion.")
+        lines.append(_("No plan improves the weighted objective without losing on a criterion."))
     elif plans:
         first, full = plans[0], plans[-1]
-        text = f"Moving {money(first.taken_mln, cur)} between cells captures {first.phi:.0%} of the gain"
+        text = _("Moving {amount} between cells captures {share} of the gain").format(
+            amount=money(first.taken_mln, cur), share=percent(first.phi)
+        )
         sums = money(first.moved_mln)
         if full is not first:
-            what = "all of it" if full.phi == 1.0 else f"{full.phi:.0%}"
-            text += f" and {money(full.taken_mln, cur)} captures {what}"
-            sums += f" and {money(full.moved_mln)}"
+            what = _("all of it") if full.phi == 1.0 else percent(full.phi)
+            text += _(" and {amount} captures {what}").format(
+                amount=money(full.taken_mln, cur), what=what
+            )
+            sums = _("{first} and {last}").format(first=sums, last=money(full.moved_mln))
         lines.append(
-            f"{text}, with no criterion below the {words} (moved: money taken out of cells; "
-            f"total change, the sum of all cell changes: {sums})."
+            (
+                _(
+                    "{text}, with no criterion below the illustrative spend (moved: money taken "
+                    "out of cells; total change, the sum of all cell changes: {sums})."
+                )
+                if illustrative
+                else _(
+                    "{text}, with no criterion below the actual spend (moved: money taken out "
+                    "of cells; total change, the sum of all cell changes: {sums})."
+                )
+            ).format(text=text, sums=sums)
         )
     else:
         reason = next((p.reason for p in cmp.closest if p.reason), "no plan exists")
-        lines.append(f"Closest plans: none ({reason}).")
+        lines.append(_("Closest plans: none ({reason}).").format(reason=reason_words(reason)))
     if any(not p.even for p in plans):
         lines.append(
-            "Among plans that move as little, the closest plans are the solver's own (their "
-            "faces are too large for the even-spread step)."
+            _(
+                "Among plans that move as little, the closest plans are the solver's own (their "
+                "faces are too large for the even-spread step)."
+            )
         )
     if cmp.broken_rules:
         names = sorted({v.rule for v in cmp.broken_rules})
+        n = len(cmp.broken_rules)
         lines.append(
-            f"The {words} breaks {len(cmp.broken_rules)} bound(s) of the scenario: "
-            f"{', '.join(names)}."
+            capital(
+                ngettext(
+                    "The {spend} breaks {n} bound(s) of the scenario: {names}.",
+                    "The {spend} breaks {n} bound(s) of the scenario: {names}.",
+                    n,
+                ).format(spend=words, n=n, names=", ".join(names))
+            )
         )
     wasted = cmp.without_effect_cost_mln
     from optimizer.analysis.compare import CELL_TOL
 
     if wasted > CELL_TOL:
         lines.append(
-            f"{money(wasted, cur)} of the {words} has no effect "
-            f"(above capacity or in ineligible cells)."
+            (
+                _(
+                    "{amount} of the illustrative spend has no effect (above capacity or in "
+                    "ineligible cells)."
+                )
+                if illustrative
+                else _(
+                    "{amount} of the actual spend has no effect (above capacity or in "
+                    "ineligible cells)."
+                )
+            ).format(amount=money(wasted, cur))
         )
     return lines
 
@@ -365,35 +485,43 @@ def dominated_words(cmp: Comparison) -> str:
     """'from (jobs 103, population 191) to (jobs 110, population 128)' and front points."""
     dom = cmp.dominance
     ends = [
-        "(" + ", ".join(f"{c} {e[c]:,.0f}" for c in cmp.instance.criteria) + ")" for e in dom.ends
+        "(" + ", ".join(f"{term(c)} {fixed(e[c], 0)}" for c in cmp.instance.criteria) + ")"
+        for e in dom.ends
     ]
     uniq = list(dict.fromkeys(ends))
     text = (
-        f"the front from {uniq[0]} to {uniq[-1]} is better on every criterion"
+        _("the front from {first} to {last} is better on every criterion").format(
+            first=uniq[0], last=uniq[-1]
+        )
         if len(uniq) > 1
-        else f"the front point {uniq[0]} is better on every criterion"
+        else _("the front point {point} is better on every criterion").format(point=uniq[0])
     )
     if dom.front_points:
         idx = dom.front_dominating
         text += (
-            f"; front points {idx[0]}-{idx[-1]} ({len(idx)} of {dom.front_points}) dominate it"
+            _("; front points {first}-{last} ({n} of {total}) dominate it").format(
+                first=idx[0], last=idx[-1], n=len(idx), total=dom.front_points
+            )
             if idx
-            else f"; none of the {dom.front_points} computed front points dominates it"
+            else _("; none of the {total} computed front points dominates it").format(
+                total=dom.front_points
+            )
         )
     return text + "."
 
 
-def unit_words(scale: float) -> str:
-    return "per billion" if scale == 1000.0 else "per million"
-
-
-def cell_reason(cell: CellExplanation) -> str:
-    """Why the cell gets what it gets, in one clause (see `cell_words`)."""
+def cell_reason(cell: CellExplanation, instance: Any = None) -> str:
+    """Why the cell gets what it gets, in one clause (see `cell_words`). With the
+    instance, the measure is named as the language in use names it."""
     what = cell.measure.replace("_", " ")
+    if instance is not None and language() != "en" and cell.measure in instance.measures:
+        what = measure_name(instance, instance.measures.index(cell.measure))
     if cell.status == "ineligible":
-        return f"not eligible for {what}: tier {cell.tier} may not use it"
+        return _("not eligible for {what}: tier {tier} may not use it").format(
+            what=what, tier=term(cell.tier)
+        )
     if cell.status == "no capacity":
-        return f"no capacity for {what}"
+        return _("no capacity for {what}").format(what=what)
     assert cell.value_per_mln is not None and cell.margin_per_mln is not None
     assert cell.segment is not None
     return cell_words(cell.status, what, cell.value_per_mln * cell.scale,
@@ -404,14 +532,20 @@ def cell_reason(cell: CellExplanation) -> str:
 
 def per_bn_words(effects_per_mln: dict[str, float]) -> str:
     """'jobs 35.2 and population 80.1 per bn': a cell's effects in criteria per bn."""
-    parts = [f"{c} {v * 1000:,.3g}" for c, v in effects_per_mln.items()]
-    return (" and ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1
-            else "".join(parts)) + " per bn"  # fmt: skip
+    parts = [f"{term(c)} {significant(v * 1000, 3)}" for c, v in effects_per_mln.items()]
+    return _("{effects} per bn").format(effects=joined(parts))
 
 
 def of_margin(value: float, margin: float) -> str:
     """A cell's worth as a share of the margin (what a bn earns elsewhere)."""
-    return f"{value / margin:.0%} of the margin" if margin else "the margin is 0"
+    if not margin:
+        return _("the margin is 0")
+    return _("{share} of the margin").format(share=percent(value / margin))
+
+
+def percent_words(change: float) -> str:
+    """A needed change in percent, whole: `63%`."""
+    return fixed(change, 0, group=False) + percent_sign()
 
 
 def cell_words(
@@ -437,114 +571,196 @@ def cell_words(
     why_rules = ""
     if rules:
         parts = [
-            f"{r.name} {'raises' if r.per_mln > 0 else 'lowers'} the margin by "
-            f"{abs(r.per_mln) * scale / margin:.0%}"
+            (
+                _("{rule} raises the margin by {share}")
+                if r.per_mln > 0
+                else _("{rule} lowers the margin by {share}")
+            ).format(rule=r.name, share=percent(abs(r.per_mln) * scale / margin))
             if margin
             else r.name
             for r in rules
         ]
         why_rules = f" ({'; '.join(parts)})"
-    seg = f"segment {s + 1} of {n_seg}"
+    seg = _("segment {k} of {n}").format(k=s + 1, n=n_seg)
+    volume_text, capacity_text = fixed(volume, 1), fixed(capacity, 1)
     if status == "full":
         keep = (
             ""
             if change is None
-            else "; a tie: any fall in its effect would move money away"
+            else _("; a tie: any fall in its effect would move money away")
             if change < 0.05
-            else f"; it stays fully funded unless its effect falls by more than {change:.0f}%"
+            else _("; it stays fully funded unless its effect falls by more than {change}").format(
+                change=percent_words(change)
+            )
         )
         return (
-            f"funded up to capacity ({volume:,.1f} mln) from {what}: its last segment is "
-            f"worth {vs}{why_rules}{keep}"
+            _(
+                "funded up to capacity ({volume} mln) from {what}: its last segment is worth {value}"
+            ).format(volume=volume_text, what=what, value=vs)
+            + why_rules
+            + keep
         )
     if status == "marginal":
-        return (
-            f"funded {volume:,.1f} of {capacity:,.1f} mln from {what}, at the margin: "
-            f"{seg} is worth {vs}{why_rules}, exactly what the last money elsewhere earns"
-        )
+        return _(
+            "funded {volume} of {capacity} mln from {what}, at the margin: {segment} is worth "
+            "{value}{rules}, exactly what the last money elsewhere earns"
+        ).format(volume=volume_text, capacity=capacity_text, what=what, segment=seg, value=vs,
+                 rules=why_rules)  # fmt: skip
     if status == "partial":
         more = (
-            "a tie: more could go there at no loss"
+            _("a tie: more could go there at no loss")
             if change is not None and change < 0.05
-            else f"more would need a {change:.0f}% higher effect"
+            else _("more would need a {change} higher effect").format(change=percent_words(change))
             if change is not None
-            else "more has no effect"
+            else _("more has no effect")
         )
-        return (
-            f"funded {volume:,.1f} of {capacity:,.1f} mln from {what}; more would go to "
-            f"{seg}, worth {vs}{why_rules}; {more}"
-        )
+        return _(
+            "funded {volume} of {capacity} mln from {what}; more would go to {segment}, worth "
+            "{value}{rules}; {more}"
+        ).format(volume=volume_text, capacity=capacity_text, what=what, segment=seg, value=vs,
+                 rules=why_rules, more=more)  # fmt: skip
     need = (
-        "it has no effect on the scenario's objective"
+        _("it has no effect on the scenario's objective")
         if change is None
-        else "a tie: it could be funded at no loss"
+        else _("a tie: it could be funded at no loss")
         if change < 0.05
-        else f"it would need a {change:.0f}% higher effect or a floor rule"
+        else _("it would need a {change} higher effect or a floor rule").format(
+            change=percent_words(change)
+        )
     )
-    return f"gets nothing from {what}: {vs}{why_rules}; {need}"
+    return _("gets nothing from {what}: {value}{rules}; {need}").format(
+        what=what, value=vs, rules=why_rules, need=need
+    )
 
 
-def range_words(ex: TownExplanation, cur: str) -> list[str]:
+def explained_town(ex: TownExplanation, instance: Any = None) -> str:
+    """The explained town as the language in use names it (its id without the instance)."""
+    if instance is None or ex.town_index is None:
+        return ex.town
+    return town_name(instance, ex.town_index)
+
+
+def range_words(ex: TownExplanation, cur: str, instance: Any = None) -> list[str]:
     """The freedom the optimum leaves the town (SPEC section 10), when there is any."""
     if ex.range_mln is None:
         return []
     lo, hi = ex.range_mln
+    town = explained_town(ex, instance)
     if hi - lo <= 1e-6 * max(1.0, ex.total_mln):
-        return [f"No equally good plan gives {ex.town} a different amount."]
-    return [
-        f"Any amount from {lo:,.0f} to {hi:,.0f} mln{cur} for {ex.town} gives the same "
-        f"outcome (equally good plans); the plan shown "
-        + (f"is the one closest to {ex.baseline}." if ex.baseline
-           else "spreads the money most evenly per resident.")
-    ]  # fmt: skip
+        return [_("No equally good plan gives {town} a different amount.").format(town=town)]
+    shown = (
+        _(
+            "Any amount from {low} to {high} mln{currency} for {town} gives the same outcome "
+            "(equally good plans); the plan shown is the one closest to {baseline}."
+        )
+        if ex.baseline
+        else _(
+            "Any amount from {low} to {high} mln{currency} for {town} gives the same outcome "
+            "(equally good plans); the plan shown spreads the money most evenly per resident."
+        )
+    )
+    return [shown.format(low=fixed(lo, 0), high=fixed(hi, 0), currency=cur, town=town,
+                         baseline=ex.baseline)]  # fmt: skip
 
 
 def budget_words(ex: TownExplanation) -> str:
     """What one more bn buys, in criteria, and what the margin is."""
     rates = ex.budget_criteria_per_bn
     if rates:
-        buys = " and ".join(f"{v:+,.1f} {c}" for c, v in rates.items())
-        head = f"One more billion of budget buys {buys}"
+        parts = [
+            _("{value} {criterion}").format(value=fixed(v, 1, sign=True), criterion=term(c))
+            for c, v in rates.items()
+        ]
+        buys = parts[0]
+        for part in parts[1:]:  # 'a and b and c', as it always read
+            buys = _("{first} and {last}").format(first=buys, last=part)
+        head = _("One more billion of budget buys {what}").format(what=buys)
     else:
-        head = "One more billion of budget buys nothing more"
-    return (
-        f"{head}; a cell gets money when its next billion earns at least what a billion "
-        f"earns elsewhere in the allocation (the margin, in the scenario's objective)."
-    )
+        head = _("One more billion of budget buys nothing more")
+    return _(
+        "{head}; a cell gets money when its next billion earns at least what a billion "
+        "earns elsewhere in the allocation (the margin, in the scenario's objective)."
+    ).format(head=head)
 
 
-def town_words(ex: TownExplanation, currency: str = "") -> list[str]:
-    """A few sentences about the town as a whole."""
-    cur = f" {currency}" if currency else ""
+def weighted_note(scenario: Any) -> str | None:
+    """Why a scenario of another method is explained under its weights (None: weighted)."""
+    method = scenario.objective.method
+    if method == "weighted":
+        return None
+    weights = ", ".join(f"{term(k)}={general(v)}" for k, v in scenario.objective.weights.items())
+    return _(
+        "the scenario's method is {method}; this explains the weighted objective with its "
+        "weights ({weights})"
+    ).format(method=term(method), weights=weights)
+
+
+# What relaxing a constraint by one unit means, by the unit of its shadow price.
+RELAX_UNITS = {
+    "pp": N_("one percentage point"),
+    "per_capita": N_("one currency unit per resident"),
+}
+
+
+def town_words(ex: TownExplanation, currency: str = "", instance: Any = None,
+               scenario: Any = None) -> list[str]:  # fmt: skip
+    """A few sentences about the town as a whole: with the instance, names (town,
+    region, tier) as the language in use writes them; with the scenario, the note on
+    a method other than weighted in that language too."""
+    sign = currency_sign(currency)
+    cur = f" {sign}" if sign else ""
     share = ex.allocated_mln / ex.total_mln if ex.total_mln > 0 else 0.0
-    amount = "billion" if ex.scale == 1000.0 else "million"
+    t = ex.town_index
+    region = ex.region if instance is None or t is None else region_name(instance, t)
     lines = [
-        f"{ex.town} ({ex.tier} tier, {ex.region}, {ex.population:,.0f} residents) gets "
-        f"{ex.allocated_mln:,.1f} mln{cur} ({share:.1%} of the allocation, rank {ex.rank}; "
-        f"{ex.per_capita:,.0f}{cur} per resident).",
-        *range_words(ex, cur),
+        _(
+            "{town} ({tier} tier, {region}, {population} residents) gets {amount} mln{currency} "
+            "({share} of the allocation, rank {rank}; {per_capita}{currency} per resident)."
+        ).format(
+            town=explained_town(ex, instance),
+            tier=term(ex.tier),
+            region=region,
+            population=fixed(ex.population, 0),
+            amount=fixed(ex.allocated_mln, 1),
+            currency=cur,
+            share=percent(share, 1),
+            rank=ex.rank,
+            per_capita=fixed(ex.per_capita, 0),
+        ),
+        *range_words(ex, cur, instance),
         budget_words(ex),
     ]
     for sp in ex.binding:
-        per = UNIT_WORDS.get(sp.unit, sp.unit)
         value = sp.value * (ex.scale if sp.unit == "mln" else 1.0)
         if sp.state == "binding (no cost)":
             lines.append(
-                f"Binding here (no cost): {sp.name}; the plan sits on it, but relaxing it "
-                "would add nothing."
+                _(
+                    "Binding here (no cost): {name}; the plan sits on it, but relaxing it "
+                    "would add nothing."
+                ).format(name=term(sp.name))
             )
             continue
         worth = (
-            f"is worth as much as {money(sp.value / ex.budget_shadow_price, cur.strip())} of budget"
+            _("is worth as much as {amount} of budget").format(
+                amount=money(sp.value / ex.budget_shadow_price, currency)
+            )
             if ex.budget_shadow_price
-            else f"changes the scenario's objective by {value:.3g}"
+            else _("changes the scenario's objective by {value}").format(
+                value=significant(value, 3, group=False)
+            )
         )
+        if sp.unit == "mln":
+            unit = _("one billion") if ex.scale == 1000.0 else _("one million")
+        else:
+            unit = _(RELAX_UNITS[sp.unit]) if sp.unit in RELAX_UNITS else f"one {sp.unit}"
         lines.append(
-            f"Binding here: {sp.name}; relaxing it by one {amount if sp.unit == 'mln' else per} "
-            f"{worth}."
+            _("Binding here: {name}; relaxing it by {unit} {worth}.").format(
+                name=term(sp.name), unit=unit, worth=worth
+            )
         )
-    if ex.note:
-        lines.append(f"Note: {ex.note}.")
+    note = weighted_note(scenario) if scenario is not None else ex.note
+    if note:
+        lines.append(_("Note: {note}.").format(note=note))
     return lines
 
 
@@ -553,10 +769,12 @@ def town_words(ex: TownExplanation, currency: str = "") -> list[str]:
 
 def gap_note(gap: float) -> str:
     """What `--gap G` means for every answer of the run."""
-    return (
-        f"--gap {gap:g}: mixed-integer solves stopped within {gap:.4g} ({gap * 100:.4g}%) of the "
-        "best possible objective; these answers are not proven optimal"
-    )
+    within = f"{gap:.4g}" if language() == "en" else significant(gap, 4, group=False)
+    return _(
+        "--gap {gap}: mixed-integer solves stopped within {within} ({percent}) of the best "
+        "possible objective; these answers are not proven optimal"
+    ).format(gap=f"{gap:g}", within=within,
+             percent=significant(gap * 100, 4, group=False) + percent_sign())  # fmt: skip
 
 
 MIP_SENSITIVITY_NOTE = N_(
@@ -567,19 +785,45 @@ MIP_SENSITIVITY_NOTE = N_(
 
 def project_words(px: Any, currency: str) -> list[str]:
     """What a project's funding decision is worth, in words (re-solves, not duals)."""
-    cur = f"mln {currency}".strip()
-    state = "funded" if px.fraction >= 1 else ("not funded" if px.fraction == 0
-                                              else f"funded at {px.fraction:.0%}")  # fmt: skip
-    out = [f"project {px.project!r}: {state} at the optimum "
-           f"({', '.join(f'{c} {v:,.1f}' for c, v in px.objectives.items())})"]  # fmt: skip
-    for v, what in ((px.forced_in, "forced in"), (px.forced_out, "forced out")):
+    cur = _("mln {currency}").format(currency=currency_sign(currency)).strip()
+    state = (
+        _("funded")
+        if px.fraction >= 1
+        else _("not funded")
+        if px.fraction == 0
+        else _("funded at {share}").format(share=percent(px.fraction))
+    )
+    values = ", ".join(f"{term(c)} {fixed(v, 1)}" for c, v in px.objectives.items())
+    out = [
+        _("project {name}: {state} at the optimum ({values})").format(
+            name=repr(px.project), state=state, values=values
+        )
+    ]
+    for v, what in ((px.forced_in, _("forced in")), (px.forced_out, _("forced out"))):
         if v.objectives is None:
-            out.append(f"{what}: infeasible under the scenario's budget, lines and rules")
+            out.append(
+                _("{what}: infeasible under the scenario's budget, lines and rules").format(
+                    what=what
+                )
+            )
             continue
-        change = ", ".join(f"{c} {v.objectives[c] - a:+,.1f}" for c, a in px.objectives.items())
+        change = ", ".join(
+            f"{term(c)} {fixed(v.objectives[c] - a, 1, sign=True)}"
+            for c, a in px.objectives.items()
+        )
         loss = px.loss(v)
-        out.append(f"{what}: {change}; budget cost {v.allocated_mln:,.1f} {cur}; "
-                   f"weighted score {-loss:+.4g} (payoff-normalized)")  # fmt: skip
+        out.append(
+            _(
+                "{what}: {change}; budget cost {amount} {currency}; weighted score {score} "
+                "(payoff-normalized)"
+            ).format(
+                what=what,
+                change=change,
+                amount=fixed(v.allocated_mln, 1),
+                currency=cur,
+                score=significant(-loss, 4, group=False, sign=True),
+            )
+        )
     return out
 
 
@@ -591,11 +835,16 @@ def project_change_lines(cmp: Any) -> list[str]:
         return []
 
     def names(v: tuple[str, ...]) -> str:
-        return ", ".join(v) if v else "none"
+        return ", ".join(v) if v else _("none")
 
     return [
-        f"projects kept: {len(pc.kept)} ({mln(pc.kept_cost_mln)} mln): {names(pc.kept)}",
-        f"projects dropped: {len(pc.dropped)} ({mln(pc.dropped_cost_mln)} mln): "
-        f"{names(pc.dropped)}",
-        f"projects added: {len(pc.added)} ({mln(pc.added_cost_mln)} mln): {names(pc.added)}",
+        _("projects kept: {n} ({amount} mln): {names}").format(
+            n=len(pc.kept), amount=mln(pc.kept_cost_mln), names=names(pc.kept)
+        ),
+        _("projects dropped: {n} ({amount} mln): {names}").format(
+            n=len(pc.dropped), amount=mln(pc.dropped_cost_mln), names=names(pc.dropped)
+        ),
+        _("projects added: {n} ({amount} mln): {names}").format(
+            n=len(pc.added), amount=mln(pc.added_cost_mln), names=names(pc.added)
+        ),
     ]
