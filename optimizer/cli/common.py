@@ -343,9 +343,10 @@ def prepare(instance_dir: Path, scenario: str | None, budget: str | None = None,
     """Load the instance and the scenario with command-line overrides applied."""
     from optimizer.domain.instance import load_instance
     from optimizer.domain.scenario import apply_overrides, load_scenario
-    from optimizer.outputs.text import remember_scenario
+    from optimizer.outputs.text import remember_instance, remember_scenario
 
     inst = load_instance(instance_dir)
+    remember_instance(inst.name, inst.display_names)
     scen = apply_overrides(load_scenario(inst, scenario), inst, budget=budget, method=method,
                            weights=weights, gap=gap, baseline=baseline)  # fmt: skip
     remember_scenario(scen.name, scen.display_names)

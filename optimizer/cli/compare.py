@@ -104,6 +104,7 @@ def print_comparison(cmp: Any, top: int = 10) -> None:
     from optimizer.outputs.text import (
         fixed,
         headline,
+        instance_title,
         is_illustrative,
         measure_name,
         mln,
@@ -127,7 +128,7 @@ def print_comparison(cmp: Any, top: int = 10) -> None:
         say(label)
     say(
         _("{instance}: {spend} {name} against scenario {scenario} ({method})").format(
-            instance=f"[bold]{inst.name}[/]",
+            instance=f"[bold]{instance_title(inst.name)}[/]",
             spend=words,
             name=f"[bold]{cmp.actual.name}[/]",
             scenario=f"[bold]{scenario_name(cmp.scenario.name)}[/]",

@@ -15,9 +15,11 @@ def validate(instance: InstanceArg, lang: LangOpt = None) -> None:
     from optimizer.domain.actual import check_actual_files
     from optimizer.domain.instance import load_instance
     from optimizer.domain.scenario import load_scenario
+    from optimizer.outputs.text import instance_title, remember_instance
 
     try:
         inst = load_instance(instance)
+        remember_instance(inst.name, inst.display_names)
     except InstanceError as e:
         for p in e.problems:
             err.print("[red]" + _("error:") + f"[/] {escape(p)}")
@@ -55,7 +57,7 @@ def validate(instance: InstanceArg, lang: LangOpt = None) -> None:
             ngettext("{n} scenario", "{n} scenarios", len(scenarios)).format(n=len(scenarios)),
         )
     )
-    err.print("[green]" + _("ok:") + f"[/] {inst.name}: {counts}")
+    err.print("[green]" + _("ok:") + f"[/] {instance_title(inst.name)}: {counts}")
 
 
 def found(n: int) -> str:

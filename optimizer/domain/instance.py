@@ -46,6 +46,7 @@ TOWN_COLUMNS = ("town", "region", "tier", "population")
 DISPLAY_TOWN = {"ru": "town_ru", "kk": "town_kk"}
 DISPLAY_REGION = {"ru": "region_ru", "kk": "region_kk"}
 DISPLAY_MEASURE = {"ru": "label_ru", "kk": "label_kk"}
+DISPLAY_NAME = {"ru": "name_ru", "kk": "name_kk"}
 MEASURE_COLUMNS = ("measure", "label", "instrument", "budget_cost", "capacity_per_capita")
 INSTANCE_KEYS = {
     "name",
@@ -59,6 +60,8 @@ INSTANCE_KEYS = {
     "lines",
     "description_ru",
     "description_kk",
+    "name_ru",
+    "name_kk",
 }
 CURVE_KEYS = {"widths", "multipliers"}
 
@@ -105,6 +108,8 @@ class Instance:
     # an empty cell falls back to the id. The ids stay the keys everywhere else.
     town_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     measure_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The instance's name in Russian and Kazakh (instance.toml name_ru, name_kk).
+    display_names: dict[str, str] = field(default_factory=dict)
     # towns.csv region_ru/region_kk: each town's region by language (empty: as `regions`)
     region_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -166,6 +171,7 @@ class Header:
     widths: tuple[float, ...] = (1.0,)
     seg_mult: tuple[float, ...] = (1.0,)
     provenance: Provenance | None = None
+    display_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -283,7 +289,14 @@ def read_header(root: Path, problems: list[str]) -> Header | None:
     head = Header()
     for key in sorted(set(doc) - INSTANCE_KEYS):
         problems.append(_("{file}: unknown key {key}").format(file=path, key=repr(key)))
-    for key in ("name", "currency", "description", "description_ru", "description_kk"):
+    for key in (
+        "name",
+        "currency",
+        "description",
+        "description_ru",
+        "description_kk",
+        *DISPLAY_NAME,
+    ):
         if key in doc and not isinstance(doc[key], str):
             problems.append(
                 _("{file}: key {key} must be a string, got {value}").format(
@@ -291,6 +304,11 @@ def read_header(root: Path, problems: list[str]) -> Header | None:
                 )
             )
     head.name = str(doc.get("name", root.name))
+    head.display_names = {
+        lang: doc[key]
+        for lang, key in DISPLAY_NAME.items()
+        if isinstance(doc.get(key), str) and doc[key]
+    }
     head.currency = str(doc.get("currency", ""))
     head.criteria = string_list(path, "criteria", doc.get("criteria"), problems)
     head.tiers = string_list(path, "tiers", doc.get("tiers"), problems)
@@ -716,6 +734,7 @@ def load_instance(path: str | Path) -> Instance:
     return Instance(
         path=root,
         name=head.name,
+        display_names=head.display_names,
         currency=head.currency,
         criteria=head.criteria,
         tiers=head.tiers,

@@ -54,6 +54,7 @@ VOCABULARY = {
 # The sign of a currency where Babel's locale data gives only the code (ru: KZT).
 CURRENCY_SIGNS = {"KZT": "₸", "RUB": "₽"}
 SCENARIO_NAMES: dict[str, dict[str, str]] = {}
+INSTANCE_NAMES: dict[str, dict[str, str]] = {}
 
 
 def term(word: str) -> str:
@@ -84,6 +85,16 @@ def scenario_description(scenario: Any) -> str:
     else its `description`, on one line."""
     text = getattr(scenario, "descriptions", {}).get(language(), scenario.description)
     return " ".join(text.split())
+
+
+def remember_instance(name: str, display_names: dict[str, str]) -> None:
+    """Record an instance's names in Russian and Kazakh for `instance_title`."""
+    INSTANCE_NAMES[name] = dict(display_names)
+
+
+def instance_title(name: str) -> str:
+    """An instance's name in the language in use (instance.toml name_ru/name_kk)."""
+    return INSTANCE_NAMES.get(name, {}).get(language(), name)
 
 
 def remember_scenario(name: str, display_names: dict[str, str]) -> None:
