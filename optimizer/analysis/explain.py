@@ -37,6 +37,7 @@ from optimizer.domain.instance import Instance
 from optimizer.domain.results import ShadowPrice
 from optimizer.domain.scenario import Scenario
 from optimizer.errors import InfeasibleError, InstanceError
+from optimizer.i18n import _, language
 from optimizer.lp.engine import Engine
 from optimizer.lp.session import LpResult
 from optimizer.methods.equal import even_plan, town_ranges
@@ -112,9 +113,12 @@ def find_town(instance: Instance, town: str) -> int:
     if town in instance.towns:
         return instance.towns.index(town)
     close = difflib.get_close_matches(town, instance.towns, n=3)
-    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    hint = _(" (did you mean {names}?)").format(names=", ".join(close)) if close else ""
     raise InstanceError(
-        f"--town: unknown town {town!r}: it is not in {instance.path / 'towns.csv'}{hint}"
+        _("--town: unknown town {town}: it is not in {file}").format(
+            town=repr(town), file=instance.path / "towns.csv"
+        )
+        + hint
     )
 
 
@@ -134,7 +138,11 @@ def explain(
 
         diagnosis = diagnose(eng)
         raise InfeasibleError(
-            f"scenario {scenario.name!r} is infeasible: {diagnosis.message}", diagnosis
+            _("scenario {name} is infeasible: {diagnosis}").format(
+                name=repr(scenario.display_names.get(language(), scenario.name)),
+                diagnosis=diagnosis.text,
+            ),
+            diagnosis,
         ) from e
     model = eng.model
     wn = scenario.objective.weight_vector(instance.criteria) / eng.normalizers()
