@@ -6,6 +6,7 @@ values never change with the language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from optimizer import __version__
@@ -16,8 +17,17 @@ from optimizer.domain.evaluate import (
 from optimizer.domain.instance import Instance
 from optimizer.domain.results import Diagnosis, Payoff, Solution
 from optimizer.domain.scenario import Scenario
+from optimizer.i18n import speaking
 from optimizer.outputs.tables import totals
 from optimizer.outputs.text import cell_reason, unit_text
+
+
+def english(words: Callable[..., str], *args: Any) -> str:
+    """Text a document carries (a reason, a unit, a note), in English whatever the
+    language of the run: JSON is read by programs, and its values never change."""
+    with speaking("en"):
+        return words(*args)
+
 
 if TYPE_CHECKING:  # types only: `solve` writes its summary without loading the analyses
     from optimizer.analysis.compare import Comparison
@@ -190,7 +200,7 @@ def explanation_document(ex: TownExplanation) -> dict[str, Any]:
                 "effects_per_mln": c.effects_per_mln,
                 "rule_effects": [r.__dict__ for r in c.rule_effects],
                 "change_pct": c.change_pct,
-                "reason": cell_reason(c),
+                "reason": english(cell_reason, c),
             }
             for c in ex.cells
         ],
@@ -213,7 +223,7 @@ def base_document(instance: Instance, scenario: Scenario) -> dict[str, Any]:
         from optimizer.outputs.text import gap_note
 
         doc["mip_gap"] = scenario.mip_gap
-        doc["mip_note"] = gap_note(scenario.mip_gap)
+        doc["mip_note"] = english(gap_note, scenario.mip_gap)
     if scenario.baseline is not None:  # SPEC 10: the plan is the one closest to this spend
         doc["baseline"] = scenario.baseline
     return doc
@@ -320,7 +330,7 @@ def constraint_document(e: ConstraintRate, currency: str) -> dict[str, Any]:
         "bound": e.bound,
         "value": e.value,
         "unit": RATE_UNIT[e.unit],
-        "unit_text": unit_text(e.unit, currency),
+        "unit_text": english(unit_text, e.unit, currency),
         "binding": e.binding,
         "objective": e.objective,
         "checked": e.rates.checked,

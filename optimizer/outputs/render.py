@@ -7,11 +7,12 @@ from __future__ import annotations
 import base64
 import html
 import json
+from string import Template
 
 import numpy as np
 
 from optimizer import __version__
-from optimizer.i18n import language
+from optimizer.i18n import _, language
 from optimizer.outputs.report import (
     Figures,
     FrontWalk,
@@ -59,10 +60,11 @@ def markdown(report: Report) -> str:
         elif isinstance(b, Image):
             out.append(f"[![{md_cell(b.alt)}]({b.name})]({b.name})\n")
         elif isinstance(b, FrontWalk):
-            out.append(
-                "> Open report.html to walk the front: a slider shows the exact allocation "
-                "at any point between the breakpoints.\n"
-            )
+            walk = _(
+                "Open {file} to walk the front: a slider shows the exact allocation at any "
+                "point between the breakpoints."
+            ).format(file="report.html")
+            out.append(f"> {walk}\n")
     return "\n".join(out)
 
 
@@ -210,7 +212,7 @@ SCRIPT = """
 
 # SPEC section 13: the exact front between breakpoints is the convex combination of
 # the two adjacent breakpoints' allocations (and criteria values).
-FRONT_SCRIPT = """
+FRONT_SCRIPT = Template("""
 (function () {
   var F = JSON.parse(document.getElementById('front-data').textContent);
   var slider = document.getElementById('front-slider');
@@ -218,7 +220,7 @@ FRONT_SCRIPT = """
   var n = F.values.length;
   var lo = F.values[0][0], hi = F.values[n - 1][0];
   function fmt(v, d) {
-    return v.toLocaleString('en-US', {minimumFractionDigits: d, maximumFractionDigits: d});
+    $format
   }
   function cells(k) {  // breakpoint k's volumes as {"t,m": v}
     var out = {};
@@ -244,7 +246,7 @@ FRONT_SCRIPT = """
       }
     });
     rows.sort(function (p, q) {
-      var s = F.towns[p[0]].localeCompare(F.towns[q[0]]);
+      var s = $towns[p[0]].localeCompare($towns[q[0]]);
       return s !== 0 ? s : F.measures[p[1]].localeCompare(F.measures[q[1]]);
     });
     body.innerHTML = '';
@@ -256,7 +258,7 @@ FRONT_SCRIPT = """
       tr.dataset.volumeMln = String(r[2]);
       var cost = r[2] * F.cost[r[1]];
       total += cost;
-      [[F.towns[r[0]], 'th'], [F.labels[r[1]], 'td'], [fmt(r[2], 1), 'td num'],
+      [[$towns[r[0]], 'th'], [F.labels[r[1]], 'td'], [fmt(r[2], 1), 'td num'],
        [fmt(cost, 1), 'td num']].forEach(function (c) {
         var parts = c[1].split(' ');
         var el = document.createElement(parts[0]);
@@ -275,12 +277,12 @@ FRONT_SCRIPT = """
     });
     var rate = span > 0 ? -(b[1] - a[1]) / span : null;
     var r = document.getElementById('front-rate');
-    r.textContent = rate === null ? 'n/a' : fmt(rate, 3);
+    r.textContent = rate === null ? $na : fmt(rate, 3);
     r.dataset.value = rate === null ? '' : String(rate);
     document.getElementById('front-cells').textContent = rows.length;
     document.getElementById('front-cost').textContent = fmt(total, 1);
     slider.value = x;
-    slider.setAttribute('aria-valuetext', F.criteria[0] + ' ' + fmt(x, 1));
+    slider.setAttribute('aria-valuetext', $criterion + ' ' + fmt(x, 1));
   }
   function fromHash() {
     var m = /(?:^#|&)front=([^&]*)/.exec(location.hash);
@@ -294,7 +296,37 @@ FRONT_SCRIPT = """
   window.addEventListener('hashchange', fromHash);
   if (!fromHash()) select(F.knee !== null ? F.knee : lo);
 })();
-"""
+""")
+
+
+def front_script() -> str:
+    """FRONT_SCRIPT in the language in use: English reads the ids (the names of the
+    English report) and formats numbers as en-US; Russian and Kazakh show the display
+    names the data blob carries and format numbers with Babel's separators, as the
+    rest of the report does (a browser's own locale data may lack Kazakh's)."""
+    if language() == "en":
+        fields = {
+            "towns": "F.towns",
+            "criterion": "F.criteria[0]",
+            "na": "'n/a'",
+            "format": "return v.toLocaleString('en-US', "
+            "{minimumFractionDigits: d, maximumFractionDigits: d});",
+        }
+        return FRONT_SCRIPT.substitute(fields)
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    group = json.dumps(get_group_symbol(language()))
+    decimal = json.dumps(get_decimal_symbol(language()))
+    fields = {
+        "towns": "F.names",
+        "criterion": "F.criterion_names[0]",
+        "na": json.dumps(_("n/a"), ensure_ascii=False),
+        "format": "var s = Math.abs(v).toFixed(d).split('.');\n"
+        f"    var w = s[0].replace(/\\B(?=(\\d{{3}})+(?!\\d))/g, {group});\n"
+        f"    return (v < 0 && Number(s.join('.')) > 0 ? '-' : '') + w + (d ? {decimal} + s[1] : '');",
+    }
+    return FRONT_SCRIPT.substitute(fields)
+
 
 PRINT_COLUMNS = 8  # wider tables print as parts of this many columns (first column repeated)
 
@@ -306,6 +338,7 @@ def html_page(report: Report) -> str:
     heading = report.title
     has_front = False
     n_fig = 0
+    zoom = e(_("open full size"))
     for b in report.blocks:
         if isinstance(b, Heading):
             heading = b.text
@@ -329,34 +362,38 @@ def html_page(report: Report) -> str:
         elif isinstance(b, Image):
             n_fig += 1
             data = base64.b64encode(report.images[b.name]).decode("ascii")
+            number = e(_("Figure {n}.").format(n=n_fig))
             body.append(
                 f'<figure id="figure-{n_fig}"><div class="fig-scroll"><a class="zoom" '
-                f'href="#figure-{n_fig}" title="open full size">'
+                f'href="#figure-{n_fig}" title="{zoom}">'
                 f'<img src="data:image/png;base64,{data}" alt="{e(b.alt)}"></a></div>'
-                f"<figcaption>Figure {n_fig}. {e(b.alt)}</figcaption></figure>"
+                f"<figcaption>{number} {e(b.alt)}</figcaption></figure>"
             )
         elif isinstance(b, FrontWalk):
             has_front = True
             body.append(front_walk_html(b, report))
-    footer = f"<footer>Written by monotowns {e(__version__)}.</footer>"
+    written = _("Written by {tool} {version}.").format(tool="monotowns", version=__version__)
+    footer = f"<footer>{e(written)}</footer>"
     scripts = f"<script>{SCRIPT}</script>\n"
     if has_front:
-        scripts += f"<script>{FRONT_SCRIPT}</script>\n"
+        scripts += f"<script>{front_script()}</script>\n"
+    full_size = e(_("figure, full size"))
     return (
         f'<!DOCTYPE html>\n<html lang="{language()}">\n'
         '<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{e(report.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
         + "\n".join(body)
-        + f'\n{footer}\n</main>\n<div id="lightbox" role="dialog" aria-label="figure, full size">'
-        f"</div>\n{scripts}</body>\n</html>\n"
+        + f'\n{footer}\n</main>\n<div id="lightbox" role="dialog" '
+        f'aria-label="{full_size}"></div>\n{scripts}</body>\n</html>\n'
     )
 
 
 def front_walk_html(w: FrontWalk, report: Report) -> str:
     """The slider, the criteria values, the trade-off rate and the allocation table."""
     e = html.escape
-    cx = w.criteria[0]
+    names = dict(zip(w.criteria, w.criterion_names or w.criteria, strict=True))
+    cx = names[w.criteria[0]]
     lo, hi = float(w.values[0, 0]), float(w.values[-1, 0])
     data = {
         "criteria": list(w.criteria),
@@ -371,28 +408,58 @@ def front_walk_html(w: FrontWalk, report: Report) -> str:
         "cost": list(w.budget_cost),
         "knee": w.knee,
     }
+    if language() != "en":  # the names the page shows; ids stay in data-town, data-measure
+        data["names"] = list(w.names or w.towns)
+        data["criterion_names"] = [names[c] for c in w.criteria]
     blob = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    values = "".join(f'<span>{e(c)}: <b id="front-value-{e(c)}">-</b></span>' for c in w.criteria)
+    values = "".join(
+        f'<span>{e(names[c])}: <b id="front-value-{e(c)}">-</b></span>' for c in w.criteria
+    )
+    move = e(
+        _(
+            "Move the slider along {criterion} ({low} to {high}): between two breakpoints the "
+            "exact efficient allocation is the mix of theirs. Link to a point with {link}."
+        )
+    ).format(
+        criterion=e(cx),
+        low=num(lo),
+        high=num(hi),
+        link=f"<code>#front=&lt;{e(w.criteria[0] if language() == 'en' else cx)}&gt;</code>",
+    )
+    cells = e(_("{n} cells, {amount} mln")).format(
+        n='<b id="front-cells">-</b>', amount='<b id="front-cost">-</b>'
+    )  # fmt: skip
+    words = {  # the words of the section, escaped
+        "section": _("walk the front"),
+        "title": _("Walk the front"),
+        "slider": _("{criterion} on the front").format(criterion=cx),
+        "rate": _("trade-off:"),
+        "table": _("Allocation at this point (volume and budget cost, mln)"),
+        "cue": _("scroll sideways"),
+        "caption": _("Allocation at the selected point of the front"),
+        "town": _("town"),
+        "measure": _("measure"),
+        "volume": _("volume, mln"),
+        "cost": _("budget cost, mln"),
+    }
+    words = {k: e(v) for k, v in words.items()}
     return (
-        '<section class="front-walk screen-only" aria-label="walk the front">'
-        f"<h3>Walk the front</h3>"
-        f"<p>Move the slider along {e(cx)} ({num(lo)} to {num(hi)}): between two breakpoints "
-        f"the exact efficient allocation is the mix of theirs. Link to a point with "
-        f"<code>#front=&lt;{e(cx)}&gt;</code>.</p>"
-        f'<label class="sr-only" for="front-slider">{e(cx)} on the front</label>'
+        f'<section class="front-walk screen-only" aria-label="{words["section"]}">'
+        f"<h3>{words['title']}</h3>"
+        f"<p>{move}</p>"
+        f'<label class="sr-only" for="front-slider">{words["slider"]}</label>'
         f'<input type="range" id="front-slider" min="{lo!r}" max="{hi!r}" step="any" '
         f'value="{lo!r}">'
         f'<div class="ends"><span>{num(lo)} {e(cx)}</span><span>{num(hi)} {e(cx)}</span></div>'
-        f'<div class="values">{values}<span>trade-off: <b id="front-rate">-</b> '
-        f'{e(w.rate_unit)}</span><span><b id="front-cells">-</b> cells, '
-        f'<b id="front-cost">-</b> mln</span></div>'
-        '<div class="table-block"><div class="table-title" aria-hidden="true">Allocation at '
-        'this point (volume and budget cost, mln)<span class="scroll-cue">scroll sideways '
-        '&rarr;</span></div><div class="table-wrap" tabindex="0"><table id="front-allocation">'
-        '<caption class="sr-only">Allocation at the selected point of the front</caption>'
-        '<thead><tr><th scope="col">town</th><th scope="col">measure</th>'
-        '<th scope="col" class="num">volume, mln</th><th scope="col" class="num">'
-        "budget cost, mln</th></tr></thead><tbody></tbody></table></div></div>"
+        f'<div class="values">{values}<span>{words["rate"]} <b id="front-rate">-</b> '
+        f"{e(w.rate_unit)}</span><span>{cells}</span></div>"
+        '<div class="table-block"><div class="table-title" aria-hidden="true">'
+        f'{words["table"]}<span class="scroll-cue">{words["cue"]} &rarr;</span></div>'
+        '<div class="table-wrap" tabindex="0"><table id="front-allocation">'
+        f'<caption class="sr-only">{words["caption"]}</caption>'
+        f'<thead><tr><th scope="col">{words["town"]}</th><th scope="col">{words["measure"]}</th>'
+        f'<th scope="col" class="num">{words["volume"]}</th><th scope="col" class="num">'
+        f"{words['cost']}</th></tr></thead><tbody></tbody></table></div></div>"
         f'<script type="application/json" id="front-data">{blob}</script>'
         "</section>"
     )
@@ -413,7 +480,8 @@ def html_table(b: TableBlock, fallback_caption: str = "") -> str:
     parts = []
     for k, g in enumerate(groups, start=1):
         cols = [0, *g]
-        title = f"{b.caption or fallback_caption} (part {k} of {len(groups)})"
+        part = _("(part {k} of {n})").format(k=k, n=len(groups))
+        title = f"{b.caption or fallback_caption} {part}"
         parts.append(
             '<div class="table-block">'
             + table_html(b, b.header, b.rows, cols, title, caption=title)
@@ -443,6 +511,7 @@ def table_html(
         return ""
 
     cap = caption or b.caption or fallback_caption
+    cue = e(_("scroll sideways"))
     head = "".join(f'<th scope="col"{cls(i)}>{e(header[i])}</th>' for i in cols)
     body = "".join(
         "<tr>"
@@ -457,7 +526,7 @@ def table_html(
     )
     return (
         f'<div class="table-title" aria-hidden="true"><span>{e(cap)}</span>'
-        '<span class="scroll-cue">scroll sideways &rarr;</span></div>'
+        f'<span class="scroll-cue">{cue} &rarr;</span></div>'
         f'<div class="table-wrap" tabindex="0"><table><caption class="sr-only">{e(cap)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )

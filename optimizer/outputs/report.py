@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import platform
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -20,8 +20,26 @@ from optimizer.domain.actual import ActualSpend
 from optimizer.domain.instance import Instance
 from optimizer.domain.results import Solution
 from optimizer.domain.scenario import Scenario
-from optimizer.i18n import _
-from optimizer.outputs.text import mln, num, pct, scenario_name
+from optimizer.i18n import N_, _, language, ngettext
+from optimizer.outputs.plots.style import measure_names, quoted
+from optimizer.outputs.text import (
+    currency_sign,
+    fixed,
+    instance_title,
+    is_illustrative,
+    measure_name,
+    mln,
+    num,
+    pct,
+    percent,
+    reason_words,
+    region_name,
+    scenario_description,
+    scenario_name,
+    significant,
+    term,
+    town_name,
+)
 
 # ----------------------------------------------------------------------------- blocks
 
@@ -78,6 +96,8 @@ class FrontWalk:
     budget_cost: tuple[float, ...]
     rate_unit: str
     knee: float | None = None  # the knee's first criterion: where the slider starts
+    names: tuple[str, ...] = ()  # the towns as the reader knows them (towns: their ids)
+    criterion_names: tuple[str, ...] = ()  # the criteria in words
 
 
 Block = Heading | Para | Items | Figures | TableBlock | Image | FrontWalk
@@ -104,6 +124,35 @@ def table(
     )
 
 
+# ----------------------------------------------------------------------------- words
+# The report's own sentences. A spend is "actual" or, where the instance's
+# [provenance] lists its file, "illustrative" (SPEC section 11); each sentence that
+# names it exists in both forms, so Russian and Kazakh can inflect the words.
+
+
+def pick(ill: bool, actual: str, illustrative_text: str) -> str:
+    """The sentence about an illustrative spend, or about an actual one."""
+    return illustrative_text if ill else actual
+
+
+def town_label(instance: Instance, town: str) -> str:
+    """A town id as the reader knows the town (its display name)."""
+    towns = instance.towns
+    return town_name(instance, towns.index(town)) if town in towns else town
+
+
+def measure_label(instance: Instance, measure: str) -> str:
+    """A measure id as the reader knows the measure (its label in Russian and Kazakh)."""
+    measures = instance.measures
+    return measure_name(instance, measures.index(measure)) if measure in measures else measure
+
+
+def constraint_name(name: str, kind: str) -> str:
+    """A constraint as a reader knows it: the budget and the limits (named by their
+    instrument) in words; rule labels, identifiers of the scenario, as they are."""
+    return term(name) if kind in ("budget", "limit") else name
+
+
 # ----------------------------------------------------------------------------- building
 
 
@@ -117,59 +166,91 @@ def build_report(study: Study) -> Report:
     images: dict[str, bytes] = {}
     blocks: list[Block] = []
     cur = instance.currency
-    title = f"{instance.name}: {scenario_name(scenario.name)}"
+    title = f"{instance_title(instance.name)}: {scenario_name(scenario.name)}"
     blocks.append(Heading(title, 1))
     from optimizer.outputs.text import provenance_line
 
     banner = provenance_line(instance, scenario, [actual, scenario.baseline_path])
     if banner:  # SPEC section 11: a banner of what is not a cited fact
         blocks.append(Para(banner, "note"))
-    from optimizer.outputs.text import spend_words as spend_name
-
-    spend_words = spend_name(instance, actual)
-    lead = (
-        f"The exact optimum of the scenario {scenario.name!r} ({scenario.objective.method}) "
-        f"for {instance.n_towns} towns and {instance.n_measures} measures"
-        + (f", compared with the {spend_words} {actual.name!r}." if actual else ".")
-    )
+    ill = actual is not None and is_illustrative(instance, actual)
+    what = {
+        "name": quoted(scenario_name(scenario.name)),
+        "method": term(scenario.objective.method),
+        "towns": ngettext("{n} town", "{n} towns", instance.n_towns).format(n=instance.n_towns),
+        "measures": ngettext("{n} measure", "{n} measures", instance.n_measures).format(
+            n=instance.n_measures
+        ),
+    }
+    if actual is None:
+        lead = _("The exact optimum of the scenario {name} ({method}) for {towns} and {measures}.")
+        lead = lead.format(**what)
+    else:
+        lead = pick(
+            ill,
+            _("The exact optimum of the scenario {name} ({method}) for {towns} and {measures}, "
+              "compared with the actual spend {spend}."),
+            _("The exact optimum of the scenario {name} ({method}) for {towns} and {measures}, "
+              "compared with the illustrative spend {spend}."),
+        ).format(**what, spend=quoted(actual.name))  # fmt: skip
+    sign = currency_sign(cur)
     if cmp is not None:
         same = abs(cmp.budget_mln - cmp.actual_budget_mln) <= 1e-6 * max(1.0, cmp.budget_mln)
-        lead += (
-            f" Every figure is at the {spend_words}'s budget cost, {mln(cmp.budget_mln)} mln "
-            f"{cur}: the optimum, the front and the comparison."
-            if same
-            else f" Every figure is at the budget of {mln(cmp.budget_mln)} mln {cur} "
-            f"(--budget); the {spend_words} cost {mln(cmp.actual_budget_mln)} mln {cur}."
-        )
+        if same:
+            lead += " " + pick(
+                ill,
+                _("Every figure is at the actual spend's budget cost, {amount} mln {currency}: "
+                  "the optimum, the front and the comparison."),
+                _("Every figure is at the illustrative spend's budget cost, {amount} mln "
+                  "{currency}: the optimum, the front and the comparison."),
+            ).format(amount=mln(cmp.budget_mln), currency=sign)  # fmt: skip
+        else:
+            lead += " " + pick(
+                ill,
+                _("Every figure is at the budget of {amount} mln {currency} (--budget); the "
+                  "actual spend cost {spent} mln {currency}."),
+                _("Every figure is at the budget of {amount} mln {currency} (--budget); the "
+                  "illustrative spend cost {spent} mln {currency}."),
+            ).format(amount=mln(cmp.budget_mln), spent=mln(cmp.actual_budget_mln),
+                     currency=sign)  # fmt: skip
     blocks.append(Para(lead, "lead"))
-    at = f"at {mln(scenario.budget_mln)} mln"
+    at = _("optimum at {amount} mln").format(amount=mln(scenario.budget_mln))
     cards = [
-        ("budget", f"{mln(scenario.budget_mln)} mln", cur),
+        (_("budget"), _("{amount} mln").format(amount=mln(scenario.budget_mln)), sign),
         (
-            "allocated",
-            f"{mln(sol.allocated_mln)} mln",
-            f"{sol.allocated_mln / scenario.budget_mln:.1%} of the budget"
+            _("allocated"),
+            _("{amount} mln").format(amount=mln(sol.allocated_mln)),
+            _("{share} of the budget").format(
+                share=percent(sol.allocated_mln / scenario.budget_mln, 1)
+            )
             if scenario.budget_mln
             else "",
         ),
     ]
     for c in instance.criteria:
-        cards.append((c, num(sol.objectives[c]), f"optimum {at}"))
+        cards.append((term(c), num(sol.objectives[c]), at))
     if cmp is not None:
-        short = spend_words.split()[0]  # "actual" or "illustrative"
         for c in instance.criteria:
             u = cmp.uplift[c]
+            label = pick(ill, _("{criterion} vs actual"), _("{criterion} vs illustrative"))
             cards.append(
-                (f"{c} vs {short}", f"{u['abs']:+,.0f}", f"{pct(u['pct'], True)} {at}".strip())
+                (
+                    label.format(criterion=term(c)),
+                    fixed(cast(float, u["abs"]), 0, sign=True),  # always a number
+                    _("{change} at {amount} mln").format(
+                        change=pct(u["pct"], True), amount=mln(scenario.budget_mln)
+                    ),
+                )
             )
         if cmp.efficiency.value is not None:
             cards.append(
                 (
-                    f"efficiency of the {short} spend",
-                    f"{cmp.efficiency.value:.0%}",
-                    "of the money reaches the same outcomes",
+                    pick(ill, _("efficiency of the actual spend"),
+                         _("efficiency of the illustrative spend")),
+                    percent(cmp.efficiency.value),
+                    _("of the money reaches the same outcomes"),
                 )
-            )
+            )  # fmt: skip
     blocks.append(Figures(tuple(cards)))
     if cmp is not None:
         from optimizer.outputs.text import headline
@@ -189,14 +270,16 @@ def build_report(study: Study) -> Report:
 
         blocks += comparison_blocks(cmp)
         images["report-compare.png"] = compare_png(cmp, cmp.dominance.front_values)
-        blocks.append(
-            Image(
-                "report-compare.png",
-                f"Budget cost of the {spend_words} {cmp.actual.name!r} and of the optimum by tier "
-                "and by measure (one scale), and both in the plane of the first two criteria "
-                "with the closest improving plans and the front.",
-            )
-        )
+        alt = pick(
+            ill,
+            _("Budget cost of the actual spend {name} and of the optimum by tier and by measure "
+              "(one scale), and both in the plane of the first two criteria with the closest "
+              "improving plans and the front."),
+            _("Budget cost of the illustrative spend {name} and of the optimum by tier and by "
+              "measure (one scale), and both in the plane of the first two criteria with the "
+              "closest improving plans and the front."),
+        )  # fmt: skip
+        blocks.append(Image("report-compare.png", alt.format(name=quoted(cmp.actual.name))))
     blocks += shadow_blocks(sol, study.sensitivity, cur)
     blocks += provenance_blocks(instance, scenario, sol, actual)
     return Report(title, tuple(blocks), images, sol, cmp)
@@ -215,71 +298,146 @@ def allocation_alt(instance: Instance, sol: Solution, scenario: Scenario) -> str
     funded = int((per_town > 1e-9).sum())
     t = int(np.argmax(per_town))
     cap = town_cap(scenario)
-    return (
-        f"Budget cost by town, stacked by measure, for the {min(funded, 40)} towns with the most "
-        f"money ({funded} of {instance.n_towns} are funded); {instance.towns[t]} gets most, "
-        f"{mln(float(per_town[t]))} mln"
-        + (f"; the dashed line is the town cap of {cap:.0%} of the allocation" if cap else "")
-        + "."
-    )
+    shown = min(funded, 40)
+    parts = [
+        ngettext(
+            "Budget cost by town, stacked by measure, for the {n} town with the most money "
+            "({funded} of {total} are funded)",
+            "Budget cost by town, stacked by measure, for the {n} towns with the most money "
+            "({funded} of {total} are funded)",
+            shown,
+        ).format(n=shown, funded=funded, total=instance.n_towns),
+        _("{town} gets most, {amount} mln").format(
+            town=town_name(instance, t), amount=mln(float(per_town[t]))
+        ),
+    ]
+    if cap:
+        parts.append(
+            _("the dashed line is the town cap of {share} of the allocation").format(
+                share=percent(cap)
+            )
+        )
+    return "; ".join(parts) + "."
+
+
+SELECTOR_WORDS = {
+    "town": N_("town"),
+    "region": N_("region"),
+    "tier": N_("tier"),
+    "measure": N_("measure"),
+    "instrument": N_("instrument"),
+}
+NORMALIZE_WORDS = {"payoff": N_("payoff"), "none": N_("none")}
+SETTING_WORDS = {
+    "order": N_("order"),
+    "primary": N_("primary"),
+    "epsilon": N_("epsilon"),
+    "ref": N_("ref"),
+    "targets": N_("targets"),
+}
+
+
+def selected_names(instance: Instance, key: str, names: tuple[str, ...]) -> str:
+    """A rule's selector values as the reader knows them (towns, regions, tiers...)."""
+    if key == "town":
+        shown = [town_label(instance, n) for n in names]
+    elif key == "region":
+        first = {r: t for t, r in reversed(list(enumerate(instance.regions)))}
+        shown = [region_name(instance, first[n]) if n in first else n for n in names]
+    elif key == "measure":
+        shown = [measure_label(instance, n) for n in names]
+    else:  # tiers and instruments: the vocabulary
+        shown = [term(n) for n in names]
+    return ", ".join(shown)
 
 
 def scenario_blocks(instance: Instance, scenario: Scenario) -> list[Block]:
     obj = scenario.objective
     out: list[Block] = [Heading(_("Scenario"))]
     if scenario.description:
-        out.append(Para(" ".join(scenario.description.split())))
+        out.append(Para(scenario_description(scenario)))
+    amount = f"{mln(scenario.budget_mln)} "
+    amount += _("mln {currency}").format(currency=currency_sign(instance.currency))
     rows = [
-        ["budget", f"{mln(scenario.budget_mln)} mln {instance.currency}".strip()],
-        ["spend all", "yes" if scenario.spend_all else "no (up to the budget)"],
-        ["method", obj.method],
-        ["weights", ", ".join(f"{k} {v:g}" for k, v in obj.weights.items()) or "equal"],
-        ["normalize", obj.normalize],
-    ]
+        [_("budget"), amount.strip()],
+        [_("spend all"), _("yes") if scenario.spend_all else _("no (up to the budget)")],
+        [_("method"), term(obj.method)],
+        [_("weights"), ", ".join(f"{term(k)} {significant(v, 6, group=False)}"
+                                 for k, v in obj.weights.items()) or _("equal")],
+        [_("normalize"), _(NORMALIZE_WORDS[obj.normalize]) if obj.normalize in NORMALIZE_WORDS
+         else obj.normalize],
+    ]  # fmt: skip
     extra = {
-        "order": ", ".join(obj.order),
-        "primary": obj.primary or "",
+        "order": ", ".join(term(c) for c in obj.order),
+        "primary": term(obj.primary) if obj.primary else "",
         "epsilon": fmt_map(obj.epsilon),
         "ref": fmt_map(obj.ref),
         "targets": fmt_map(obj.targets),
     }
-    rows += [[k, v] for k, v in extra.items() if v]
-    out.append(table(["setting", "value"], rows, [False, False]))
+    rows += [[_(SETTING_WORDS[k]), v] for k, v in extra.items() if v]
+    out.append(table([_("setting"), _("value")], rows, [False, False]))
     if scenario.limits:
         out.append(
             table(
-                ["instrument", "volume limit, mln"],
-                [[k, mln(v)] for k, v in scenario.limits.items()],
-                caption="Instrument limits",
+                [_("instrument"), _("volume limit, mln")],
+                [[term(k), mln(v)] for k, v in scenario.limits.items()],
+                caption=_("Instrument limits"),
             )
         )
     if scenario.rules:
         rows = []
         for r in scenario.rules:
-            sel = "; ".join(f"{k} = {', '.join(v)}" for k, v in r.selectors) or "all cells"
+            sel = "; ".join(
+                f"{_(SELECTOR_WORDS.get(k, k))} = {selected_names(instance, k, v)}"
+                for k, v in r.selectors
+            ) or _("all cells")
             bnd = "; ".join(bound_words(b.kind, b.value) for b in r.bounds)
-            rows.append([r.label, sel, bnd + (" (each town)" if r.per_town else "")])
+            rows.append([r.label, sel, bnd + (" " + _("(each town)") if r.per_town else "")])
         out.append(
-            table(["rule", "selects", "bound"], rows, [False, False, False], caption="Rules")
+            table(
+                [_("rule"), _("selects"), _("bound")],
+                rows,
+                [False, False, False],
+                caption=_("Rules"),
+            )
         )
     else:
-        out.append(Para("No rules: only the budget, the limits and the capacities bind.", "note"))
+        out.append(
+            Para(_("No rules: only the budget, the limits and the capacities bind."), "note")
+        )
     return out
 
 
 def fmt_map(d: dict[str, float]) -> str:
-    return ", ".join(f"{k} {v:,.6g}" for k, v in d.items())
+    return ", ".join(f"{term(k)} {significant(v, 6)}" for k, v in d.items())
 
 
 def bound_words(kind: str, value: float) -> str:
-    return {
-        "min_share": f"at least {value:.1%} of the allocation",
-        "max_share": f"at most {value:.1%} of the allocation",
-        "min_mln": f"at least {value:,.1f} mln",
-        "max_mln": f"at most {value:,.1f} mln",
-        "min_per_capita": f"at least {value:,.0f} per resident",
-        "max_per_capita": f"at most {value:,.0f} per resident",
-    }.get(kind, f"{kind} {value:g}")
+    words = {
+        "min_share": lambda: _("at least {share} of the allocation").format(
+            share=percent(value, 1)
+        ),
+        "max_share": lambda: _("at most {share} of the allocation").format(share=percent(value, 1)),
+        "min_mln": lambda: _("at least {amount} mln").format(amount=fixed(value, 1)),
+        "max_mln": lambda: _("at most {amount} mln").format(amount=fixed(value, 1)),
+        "min_per_capita": lambda: _("at least {amount} per resident").format(
+            amount=fixed(value, 0)
+        ),
+        "max_per_capita": lambda: _("at most {amount} per resident").format(amount=fixed(value, 0)),
+    }
+    return words[kind]() if kind in words else f"{kind} {significant(value, 6, group=False)}"
+
+
+BOUND_NAMES = {
+    "min_share": N_("min_share"),
+    "max_share": N_("max_share"),
+    "min_mln": N_("min_mln"),
+    "max_mln": N_("max_mln"),
+    "min_per_capita": N_("min_per_capita"),
+    "max_per_capita": N_("max_per_capita"),
+    "spend_all": N_("spend_all"),
+}
+UNIT_NAMES = {"mln": N_("mln"), "pp": N_("pp"), "per resident": N_("per resident")}
 
 
 def project_blocks(instance: Instance, sol: Solution) -> list[Block]:
@@ -292,23 +450,29 @@ def project_blocks(instance: Instance, sol: Solution) -> list[Block]:
     funded = [int(p) for p in np.argsort(-(y * pr.cost), kind="stable") if y[p] > 1e-9]
     total = float(y @ pr.cost)
     out: list[Block] = [
-        Heading("Funded projects"),
+        Heading(_("Funded projects")),
         Para(
-            f"{len(funded)} of {len(pr)} projects funded, for {mln(total)} mln of budget "
-            "cost; a project's criteria are its own effects times its fraction."
+            ngettext(
+                "{funded} of {n} project funded, for {amount} mln of budget cost; a project's "
+                "criteria are its own effects times its fraction.",
+                "{funded} of {n} projects funded, for {amount} mln of budget cost; a project's "
+                "criteria are its own effects times its fraction.",
+                len(pr),
+            ).format(funded=len(funded), n=len(pr), amount=mln(total))
         ),
     ]
     if not funded:
         return out
-    header = ["project", "town", "measure", "fraction", "budget cost mln", *instance.criteria]
+    header = [_("project"), _("town"), _("measure"), _("fraction"), _("budget cost mln"),
+              *map(term, instance.criteria)]  # fmt: skip
     rows = [
-        [pr.names[p], instance.towns[pr.town[p]], instance.measures[pr.measure[p]],
-         f"{y[p]:.3g}", mln(float(y[p] * pr.cost[p])),
-         *(num(float(v)) for v in y[p] * pr.effects[p])]
+        [pr.names[p], town_name(instance, int(pr.town[p])),
+         measure_name(instance, int(pr.measure[p])), significant(float(y[p]), 3, group=False),
+         mln(float(y[p] * pr.cost[p])), *(num(float(v)) for v in y[p] * pr.effects[p])]
         for p in funded
     ]  # fmt: skip
     numeric = [False, False, False] + [True] * (len(header) - 3)
-    out.append(table(header, rows, numeric, caption="Funded projects"))
+    out.append(table(header, rows, numeric, caption=_("Funded projects")))
     return out
 
 
@@ -316,23 +480,24 @@ def solution_blocks(
     instance: Instance, sol: Solution, top: int = 60, ranges: Any = None
 ) -> list[Block]:
     out: list[Block] = [Heading(_("Optimal allocation"))]
-    at = f"at {mln(sol.budget_mln)} mln"  # every caption names its budget
+    amount = mln(sol.budget_mln)  # every caption names its budget
     rows: list[list[Any]] = []
     for i, c in enumerate(instance.criteria):
-        row = [c, num(sol.objectives[c])]
+        row = [term(c), num(sol.objectives[c])]
         if sol.payoff is not None:
             ideal, nadir = sol.payoff.ideal[i], sol.payoff.nadir[i]
             span = ideal - nadir
             row += [
                 num(ideal),
                 num(nadir),
-                pct((sol.objectives[c] - nadir) / span * 100) if span > 1e-12 else "n/a",
+                pct((sol.objectives[c] - nadir) / span * 100) if span > 1e-12 else _("n/a"),
             ]
         rows.append(row)
-    header = ["criterion", "optimum"] + (["ideal", "nadir", "of the range"] if sol.payoff else [])
-    out.append(
-        table(header, rows, caption=f"Criteria ({at}; ideal and nadir from the payoff table)")
-    )
+    header = [_("criterion"), _("optimum")]
+    if sol.payoff:
+        header += [_("ideal"), _("nadir"), _("of the range")]
+    caption = _("Criteria (at {amount} mln; ideal and nadir from the payoff table)")
+    out.append(table(header, rows, caption=caption.format(amount=amount)))
 
     total = max(sol.allocated_mln, 1e-12)
     tidx = instance.tier_index
@@ -343,29 +508,30 @@ def solution_blocks(
         pop = float(instance.population[sel].sum())
         rows.append(
             [
-                t,
+                term(t),
                 int(sel.sum()),
-                f"{pop:,.0f}",
+                fixed(pop, 0),
                 mln(v),
                 pct(v / total * 100),
-                f"{v * 1e6 / pop:,.0f}" if pop else "n/a",
+                fixed(v * 1e6 / pop, 0) if pop else _("n/a"),
             ]
         )
     out.append(
         table(
-            ["tier", "towns", "residents", "cost, mln", "share", "per resident"],
+            [_("tier"), _("towns"), _("residents"), _("cost, mln"), _("share"),
+             _("per resident")],
             rows,
-            caption=f"By tier ({at})",
+            caption=_("By tier (at {amount} mln)").format(amount=amount),
         )
-    )
+    )  # fmt: skip
     rows = []
-    for j, m in enumerate(instance.measures):
+    for j in range(instance.n_measures):
         v = float(sol.cost[:, j].sum())
         rows.append(
             [
-                m,
-                instance.instruments[j],
-                f"{instance.budget_cost[j]:g}",
+                measure_name(instance, j),
+                term(instance.instruments[j]),
+                significant(float(instance.budget_cost[j]), 6, group=False),
                 mln(float(sol.volumes[:, j].sum())),
                 mln(v),
                 pct(v / total * 100),
@@ -375,46 +541,53 @@ def solution_blocks(
     out.append(
         table(
             [
-                "measure",
-                "instrument",
-                "cost per unit",
-                "volume, mln",
-                "cost, mln",
-                "share",
-                "towns funded",
+                _("measure"),
+                _("instrument"),
+                _("cost per unit"),
+                _("volume, mln"),
+                _("cost, mln"),
+                _("share"),
+                _("towns funded"),
             ],
             rows,
             [False, False, True, True, True, True, True],
-            caption=f"By measure ({at})",
+            caption=_("By measure (at {amount} mln)").format(amount=amount),
         )
     )
     per_town = sol.cost.sum(axis=1)
     order = np.argsort(-per_town, kind="stable")[:top]
     show_measures = instance.n_measures <= 8
-    header = ["town", "tier", "residents", "cost, mln", "per resident"]
+    header = [_("town"), _("tier"), _("residents"), _("cost, mln"), _("per resident")]
     if ranges is not None:  # --ranges: the town's least and greatest cost on the optimal face
-        header += ["min, mln", "max, mln"]
-    if show_measures:
+        header += [_("min, mln"), _("max, mln")]
+    if show_measures and language() == "en":
         header += [m.replace("_", " ") for m in instance.measures]
+    elif show_measures:
+        # column heads: the labels cut as on the plots (the table above has them whole)
+        header += [name.replace("\n", " ") for name in measure_names(instance)]
     rows = []
     for t in order:
         row = [
-            instance.towns[t],
-            instance.town_tier[t],
-            f"{instance.population[t]:,.0f}",
+            town_name(instance, int(t)),
+            term(instance.town_tier[t]),
+            fixed(float(instance.population[t]), 0),
             mln(float(per_town[t])),
-            f"{per_town[t] * 1e6 / instance.population[t]:,.0f}",
+            fixed(float(per_town[t] * 1e6 / instance.population[t]), 0),
         ]
         if ranges is not None:
             row += [mln(ranges[t].min_cost_mln), mln(ranges[t].max_cost_mln)]
         if show_measures:
             row += [mln(float(v)) if v > 1e-9 else "" for v in sol.cost[t]]
         rows.append(row)
-    caption = f"By town ({at}; budget cost, mln)"
+    caption = _("By town (at {amount} mln; budget cost, mln)").format(amount=amount)
     if ranges is not None:
-        caption += "; min and max: any amount between them gives the same outcome"
+        caption += "; " + _("min and max: any amount between them gives the same outcome")
     if instance.n_towns > top:
-        caption += f": the {top} towns with the most money of {instance.n_towns}"
+        caption += ": " + ngettext(
+            "the {n} town with the most money of {total}",
+            "the {n} towns with the most money of {total}",
+            top,
+        ).format(n=top, total=instance.n_towns)
     out.append(table(header, rows, [False, False] + [True] * (len(header) - 2), caption=caption))
     return out
 
@@ -426,29 +599,41 @@ def pareto_blocks(
     cmp: Any,
 ) -> tuple[list[Block], dict[str, bytes]]:
     """The front, or the payoff table (its extremes) when no front was traced."""
-    from optimizer.outputs.plots.pareto import front_png
-    from optimizer.outputs.text import spend_words as spend_name
+    from optimizer.outputs.plots.pareto import front_png, rate_unit
 
     out: list[Block] = [Heading(_("Pareto front"))]
     crit = instance.criteria
+    names = [term(c) for c in crit]
     actual = cmp.actual_objectives if cmp is not None else None
+    ill = cmp is not None and is_illustrative(instance, cmp.actual)
     images: dict[str, bytes] = {}
     if front is not None:
         values = np.array([point_values(p, crit) for p in front.points]).reshape(-1, len(crit))
         knee = next((i for i, p in enumerate(front.points) if p.is_knee), None)
         bps = [i for i, p in enumerate(front.points) if p.is_breakpoint]
-        budget_of = "the scenario's budget"
+        what = {
+            "allocations": ngettext("{n} efficient allocation", "{n} efficient allocations",
+                                    len(values)).format(n=len(values)),
+            "amount": mln(front.budget_mln),
+            "method": term(front.method),
+            "breakpoints": ngettext("{n} breakpoint (efficient extreme point)",
+                                    "{n} breakpoints (efficient extreme points)",
+                                    len(bps)).format(n=len(bps)),
+        }  # fmt: skip
         if cmp is not None and abs(cmp.actual_budget_mln - front.budget_mln) <= 1e-6 * max(
             1.0, front.budget_mln
         ):
-            budget_of = "the budget cost of the spend compared"
-        text = (
-            f"{len(values)} efficient allocations at {budget_of} "
-            f"({mln(front.budget_mln)} mln), the scenario's rules and limits, found by the {front.method} "
-            f"method: {len(bps)} breakpoints (efficient extreme points), the rest evenly spaced "
-            f"between them. The trade-off columns give {front.rate_unit} towards the previous "
-            f"and the next point."
-        )
+            text = _("{allocations} at the budget cost of the spend compared ({amount} mln), the "
+                     "scenario's rules and limits, found by the {method} method: {breakpoints}, "
+                     "the rest evenly spaced between them.")  # fmt: skip
+        else:
+            text = _("{allocations} at the scenario's budget ({amount} mln), the scenario's "
+                     "rules and limits, found by the {method} method: {breakpoints}, the rest "
+                     "evenly spaced between them.")  # fmt: skip
+        text = text.format(**what) + " "
+        text += _(
+            "The trade-off columns give {unit} towards the previous and the next point."
+        ).format(unit=rate_unit(front.criteria[front.y], front.criteria[front.x]))
         out.append(Para(text))
         if front.message:
             out.append(Para(front.message, "note"))
@@ -457,14 +642,16 @@ def pareto_blocks(
         ):
             out.append(
                 Para(
-                    f"Two budgets: the front and the optimum are at {mln(front.budget_mln)} "
-                    f"mln (--budget), the spend compared cost {mln(cmp.actual_budget_mln)} mln.",
+                    _("Two budgets: the front and the optimum are at {amount} mln (--budget), "
+                      "the spend compared cost {spent} mln.").format(
+                        amount=mln(front.budget_mln), spent=mln(cmp.actual_budget_mln)),
                     "note",
                 )
-            )
+            )  # fmt: skip
         rows = []
         for i, (p, v) in enumerate(zip(front.points, values, strict=True)):
-            marks = ", ".join(w for w, f in (("breakpoint", i in bps), ("knee", i == knee)) if f)
+            marks = ", ".join(w for w, f in ((_("breakpoint"), i in bps), (_("knee"), i == knee))
+                              if f)  # fmt: skip
             rows.append(  # numbered from 1, as in pareto.csv and the terminal
                 [i + 1, *map(num, v), mln(p.allocated_mln), num(p.rate_prev), num(p.rate_next),
                  marks]
@@ -472,16 +659,16 @@ def pareto_blocks(
         out.append(
             table(
                 [
-                    "point",
-                    *crit,
-                    "allocated, mln",
-                    "trade-off to previous",
-                    "trade-off to next",
-                    "mark",
+                    _("point"),
+                    *names,
+                    _("allocated, mln"),
+                    _("trade-off to previous"),
+                    _("trade-off to next"),
+                    _("mark"),
                 ],
                 rows,
                 [True] * (len(crit) + 4) + [False],
-                caption=f"Front points (at {mln(front.budget_mln)} mln)",
+                caption=_("Front points (at {amount} mln)").format(amount=mln(front.budget_mln)),
             )
         )
         if len(crit) == 2 and bps:
@@ -500,35 +687,38 @@ def pareto_blocks(
             images["report-front.png"] = front_png(
                 front, actual_values, instance.name, instance.currency,
                 actual_better=better,
-                actual_label="actual spend" if cmp is None
-                else f"{spend_name(instance, cmp.actual)}: {cmp.actual.name}",
+                actual_label=_("actual spend") if cmp is None
+                else pick(ill, _("actual spend: {name}"),
+                          _("illustrative spend: {name}")).format(name=cmp.actual.name),
                 scenario_name=sol.scenario_name,
                 optimum=np.array([sol.objectives[c] for c in crit]),
             )  # fmt: skip
             kn = front.knee
-            out.append(
-                Image(
-                    "report-front.png",
-                    f"The efficient front of {crit[1]} against {crit[0]}: {len(bps)} breakpoints"
-                    + (f", the knee at {crit[0]} {num(kn.values[0])}, {crit[1]} {num(kn.values[1])}"
-                       if kn is not None else "")
-                    + f", the scenario's optimum ({crit[0]} {num(sol.objectives[crit[0]])})"
-                    + (f" and the {spend_name(instance, cmp.actual)}" if cmp is not None
-                       else "") + ".",
-                )
-            )  # fmt: skip
+            alt = _("The efficient front of {y} against {x}: {breakpoints}").format(
+                y=names[1], x=names[0],
+                breakpoints=ngettext("{n} breakpoint", "{n} breakpoints", len(bps)).format(
+                    n=len(bps)))  # fmt: skip
+            if kn is not None:
+                alt += ", " + _("the knee at {x} {xv}, {y} {yv}").format(
+                    x=names[0], xv=num(kn.values[0]), y=names[1], yv=num(kn.values[1]))  # fmt: skip
+            alt += ", " + _("the scenario's optimum ({x} {xv})").format(
+                x=names[0], xv=num(sol.objectives[crit[0]]))  # fmt: skip
+            if cmp is not None:
+                alt += " " + pick(ill, _("and the actual spend"), _("and the illustrative spend"))
+            out.append(Image("report-front.png", alt + "."))
         return out, images
     payoff = sol.payoff
     out.append(
         Para(
-            "The front was not traced (--points 0); the payoff table below gives its "
-            "extremes: each row maximizes one criterion, then the others with it held.",
+            _("The front was not traced (--points 0); the payoff table below gives its "
+              "extremes: each row maximizes one criterion, then the others with it held."),
             "note",
         )
-    )
+    )  # fmt: skip
     if payoff is not None:
-        rows = [[f"best {c}", *map(num, payoff.table[i])] for i, c in enumerate(crit)]
-        out.append(table(["row", *crit], rows, caption="Payoff table"))
+        rows = [[_("best {criterion}").format(criterion=names[i]), *map(num, payoff.table[i])]
+                for i in range(len(crit))]  # fmt: skip
+        out.append(table([_("row"), *names], rows, caption=_("Payoff table")))
     return out, images
 
 
@@ -541,76 +731,89 @@ def project_change_blocks(cmp: Any) -> list[Block]:
         return []
     pr = cmp.instance.projects
     rows = []
-    for status, names, y in (("kept", pc.kept, pc.optimal_fractions),
-                             ("dropped", pc.dropped, pc.actual_fractions),
-                             ("added", pc.added, pc.optimal_fractions)):  # fmt: skip
+    for status, names, y in ((_("kept"), pc.kept, pc.optimal_fractions),
+                             (_("dropped"), pc.dropped, pc.actual_fractions),
+                             (_("added"), pc.added, pc.optimal_fractions)):  # fmt: skip
         for n in names:
             p = pr.index(n)
-            rows.append([n, status, f"{pc.actual_fractions[p]:.3g}",
-                         f"{pc.optimal_fractions[p]:.3g}", mln(float(y[p] * pr.cost[p]))])  # fmt: skip
+            rows.append([n, status, significant(float(pc.actual_fractions[p]), 3, group=False),
+                         significant(float(pc.optimal_fractions[p]), 3, group=False),
+                         mln(float(y[p] * pr.cost[p]))])  # fmt: skip
     out: list[Block] = [Items(tuple(project_change_lines(cmp)))]
     if rows:
-        header = ["project", "optimum", "actual fraction", "optimal fraction", "budget cost mln"]
+        header = [_("project"), _("optimum"), _("actual fraction"), _("optimal fraction"),
+                  _("budget cost mln")]  # fmt: skip
         out.append(table(header, rows, [False, False, True, True, True],
-                         caption="Funded projects, actual against the optimum"))  # fmt: skip
+                         caption=_("Funded projects, actual against the optimum")))  # fmt: skip
     return out
 
 
 def comparison_blocks(cmp: Any, top: int = 15) -> list[Block]:
     """The comparison with a spend: criteria and efficiency, the projects it keeps or
     changes, the closest improving plans, the rules it breaks, where money moves."""
-    from optimizer.outputs.text import spend_words
-
-    words = spend_words(cmp.instance, cmp.actual)  # "illustrative spend" where labelled
-    out = criteria_blocks(cmp, words)
+    ill = is_illustrative(cmp.instance, cmp.actual)  # "illustrative spend" where labelled
+    out = criteria_blocks(cmp, ill)
     out += project_change_blocks(cmp)
     out += closest_blocks(cmp)
-    out += broken_blocks(cmp, words)
-    out += change_blocks(cmp, words, top)
+    out += broken_blocks(cmp, ill)
+    out += change_blocks(cmp, ill, top)
     return out
 
 
-def criteria_blocks(cmp: Any, words: str) -> list[Block]:
+def spend_column(ill: bool) -> str:
+    """The spend's column header: actual, or illustrative (SPEC section 11)."""
+    return pick(ill, _("actual"), _("illustrative"))
+
+
+def criteria_blocks(cmp: Any, ill: bool) -> list[Block]:
     inst = cmp.instance
-    short = words.split()[0]
-    out: list[Block] = [Heading(f"{words.capitalize()}: {cmp.actual.name}")]
-    out.append(
-        Para(
-            f"The {words} ({cmp.actual.path.name}) costs {mln(cmp.actual_budget_mln)} "
-            f"mln; the optimum below is computed at {mln(cmp.budget_mln)} mln under the "
-            f"scenario's rules and limits, and both are scored the same way."
-        )
-    )
+    heading = pick(ill, _("Actual spend: {name}"), _("Illustrative spend: {name}"))
+    out: list[Block] = [Heading(heading.format(name=cmp.actual.name))]
+    para = pick(
+        ill,
+        _("The actual spend ({file}) costs {spent} mln; the optimum below is computed at "
+          "{amount} mln under the scenario's rules and limits, and both are scored the same way."),
+        _("The illustrative spend ({file}) costs {spent} mln; the optimum below is computed at "
+          "{amount} mln under the scenario's rules and limits, and both are scored the same way."),
+    )  # fmt: skip
+    out.append(Para(para.format(file=cmp.actual.path.name, spent=mln(cmp.actual_budget_mln),
+                                amount=mln(cmp.budget_mln))))  # fmt: skip
     rows = [
         [
-            c,
+            term(c),
             num(cmp.actual_objectives[c]),
             num(cmp.optimal.objectives[c]),
-            f"{cmp.uplift[c]['abs']:+,.1f}",
+            fixed(cmp.uplift[c]["abs"], 1, sign=True),
             pct(cmp.uplift[c]["pct"], True),
         ]
         for c in inst.criteria
     ]
     out.append(
         table(
-            ["criterion", short, "optimal", "uplift", "uplift %"],
+            [_("criterion"), spend_column(ill), _("optimal"), _("uplift"), _("uplift %")],
             rows,
-            caption=f"Criteria (optimum at {mln(cmp.budget_mln)} mln)",
+            caption=_("Criteria (optimum at {amount} mln)").format(amount=mln(cmp.budget_mln)),
         )
     )
     eff = cmp.efficiency
-    facts = [
-        (
-            "efficiency: "
-            + (
-                f"{eff.value:.1%} (the {words}'s outcomes need {mln(eff.min_budget_mln)} mln)"
-                if eff.value is not None
-                else f"n/a: {eff.reason}"
-            )
-        ),
-        "dominated: " + ("yes" if cmp.dominance.dominated else f"no ({cmp.dominance.reason})"),
-    ]
-    out.append(Items(tuple(facts)))
+    if eff.value is not None:
+        efficiency = pick(
+            ill,
+            _("efficiency: {share} (the actual spend's outcomes need {amount} mln)"),
+            _("efficiency: {share} (the illustrative spend's outcomes need {amount} mln)"),
+        ).format(share=percent(eff.value, 1), amount=mln(eff.min_budget_mln))
+    else:
+        efficiency = _("efficiency: n/a: {reason}").format(
+            reason=reason_words(eff.reason) if eff.reason else eff.reason
+        )
+    dominated = (
+        _("dominated: yes")
+        if cmp.dominance.dominated
+        else _("dominated: no ({reason})").format(
+            reason=reason_words(cmp.dominance.reason) if cmp.dominance.reason else None
+        )
+    )
+    out.append(Items((efficiency, dominated)))
     return out
 
 
@@ -618,13 +821,14 @@ def closest_blocks(cmp: Any) -> list[Block]:
     inst = cmp.instance
     out: list[Block] = []
     rows = []
+    na = _("n/a")
     for p in cmp.closest:
         if p.moved_mln is None:
-            rows.append([f"{p.phi:.0%}", "n/a", "n/a", "n/a", *(["n/a"] * len(inst.criteria))])
+            rows.append([percent(p.phi), na, na, na, *([na] * len(inst.criteria))])
             continue
         rows.append(
             [
-                f"{p.phi:.0%}",
+                percent(p.phi),
                 mln(p.taken_mln),
                 mln(p.added_mln),
                 mln(p.moved_mln),
@@ -634,88 +838,108 @@ def closest_blocks(cmp: Any) -> list[Block]:
     out.append(
         table(
             [
-                "share of the gain",
-                "moved, mln",
-                "put in, mln",
-                "total change, mln",
-                *inst.criteria,
+                _("share of the gain"),
+                _("moved, mln"),
+                _("put in, mln"),
+                _("total change, mln"),
+                *map(term, inst.criteria),
             ],
             rows,
-            caption=f"Closest improving plans (at {mln(cmp.budget_mln)} mln): the least money "
-            "moved, no criterion below the spend compared. Moved: money taken out of cells; "
-            "total change: the sum of all cell changes (moved plus put in)",
+            caption=_(
+                "Closest improving plans (at {amount} mln): the least money moved, no criterion "
+                "below the spend compared. Moved: money taken out of cells; total change: the "
+                "sum of all cell changes (moved plus put in)"
+            ).format(amount=mln(cmp.budget_mln)),
         )
     )
     return out
 
 
-def broken_blocks(cmp: Any, words: str) -> list[Block]:
-    short = words.split()[0]
+def rule_name(rule: str) -> str:
+    """A broken bound's name: the budget, a limit on an instrument, or a rule's label."""
+    if rule == "budget":
+        return _("budget")
+    if rule.startswith("limit "):
+        return _("limit {instrument}").format(instrument=term(rule.removeprefix("limit ")))
+    return rule
+
+
+def broken_blocks(cmp: Any, ill: bool) -> list[Block]:
+    inst = cmp.instance
     out: list[Block] = []
     if cmp.broken_rules:
         rows = [
             [
-                v.rule,
-                v.bound,
-                f"{v.limit:,.4g}",
-                f"{v.value:,.4g}",
-                f"{v.by:,.4g} {v.unit}",
-                v.town or "",
+                rule_name(v.rule),
+                _(BOUND_NAMES[v.bound]) if v.bound in BOUND_NAMES else v.bound,
+                significant(v.limit, 4),
+                significant(v.value, 4),
+                f"{significant(v.by, 4)} "
+                + (_(UNIT_NAMES[v.unit]) if v.unit in UNIT_NAMES else v.unit),
+                town_label(inst, v.town) if v.town else "",
             ]
             for v in cmp.broken_rules
         ]
         out.append(
             table(
-                ["rule", "bound", "limit", short, "off by", "town"],
+                [_("rule"), _("bound"), _("limit"), spend_column(ill), _("off by"), _("town")],
                 rows,
                 [False, False, True, True, True, False],
-                caption=f"Rules the {words} breaks",
+                caption=pick(ill, _("Rules the actual spend breaks"),
+                             _("Rules the illustrative spend breaks")),
             )
-        )
+        )  # fmt: skip
     wasted = [
-        *((c, "above capacity") for c in cmp.over_capacity),
-        *((c, "not eligible") for c in cmp.ineligible),
+        *((c, _("above capacity")) for c in cmp.over_capacity),
+        *((c, _("not eligible")) for c in cmp.ineligible),
     ]
     if wasted:
         rows = [
-            [c.town, c.measure, why, mln(c.volume_mln), mln(c.without_effect_mln)]
+            [town_label(inst, c.town), measure_label(inst, c.measure), why, mln(c.volume_mln),
+             mln(c.without_effect_mln)]
             for c, why in wasted
-        ]
+        ]  # fmt: skip
         out.append(
             table(
-                ["town", "measure", "why", "volume, mln", "without effect, mln"],
+                [_("town"), _("measure"), _("why"), _("volume, mln"), _("without effect, mln")],
                 rows,
                 [False, False, False, True, True],
-                caption="Actual volume without effect",
+                caption=_("Actual volume without effect"),
             )
         )
     return out
 
 
-def change_blocks(cmp: Any, words: str, top: int) -> list[Block]:
+def change_blocks(cmp: Any, ill: bool, top: int) -> list[Block]:
     from optimizer.analysis.compare import change_totals
     from optimizer.outputs.tables import reallocation_rows
 
-    inst, short = cmp.instance, words.split()[0]
+    inst = cmp.instance
+    short = spend_column(ill)
     out: list[Block] = []
     _head, cells = reallocation_rows(cmp)
-    cap = (
-        f"Largest changes from the spend compared to the optimum at {mln(cmp.budget_mln)} mln, "
-        f"by budget cost (mln): {min(top, len(cells))} of {len(cells)} cells; all of them in "
-        "reallocation.csv"
-    )
+    cap = ngettext(
+        "Largest changes from the spend compared to the optimum at {amount} mln, by budget cost "
+        "(mln): {shown} of {n} cell; all of them in {file}",
+        "Largest changes from the spend compared to the optimum at {amount} mln, by budget cost "
+        "(mln): {shown} of {n} cells; all of them in {file}",
+        len(cells),
+    ).format(amount=mln(cmp.budget_mln), shown=min(top, len(cells)), n=len(cells),
+             file="reallocation.csv")  # fmt: skip
     rows = [
-        [r[0], r[1], mln(r[5]), mln(r[6]), f"{r[7]:+,.1f}", f"{r[4]:+,.1f}"] for r in cells[:top]
-    ]
+        [town_label(inst, r[0]), measure_label(inst, r[1]), mln(r[5]), mln(r[6]),
+         fixed(r[7], 1, sign=True), fixed(r[4], 1, sign=True)]
+        for r in cells[:top]
+    ]  # fmt: skip
     out.append(
         table(
             [
-                "town",
-                "measure",
-                "actual cost",
-                "optimal cost",
-                "change in cost",
-                "change in volume",
+                _("town"),
+                _("measure"),
+                _("actual cost"),
+                _("optimal cost"),
+                _("change in cost"),
+                _("change in volume"),
             ],
             rows,
             [False, False, True, True, True, True],
@@ -723,21 +947,27 @@ def change_blocks(cmp: Any, words: str, top: int) -> list[Block]:
         )
     )
     tot = change_totals(inst, cmp.actual.volume, cmp.optimal.volumes)
-    for part, word in (("by_tier", "tier"), ("by_measure", "measure")):
+    parts = (
+        ("by_tier", _("tier"), term,
+         _("Budget cost by tier, mln (optimum at {amount} mln)")),
+        ("by_measure", _("measure"), lambda k: measure_label(inst, k),
+         _("Budget cost by measure, mln (optimum at {amount} mln)")),
+    )  # fmt: skip
+    for part, word, shown, caption in parts:
         rows = [
             [
-                k,
+                shown(k),
                 mln(v["actual_cost_mln"]),
                 mln(v["optimal_cost_mln"]),
-                f"{v['change_cost_mln']:+,.1f}",
+                fixed(v["change_cost_mln"], 1, sign=True),
             ]
             for k, v in tot[part].items()
         ]
         out.append(
             table(
-                [word, short, "optimal", "change"],
+                [word, short, _("optimal"), _("change")],
                 rows,
-                caption=f"Budget cost by {word}, mln (optimum at {mln(cmp.budget_mln)} mln)",
+                caption=caption.format(amount=mln(cmp.budget_mln)),
             )
         )
     return out
@@ -750,16 +980,16 @@ def shadow_blocks(sol: Solution, sens: Any = None, currency: str = "") -> list[B
     from optimizer.outputs.text import rate, unit_text
 
     if sens is None:  # a mixed-integer plan has no duals (README, "Projects")
-        rows = [[sp.name, sp.state] for sp in sol.shadow_prices]
+        rows = [[constraint_name(sp.name, sp.kind), _(sp.state)] for sp in sol.shadow_prices]
         return [
-            Heading("Shadow prices"),
+            Heading(_("Shadow prices")),
             Para(
-                "A mixed-integer plan has no shadow prices; re-solve with --budget to see what "
-                "more money buys.",
+                _("A mixed-integer plan has no shadow prices; re-solve with --budget to see what "
+                  "more money buys."),
                 "note",
             ),
-            table(["constraint", "state"], rows, [False, False]),
-        ]
+            table([_("constraint"), _("state")], rows, [False, False]),
+        ]  # fmt: skip
     crit = list(sens.criteria)
     budget = next((e for e in sens.constraints if e.kind == "budget"), None)
     per_bn = budget.objective if budget is not None else 0.0
@@ -769,25 +999,33 @@ def shadow_blocks(sol: Solution, sens: Any = None, currency: str = "") -> list[B
         worth = ""
         if e.kind == "budget" and e.range_mln is not None:
             lo, hi = e.range_mln
-            worth = f"holds for {lo:,.0f} – {'∞' if hi is None else f'{hi:,.0f}'} mln"
+            worth = _("holds for {low} – {high} mln").format(
+                low=fixed(lo, 0), high="∞" if hi is None else fixed(hi, 0)
+            )
         elif per_bn and e.objective:
-            worth = f"{e.objective / per_bn:,.3g} bn"
-        rows.append([e.name + binding_words(e.binding, e.objective), unit_text(e.unit, currency),
-                     *(rate(got.get(c)) for c in crit), worth])  # fmt: skip
+            worth = _("{amount} bn").format(amount=significant(e.objective / per_bn, 3))
+        rows.append([constraint_name(e.name, e.kind) + binding_words(e.binding, e.objective),
+                     unit_text(e.unit, currency), *(rate(got.get(c)) for c in crit),
+                     worth])  # fmt: skip
+    text = _(
+        "What relaxing each constraint by one unit buys, per criterion (re-solved at a small "
+        "step), and what it is worth in budget: the money that buys as much of the scenario's "
+        "objective at the budget's rate (plan at {amount} mln)."
+    ).format(amount=mln(sol.budget_mln))
+    header = [
+        _("constraint"),
+        _("per"),
+        *(_("{criterion} per unit").format(criterion=term(c)) for c in crit),
+        _("worth in budget"),
+    ]
+    caption = _(
+        "Binding (no cost): the plan sits on the bound but relaxing it adds nothing; slack: the "
+        "plan is off the bound"
+    )
     return [
         Heading(_("Shadow prices")),
-        Para(
-            "What relaxing each constraint by one unit buys, per criterion (re-solved at a "
-            "small step), and what it is worth in budget: the money that buys as much of the "
-            f"scenario's objective at the budget's rate (plan at {mln(sol.budget_mln)} mln)."
-        ),
-        table(
-            ["constraint", "per", *(f"{c} per unit" for c in crit), "worth in budget"],
-            rows,
-            [False, False, *([True] * len(crit)), True],
-            caption="Binding (no cost): the plan sits on the bound but relaxing it adds nothing; "
-            "slack: the plan is off the bound",
-        ),
+        Para(text),
+        table(header, rows, [False, False, *([True] * len(crit)), True], caption=caption),
     ]
 
 
@@ -798,25 +1036,29 @@ def provenance_blocks(
 
     prov = provenance(instance, scenario)
     rows = [
-        ["inputs sha256", prov["sha256"]],
-        ["instance sha256", prov["instance_sha256"]],
-        ["files", ", ".join(prov["files"])],
+        [_("inputs sha256"), prov["sha256"]],
+        [_("instance sha256"), prov["instance_sha256"]],
+        [_("files"), ", ".join(prov["files"])],
     ]
     if actual is not None:
         rows.append(
             [
-                f"actual {actual.path.name} sha256",
+                _("actual {file} sha256").format(file=actual.path.name),
                 hashlib.sha256(actual.path.read_bytes()).hexdigest(),
             ]
         )
     rows += [
         ["monotowns", __version__],
-        ["solver", f"{sol.solver.name} {sol.solver.version}"],
-        ["solves", f"{sol.solver.solves} in {sol.solver.seconds:.3f} s"],
+        [_("solver"), f"{sol.solver.name} {sol.solver.version}"],
+        [_("solves"), _("{n} in {seconds} s").format(
+            n=sol.solver.solves, seconds=fixed(sol.solver.seconds, 3, group=False))],
         ["python", platform.python_version()],
-    ]
+    ]  # fmt: skip
     rows += [[pkg, v] for pkg, v in package_versions().items()]
-    return [Heading(_("Inputs and versions")), table(["item", "value"], rows, [False, False])]
+    return [
+        Heading(_("Inputs and versions")),
+        table([_("item"), _("value")], rows, [False, False]),
+    ]
 
 
 def package_versions() -> dict[str, str]:
@@ -833,6 +1075,8 @@ def package_versions() -> dict[str, str]:
 
 def front_walk(instance: Instance, front: Any) -> FrontWalk:
     """The breakpoints of a two-criterion front, sorted by the first criterion."""
+    from optimizer.outputs.plots.pareto import rate_unit
+
     bps = sorted(front.breakpoints, key=lambda p: float(p.values[0]))
     return FrontWalk(
         criteria=tuple(front.criteria),
@@ -840,8 +1084,10 @@ def front_walk(instance: Instance, front: Any) -> FrontWalk:
         volumes=tuple(np.asarray(p.volumes, dtype=float) for p in bps),
         towns=tuple(instance.towns),
         measures=tuple(instance.measures),
-        labels=tuple(instance.labels),
+        labels=tuple(instance.measure_labels.get(language(), instance.labels)),
         budget_cost=tuple(float(c) for c in instance.budget_cost),
-        rate_unit=f"{front.criteria[1]} per {front.criteria[0]}",
+        rate_unit=rate_unit(front.criteria[1], front.criteria[0]),
         knee=None if front.knee is None else float(front.knee.values[0]),
+        names=tuple(town_name(instance, t) for t in range(instance.n_towns)),
+        criterion_names=tuple(term(c) for c in front.criteria),
     )

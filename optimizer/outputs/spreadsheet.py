@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from optimizer.i18n import language
 from optimizer.outputs.tables import (
     allocation_rows,
     robustness_rows,
@@ -106,8 +107,14 @@ def workbook(sheets: dict[str, Sheet]) -> bytes:
 
 def cell_value(text: str) -> Any:
     """A report cell back to a number where it is one: "2,368.2" -> 2368.2, "59.0%" -> 0.59,
-    "+1,544" -> 1544; anything else stays text."""
-    m = NUMBER.match(text.strip())
+    "+1,544" -> 1544 (in Russian and Kazakh "2 368,2", "59,0 %"); anything else stays text."""
+    text = text.strip()
+    if language() != "en":  # Babel's locale formats: no-break spaces group, a comma decimals
+        plain = re.sub(r"(?<=\d)[\u00a0\u202f ](?=\d{3}\b)", "", text)
+        plain = plain.replace("\u00a0%", "%").replace("\u2212", "-")
+        if re.fullmatch(r"[+-]?\d+(,\d+)?%?", plain):
+            text = plain.replace(",", ".")
+    m = NUMBER.match(text)
     if not m:
         return text
     sign, whole, frac, percent = m.groups()

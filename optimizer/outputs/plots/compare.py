@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from optimizer.i18n import _, ngettext
-from optimizer.outputs.text import fixed, pct, term, town_name
+from optimizer.outputs.text import fixed, is_illustrative, pct, spend_short, term, town_name
 
 if TYPE_CHECKING:
     from optimizer.analysis.compare import Comparison
@@ -29,6 +29,7 @@ from optimizer.outputs.plots.style import (
     REFERENCE,
     count_axis,
     finish,
+    fit,
     legend_below,
     legend_right,
     measure_colors,
@@ -36,9 +37,10 @@ from optimizer.outputs.plots.style import (
     money_axis,
     new_figure,
     png,
+    quoted,
     title,
 )
-from optimizer.outputs.text import money, spend_words
+from optimizer.outputs.text import money
 
 
 def grouped_barh(
@@ -72,7 +74,8 @@ def compare_png(cmp: Comparison, front: np.ndarray | None = None) -> bytes:
     cur = inst.currency
     ca = cmp.actual.volume * inst.budget_cost[None, :]
     co = cmp.optimal.cost
-    short = spend_words(inst, cmp.actual).split()[0]  # "actual" or "illustrative" (SPEC 11)
+    short = spend_short(inst, cmp.actual)  # "actual" or "illustrative" (SPEC 11)
+    ill = is_illustrative(inst, cmp.actual)
     tiers = inst.tier_index
     by_tier_a = np.array([ca[tiers == i].sum() for i in range(len(inst.tiers))])
     by_tier_o = np.array([co[tiers == i].sum() for i in range(len(inst.tiers))])
@@ -81,23 +84,28 @@ def compare_png(cmp: Comparison, front: np.ndarray | None = None) -> bytes:
     grid = fig.add_gridspec(2, 2, height_ratios=[1, 1.3], width_ratios=[1, 1.15])
     ax_tier = fig.add_subplot(grid[0, 0])
     ax_meas = fig.add_subplot(grid[1, :] if not two else grid[1, 0], sharex=ax_tier)
-    grouped_barh(ax_tier, inst.tiers,
-                 [(short, by_tier_a, ACTUAL), ("optimal", by_tier_o, OPTIMAL)],
-                 "Budget cost by tier", cur)  # fmt: skip
+    grouped_barh(ax_tier, [term(t) for t in inst.tiers],
+                 [(short, by_tier_a, ACTUAL), (_("optimal"), by_tier_o, OPTIMAL)],
+                 _("Budget cost by tier"), cur)  # fmt: skip
     grouped_barh(ax_meas, measure_names(inst),
-                 [(short, ca.sum(axis=0), ACTUAL), ("optimal", co.sum(axis=0), OPTIMAL)],
-                 "Budget cost by measure", cur)  # fmt: skip
+                 [(short, ca.sum(axis=0), ACTUAL), (_("optimal"), co.sum(axis=0), OPTIMAL)],
+                 _("Budget cost by measure"), cur)  # fmt: skip
     top = max(float(by_tier_a.max(initial=0)), float(by_tier_o.max(initial=0)), 1.0)
     ax_tier.set_xlim(0, top * 1.15)  # room for the value labels; both panels share it
     legend_right(ax_tier)
     if two:
         criteria_plane(fig.add_subplot(grid[:, 1]), cmp, front)
     same = abs(cmp.budget_mln - cmp.actual_budget_mln) <= 1e-6 * max(1.0, cmp.actual_budget_mln)
-    budget = (f"the same budget, {money(cmp.budget_mln, cur)}" if same else
-              f"optimum at {money(cmp.budget_mln, cur)}, {short} "
-              f"{money(cmp.actual_budget_mln, cur)}")  # fmt: skip
-    title(fig, f"{short.capitalize()} spend {cmp.actual.name!r} against the optimum", inst.name,
-          cmp.scenario.name, budget)  # fmt: skip
+    amounts = {"amount": money(cmp.budget_mln, cur), "spent": money(cmp.actual_budget_mln, cur)}
+    if same:
+        budget = _("the same budget, {amount}").format(**amounts)
+    elif ill:
+        budget = _("optimum at {amount}, illustrative {spent}").format(**amounts)
+    else:
+        budget = _("optimum at {amount}, actual {spent}").format(**amounts)
+    what = (_("Illustrative spend {name} against the optimum") if ill
+            else _("Actual spend {name} against the optimum"))  # fmt: skip
+    title(fig, what.format(name=quoted(cmp.actual.name)), inst.name, cmp.scenario.name, budget)
     return png(fig)
 
 
@@ -106,16 +114,17 @@ def criteria_plane(ax: Any, cmp: Comparison, front: np.ndarray | None) -> None:
     inst = cmp.instance
     cx, cy = inst.criteria[0], inst.criteria[1]
     fa = cmp.actual_objectives
-    short = spend_words(inst, cmp.actual).split()[0]
+    short = spend_short(inst, cmp.actual)
     if front is not None and len(front):
         order = np.argsort(front[:, 0])
-        ax.plot(front[order, 0], front[order, 1], "-", color=FRONT, lw=1.5, label="Pareto front")
+        ax.plot(front[order, 0], front[order, 1], "-", color=FRONT, lw=1.5,
+                label=_("Pareto front"))  # fmt: skip
     ends = cmp.dominance.ends
     if ends:
         xs = [e[cx] for e in ends]
         ys = [e[cy] for e in ends]
         ax.fill_between([fa[cx], max(xs)], fa[cy], max(ys), color=FRONT, alpha=0.08, lw=0)
-        ax.plot(xs, ys, "s", color=FRONT, ms=5, label="ends of the dominating front")
+        ax.plot(xs, ys, "s", color=FRONT, ms=5, label=_("ends of the dominating front"))
     plans = [p.objectives for p in cmp.closest if p.objectives is not None]
     if plans:
         # the path from the actual spend through the closest plans (25% ... 100% of the gain)
@@ -127,19 +136,23 @@ def criteria_plane(ax: Any, cmp: Comparison, front: np.ndarray | None) -> None:
             "o",
             color=PLAN,
             ms=4,
-            label="closest plans (25-100% of the gain)",
+            label=_("closest plans (25-100% of the gain)"),
         )
     ax.plot([fa[cx]], [fa[cy]], "o", color=ACTUAL, ms=9, label=short)
     opt = cmp.optimal.objectives
-    ax.plot([opt[cx]], [opt[cy]], "*", color=OPTIMAL, ms=14, label="optimal")
-    ax.axvline(fa[cx], color=REFERENCE, lw=0.8, ls=":", label=f"{short}'s values (reference)")
+    ax.plot([opt[cx]], [opt[cy]], "*", color=OPTIMAL, ms=14, label=_("optimal"))
+    reference = (_("illustrative's values (reference)") if is_illustrative(inst, cmp.actual)
+                 else _("actual's values (reference)"))  # fmt: skip
+    ax.axvline(fa[cx], color=REFERENCE, lw=0.8, ls=":", label=reference)
     ax.axhline(fa[cy], color=REFERENCE, lw=0.8, ls=":")
     from optimizer.outputs.plots.pareto import axis_label
 
-    count_axis(ax, "x", axis_label(cx))
-    count_axis(ax, "y", axis_label(cy))
-    ax.set_title("Outcomes", loc="left", fontsize=10)
-    legend_below(ax, ncol=2)
+    count_axis(ax, "x", fit(axis_label(cx), 40))
+    count_axis(ax, "y", fit(axis_label(cy), 40))
+    ax.set_title(_("Outcomes"), loc="left", fontsize=10)
+    # two columns while the labels are short (English), one when they would run off
+    longest = max(len(t) for t in ax.get_legend_handles_labels()[1])
+    legend_below(ax, ncol=2 if longest <= 36 else 1)
     finish(ax)
 
 

@@ -17,16 +17,21 @@ import numpy as np
 
 from optimizer.analysis.pareto import ParetoFront
 from optimizer.i18n import N_, _, ngettext
-from optimizer.outputs.plots.style import ACTUAL, FRONT, KNEE, OPTIMAL, POINT, money
-from optimizer.outputs.text import amount
+from optimizer.outputs.plots.style import ACTUAL, FRONT, KNEE, OPTIMAL, POINT, money, thousands
+from optimizer.outputs.text import amount, instance_title, term
 from optimizer.outputs.text import scenario_name as shown_name
 
 LABELS = {
-    "jobs": (N_("Jobs created or kept"), N_("jobs"), "job"),
-    "population": (N_("Residents retained"), N_("residents"), "resident"),
-    "firms": ("Firms supported", "firms", "firm"),
+    "jobs": (N_("Jobs created or kept"), N_("jobs"), N_("job")),
+    "population": (N_("Residents retained"), N_("residents"), N_("resident")),
+    "firms": (N_("Firms supported"), N_("firms"), N_("firm")),
 }
-
+# The trade-off between two known criteria in words ("0.711 residents per job"), so
+# Russian and Kazakh can inflect; other pairs read "{rate} {y} per {x}".
+RATE_WORDS = {
+    ("population", "jobs"): N_("{rate} residents\nper job"),
+    ("jobs", "population"): N_("{rate} jobs\nper resident"),
+}
 MAX_RATE_LABELS = 8  # label every edge's rate only while it stays readable
 DENSE_BREAKPOINTS = 60
 
@@ -40,7 +45,30 @@ def axis_label(criterion: str) -> str:
 
 def unit(criterion: str, plural: bool = True) -> str:
     names = LABELS.get(criterion, (criterion, criterion, criterion))
-    return names[1] if plural else names[2]
+    word = names[1] if plural else names[2]
+    return _(word) if criterion in LABELS else word
+
+
+def rate_unit(y: str, x: str) -> str:
+    """What a trade-off rate counts, e.g. "population per jobs"."""
+    return _("{y} per {x}").format(y=term(y), x=term(x))
+
+
+def rate_words(rate: float, y: str, x: str) -> str:
+    """An edge's trade-off on the picture: '0.711 residents\nper job'."""
+    from optimizer.outputs.text import significant
+
+    shown = significant(rate, 3)
+    if (y, x) in RATE_WORDS:
+        return _(RATE_WORDS[y, x]).format(rate=shown)
+    return _("{rate} {y}\nper {x}").format(rate=shown, y=unit(y), x=unit(x, False))
+
+
+def values_words(xv: float, x: str, yv: float, y: str) -> str:
+    """A point's two criteria: '2,214 jobs, 2,118 residents'."""
+    return _("{x} {xunit}, {y} {yunit}").format(
+        x=amount(xv), xunit=unit(x), y=amount(yv), yunit=unit(y)
+    )
 
 
 def front_png(
@@ -49,7 +77,7 @@ def front_png(
     instance_name: str = "",
     currency: str = "",
     actual_better: np.ndarray | None = None,
-    actual_label: str = "actual spend",
+    actual_label: str = "",
     scenario_name: str = "",
     optimum: np.ndarray | None = None,
 ) -> bytes:
@@ -67,6 +95,7 @@ def front_png(
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
+    actual_label = actual_label or _("actual spend")
     fig, ax = plt.subplots(figsize=(9, 6.6), dpi=120)
     try:
         x, y = front.x, front.y
@@ -92,15 +121,16 @@ def front_png(
         if knee is not None:
             ax.scatter([knee.values[x]], [knee.values[y]], marker="*", s=320, color=KNEE,
                        edgecolor="black", linewidth=0.6, zorder=6, label=_("knee"))  # fmt: skip
-            annotate(ax, limits, knee.values[[x, y]],
-                     f"knee: {amount(knee.values[x])} {unit(cx)},\n"
-                     f"{amount(knee.values[y])} {unit(cy)}",
-                     color=KNEE, fontweight="bold", fontsize=9)  # fmt: skip
+            label = _("knee: {x} {xunit},\n{y} {yunit}").format(
+                x=amount(knee.values[x]), xunit=unit(cx), y=amount(knee.values[y]), yunit=unit(cy)
+            )
+            annotate(ax, limits, knee.values[[x, y]], label, color=KNEE, fontweight="bold",
+                     fontsize=9)  # fmt: skip
         if actual is not None:
             draw_actual(ax, front, limits, actual, actual_better, actual_label)
         ax.set_xlabel(axis_label(cx))
         ax.set_ylabel(axis_label(cy))
-        ticks = FuncFormatter(lambda v, _: amount(v))
+        ticks = FuncFormatter(thousands)
         ax.xaxis.set_major_formatter(ticks)
         ax.yaxis.set_major_formatter(ticks)
         ax.grid(True, color="#dddddd", linewidth=0.7)
@@ -108,23 +138,29 @@ def front_png(
         corners = "breakpoint" if len(front.criteria) == 2 else "payoff-table point"
         scen = scenario_name and _("scenario {name}").format(name=shown_name(scenario_name))
         budget = _("budget {amount}").format(amount=money(front.budget_mln, currency))
-        where = " · ".join(w for w in (instance_name, scen, budget) if w)
+        where = " · ".join(w for w in (instance_title(instance_name), scen, budget) if w)
         nb, npts = len(front.breakpoints), len(front.points)
         sub = " · ".join((
             ngettext("{n} breakpoint", "{n} breakpoints", nb).format(n=nb)
             if corners == "breakpoint"
             else ngettext("{n} payoff-table point", "{n} payoff-table points", nb).format(n=nb),
             ngettext("{n} point", "{n} points", npts).format(n=npts),
-            front.method,
+            term(front.method),
         ))  # fmt: skip
         ax.set_title(_("Efficient front") + f"\n{where}\n{sub}", fontsize=10.5, loc="left")
         if front.message:
             ax.text(0.01, 0.99, wrap(front.message, 90), transform=ax.transAxes, fontsize=8,
                     color="#555555", va="top")  # fmt: skip
-        # Below the axes: a legend inside would sit on the front or on a label.
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=3, fontsize=8.5,
-                  frameon=False)  # fmt: skip
-        fig.tight_layout()
+        # Below the axes: a legend inside would sit on the front or on a label. Three
+        # columns, or two when long entries (a spend's name, Russian or Kazakh words)
+        # would run off the figure.
+        for ncol in (3, 2):
+            legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=ncol,
+                               fontsize=8.5, frameon=False)  # fmt: skip
+            fig.tight_layout()
+            box = legend.get_window_extent()
+            if box.x0 >= 0 and box.x1 <= fig.bbox.width:
+                break
         buf = io.BytesIO()
         fig.savefig(buf, format="png")
         return buf.getvalue()
@@ -201,7 +237,7 @@ def draw_two(
             if dx <= 0:
                 continue
             rate = -(b[y] - a[y]) / dx
-            ax.annotate(f"{rate:,.3g} {unit(cy)}\nper {unit(cx, False)}",
+            ax.annotate(rate_words(rate, cy, cx),
                         (0.5 * a[x] + 0.5 * b[x], 0.5 * a[y] + 0.5 * b[y]), xytext=(6, 6),
                         textcoords="offset points", ha="left", va="bottom", fontsize=8,
                         color="#444444")  # fmt: skip
@@ -240,11 +276,12 @@ def draw_actual(
                        np.clip(at[1], y0 + 0.02 * (y1 - y0), y1 - 0.02 * (y1 - y0))])  # fmt: skip
     ax.scatter([at[0]], [at[1]], marker="X" if inside else "D", s=130 if inside else 70,
                color=ACTUAL, edgecolor="white", linewidth=0.8, zorder=7, label=label)  # fmt: skip
-    verdict = "dominated" if better is not None else "not dominated"
-    where = "" if inside else "off the chart: "
-    annotate(ax, limits, at,
-             f"{label} ({verdict})\n{where}{amount(values[x])} {unit(cx)}, "
-             f"{amount(values[y])} {unit(cy)}", color=ACTUAL, fontsize=8.5,
+    head = (_("{label} (dominated)") if better is not None
+            else _("{label} (not dominated)")).format(label=label)  # fmt: skip
+    shown = values_words(values[x], cx, values[y], cy)
+    if not inside:
+        shown = _("off the chart: {values}").format(values=shown)
+    annotate(ax, limits, at, f"{head}\n{shown}", color=ACTUAL, fontsize=8.5,
              away=0.0 if better is None else float(better[y] - at[1]))  # fmt: skip
     if better is not None:
         ax.annotate("", xy=(better[x], better[y]), xytext=(at[0], at[1]),

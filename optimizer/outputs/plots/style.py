@@ -72,11 +72,16 @@ def budget_words(budget_mln: float | str, currency: str = "") -> str:
 
 def title(fig: Any, what: str, instance: str, scenario: str, budget: str) -> None:
     """'<what>' on the first line, 'instance · scenario · budget' under it."""
-    from optimizer.outputs.text import scenario_name
+    from optimizer.outputs.text import instance_title, scenario_name
 
     where = _("scenario {name}").format(name=scenario_name(scenario))
-    fig.suptitle(f"{what}\n{instance} · {where} · {budget}", x=0.01, ha="left",
+    fig.suptitle(f"{what}\n{instance_title(instance)} · {where} · {budget}", x=0.01, ha="left",
                  fontsize=11)  # fmt: skip
+
+
+def quoted(name: str) -> str:
+    """A name in quotes: 'x' in English (as before), «x» in Russian and Kazakh."""
+    return repr(name) if language() == "en" else f"«{name}»"
 
 
 def tier_colors(n: int) -> list[str]:
@@ -87,8 +92,9 @@ def measure_colors(n: int) -> list[str]:
     return [MEASURE_PALETTE[i % len(MEASURE_PALETTE)] for i in range(n)]
 
 
-def measure_names(instance: Any) -> list[str]:
-    """The measures as a reader knows them (the label column of measures.csv)."""
+def measure_names(instance: Any, width: int = 28, lines: int = 2) -> list[str]:
+    """The measures as a reader knows them (the label column of measures.csv), on at
+    most `lines` lines of `width` characters."""
     import textwrap
 
     labels = getattr(instance, "labels", None) or instance.measures
@@ -99,18 +105,29 @@ def measure_names(instance: Any) -> list[str]:
     for lab, m in zip(labels, instance.measures, strict=True):
         text = " ".join((lab or m.replace("_", " ")).split())  # one line, even if the CSV had more
         text = re.sub(r"\s*\([^)]*\)", "", text, flags=re.S)
-        # at most two lines of 28 characters, so bar labels never run into each other
-        lines = textwrap.wrap(text, 28)
-        if len(lines) > 2:
-            lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), 28, placeholder="…")]
-        out.append("\n".join(lines))
+        # a few short lines (two of 28 characters), so labels never run into each other
+        cut = textwrap.wrap(text, width)
+        if len(cut) > lines:
+            rest = " ".join(cut[lines - 1 :])
+            cut = [*cut[: lines - 1], textwrap.shorten(rest, width, placeholder="…")]
+        out.append("\n".join(cut))
     return out
 
 
+def fit(text: str, width: int) -> str:
+    """`text` on lines of at most `width` characters; as it is when it fits (the
+    English labels all do: Russian and Kazakh words are longer)."""
+    import textwrap
+
+    return text if len(text) <= width else textwrap.fill(text, width)
+
+
 def thousands(v: float, _pos: Any = None) -> str:
+    """A tick label; the no-break space that groups Russian and Kazakh digits becomes a
+    narrow one, so "1 000  1 250" reads as two numbers on a crowded axis."""
     from optimizer.outputs.text import amount
 
-    return amount(v)
+    return amount(v).replace("\u00a0", "\u202f")
 
 
 def money_axis(ax: Any, axis: str, currency: str, what: str | None = None) -> None:
