@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from optimizer.i18n import N_, _, language, ngettext
+from optimizer.i18n import N_, _, ngettext
 from optimizer.outputs.text import currency_sign, fixed, term, town_name
 
 if TYPE_CHECKING:
@@ -177,10 +177,8 @@ def uncertainty_png(result: UncertaintyResult, max_towns: int = 30) -> bytes:
     freq = result.frequency[order]
     im = ax.imshow(freq, aspect="auto", vmin=0, vmax=1, cmap="viridis")
     ax.set_yticks(range(len(order)), [town_name(inst, int(t)) for t in order], fontsize=8)
-    # English keeps its two lines of 28 characters; the longer Russian and Kazakh
-    # words get three narrower lines, so neighbouring labels do not run together
-    ticks = measure_names(inst) if language() == "en" else measure_names(inst, 20, 3)
-    ax.set_xticks(range(inst.n_measures), ticks, fontsize=7.5)
+    # three narrow lines per measure, so neighbouring labels never run together
+    ax.set_xticks(range(inst.n_measures), measure_names(inst, 20, 3), fontsize=7.5)
     nominal = result.nominal_volumes[order] > 1e-6
     for t, m in zip(*np.nonzero(nominal), strict=True):
         ax.plot(m, t, marker="s", ms=4, color="white", mec="black", mew=0.5)
@@ -193,9 +191,10 @@ def uncertainty_png(result: UncertaintyResult, max_towns: int = 30) -> bytes:
         "average, most on top",
         len(order),
     ).format(n=len(order))
-    ax.set_title(fit(what, 106), loc="left", fontsize=10)
+    ax.set_title(fit(what, 80), loc="left", fontsize=10)
     ax.set_ylabel(_("town"))
-    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.2), fontsize=8, frameon=False)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False,
+              borderaxespad=0.1)  # fmt: skip
     bar = fig.colorbar(im, ax=ax, shrink=0.8, pad=0.01)
     bar.set_label(_("share of draws funded"))
     bar.formatter = __import__("matplotlib.ticker", fromlist=["PercentFormatter"]).PercentFormatter(
