@@ -46,3 +46,16 @@ def test_summary_and_comparison_carry_provenance(tmp_path: Path) -> None:
     cmp = json.loads((tmp_path / "c" / "comparison.json").read_text())
     assert cmp["provenance"]["actual_is_illustrative"] is True
     assert "instance.toml:curve" in cmp["provenance"]["assumed"]
+
+
+def test_uncertainty_calls_an_illustrative_spend_so() -> None:
+    """The percentile table's plan column and the dominance note say "illustrative" for
+    a spend the instance lists as illustrative, never "actual" (SPEC 11)."""
+    res = CliRunner().invoke(
+        app,
+        ["uncertainty", str(KZ), "--draws", "20", "--actual", "infrastructure-2020-illustrative"],
+        env={"COLUMNS": "120"},
+    )
+    assert res.exit_code == 0, res.output
+    assert "│ illustrative │ jobs" in res.output
+    assert "actual" not in res.output.lower()

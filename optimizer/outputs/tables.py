@@ -34,6 +34,7 @@ from optimizer.outputs.text import (
     scenario_name,
     shares_pct,
     significant,
+    spend_short,
     spend_words,
     term,
     town_name,
@@ -302,11 +303,13 @@ def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
             _("nominal effects"))  # fmt: skip
     for k, col in enumerate(cols):
         head.add_column(col, justify="left" if k < 2 else "right")
+    # an actual spend the instance lists as illustrative is called so (SPEC 11)
+    spend = spend_short(result.instance, f"actual/{result.actual_name}.csv")
     for plan, by_c in percentiles.items():
         for j, c in enumerate(result.criteria):
             s = by_c[c]
             at_nominal = mln(result.nominal_criteria[j]) if plan == "nominal" else ""
-            head.add_row(term(plan), term(c), *(mln(v) if (v := s[k]) is not None else "-"
+            head.add_row(spend if plan == "actual" else term(plan), term(c), *(mln(v) if (v := s[k]) is not None else "-"
                                     for k in ("p5", "p50", "p95", "mean")), at_nominal)  # fmt: skip
     notes = []
     voi = result.value_of_knowing()
