@@ -100,29 +100,28 @@ def write_comparison(target: Any, cmp: Any, doc: dict[str, Any]) -> None:
 
 def print_comparison(cmp: Any, top: int = 10) -> None:
     """The ten-second summary, then three small tables."""
-    from optimizer.outputs.tables import long_labels, reallocation_rows, whole_names
+    from optimizer.outputs.tables import long_labels, whole_names
+
+    say_summary(cmp)
+    out.print(whole_names(criteria_table(cmp)))
+    out.print(whole_names(closest_table(cmp)))
+    out.print(long_labels(whole_names(changes_table(cmp, top)), 1))
+
+
+def say_summary(cmp: Any) -> None:
+    """Provenance, what is compared with what, and the headline sentences."""
     from optimizer.outputs.text import (
-        fixed,
         headline,
         instance_title,
-        is_illustrative,
-        measure_name,
-        mln,
-        pct,
-        percent,
         project_change_lines,
         provenance_line,
         scenario_name,
-        spend_short,
         spend_words,
         term,
-        town_name,
     )
 
     inst = cmp.instance
     words = spend_words(inst, cmp.actual)  # "illustrative spend" where labelled (SPEC 11)
-    short = spend_short(inst, cmp.actual)
-    illustrative = is_illustrative(inst, cmp.actual)
     label = provenance_line(inst, cmp.scenario, [cmp.actual, cmp.scenario.baseline_path])
     if label:  # SPEC section 11: the first line says what is not a cited fact
         say(label)
@@ -137,12 +136,19 @@ def print_comparison(cmp: Any, top: int = 10) -> None:
     )
     for line in headline(cmp) + project_change_lines(cmp):
         say(f"  {line}")
-    at = mln(cmp.budget_mln)
-    crit = Table(title=_("Criteria, optimum at {amount} mln").format(amount=at),
+
+
+def criteria_table(cmp: Any) -> Table:
+    """Each criterion: the spend's value, the optimum's, the uplift and its percent."""
+    from optimizer.outputs.text import fixed, mln, pct, spend_short, term
+
+    crit = Table(title=_("Criteria, optimum at {amount} mln").format(amount=mln(cmp.budget_mln)),
                  title_justify="left")  # fmt: skip
-    for k, col in enumerate((_("criterion"), short, _("optimal"), _("uplift"), "%")):
+    for k, col in enumerate(
+        (_("criterion"), spend_short(cmp.instance, cmp.actual), _("optimal"), _("uplift"), "%")
+    ):
         crit.add_column(col, justify="left" if k == 0 else "right")
-    for c in inst.criteria:
+    for c in cmp.instance.criteria:
         u = cmp.uplift[c]
         crit.add_row(
             term(c),
@@ -151,14 +157,21 @@ def print_comparison(cmp: Any, top: int = 10) -> None:
             fixed(u["abs"], 1, sign=True),
             _("n/a") if u["pct"] is None else pct(u["pct"], signed=True),
         )
-    out.print(whole_names(crit))
+    return crit
+
+
+def closest_table(cmp: Any) -> Table:
+    """The closest improving plans: share of the gain, money moved, criteria."""
+    from optimizer.outputs.text import is_illustrative, mln, percent, term
+
+    inst = cmp.instance
     plans = Table(
         title=(
             _("Closest improving plans at {amount} mln (no criterion below the illustrative "
               "spend)")
-            if illustrative
+            if is_illustrative(inst, cmp.actual)
             else _("Closest improving plans at {amount} mln (no criterion below the actual spend)")
-        ).format(amount=at),
+        ).format(amount=mln(cmp.budget_mln)),
         title_justify="left",
     )  # fmt: skip
     plans.caption = _("moved: money taken out of cells; total change: the sum of all cell changes")
@@ -177,7 +190,16 @@ def print_comparison(cmp: Any, top: int = 10) -> None:
                 mln(p.moved_mln),
                 *(mln(p.objectives[c]) for c in inst.criteria),
             )
-    out.print(whole_names(plans))
+    return plans
+
+
+def changes_table(cmp: Any, top: int) -> Table:
+    """The `top` largest cell changes from the spend to the optimum (reallocation.csv's first rows)."""
+    from optimizer.outputs.tables import reallocation_rows
+    from optimizer.outputs.text import fixed, measure_name, mln, spend_short, town_name
+
+    inst = cmp.instance
+    short = spend_short(inst, cmp.actual)
     _head, rows = reallocation_rows(cmp)
     moves = Table(
         title=ngettext(
@@ -186,7 +208,7 @@ def print_comparison(cmp: Any, top: int = 10) -> None:
             "Largest changes, {spend} to optimal at {amount} mln (budget cost mln; {n} cells "
             "in reallocation.csv)",
             len(rows),
-        ).format(spend=short, amount=at, n=len(rows)),
+        ).format(spend=short, amount=mln(cmp.budget_mln), n=len(rows)),
         title_justify="left",
     )
     for k, col in enumerate((_("town"), _("measure"), short, _("optimal"), _("change"))):
@@ -197,4 +219,4 @@ def print_comparison(cmp: Any, top: int = 10) -> None:
         moves.add_row(town_name(inst, towns[r[0]]),
                       r[1] if language() == "en" else measure_name(inst, j),
                       mln(r[5]), mln(r[6]), fixed(r[7], 1, sign=True))  # fmt: skip
-    out.print(long_labels(whole_names(moves), 1))
+    return moves

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -29,13 +29,30 @@ from optimizer.cli.common import (
 from optimizer.errors import InstanceError
 from optimizer.i18n import N_, _, language
 
+if TYPE_CHECKING:  # types only: `explain --help` loads no analysis
+    from optimizer.analysis.explain import CellExplanation, TownExplanation
+    from optimizer.analysis.project_explain import ProjectExplanation
+    from optimizer.domain.instance import Instance
+    from optimizer.domain.scenario import Scenario
+
+TownOpt = Annotated[
+    str | None,
+    typer.Option("--town", "-t", help=N_("The town to explain."), show_default=False),
+]
+ProjectOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--project",
+        "-p",
+        help=N_("A project of projects.csv: what funding it costs (forced in and out, re-solved)."),
+        show_default=False,
+    ),
+]
+
 
 def explain_command(
     instance: InstanceArg,
-    town: Annotated[
-        str | None,
-        typer.Option("--town", "-t", help=N_("The town to explain."), show_default=False),
-    ] = None,
+    town: TownOpt = None,
     scenario: ScenarioOpt = None,
     budget: BudgetOpt = None,
     method: MethodOpt = None,
@@ -44,24 +61,11 @@ def explain_command(
     fmt: OutputOpt = Output.table,
     gap: GapOpt = None,
     lang: LangOpt = None,
-    project: Annotated[
-        str | None,
-        typer.Option(
-            "--project",
-            "-p",
-            help=N_(
-                "A project of projects.csv: what funding it costs (forced in and out, re-solved)."
-            ),
-            show_default=False,
-        ),
-    ] = None,
+    project: ProjectOpt = None,
 ) -> None:
     """Why a town got what it got: each measure's next million against the margin
     (or, with --project, what funding a project costs)."""
     from optimizer.analysis.explain import explain
-    from optimizer.outputs.documents import explanation_document
-    from optimizer.outputs.tables import whole_names
-    from optimizer.outputs.text import cell_reason, signed_pct, town_words
 
     with guarded():
         if (town is None) == (project is None):
@@ -69,52 +73,68 @@ def explain_command(
         inst, scen = prepare(instance, scenario, budget, method, weights, gap=gap)
         if project is not None:
             from optimizer.analysis.project_explain import explain_project
-            from optimizer.outputs.documents import project_explanation_document
-            from optimizer.outputs.text import project_words
 
             px = explain_project(inst, scen, project, solver.value)
         else:
             assert town is not None
             ex = explain(inst, scen, town, solver.value)
     if project is not None:
-        if fmt is Output.json:
-            doc = project_explanation_document(px)
-            sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-        else:
-            for line in project_words(px, inst.currency):
-                say(line)
-        return
+        show_project(px, inst.currency, fmt)
+    elif fmt is Output.json:
+        from optimizer.outputs.documents import explanation_document
+
+        write_json(explanation_document(ex))
+    else:
+        show_town(ex, inst, scen)
+
+
+def write_json(doc: dict[str, Any]) -> None:
+    """A JSON document on standard output, indented, non-ASCII kept as it is."""
+    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+def show_project(px: ProjectExplanation, currency: str, fmt: Output) -> None:
+    """What funding a project costs: its JSON document, or the sentences."""
     if fmt is Output.json:
-        sys.stdout.write(json.dumps(explanation_document(ex), indent=2, ensure_ascii=False) + "\n")
+        from optimizer.outputs.documents import project_explanation_document
+
+        write_json(project_explanation_document(px))
         return
-    from optimizer.outputs.tables import long_labels
-    from optimizer.outputs.text import (
-        capital,
-        fixed,
-        measure_name,
-        mln,
-        percent,
-        provenance_line,
-        significant,
-        term,
-        town_name,
-    )
+    from optimizer.outputs.text import project_words
 
-    t = inst.towns.index(ex.town)
+    for line in project_words(px, currency):
+        say(line)
 
-    def shown(measure: str) -> str:
-        """A measure's id in English (as always), its label in Russian and Kazakh."""
-        return measure if language() == "en" else measure_name(inst, inst.measures.index(measure))
+
+def show_town(ex: TownExplanation, inst: Instance, scen: Scenario) -> None:
+    """A town's explanation in the terminal: provenance, sentences, cell table, reasons."""
+    from optimizer.outputs.tables import long_labels, whole_names
+    from optimizer.outputs.text import provenance_line, town_words
 
     label = provenance_line(inst, scen, [scen.baseline_path])
     if label:  # SPEC section 11: the first line says what is not a cited fact
         say(label)
     for line in town_words(ex, inst.currency, inst, scen):
         say(line)
+    out.print(long_labels(whole_names(cell_table(ex, inst, scen)), 0))
+    say_cell_reasons(ex, inst)
+
+
+def shown_measure(inst: Instance, measure: str) -> str:
+    """A measure's id in English (as always), its label in Russian and Kazakh."""
+    from optimizer.outputs.text import measure_name
+
+    return measure if language() == "en" else measure_name(inst, inst.measures.index(measure))
+
+
+def cell_table(ex: TownExplanation, inst: Instance, scen: Scenario) -> Table:
+    """The town's cells: volume, what the next money buys, share of the margin, change needed."""
+    from optimizer.outputs.text import mln, term, town_name
+
     crit = " / ".join(term(k) for k in inst.criteria)
     tab = Table(
         title=_("{town}: each measure's next money, at {amount} mln").format(
-            town=town_name(inst, t), amount=mln(scen.budget_mln)
+            town=town_name(inst, inst.towns.index(ex.town)), amount=mln(scen.budget_mln)
         ),
         title_justify="left",
     )
@@ -129,29 +149,48 @@ def explain_command(
     ):
         tab.add_column(col, justify="left" if k == 0 else "right")
     for c in ex.cells:
-        change = ""
-        if c.change_pct is not None and round(c.change_pct) == 0:
-            change = _("tie")  # within half a percent: a tie, not "+-0%"
-        elif c.change_pct is not None and c.status in ("unfunded", "partial"):
-            change = signed_pct(c.change_pct)
-        elif c.change_pct is not None and c.status == "full":
-            change = _("{change} keeps it").format(change=signed_pct(-c.change_pct))
-        tab.add_row(
-            shown(c.measure),
-            _("not eligible")
-            if c.status == "ineligible"
-            else f"{fixed(c.volume_mln, 1)} / {fixed(c.capacity_mln, 1)}",
-            ""
-            if c.value_per_mln is None
-            else " / ".join(
-                significant(c.effects_per_mln.get(k, 0.0) * 1000, 3) for k in inst.criteria
-            ),
-            ""
-            if c.value_per_mln is None or not c.margin_per_mln
-            else percent(c.value_per_mln / c.margin_per_mln),
-            change,
-        )
-    out.print(long_labels(whole_names(tab), 0))
+        tab.add_row(*cell_row(c, inst))
+    return tab
+
+
+def cell_row(c: CellExplanation, inst: Instance) -> tuple[str, str, str, str, str]:
+    """One row of the cell table: measure, volume / capacity, next bn, margin, change."""
+    from optimizer.outputs.text import fixed, percent, significant
+
+    return (
+        shown_measure(inst, c.measure),
+        _("not eligible")
+        if c.status == "ineligible"
+        else f"{fixed(c.volume_mln, 1)} / {fixed(c.capacity_mln, 1)}",
+        ""
+        if c.value_per_mln is None
+        else " / ".join(
+            significant(c.effects_per_mln.get(k, 0.0) * 1000, 3) for k in inst.criteria
+        ),
+        ""
+        if c.value_per_mln is None or not c.margin_per_mln
+        else percent(c.value_per_mln / c.margin_per_mln),
+        change_needed(c),
+    )
+
+
+def change_needed(c: CellExplanation) -> str:
+    """The change of a cell's effect that would move its money: a tie, or a signed percent."""
+    from optimizer.outputs.text import signed_pct
+
+    if c.change_pct is not None and round(c.change_pct) == 0:
+        return _("tie")  # within half a percent: a tie, not "+-0%"
+    if c.change_pct is not None and c.status in ("unfunded", "partial"):
+        return signed_pct(c.change_pct)
+    if c.change_pct is not None and c.status == "full":
+        return _("{change} keeps it").format(change=signed_pct(-c.change_pct))
+    return ""
+
+
+def say_cell_reasons(ex: TownExplanation, inst: Instance) -> None:
+    """One line per cell: why it got what it got."""
+    from optimizer.outputs.text import capital, cell_reason
+
     for c in ex.cells:
         if language() == "en":
             say(f"- {c.measure}: {cell_reason(c)}.")

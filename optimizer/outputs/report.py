@@ -160,20 +160,45 @@ def build_report(study: Study) -> Report:
     """Lay out a study (`analysis.study.run_study`): the optimum, the front and the
     comparison with an actual spend when there is one."""
     from optimizer.outputs.plots.compare import allocation_png
+    from optimizer.outputs.text import provenance_line
 
     instance, scenario, sol = study.instance, study.scenario, study.solution
     actual, cmp = study.actual, study.comparison
     images: dict[str, bytes] = {}
-    blocks: list[Block] = []
-    cur = instance.currency
     title = f"{instance_title(instance.name)}: {scenario_name(scenario.name)}"
-    blocks.append(Heading(title, 1))
-    from optimizer.outputs.text import provenance_line
-
+    blocks: list[Block] = [Heading(title, 1)]
     banner = provenance_line(instance, scenario, [actual, scenario.baseline_path])
     if banner:  # SPEC section 11: a banner of what is not a cited fact
         blocks.append(Para(banner, "note"))
     ill = actual is not None and is_illustrative(instance, actual)
+    blocks.append(Para(lead_text(instance, scenario, actual, cmp, ill), "lead"))
+    blocks.append(key_figures(instance, scenario, sol, cmp, ill))
+    if cmp is not None:
+        from optimizer.outputs.text import headline
+
+        blocks.append(Items(tuple(headline(cmp))))
+
+    blocks += scenario_blocks(instance, scenario)
+    blocks += solution_blocks(instance, sol, ranges=study.ranges)
+    blocks += project_blocks(instance, sol)
+    images["report-allocation.png"] = allocation_png(instance, sol, cap_share=town_cap(scenario))
+    blocks.append(Image("report-allocation.png", allocation_alt(instance, sol, scenario)))
+    front_part, front_images = pareto_blocks(instance, study.front, sol, cmp)
+    blocks += front_part
+    images.update(front_images)
+    if cmp is not None:
+        blocks += comparison_blocks(cmp)
+        figure, images["report-compare.png"] = compare_figure(cmp, ill)
+        blocks.append(figure)
+    blocks += shadow_blocks(sol, study.sensitivity, instance.currency)
+    blocks += provenance_blocks(instance, scenario, sol, actual)
+    return Report(title, tuple(blocks), images, sol, cmp)
+
+
+def lead_text(
+    instance: Instance, scenario: Scenario, actual: ActualSpend | None, cmp: Any, ill: bool
+) -> str:
+    """The report's first paragraph: what was optimized, against which spend, at which budget."""
     what = {
         "name": quoted(scenario_name(scenario.name)),
         "method": term(scenario.objective.method),
@@ -193,27 +218,37 @@ def build_report(study: Study) -> Report:
             _("The exact optimum of the scenario {name} ({method}) for {towns} and {measures}, "
               "compared with the illustrative spend {spend}."),
         ).format(**what, spend=quoted(actual.name))  # fmt: skip
-    sign = currency_sign(cur)
     if cmp is not None:
-        same = abs(cmp.budget_mln - cmp.actual_budget_mln) <= 1e-6 * max(1.0, cmp.budget_mln)
-        if same:
-            lead += " " + pick(
-                ill,
-                _("Every figure is at the actual spend's budget cost, {amount} mln {currency}: "
-                  "the optimum, the front and the comparison."),
-                _("Every figure is at the illustrative spend's budget cost, {amount} mln "
-                  "{currency}: the optimum, the front and the comparison."),
-            ).format(amount=mln(cmp.budget_mln), currency=sign)  # fmt: skip
-        else:
-            lead += " " + pick(
-                ill,
-                _("Every figure is at the budget of {amount} mln {currency} (--budget); the "
-                  "actual spend cost {spent} mln {currency}."),
-                _("Every figure is at the budget of {amount} mln {currency} (--budget); the "
-                  "illustrative spend cost {spent} mln {currency}."),
-            ).format(amount=mln(cmp.budget_mln), spent=mln(cmp.actual_budget_mln),
-                     currency=sign)  # fmt: skip
-    blocks.append(Para(lead, "lead"))
+        lead += " " + budget_sentence(cmp, ill, currency_sign(instance.currency))
+    return lead
+
+
+def budget_sentence(cmp: Any, ill: bool, sign: str) -> str:
+    """At which budget every figure is: the spend's own cost, or --budget's."""
+    same = abs(cmp.budget_mln - cmp.actual_budget_mln) <= 1e-6 * max(1.0, cmp.budget_mln)
+    if same:
+        return pick(
+            ill,
+            _("Every figure is at the actual spend's budget cost, {amount} mln {currency}: "
+              "the optimum, the front and the comparison."),
+            _("Every figure is at the illustrative spend's budget cost, {amount} mln "
+              "{currency}: the optimum, the front and the comparison."),
+        ).format(amount=mln(cmp.budget_mln), currency=sign)  # fmt: skip
+    return pick(
+        ill,
+        _("Every figure is at the budget of {amount} mln {currency} (--budget); the "
+          "actual spend cost {spent} mln {currency}."),
+        _("Every figure is at the budget of {amount} mln {currency} (--budget); the "
+          "illustrative spend cost {spent} mln {currency}."),
+    ).format(amount=mln(cmp.budget_mln), spent=mln(cmp.actual_budget_mln),
+             currency=sign)  # fmt: skip
+
+
+def key_figures(
+    instance: Instance, scenario: Scenario, sol: Solution, cmp: Any, ill: bool
+) -> Figures:
+    """The key figures at the top: budget, allocated, criteria (and the comparison's cards)."""
+    sign = currency_sign(instance.currency)
     at = _("optimum at {amount} mln").format(amount=mln(scenario.budget_mln))
     cards = [
         (_("budget"), _("{amount} mln").format(amount=mln(scenario.budget_mln)), sign),
@@ -230,59 +265,54 @@ def build_report(study: Study) -> Report:
     for c in instance.criteria:
         cards.append((term(c), num(sol.objectives[c]), at))
     if cmp is not None:
-        for c in instance.criteria:
-            u = cmp.uplift[c]
-            label = pick(ill, _("{criterion} vs actual"), _("{criterion} vs illustrative"))
-            cards.append(
-                (
-                    label.format(criterion=term(c)),
-                    fixed(cast(float, u["abs"]), 0, sign=True),  # always a number
-                    _("{change} at {amount} mln").format(
-                        change=pct(u["pct"], True), amount=mln(scenario.budget_mln)
-                    ),
-                )
+        cards += comparison_cards(instance, scenario, cmp, ill)
+    return Figures(tuple(cards))
+
+
+def comparison_cards(
+    instance: Instance, scenario: Scenario, cmp: Any, ill: bool
+) -> list[tuple[str, str, str]]:
+    """The cards of a comparison: each criterion against the spend, the efficiency."""
+    cards = []
+    for c in instance.criteria:
+        u = cmp.uplift[c]
+        label = pick(ill, _("{criterion} vs actual"), _("{criterion} vs illustrative"))
+        cards.append(
+            (
+                label.format(criterion=term(c)),
+                fixed(cast(float, u["abs"]), 0, sign=True),  # always a number
+                _("{change} at {amount} mln").format(
+                    change=pct(u["pct"], True), amount=mln(scenario.budget_mln)
+                ),
             )
-        if cmp.efficiency.value is not None:
-            cards.append(
-                (
-                    pick(ill, _("efficiency of the actual spend"),
-                         _("efficiency of the illustrative spend")),
-                    percent(cmp.efficiency.value),
-                    _("of the money reaches the same outcomes"),
-                )
-            )  # fmt: skip
-    blocks.append(Figures(tuple(cards)))
-    if cmp is not None:
-        from optimizer.outputs.text import headline
-
-        blocks.append(Items(tuple(headline(cmp))))
-
-    blocks += scenario_blocks(instance, scenario)
-    blocks += solution_blocks(instance, sol, ranges=study.ranges)
-    blocks += project_blocks(instance, sol)
-    images["report-allocation.png"] = allocation_png(instance, sol, cap_share=town_cap(scenario))
-    blocks.append(Image("report-allocation.png", allocation_alt(instance, sol, scenario)))
-    front_blocks, front_images = pareto_blocks(instance, study.front, sol, cmp)
-    blocks += front_blocks
-    images.update(front_images)
-    if cmp is not None:
-        from optimizer.outputs.plots.compare import compare_png
-
-        blocks += comparison_blocks(cmp)
-        images["report-compare.png"] = compare_png(cmp, cmp.dominance.front_values)
-        alt = pick(
-            ill,
-            _("Budget cost of the actual spend {name} and of the optimum by tier and by measure "
-              "(one scale), and both in the plane of the first two criteria with the closest "
-              "improving plans and the front."),
-            _("Budget cost of the illustrative spend {name} and of the optimum by tier and by "
-              "measure (one scale), and both in the plane of the first two criteria with the "
-              "closest improving plans and the front."),
+        )
+    if cmp.efficiency.value is not None:
+        cards.append(
+            (
+                pick(ill, _("efficiency of the actual spend"),
+                     _("efficiency of the illustrative spend")),
+                percent(cmp.efficiency.value),
+                _("of the money reaches the same outcomes"),
+            )
         )  # fmt: skip
-        blocks.append(Image("report-compare.png", alt.format(name=quoted(cmp.actual.name))))
-    blocks += shadow_blocks(sol, study.sensitivity, cur)
-    blocks += provenance_blocks(instance, scenario, sol, actual)
-    return Report(title, tuple(blocks), images, sol, cmp)
+    return cards
+
+
+def compare_figure(cmp: Any, ill: bool) -> tuple[Image, bytes]:
+    """The comparison chart: its block (with the alt text in words) and its PNG."""
+    from optimizer.outputs.plots.compare import compare_png
+
+    png = compare_png(cmp, cmp.dominance.front_values)
+    alt = pick(
+        ill,
+        _("Budget cost of the actual spend {name} and of the optimum by tier and by measure "
+          "(one scale), and both in the plane of the first two criteria with the closest "
+          "improving plans and the front."),
+        _("Budget cost of the illustrative spend {name} and of the optimum by tier and by "
+          "measure (one scale), and both in the plane of the first two criteria with the "
+          "closest improving plans and the front."),
+    )  # fmt: skip
+    return Image("report-compare.png", alt.format(name=quoted(cmp.actual.name))), png
 
 
 def town_cap(scenario: Scenario) -> float | None:
@@ -479,8 +509,19 @@ def project_blocks(instance: Instance, sol: Solution) -> list[Block]:
 def solution_blocks(
     instance: Instance, sol: Solution, top: int = 60, ranges: Any = None
 ) -> list[Block]:
-    out: list[Block] = [Heading(_("Optimal allocation"))]
+    """The optimum in four tables: criteria, by tier, by measure, by town."""
     amount = mln(sol.budget_mln)  # every caption names its budget
+    return [
+        Heading(_("Optimal allocation")),
+        optimum_criteria_table(instance, sol, amount),
+        tier_table(instance, sol, amount),
+        measure_table(instance, sol, amount),
+        town_table(instance, sol, amount, top, ranges),
+    ]
+
+
+def optimum_criteria_table(instance: Instance, sol: Solution, amount: str) -> TableBlock:
+    """Each criterion at the optimum and, with a payoff table, its ideal and nadir."""
     rows: list[list[Any]] = []
     for i, c in enumerate(instance.criteria):
         row = [term(c), num(sol.objectives[c])]
@@ -497,8 +538,11 @@ def solution_blocks(
     if sol.payoff:
         header += [_("ideal"), _("nadir"), _("of the range")]
     caption = _("Criteria (at {amount} mln; ideal and nadir from the payoff table)")
-    out.append(table(header, rows, caption=caption.format(amount=amount)))
+    return table(header, rows, caption=caption.format(amount=amount))
 
+
+def tier_table(instance: Instance, sol: Solution, amount: str) -> TableBlock:
+    """The optimum's budget cost by tier: towns, residents, cost, share, per resident."""
     total = max(sol.allocated_mln, 1e-12)
     tidx = instance.tier_index
     rows = []
@@ -516,14 +560,16 @@ def solution_blocks(
                 fixed(v * 1e6 / pop, 0) if pop else _("n/a"),
             ]
         )
-    out.append(
-        table(
-            [_("tier"), _("towns"), _("residents"), _("cost, mln"), _("share"),
-             _("per resident")],
-            rows,
-            caption=_("By tier (at {amount} mln)").format(amount=amount),
-        )
-    )  # fmt: skip
+    return table(
+        [_("tier"), _("towns"), _("residents"), _("cost, mln"), _("share"), _("per resident")],
+        rows,
+        caption=_("By tier (at {amount} mln)").format(amount=amount),
+    )
+
+
+def measure_table(instance: Instance, sol: Solution, amount: str) -> TableBlock:
+    """The optimum by measure: instrument, unit cost, volume, cost, share, towns funded."""
+    total = max(sol.allocated_mln, 1e-12)
     rows = []
     for j in range(instance.n_measures):
         v = float(sol.cost[:, j].sum())
@@ -538,24 +584,25 @@ def solution_blocks(
                 int((sol.volumes[:, j] > 1e-9).sum()),
             ]
         )
-    out.append(
-        table(
-            [
-                _("measure"),
-                _("instrument"),
-                _("cost per unit"),
-                _("volume, mln"),
-                _("cost, mln"),
-                _("share"),
-                _("towns funded"),
-            ],
-            rows,
-            [False, False, True, True, True, True, True],
-            caption=_("By measure (at {amount} mln)").format(amount=amount),
-        )
+    return table(
+        [
+            _("measure"),
+            _("instrument"),
+            _("cost per unit"),
+            _("volume, mln"),
+            _("cost, mln"),
+            _("share"),
+            _("towns funded"),
+        ],
+        rows,
+        [False, False, True, True, True, True, True],
+        caption=_("By measure (at {amount} mln)").format(amount=amount),
     )
+
+
+def town_table(instance: Instance, sol: Solution, amount: str, top: int, ranges: Any) -> TableBlock:
+    """The `top` towns with the most money: cost, per resident, ranges, cost by measure."""
     per_town = sol.cost.sum(axis=1)
-    order = np.argsort(-per_town, kind="stable")[:top]
     show_measures = instance.n_measures <= 8
     header = [_("town"), _("tier"), _("residents"), _("cost, mln"), _("per resident")]
     if ranges is not None:  # --ranges: the town's least and greatest cost on the optimal face
@@ -566,7 +613,7 @@ def solution_blocks(
         # column heads: the labels cut as on the plots (the table above has them whole)
         header += [name.replace("\n", " ") for name in measure_names(instance)]
     rows = []
-    for t in order:
+    for t in np.argsort(-per_town, kind="stable")[:top]:
         row = [
             town_name(instance, int(t)),
             term(instance.town_tier[t]),
@@ -579,8 +626,14 @@ def solution_blocks(
         if show_measures:
             row += [mln(float(v)) if v > 1e-9 else "" for v in sol.cost[t]]
         rows.append(row)
+    caption = town_caption(instance, amount, top, ranges is not None)
+    return table(header, rows, [False, False] + [True] * (len(header) - 2), caption=caption)
+
+
+def town_caption(instance: Instance, amount: str, top: int, ranged: bool) -> str:
+    """The by-town table's caption: its budget, the ranges' meaning, how many towns."""
     caption = _("By town (at {amount} mln; budget cost, mln)").format(amount=amount)
-    if ranges is not None:
+    if ranged:
         caption += "; " + _("min and max: any amount between them gives the same outcome")
     if instance.n_towns > top:
         caption += ": " + ngettext(
@@ -588,8 +641,7 @@ def solution_blocks(
             "the {n} towns with the most money of {total}",
             top,
         ).format(n=top, total=instance.n_towns)
-    out.append(table(header, rows, [False, False] + [True] * (len(header) - 2), caption=caption))
-    return out
+    return caption
 
 
 def pareto_blocks(
@@ -599,127 +651,163 @@ def pareto_blocks(
     cmp: Any,
 ) -> tuple[list[Block], dict[str, bytes]]:
     """The front, or the payoff table (its extremes) when no front was traced."""
-    from optimizer.outputs.plots.pareto import front_png, rate_unit
-
     out: list[Block] = [Heading(_("Pareto front"))]
+    if front is None:
+        return out + payoff_blocks(instance, sol), {}
+    values = np.array([point_values(p, instance.criteria) for p in front.points])
+    values = values.reshape(-1, len(instance.criteria))
+    bps = [i for i, p in enumerate(front.points) if p.is_breakpoint]
+    same = cmp is None or at_budget(cmp.actual_budget_mln, front.budget_mln)
+    out.append(Para(front_lead(front, len(values), len(bps), cmp is not None and same)))
+    if front.message:
+        out.append(Para(front.message, "note"))
+    if not same:
+        out.append(
+            Para(
+                _("Two budgets: the front and the optimum are at {amount} mln (--budget), "
+                  "the spend compared cost {spent} mln.").format(
+                    amount=mln(front.budget_mln), spent=mln(cmp.actual_budget_mln)),
+                "note",
+            )
+        )  # fmt: skip
+    out.append(front_points_table(instance, front, values, bps))
+    if len(instance.criteria) == 2 and bps:
+        out.append(front_walk(instance, front))
+    if len(instance.criteria) < 2:
+        return out, {}
+    figure, png = front_figure(instance, front, sol, cmp, len(bps))
+    out.append(figure)
+    return out, {"report-front.png": png}
+
+
+def at_budget(spent_mln: float, budget_mln: float) -> bool:
+    """Whether a spend cost the budget (to a millionth of it): one budget, not two."""
+    return abs(spent_mln - budget_mln) <= 1e-6 * max(1.0, budget_mln)
+
+
+def front_lead(front: ParetoFront, n_points: int, n_breakpoints: int, at_spend: bool) -> str:
+    """What the front is: its points, budget, method, and what the trade-off columns mean."""
+    from optimizer.outputs.plots.pareto import rate_unit
+
+    what = {
+        "allocations": ngettext("{n} efficient allocation", "{n} efficient allocations",
+                                n_points).format(n=n_points),
+        "amount": mln(front.budget_mln),
+        "method": term(front.method),
+        "breakpoints": ngettext("{n} breakpoint (efficient extreme point)",
+                                "{n} breakpoints (efficient extreme points)",
+                                n_breakpoints).format(n=n_breakpoints),
+    }  # fmt: skip
+    if at_spend:
+        text = _("{allocations} at the budget cost of the spend compared ({amount} mln), the "
+                 "scenario's rules and limits, found by the {method} method: {breakpoints}, "
+                 "the rest evenly spaced between them.")  # fmt: skip
+    else:
+        text = _("{allocations} at the scenario's budget ({amount} mln), the scenario's "
+                 "rules and limits, found by the {method} method: {breakpoints}, the rest "
+                 "evenly spaced between them.")  # fmt: skip
+    text = text.format(**what) + " "
+    return text + _(
+        "The trade-off columns give {unit} towards the previous and the next point."
+    ).format(unit=rate_unit(front.criteria[front.y], front.criteria[front.x]))
+
+
+def front_points_table(
+    instance: Instance, front: ParetoFront, values: np.ndarray, bps: list[int]
+) -> TableBlock:
+    """Every point of the front: criteria, allocated, trade-offs, breakpoint or knee."""
     crit = instance.criteria
-    names = [term(c) for c in crit]
+    knee = next((i for i, p in enumerate(front.points) if p.is_knee), None)
+    rows = []
+    for i, (p, v) in enumerate(zip(front.points, values, strict=True)):
+        marks = ", ".join(w for w, f in ((_("breakpoint"), i in bps), (_("knee"), i == knee))
+                          if f)  # fmt: skip
+        rows.append(  # numbered from 1, as in pareto.csv and the terminal
+            [i + 1, *map(num, v), mln(p.allocated_mln), num(p.rate_prev), num(p.rate_next),
+             marks]
+        )  # fmt: skip
+    return table(
+        [
+            _("point"),
+            *(term(c) for c in crit),
+            _("allocated, mln"),
+            _("trade-off to previous"),
+            _("trade-off to next"),
+            _("mark"),
+        ],
+        rows,
+        [True] * (len(crit) + 4) + [False],
+        caption=_("Front points (at {amount} mln)").format(amount=mln(front.budget_mln)),
+    )
+
+
+def front_figure(
+    instance: Instance, front: ParetoFront, sol: Solution, cmp: Any, n_breakpoints: int
+) -> tuple[Image, bytes]:
+    """The front chart with the spend and the optimum: its block (alt text) and its PNG."""
+    from optimizer.outputs.plots.pareto import front_png
+
+    crit = instance.criteria
     actual = cmp.actual_objectives if cmp is not None else None
     ill = cmp is not None and is_illustrative(instance, cmp.actual)
-    images: dict[str, bytes] = {}
-    if front is not None:
-        values = np.array([point_values(p, crit) for p in front.points]).reshape(-1, len(crit))
-        knee = next((i for i, p in enumerate(front.points) if p.is_knee), None)
-        bps = [i for i, p in enumerate(front.points) if p.is_breakpoint]
-        what = {
-            "allocations": ngettext("{n} efficient allocation", "{n} efficient allocations",
-                                    len(values)).format(n=len(values)),
-            "amount": mln(front.budget_mln),
-            "method": term(front.method),
-            "breakpoints": ngettext("{n} breakpoint (efficient extreme point)",
-                                    "{n} breakpoints (efficient extreme points)",
-                                    len(bps)).format(n=len(bps)),
-        }  # fmt: skip
-        if cmp is not None and abs(cmp.actual_budget_mln - front.budget_mln) <= 1e-6 * max(
-            1.0, front.budget_mln
-        ):
-            text = _("{allocations} at the budget cost of the spend compared ({amount} mln), the "
-                     "scenario's rules and limits, found by the {method} method: {breakpoints}, "
-                     "the rest evenly spaced between them.")  # fmt: skip
-        else:
-            text = _("{allocations} at the scenario's budget ({amount} mln), the scenario's "
-                     "rules and limits, found by the {method} method: {breakpoints}, the rest "
-                     "evenly spaced between them.")  # fmt: skip
-        text = text.format(**what) + " "
-        text += _(
-            "The trade-off columns give {unit} towards the previous and the next point."
-        ).format(unit=rate_unit(front.criteria[front.y], front.criteria[front.x]))
-        out.append(Para(text))
-        if front.message:
-            out.append(Para(front.message, "note"))
-        if cmp is not None and abs(cmp.actual_budget_mln - front.budget_mln) > 1e-6 * max(
-            1.0, front.budget_mln
-        ):
-            out.append(
-                Para(
-                    _("Two budgets: the front and the optimum are at {amount} mln (--budget), "
-                      "the spend compared cost {spent} mln.").format(
-                        amount=mln(front.budget_mln), spent=mln(cmp.actual_budget_mln)),
-                    "note",
-                )
-            )  # fmt: skip
-        rows = []
-        for i, (p, v) in enumerate(zip(front.points, values, strict=True)):
-            marks = ", ".join(w for w, f in ((_("breakpoint"), i in bps), (_("knee"), i == knee))
-                              if f)  # fmt: skip
-            rows.append(  # numbered from 1, as in pareto.csv and the terminal
-                [i + 1, *map(num, v), mln(p.allocated_mln), num(p.rate_prev), num(p.rate_next),
-                 marks]
-            )  # fmt: skip
-        out.append(
-            table(
-                [
-                    _("point"),
-                    *names,
-                    _("allocated, mln"),
-                    _("trade-off to previous"),
-                    _("trade-off to next"),
-                    _("mark"),
-                ],
-                rows,
-                [True] * (len(crit) + 4) + [False],
-                caption=_("Front points (at {amount} mln)").format(amount=mln(front.budget_mln)),
-            )
-        )
-        if len(crit) == 2 and bps:
-            out.append(front_walk(instance, front))
-        if len(crit) >= 2:
-            actual_values = None if actual is None else np.array([actual[c] for c in crit])
-            better = None  # a plan that dominates the spend, drawn with an arrow
-            if (
-                actual is not None
-                and cmp is not None
-                and cmp.dominance.dominated
-                and cmp.dominance.improvement
-            ):
-                gain = cmp.dominance.improvement
-                better = np.array([actual[c] + gain[c] for c in crit])
-            images["report-front.png"] = front_png(
-                front, actual_values, instance.name, instance.currency,
-                actual_better=better,
-                actual_label=_("actual spend") if cmp is None
-                else pick(ill, _("actual spend: {name}"),
-                          _("illustrative spend: {name}")).format(name=cmp.actual.name),
-                scenario_name=sol.scenario_name,
-                optimum=np.array([sol.objectives[c] for c in crit]),
-            )  # fmt: skip
-            kn = front.knee
-            alt = _("The efficient front of {y} against {x}: {breakpoints}").format(
-                y=names[1], x=names[0],
-                breakpoints=ngettext("{n} breakpoint", "{n} breakpoints", len(bps)).format(
-                    n=len(bps)))  # fmt: skip
-            if kn is not None:
-                alt += ", " + _("the knee at {x} {xv}, {y} {yv}").format(
-                    x=names[0], xv=num(kn.values[0]), y=names[1], yv=num(kn.values[1]))  # fmt: skip
-            alt += ", " + _("the scenario's optimum ({x} {xv})").format(
-                x=names[0], xv=num(sol.objectives[crit[0]]))  # fmt: skip
-            if cmp is not None:
-                alt += " " + pick(ill, _("and the actual spend"), _("and the illustrative spend"))
-            out.append(Image("report-front.png", alt + "."))
-        return out, images
-    payoff = sol.payoff
-    out.append(
+    actual_values = None if actual is None else np.array([actual[c] for c in crit])
+    better = None  # a plan that dominates the spend, drawn with an arrow
+    if (
+        actual is not None
+        and cmp is not None
+        and cmp.dominance.dominated
+        and cmp.dominance.improvement
+    ):
+        gain = cmp.dominance.improvement
+        better = np.array([actual[c] + gain[c] for c in crit])
+    png = front_png(
+        front, actual_values, instance.name, instance.currency,
+        actual_better=better,
+        actual_label=_("actual spend") if cmp is None
+        else pick(ill, _("actual spend: {name}"),
+                  _("illustrative spend: {name}")).format(name=cmp.actual.name),
+        scenario_name=sol.scenario_name,
+        optimum=np.array([sol.objectives[c] for c in crit]),
+    )  # fmt: skip
+    alt = front_alt(instance, front, sol, n_breakpoints)
+    if cmp is not None:
+        alt += " " + pick(ill, _("and the actual spend"), _("and the illustrative spend"))
+    return Image("report-front.png", alt + "."), png
+
+
+def front_alt(instance: Instance, front: ParetoFront, sol: Solution, n_breakpoints: int) -> str:
+    """What the front chart shows, in words: its axes, breakpoints, knee and optimum."""
+    crit = instance.criteria
+    names = [term(c) for c in crit]
+    kn = front.knee
+    alt = _("The efficient front of {y} against {x}: {breakpoints}").format(
+        y=names[1], x=names[0],
+        breakpoints=ngettext("{n} breakpoint", "{n} breakpoints", n_breakpoints).format(
+            n=n_breakpoints))  # fmt: skip
+    if kn is not None:
+        alt += ", " + _("the knee at {x} {xv}, {y} {yv}").format(
+            x=names[0], xv=num(kn.values[0]), y=names[1], yv=num(kn.values[1]))  # fmt: skip
+    alt += ", " + _("the scenario's optimum ({x} {xv})").format(
+        x=names[0], xv=num(sol.objectives[crit[0]]))  # fmt: skip
+    return alt
+
+
+def payoff_blocks(instance: Instance, sol: Solution) -> list[Block]:
+    """In place of an untraced front (--points 0): the payoff table, its extremes."""
+    names = [term(c) for c in instance.criteria]
+    out: list[Block] = [
         Para(
             _("The front was not traced (--points 0); the payoff table below gives its "
               "extremes: each row maximizes one criterion, then the others with it held."),
             "note",
         )
-    )  # fmt: skip
+    ]  # fmt: skip
+    payoff = sol.payoff
     if payoff is not None:
         rows = [[_("best {criterion}").format(criterion=names[i]), *map(num, payoff.table[i])]
-                for i in range(len(crit))]  # fmt: skip
+                for i in range(len(names))]  # fmt: skip
         out.append(table([_("row"), *names], rows, caption=_("Payoff table")))
-    return out, images
+    return out
 
 
 def project_change_blocks(cmp: Any) -> list[Block]:

@@ -13,7 +13,7 @@ from optimizer.i18n import N_, _, language, ngettext
 
 
 if TYPE_CHECKING:  # types only: the words load without the analyses
-    from optimizer.analysis.compare import Comparison
+    from optimizer.analysis.compare import ClosestPlan, Comparison
     from optimizer.analysis.explain import CellExplanation, RuleEffect, TownExplanation
 
 # ----------------------------------------------------------------------------- language
@@ -371,10 +371,19 @@ def change_words(criterion: str, change: float, percent_change: float | None,
 
 def headline(cmp: Comparison) -> list[str]:
     """The comparison in a few sentences a person reads in ten seconds."""
-    inst = cmp.instance
-    cur = inst.currency
-    words = spend_words(inst, cmp.actual)
-    illustrative = is_illustrative(inst, cmp.actual)
+    words = spend_words(cmp.instance, cmp.actual)
+    illustrative = is_illustrative(cmp.instance, cmp.actual)
+    lines = [uplift_line(cmp), efficiency_line(cmp), dominance_line(cmp, words)]
+    lines += closest_lines(cmp, illustrative)
+    if cmp.broken_rules:
+        lines.append(broken_rules_line(cmp, words))
+    lines += no_effect_lines(cmp, illustrative)
+    return lines
+
+
+def uplift_line(cmp: Comparison) -> str:
+    """How the optimum changes each criterion, and with what budget."""
+    cur = cmp.instance.currency
     same = abs(cmp.budget_mln - cmp.actual_budget_mln) <= 1e-6 * max(1.0, cmp.actual_budget_mln)
     with_what = (
         _("With the same {amount}").format(amount=money(cmp.budget_mln, cur))
@@ -384,75 +393,59 @@ def headline(cmp: Comparison) -> list[str]:
         )
     )
     parts = [
-        change_words(c, cmp.uplift[c]["abs"] or 0.0, cmp.uplift[c]["pct"]) for c in inst.criteria
+        change_words(c, cmp.uplift[c]["abs"] or 0.0, cmp.uplift[c]["pct"])
+        for c in cmp.instance.criteria
     ]
     spent = cmp.optimal.allocated_mln
     optimum = _("the optimum")
     if spent < cmp.budget_mln * (1 - 1e-6):
         optimum = _("the optimum (spending {amount} of it)").format(amount=money(spent, cur))
-    lines = [
-        _("{with_what}, {optimum} changes {changes}.").format(
-            with_what=with_what, optimum=optimum, changes=", ".join(parts)
-        )
-    ]
+    return _("{with_what}, {optimum} changes {changes}.").format(
+        with_what=with_what, optimum=optimum, changes=", ".join(parts)
+    )
+
+
+def efficiency_line(cmp: Comparison) -> str:
+    """The share of the money that reaches the same outcomes, in a sentence."""
+    cur = cmp.instance.currency
     eff = cmp.efficiency
     if eff.value is None:
-        lines.append(_("Efficiency: n/a ({reason}).").format(reason=reason_words(eff.reason or "")))
-    elif eff.value < 1 - 1e-6:
-        lines.append(
-            _("The same outcomes were reachable with {share} of the money ({amount}).").format(
-                share=percent(eff.value), amount=money(eff.min_budget_mln, cur)
-            )
+        return _("Efficiency: n/a ({reason}).").format(reason=reason_words(eff.reason or ""))
+    if eff.value < 1 - 1e-6:
+        return _("The same outcomes were reachable with {share} of the money ({amount}).").format(
+            share=percent(eff.value), amount=money(eff.min_budget_mln, cur)
         )
-    elif eff.value > 1 + 1e-6:
-        lines.append(
-            _(
-                "Under the scenario's rules the same outcomes need {share} of the money ({amount})."
-            ).format(share=percent(eff.value), amount=money(eff.min_budget_mln, cur))
-        )
-    else:
-        lines.append(_("No smaller budget reaches the same outcomes (efficiency 100%)."))
+    if eff.value > 1 + 1e-6:
+        return _(
+            "Under the scenario's rules the same outcomes need {share} of the money ({amount})."
+        ).format(share=percent(eff.value), amount=money(eff.min_budget_mln, cur))
+    return _("No smaller budget reaches the same outcomes (efficiency 100%).")
+
+
+def dominance_line(cmp: Comparison, words: str) -> str:
+    """Whether the spend is dominated, and by what (or why not)."""
     dom = cmp.dominance
-    lines.append(
-        capital(_("The {spend} is dominated: {how}").format(spend=words, how=dominated_words(cmp)))
-        if dom.dominated
-        else capital(
-            _("The {spend} is not dominated ({reason}).").format(
-                spend=words, reason=reason_words(dom.reason or "")
-            )
+    if dom.dominated:
+        return capital(
+            _("The {spend} is dominated: {how}").format(spend=words, how=dominated_words(cmp))
+        )
+    return capital(
+        _("The {spend} is not dominated ({reason}).").format(
+            spend=words, reason=reason_words(dom.reason or "")
         )
     )
+
+
+def closest_lines(cmp: Comparison, illustrative: bool) -> list[str]:
+    """What the closest improving plans move and gain, or why there are none."""
     plans = [p for p in cmp.closest if p.moved_mln is not None]
     if cmp.weighted_best is not None and cmp.weighted_best - cmp.weighted_actual <= 1e-9:
-        lines.append(_("No plan improves the weighted objective without losing on a criterion."))
+        lines = [_("No plan improves the weighted objective without losing on a criterion.")]
     elif plans:
-        first, full = plans[0], plans[-1]
-        text = _("Moving {amount} between cells captures {share} of the gain").format(
-            amount=money(first.taken_mln, cur), share=percent(first.phi)
-        )
-        sums = money(first.moved_mln)
-        if full is not first:
-            what = _("all of it") if full.phi == 1.0 else percent(full.phi)
-            text += _(" and {amount} captures {what}").format(
-                amount=money(full.taken_mln, cur), what=what
-            )
-            sums = _("{first} and {last}").format(first=sums, last=money(full.moved_mln))
-        lines.append(
-            (
-                _(
-                    "{text}, with no criterion below the illustrative spend (moved: money taken "
-                    "out of cells; total change, the sum of all cell changes: {sums})."
-                )
-                if illustrative
-                else _(
-                    "{text}, with no criterion below the actual spend (moved: money taken out "
-                    "of cells; total change, the sum of all cell changes: {sums})."
-                )
-            ).format(text=text, sums=sums)
-        )
+        lines = [moved_line(plans[0], plans[-1], cmp.instance.currency, illustrative)]
     else:
         reason = next((p.reason for p in cmp.closest if p.reason), "no plan exists")
-        lines.append(_("Closest plans: none ({reason}).").format(reason=reason_words(reason)))
+        lines = [_("Closest plans: none ({reason}).").format(reason=reason_words(reason))]
     if any(not p.even for p in plans):
         lines.append(
             _(
@@ -460,23 +453,54 @@ def headline(cmp: Comparison) -> list[str]:
                 "faces are too large for the even-spread step)."
             )
         )
-    if cmp.broken_rules:
-        names = sorted({v.rule for v in cmp.broken_rules})
-        n = len(cmp.broken_rules)
-        lines.append(
-            capital(
-                ngettext(
-                    "The {spend} breaks {n} bound(s) of the scenario: {names}.",
-                    "The {spend} breaks {n} bound(s) of the scenario: {names}.",
-                    n,
-                ).format(spend=words, n=n, names=", ".join(names))
-            )
+    return lines
+
+
+def moved_line(first: ClosestPlan, full: ClosestPlan, cur: str, illustrative: bool) -> str:
+    """How much money moved between cells captures part of the gain, and all of it."""
+    text = _("Moving {amount} between cells captures {share} of the gain").format(
+        amount=money(first.taken_mln, cur), share=percent(first.phi)
+    )
+    sums = money(first.moved_mln)
+    if full is not first:
+        what = _("all of it") if full.phi == 1.0 else percent(full.phi)
+        text += _(" and {amount} captures {what}").format(
+            amount=money(full.taken_mln, cur), what=what
         )
-    wasted = cmp.without_effect_cost_mln
+        sums = _("{first} and {last}").format(first=sums, last=money(full.moved_mln))
+    return (
+        _(
+            "{text}, with no criterion below the illustrative spend (moved: money taken "
+            "out of cells; total change, the sum of all cell changes: {sums})."
+        )
+        if illustrative
+        else _(
+            "{text}, with no criterion below the actual spend (moved: money taken out "
+            "of cells; total change, the sum of all cell changes: {sums})."
+        )
+    ).format(text=text, sums=sums)
+
+
+def broken_rules_line(cmp: Comparison, words: str) -> str:
+    """The bounds of the scenario the spend breaks, by rule."""
+    names = sorted({v.rule for v in cmp.broken_rules})
+    n = len(cmp.broken_rules)
+    return capital(
+        ngettext(
+            "The {spend} breaks {n} bound(s) of the scenario: {names}.",
+            "The {spend} breaks {n} bound(s) of the scenario: {names}.",
+            n,
+        ).format(spend=words, n=n, names=", ".join(names))
+    )
+
+
+def no_effect_lines(cmp: Comparison, illustrative: bool) -> list[str]:
+    """The money of the spend that buys nothing (above capacity, ineligible cells)."""
     from optimizer.analysis.compare import CELL_TOL
 
+    wasted = cmp.without_effect_cost_mln
     if wasted > CELL_TOL:
-        lines.append(
+        return [
             (
                 _(
                     "{amount} of the illustrative spend has no effect (above capacity or in "
@@ -487,9 +511,9 @@ def headline(cmp: Comparison) -> list[str]:
                     "{amount} of the actual spend has no effect (above capacity or in "
                     "ineligible cells)."
                 )
-            ).format(amount=money(wasted, cur))
-        )
-    return lines
+            ).format(amount=money(wasted, cmp.instance.currency))
+        ]
+    return []
 
 
 def dominated_words(cmp: Comparison) -> str:
