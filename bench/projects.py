@@ -1,24 +1,30 @@
-"""`python -m bench.projects [--sizes 50,100,250] [--timeout 900]`: exact bi-objective
-fronts of generated project instances (SPEC section 12), ours against two peers.
+"""`python -m bench.projects [--sizes 50,100,250] [--timeout 900] [--stop-at 5]`: exact
+bi-objective fronts of generated project instances (SPEC section 12), ours against peers.
 
 Instances: `monotowns generate --towns 30 --seed 1 --projects N --lines 2
 --integer-criteria --no-cells` (only projects contribute, so the front is a finite
 set of points and every method below should find the same one).
 
-- **ours**: `compute_front` (lexicographic epsilon-constraint, exact quantum steps,
-  one solve per point with the combined objective a * jobs + population and a cap on
-  jobs, HiGHS through highspy on one live model without sub-MIP heuristics).
+- **ours**: `compute_front` (projects_front: the exact walk from both ends of the
+  front, a guess or a combined solve per point, HiGHS through highspy); `ours` runs
+  the two ends on two threads (two HiGHS sessions, two cores), `ours-1` on one.
 - **pulp-eps**: the straightforward loop a modeller writes in PuLP with CBC: max jobs
   s.t. population >= L; max population s.t. jobs >= jobs*; L = population* + 1;
   the problem is rebuilt and CBC started for every solve.
 - **pyaugmecon**: AUGMECON2 on a Pyomo model of the same problem, with one grid point
-  per possible population value (integer data), so its grid is exact. As shipped it
-  cannot drive HiGHS (it passes `solver_io` to Pyomo's appsi/highs interfaces, which
-  refuse it); it is run with CBC instead (`solver_name="cbc"`, `solver_io="lp"`,
-  PuLP's bundled CBC binary put on PATH), one process (`cpu_count=1`).
+  per integer population value between the payoff table's nadir and ideal (step
+  exactly 1), so its grid is exact. As shipped it cannot drive HiGHS (it passes
+  `solver_io` and `manage_env` to Pyomo's appsi/highs interfaces, which refuse them);
+  `pyaugmecon` runs it with CBC (`solver_name="cbc"`, `solver_io="lp"`, PuLP's bundled
+  CBC binary put on PATH); `pyaugmecon-highs` replaces its one solve method so that it
+  calls Pyomo's `appsi_highs` (relative and absolute gap 0). Its own parallel mode
+  (`cpu_count`) splits the grid of the criteria *other than the second* over processes:
+  with two criteria there is one block, so it always runs one process.
 
-Each peer runs in its own process with a timeout; figures are printed as ratios
-against ours, measured in the same run. Not a timed test.
+Each run is a fresh process with a timeout. Runs are interleaved: for each peer, ours
+(both thread counts) runs right before it, and the ratio is against that run. With
+`--stop-at R` a peer is stopped at R times our one-thread time (it is then at least R
+times slower than both). Not a timed test.
 """
 
 from __future__ import annotations
@@ -44,14 +50,17 @@ def load(path: str) -> Any:
     return inst, load_scenario(inst)
 
 
-def run_ours(path: str) -> dict[str, Any]:
+def run_ours(path: str, threads: int = 2) -> dict[str, Any]:
+    from optimizer.analysis import projects_front
     from optimizer.analysis.pareto import compute_front
 
+    projects_front.FRONT_THREADS = threads
     inst, scen = load(path)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     front = compute_front(inst, scen, 5)
-    return {"seconds": time.perf_counter() - t0, "points": front.values.round(6).tolist(),
-            "solves": front.solves, "method": front.method}  # fmt: skip
+    return {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0,
+            "points": front.values.round(6).tolist(), "solves": front.solves,
+            "method": front.method, "threads": threads}  # fmt: skip
 
 
 def knapsack(inst: Any, scen: Any) -> tuple[np.ndarray, list[tuple[np.ndarray, float]], list]:
@@ -108,7 +117,7 @@ def run_pulp(path: str) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - t0, "points": found, "solves": solves}
 
 
-def run_pyaugmecon(path: str) -> dict[str, Any]:
+def run_pyaugmecon(path: str, solver: str = "cbc") -> dict[str, Any]:
     import os
     import shutil
 
@@ -116,11 +125,17 @@ def run_pyaugmecon(path: str) -> dict[str, Any]:
     import pyomo.environ as pyo
     from pyaugmecon import PyAugmecon
 
-    # PuLP's bundled CBC binary, for Pyomo's "cbc" interface
-    cbc = Path(pulp.PULP_CBC_CMD().path)
-    os.environ["PATH"] = f"{cbc.parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    if shutil.which("cbc") is None:
-        raise RuntimeError(f"no cbc executable (looked in {cbc.parent})")
+    if solver == "cbc":
+        # PuLP's bundled CBC binary, for Pyomo's "cbc" interface
+        cbc = Path(pulp.PULP_CBC_CMD().path)
+        os.environ["PATH"] = f"{cbc.parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        if shutil.which("cbc") is None:
+            raise RuntimeError(f"no cbc executable (looked in {cbc.parent})")
+        solver_opts: dict[str, Any] = {"ratioGap": 0}
+    else:
+        drive_highs()
+        # its own MIPGap / NonConvex defaults are Gurobi's names: None drops them
+        solver_opts = {"MIPGap": None, "NonConvex": None, "mip_rel_gap": 0, "mip_abs_gap": 0}
     inst, scen = load(path)
     E, rows, groups = knapsack(inst, scen)
     P = len(E)
@@ -137,18 +152,52 @@ def run_pyaugmecon(path: str) -> dict[str, Any]:
         m.obj_list.add(expr=sum(float(E[p, c]) * m.x[p] for p in range(P)), sense=pyo.maximize)
     for o in m.obj_list:
         m.obj_list[o].deactivate()
-    # one grid point per integer value of the second criterion: an exact grid
-    grid = int(E[:, 1].sum()) + 1
-    opts = {"grid_points": grid, "solver_name": "cbc", "solver_io": "lp", "cpu_count": 1,
-            "output_excel": False, "logging_folder": "pyaugmecon-logs",
-            "name": "projects"}  # fmt: skip
+    # one grid point per integer value of the second criterion between its nadir and
+    # ideal (pyaugmecon's own payoff table gives the same two numbers): an exact grid
+    # with step 1, the coarsest that is exact (a finer one only adds skipped levels)
+    nadir, ideal = population_range(inst, scen)
+    grid = round(ideal - nadir) + 1
+    opts = {"grid_points": grid, "nadir_points": [nadir],
+            "solver_name": "cbc" if solver == "cbc" else "appsi_highs",
+            "solver_io": "lp", "cpu_count": 1, "output_excel": False,
+            "logging_folder": "pyaugmecon-logs", "name": "projects"}  # fmt: skip
     os.chdir(tempfile.mkdtemp())  # pyaugmecon writes its log folder under the cwd
     t0 = time.perf_counter()
-    A = PyAugmecon(m, opts, {"ratioGap": 0})
+    A = PyAugmecon(m, opts, solver_opts)
     A.solve()
     pts = np.array(sorted(A.get_pareto_solutions()), dtype=float)
     return {"seconds": time.perf_counter() - t0, "points": pts.round(6).tolist(),
-            "grid_points": grid}  # fmt: skip
+            "grid_points": grid, "solves": int(A.model.models_solved.value())}  # fmt: skip
+
+
+def population_range(inst: Any, scen: Any) -> tuple[float, float]:
+    """The population's nadir and ideal over the front (its two lexicographic ends)."""
+    from optimizer.analysis.pareto import lexicographic_end
+    from optimizer.lp.engine import Engine
+
+    eng = Engine.open(inst, scen)
+    ends = [lexicographic_end(eng, order) for order in ([0, 1], [1, 0])]
+    values = [float(v.values[1]) for v in ends]
+    return min(values), max(values)
+
+
+def drive_highs() -> None:
+    """pyaugmecon's one solve method, calling Pyomo's appsi_highs (it passes
+    `solver_io` and `manage_env`, which that interface refuses). Same results API: the
+    termination condition and status it reads; the values loaded when optimal."""
+    import pyomo.environ as pyo
+    from pyaugmecon.model import Model
+
+    def solve(self: Any) -> None:
+        opt = pyo.SolverFactory("appsi_highs")
+        opt.options.update(self.opts.solver_opts)
+        self.result = opt.solve(self.model, load_solutions=False)
+        self.term = self.result.solver.termination_condition
+        self.status = self.result.solver.status
+        if self.term == pyo.TerminationCondition.optimal:
+            opt.load_vars()
+
+    Model.solve = solve
 
 
 def same_front(a: list, b: list) -> bool:
@@ -157,36 +206,59 @@ def same_front(a: list, b: list) -> bool:
     return A.shape == B.shape and bool(np.allclose(A, B))
 
 
+RUNS = {"ours": lambda p: run_ours(p, 2), "ours-1": lambda p: run_ours(p, 1),
+        "pulp-eps": run_pulp, "pyaugmecon": lambda p: run_pyaugmecon(p, "cbc"),
+        "pyaugmecon-highs": lambda p: run_pyaugmecon(p, "highs")}  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="50,100,250")
     ap.add_argument("--timeout", type=float, default=900.0)
-    ap.add_argument("--peers", default="pulp-eps,pyaugmecon")
+    ap.add_argument("--peers", default="pulp-eps,pyaugmecon,pyaugmecon-highs")
+    ap.add_argument("--stop-at", type=float, default=None,
+                    help="stop a peer at this many times our one-thread time")  # fmt: skip
     args = ap.parse_args()
     from optimizer.generate import generate_instance
 
     tmp = Path(tempfile.mkdtemp())
-    lines = ["| projects | front (ours) | ours s | peer | peer s | peer / ours | same front |",
-             "|---:|---:|---:|---|---:|---:|---|"]  # fmt: skip
+    lines = ["| projects | front (ours) | ours s (2 threads) | ours s (1 thread) | peer "
+             "| peer s | peer / ours (2 threads) | peer / ours (1 thread) | same front |",
+             "|---:|---:|---:|---:|---|---:|---:|---:|---|"]  # fmt: skip
+
+    def say(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
     for n in (int(s) for s in args.sizes.split(",")):
         path = generate_instance(tmp / f"p{n}", towns=30, seed=1, projects=n, lines=2,
                                  integer_criteria=True, cells=False)  # fmt: skip
-        ours = child("bench.projects", {"run": "ours", "path": str(path)}, args.timeout)
-        print(f"{n} ours: {ours.get('seconds', ours.get('error'))}", file=sys.stderr, flush=True)
         for peer in args.peers.split(","):
-            res = child("bench.projects", {"run": peer, "path": str(path)}, args.timeout)
-            print(f"{n} {peer}: {res.get('seconds', res.get('error'))}", file=sys.stderr,
-                  flush=True)  # fmt: skip
-            if "error" in res or "error" in ours:
-                lines.append(f"| {n} | {len(ours.get('points', []))} | "
-                             f"{ours.get('seconds', float('nan')):.1f} | {peer} | "
-                             f"{res.get('error', '')} | | |")  # fmt: skip
+            two = child("bench.projects", {"run": "ours", "path": str(path)}, args.timeout)
+            one = child("bench.projects", {"run": "ours-1", "path": str(path)}, args.timeout)
+            say(f"{n} ours: {two.get('seconds', two.get('error'))} s (2 threads), "
+                f"{one.get('seconds', one.get('error'))} s (1 thread)")  # fmt: skip
+            if "error" in two or "error" in one:
+                lines.append(f"| {n} | | {two.get('error', '')} | {one.get('error', '')} "
+                             f"| {peer} | | | | |")  # fmt: skip
                 continue
+            same_ours = same_front(two["points"], one["points"])
+            limit = args.timeout if args.stop_at is None else args.stop_at * one["seconds"]
+            res = child("bench.projects", {"run": peer, "path": str(path)}, limit)
+            say(f"{n} {peer}: {res.get('seconds', res.get('error'))}")
+            head = (f"| {n} | {len(two['points'])} | {two['seconds']:.1f} | "
+                    f"{one['seconds']:.1f} | {peer}")  # fmt: skip
+            if "error" in res:
+                if res.get("timeout"):
+                    lines.append(f"{head} | stopped at {limit:.0f} | > {limit / two['seconds']:.1f}x "
+                                 f"| > {limit / one['seconds']:.1f}x | not finished |")  # fmt: skip
+                else:
+                    lines.append(f"{head} | {res['error']} | | | |")
+                continue
+            same = same_front(two["points"], res["points"]) and same_ours
             lines.append(
-                f"| {n} | {len(ours['points'])} | {ours['seconds']:.1f} | {peer} "
-                f"({len(res['points'])} points) | {res['seconds']:.1f} | "
-                f"{res['seconds'] / ours['seconds']:.1f}x | "
-                f"{'yes' if same_front(ours['points'], res['points']) else 'NO'} |"
+                f"{head} ({len(res['points'])} points) | {res['seconds']:.1f} | "
+                f"{res['seconds'] / two['seconds']:.1f}x | {res['seconds'] / one['seconds']:.1f}x | "
+                f"{'yes' if same else 'NO'} |"
             )
     print("\n".join(lines))
 
@@ -194,7 +266,6 @@ def main() -> None:
 if __name__ == "__main__":
     if len(sys.argv) == 2 and sys.argv[1].startswith("{"):
         job = json.loads(sys.argv[1])
-        run = {"ours": run_ours, "pulp-eps": run_pulp, "pyaugmecon": run_pyaugmecon}[job["run"]]
-        print(json.dumps(run(job["path"])))
+        print(json.dumps(RUNS[job["run"]](job["path"])))
     else:
         main()

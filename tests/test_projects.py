@@ -107,24 +107,75 @@ def test_front_is_every_nondominated_subset(tmp_path: Path, seed: int, projects:
     np.testing.assert_array_equal(flags, hull_flags(front.values, rng))
 
 
+WALKS = [  # (threads, guesses, combined objective fits): every path of the two-ended walk
+    (1, "auto", True),
+    (2, "auto", True),
+    (1, "always", True),
+    (2, "always", True),
+    (1, "never", True),
+    (2, "never", True),
+    (1, "never", False),
+    (2, "auto", False),
+]
+
+
 @pytest.mark.parametrize(("seed", "projects"), [(1, 12), (3, 16)])
-def test_two_stage_front_agrees_with_one_solve_per_point(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, projects: int
-) -> None:
-    """The one-solve-per-point objective (a * f_x + f_y, capped f_x) and the two-stage
-    lexicographic solves give the same exact front, the brute-force one; the first
-    takes k + 1 solves for k points, the second 2k + 1."""
+@pytest.mark.parametrize(("threads", "guess", "combined"), WALKS)
+def test_every_walk_finds_the_brute_force_front(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, projects: int,
+    threads: int, guess: str, combined: bool,
+) -> None:  # fmt: skip
+    """The walk from both ends (module docstring of projects_front) on one thread or two
+    (a second HiGHS session), with guesses always, never or by expected cost, and the
+    combined objective or two stages: each gives the brute-force front exactly."""
     from optimizer.analysis import projects_front
 
+    monkeypatch.setattr(projects_front, "FRONT_THREADS", threads)
+    monkeypatch.setattr(projects_front, "GUESS", guess)
+    if not combined:
+        monkeypatch.setattr(projects_front, "COMBINED_MAX", 0.0)
     inst = load_instance(generated(tmp_path, seed, projects))
     scen = load_scenario(inst)
     truth = nondominated(subsets_outcomes(inst, scen)[0])
-    one = compute_front(inst, scen, 5)
-    monkeypatch.setattr(projects_front, "COMBINED_MAX", 0.0)
-    two = compute_front(inst, scen, 5)
-    for front in (one, two):
-        np.testing.assert_array_equal(np.unique(np.round(front.values, 6), axis=0), truth)
-    assert two.solves - one.solves >= len(truth) - 1
+    front = compute_front(inst, scen, 5)
+    assert front.method == "epsilon-exact"
+    np.testing.assert_array_equal(np.unique(np.round(front.values, 6), axis=0), truth)
+    for p in front.points:  # each point's plan (from either session) is the one its values say
+        np.testing.assert_allclose(p.fractions @ inst.projects.effects, p.values, atol=1e-6)
+    # without guesses: the payoff table's 4 solves, then one per point, at most one
+    # closing solve per side and a point both threads find at once (two stages: two
+    # solves each)
+    if guess == "never":
+        assert front.solves <= 4 + (1 if combined else 2) * (len(truth) + 4)
+
+
+def test_walk_with_cbc(tmp_path: Path) -> None:
+    """CBC (through PuLP) walks both ends on one thread, to the brute-force front."""
+    inst = load_instance(generated(tmp_path, 1, 12))
+    scen = load_scenario(inst)
+    front = compute_front(inst, scen, 5, "cbc")
+    assert front.method == "epsilon-exact"
+    truth = nondominated(subsets_outcomes(inst, scen)[0])
+    np.testing.assert_array_equal(np.unique(np.round(front.values, 6), axis=0), truth)
+
+
+def test_walk_counts_both_sessions_solves(tmp_path: Path) -> None:
+    """Two threads: the live count and the front's solve count include the second
+    session's solves, shown as they happen."""
+    from optimizer.analysis import projects_front
+    from optimizer.lp.engine import Engine
+
+    if projects_front.FRONT_THREADS < 2:
+        pytest.skip("one core")
+    inst = load_instance(generated(tmp_path, 2, 14))
+    scen = load_scenario(inst)
+    eng = Engine.open(inst, scen)
+    shown: list[int] = []
+    with eng.reporting(shown.append):
+        front = compute_front(inst, scen, 5, engine=eng)
+    assert front.solves == eng.solves
+    assert max(shown) == eng.solves
+    assert eng.on_solve is None
 
 
 def test_front_options_are_restored(tmp_path: Path) -> None:

@@ -169,3 +169,49 @@ def test_project_rows_need_projects(tmp_path: Path, runner) -> None:
     res = runner.invoke(app, ["compare", str(tiny), "--actual", "p"])
     assert res.exit_code == 2
     assert "the instance has no projects.csv" in " ".join(res.output.split())
+
+
+def test_closest_plans_count_project_changes(projects_copy: Path, runner, tmp_path: Path) -> None:
+    """The closest plans' money moved counts project funding changes (funding a project
+    the actual did not, or dropping one it did, at the project's budget cost) besides
+    cell changes, and their criteria count the projects' effects: the same figures in
+    comparison.json, the closest-plans table and the sentence."""
+    from optimizer.analysis.compare import compare
+    from optimizer.domain.actual import load_actual
+    from optimizer.domain.evaluate import budget_cost, score_plan
+
+    # dominated: the improving plans fund other projects than the actual's school
+    write_actual(projects_copy, "mixed",
+                 "town,measure,amount_mln,project,fraction\nAlpha,m1,30,,\n,,,school,1\n")  # fmt: skip
+    inst = load_instance(projects_copy)
+    pr = inst.projects
+    spend = load_actual(inst, "mixed")
+    cmp = compare(inst, load_scenario(inst), spend)
+    fa = np.array([cmp.actual_objectives[c] for c in inst.criteria])
+    ya = np.asarray(spend.fractions, dtype=float)
+    plans = [p for p in cmp.closest if p.moved_mln is not None]
+    assert plans
+    changed = 0
+    for p in plans:
+        got = np.array([p.objectives[c] for c in inst.criteria])
+        assert np.all(got >= fa - 1e-6)  # no criterion below the actual
+        assert p.weighted >= p.target_weighted - 1e-6 * abs(p.target_weighted)  # MIP tolerance
+        if p.target_weighted > cmp.weighted_actual + 1e-9:
+            assert p.moved_mln > 0  # a gain over the actual needs a change
+        assert p.fractions is not None
+        cells = budget_cost(inst, p.volumes - spend.volume)
+        projects = (p.fractions - ya) * pr.cost
+        changed += int(np.any(np.abs(projects) > 1e-9))
+        assert p.moved_mln == pytest.approx(np.abs(cells).sum() + np.abs(projects).sum())
+        assert p.taken_mln == pytest.approx(-cells[cells < 0].sum() - projects[projects < 0].sum())
+        assert p.added_mln == pytest.approx(cells[cells > 0].sum() + projects[projects > 0].sum())
+        np.testing.assert_allclose(got, score_plan(inst, p.volumes, p.fractions), atol=1e-6)
+    assert changed  # the optimum funds other projects: the plans change project funding
+    out = tmp_path / "cmp"
+    res = runner.invoke(app, ["compare", str(projects_copy), "--actual", "mixed", "--out",
+                              str(out), "-f", "json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    doc = json.loads((out / "comparison.json").read_text())
+    for entry, p in zip(doc["closest"], cmp.closest, strict=True):
+        assert entry["moved_mln"] == pytest.approx(p.moved_mln)
+        assert entry["taken_mln"] == pytest.approx(p.taken_mln)

@@ -45,7 +45,12 @@ Every LP below keeps the scenario's rules and limits.
 
   `moved_mln = sum cost_m |X - Xa|` counts both sides of a move: 10 mln taken
   from one cell and given to another is 20 mln moved (`taken_mln` and
-  `added_mln` give the two sides). Capacity is hard in every plan, so actual
+  `added_mln` give the two sides). With projects (SPEC section 12) a project's
+  funding change counts too, at its budget cost: `cost_p |y_p - ya_p|` (funding a
+  project the actual did not is money added, dropping one it funded money taken),
+  with columns and rows `y_p - p_p + n_p = ya_p` like the cells', so the movement
+  LP minimizes the same money it reports; the plan's criteria count the projects'
+  effects. Capacity is hard in every plan, so actual
   volume above a cell's capacity, and all actual volume in an ineligible cell,
   cannot be kept: it is always moved, and `moved_mln` includes it. Where no plan
   exists (the actual's outcomes cannot be reached under the rules at budget
@@ -69,7 +74,6 @@ from optimizer.domain.evaluate import (
     budget_cost,
     check_scenario,
     score_plan,
-    score_volumes,
     wasted_cells,
 )
 from optimizer.domain.instance import Instance
@@ -102,6 +106,8 @@ class ClosestPlan:
     weighted: float | None = None
     volumes: np.ndarray | None = field(default=None, repr=False)
     reason: str | None = None
+    # projects' funding fractions of the plan (instances with projects.csv)
+    fractions: np.ndarray | None = field(default=None, repr=False)
     # SPEC 10's rule applied among the plans that move as little (False: the face had
     # over CLOSEST_MAX_FREE free cells and the solver's own plan stands)
     even: bool = True
@@ -292,7 +298,7 @@ def compare(
             dominance, instance, scenario.with_budget(ba), fa, front_points, solver
         )
     w_best, best_reason = best_weighted(eng, wn, floors)
-    closest = closest_plans(eng, xa, fa, wn, w_best, phis, best_reason)
+    closest = closest_plans(eng, xa, fa, wn, w_best, phis, best_reason, ya)
     return Comparison(
         instance=instance,
         scenario=scen,
@@ -451,20 +457,28 @@ def closest_plans(
     w_best: float | None,
     phis: tuple[float, ...],
     reason: str | None,
+    ya: np.ndarray | None = None,
 ) -> tuple[ClosestPlan, ...]:
-    """Least money moved (sum cost |X - Xa|) to reach each share `phi` of the gain
-    `W* - W(fa)`. The rows are added once; between shares only the bound of the
-    weighted-target row moves."""
+    """Least money moved (sum cost |X - Xa|, plus sum cost_p |y - ya| over projects)
+    to reach each share `phi` of the gain `W* - W(fa)`. The rows are added once;
+    between shares only the bound of the weighted-target row moves."""
     if w_best is None:
         return tuple(ClosestPlan(phi, None, None, reason=reason) for phi in phis)
     inst = eng.instance
     w_a = float(wn @ fa)
     targets = [hold_at(w_a + phi * max(w_best - w_a, 0.0), 0.0) for phi in phis]
-    ext = movement_extension(eng, xa, fa, wn, targets[0] if targets else w_a)
+    pr = inst.projects
+    if pr is not None and ya is None:
+        ya = np.zeros(len(pr))  # an actual of cells only funds no project
+    ext = movement_extension(eng, xa, fa, wn, targets[0] if targets else w_a, ya)
     w_row = len(inst.criteria)  # the weighted-target row follows the criterion floors
-    # objective: sum_{t,m} cost_m (p[t,m] + n[t,m]) over the two blocks of new columns
+    # objective: sum_{t,m} cost_m (p[t,m] + n[t,m]) over the two blocks of new columns,
+    # then sum_p cost_p (p_p + n_p) over the projects' two
     per_cell = np.tile(inst.budget_cost, inst.n_towns)
-    cost = np.concatenate([np.zeros(eng.model.n_cols), per_cell, per_cell])
+    per_project = pr.cost if pr is not None else np.zeros(0)
+    cost = np.concatenate(
+        [np.zeros(eng.model.n_cols), per_cell, per_cell, per_project, per_project]
+    )
     reference = xa * inst.budget_cost[None, :]
     plans = []
     # A warm start does not pay here: the last basis (another objective, or another
@@ -491,16 +505,24 @@ def closest_plans(
             evened = even_extended(eng, ext, res, cost, {w_row: (target, INF)}, reference,
                                    max_free=CLOSEST_MAX_FREE)  # fmt: skip
             x = np.maximum(eng.model.volumes(evened.x), 0.0)
-            plan = plan_from_volumes(inst, phi, target, xa, x, wn)
+            y = pr.clean(eng.model.fractions(evened.x)) if pr is not None else None
+            plan = plan_from_volumes(inst, phi, target, xa, x, wn, y, ya)
             plans.append(replace(plan, even=evened is not res or eng.model.n_proj > 0))
     return tuple(plans)
 
 
 def plan_from_volumes(
-    instance: Instance, phi: float, target: float, xa: np.ndarray, x: np.ndarray, wn: np.ndarray
-) -> ClosestPlan:
-    delta = budget_cost(instance, x - xa)
-    f = score_volumes(instance, x)
+    instance: Instance, phi: float, target: float, xa: np.ndarray, x: np.ndarray,
+    wn: np.ndarray, y: np.ndarray | None = None, ya: np.ndarray | None = None,
+) -> ClosestPlan:  # fmt: skip
+    """The plan's money moved (cells, then projects' funding changes at their budget
+    cost: one figure for the table and the sentence) and its criteria."""
+    delta = budget_cost(instance, x - xa).ravel()
+    pr = instance.projects
+    if pr is not None and y is not None:
+        before = np.zeros(len(pr)) if ya is None else np.asarray(ya, dtype=float)
+        delta = np.concatenate([delta, (y - before) * pr.cost])
+    f = score_plan(instance, x, y)
     return ClosestPlan(
         phi=phi,
         target_weighted=target,
@@ -510,15 +532,18 @@ def plan_from_volumes(
         objectives=dict(zip(instance.criteria, map(float, f), strict=True)),
         weighted=float(wn @ f),
         volumes=x,
+        fractions=y,
     )
 
 
 def movement_extension(
-    eng: Engine, xa: np.ndarray, fa: np.ndarray, wn: np.ndarray, w_target: float
-) -> Extension:
+    eng: Engine, xa: np.ndarray, fa: np.ndarray, wn: np.ndarray, w_target: float,
+    ya: np.ndarray | None = None,
+) -> Extension:  # fmt: skip
     """Columns p[t,m], n[t,m] >= 0 (the volume added to and taken from each cell,
     after the base columns) and the rows `f_c >= fa_c`, `W >= w_target` and
-    `X[t,m] - p[t,m] + n[t,m] = Xa[t,m]`.
+    `X[t,m] - p[t,m] + n[t,m] = Xa[t,m]`; with projects, then columns p_p, n_p >= 0
+    and rows `y_p - p_p + n_p = ya_p` (the funding fraction added and taken).
 
     With both p and n costing `cost_m`, an optimum never has both positive, so
     `p + n = |X - Xa|`. This is the same LP as `u >= +-(X - Xa)` with one row
@@ -532,32 +557,44 @@ def movement_extension(
     C = len(inst.criteria)
     S = inst.n_segments
     K = inst.n_towns * inst.n_measures
+    P = model.n_proj if ya is not None else 0
     combos = np.vstack([np.eye(C), wn[None, :]])
     lb = np.append([hold_at(float(v), 0.0) for v in fa], w_target)
     names = [f"floor_{c}" for c in inst.criteria] + ["weighted_target"]
-    crit = criteria_rows(model, combos, lb, np.full(C + 1, INF), names, n_extra=2 * K)
+    crit = criteria_rows(model, combos, lb, np.full(C + 1, INF), names, n_extra=2 * K + 2 * P)
 
     active = np.flatnonzero(((inst.effective_capacity() > 0) | (xa > CELL_TOL)).ravel())
     k = len(active)
     seg_cols = active[:, None] * S + np.arange(S)[None, :]  # (k, S): x columns of each cell
     p_cols = (model.n_cols + active)[:, None]
     n_cols = (model.n_cols + K + active)[:, None]
-    index = np.hstack([seg_cols, p_cols, n_cols]).astype(np.int32)
-    value = np.hstack([np.ones((k, S)), -np.ones((k, 1)), np.ones((k, 1))])
-    xa_k = xa.ravel()[active]
-    cell_start = np.arange(1, k + 1, dtype=np.int32) * (S + 2)
+    index = np.hstack([seg_cols, p_cols, n_cols]).astype(np.int32).ravel()
+    value = np.hstack([np.ones((k, S)), -np.ones((k, 1)), np.ones((k, 1))]).ravel()
+    targets = xa.ravel()[active]
+    starts = np.arange(1, k + 1, dtype=np.int32) * (S + 2)
+    move_names = [f"move_{j}" for j in active]
+    if P:
+        # a project's row: its fraction column y_p, then p_p and n_p after the cells'
+        proj = np.arange(P)
+        cols = np.stack([model.n_x + proj, model.n_cols + 2 * K + proj,
+                         model.n_cols + 2 * K + P + proj], axis=1)  # fmt: skip
+        index = np.concatenate([index, cols.astype(np.int32).ravel()])
+        value = np.concatenate([value, np.tile([1.0, -1.0, 1.0], P)])
+        targets = np.concatenate([targets, np.asarray(ya, dtype=float)])
+        starts = np.concatenate([starts, starts[-1:] + 3 * np.arange(1, P + 1, dtype=np.int32)
+                                 if k else 3 * np.arange(1, P + 1, dtype=np.int32)])  # fmt: skip
+        move_names += [f"move_project_{p}" for p in range(P)]
+    n_new = 2 * K + 2 * P
     return Extension(
-        n_cols=2 * K,
-        col_lb=np.zeros(2 * K),
-        col_ub=np.full(2 * K, INF),
-        row_start=np.concatenate([crit.row_start, crit.row_start[-1] + cell_start]).astype(
-            np.int32
-        ),
-        row_index=np.concatenate([crit.row_index, index.ravel()]).astype(np.int32),
-        row_value=np.concatenate([crit.row_value, value.ravel()]),
-        row_lb=np.concatenate([crit.row_lb, xa_k]),
-        row_ub=np.concatenate([crit.row_ub, xa_k]),
-        row_names=(*names, *(f"move_{j}" for j in active)),
+        n_cols=n_new,
+        col_lb=np.zeros(n_new),
+        col_ub=np.full(n_new, INF),
+        row_start=np.concatenate([crit.row_start, crit.row_start[-1] + starts]).astype(np.int32),
+        row_index=np.concatenate([crit.row_index, index]).astype(np.int32),
+        row_value=np.concatenate([crit.row_value, value]),
+        row_lb=np.concatenate([crit.row_lb, targets]),
+        row_ub=np.concatenate([crit.row_ub, targets]),
+        row_names=(*names, *move_names),
     )
 
 

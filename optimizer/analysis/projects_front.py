@@ -23,20 +23,68 @@ with f2 <= f2* and keeps every plan with a larger f2; likewise `f1 >= f1* - q1/2
 is `f1 >= f1*`. Half a quantum is far above the solver's tolerances (1e-6
 relative), so round-off cannot skip or repeat a point. Every nondominated point
 (supported or not) is the answer of P(L) for L just above its predecessor's f2:
-the method lists them all, with 2k + 1 mixed-integer solves for k points.
+the method lists them all, with 2k + 1 mixed-integer solves for k points (the way
+three or more criteria use it; two criteria walk the box below).
 
-**One solve per point (two criteria, exact mode).** The two stages are one problem
-with the combined objective `a * f1/q1 + f2/q2`, `a = (hi2 - max(L, lo2))/q2 + 1`
-(rounded down, then + 1), where `[lo2, hi2]` holds every value f2 can take (the sum
-of the negative effects; the payoff's ideal). Its values are integers; over the plans
-with `f2 >= L`, f2/q2 spans less than `a`, so one quantum of f1 outweighs any
-difference in f2 and the optimum is P(L)'s lexicographic optimum: k + 1 solves for k
-points. Each solve also caps `f1 <= f1(previous) - q1/2` (valid: a plan with a larger
-f2 than the previous point has a smaller f1, or that point was not lexicographically
-best), which tightens the relaxation. Used while the objective's values stay below
-COMBINED_MAX units (1e9: exact in doubles, half a unit far above round-off), else the
-two stages. Every solve stops once its bound is less than one unit above its plan
-(`objective_step`): a proven optimum, since no value lies in between.
+**Two criteria, exact mode: a walk from both ends.** With quanta the loop above is
+run from both ends of the front at once, inside a *box* of what is still unknown. In
+quantum units (`X = f1/q1`, `Y = f2/q2`, integers), the box `[xlo, xhi] x [ylo, yhi]`
+keeps three invariants:
+
+    (I1) every plan with Y >= ylo has X <= xhi;
+    (I2) every plan with X >= xlo has Y <= yhi;
+    (I3) every nondominated point not yet found lies in the box.
+
+It starts as `X, Y` in [the sum of the negative effects, the payoff's ideal], where all
+three hold. The *x side* walks from the x end (points by falling X) and owns `xhi` and
+`ylo`; the *y side* walks from the y end (points by falling Y) and owns `yhi`, `xlo`.
+Each step reads the box once and makes one of two solves with rows for its own two
+bounds only (the x side's are written here; the y side's swap X and Y):
+
+- *combined*: `max a X + Y` s.t. `Y >= ylo`, `X <= xhi`, with `a = Ymax - ylo + 1`
+  (`Ymax`: the ideal). Where `Y >= ylo`, Y spans less than `a`, so one unit of X
+  outweighs any difference in Y: the optimum `p` is the lexicographic maximum (X
+  first, then Y) of the plans with `Y >= ylo` (all have `X <= xhi` by (I1)). If `p`
+  lies in the box it is the box's lexicographic maximum, and nondominated: a plan
+  dominating it has Y >= Y_p >= ylo, so it would be lexicographically larger. Every other
+  unfound point w has X_w < X_p (X_w > X_p contradicts the maximum; X_w = X_p with
+  Y_w < Y_p is dominated by p) and so Y_w > Y_p. Setting `xhi = X_p - 1`,
+  `ylo = Y_p + 1` keeps (I1) (a plan with Y >= Y_p + 1 and X >= X_p would be
+  lexicographically larger) and (I3). If `p` lies past the box (`X_p < xlo`; by (I2)
+  `Y_p > yhi` cannot happen with `X_p >= xlo`), no plan is left in the box (each
+  would be lexicographically larger than p) and by (I3) every point is found; so
+  too when the solve is infeasible. Used while `a |X| + |Y|` stays below COMBINED_MAX
+  units (1e9: integers exact in doubles, half a unit far above round-off); beyond
+  it, two solves (max X, then max Y with X fixed at its maximum).
+- *guess*: `max Y` s.t. `X = xhi`, `Y >= ylo`. By (I1) no plan with Y >= ylo has a
+  larger X, so a plan found is the lexicographic maximum, handled as above (it lies
+  in the box: `X = xhi >= xlo`, and (I2)).
+  Infeasible: no plan with Y >= ylo has X = xhi, so `xhi` falls by one and (I1)
+  still holds. Along a dense stretch of the front (X falls by one from point to
+  point, as on most of a generated instance's x half) a guess finds the point at
+  once, where the combined search first climbs through plans one X unit at a time
+  (250 generated projects: 0.17-0.2 s a point against 0.27-0.32 s; on the hardest
+  stretch 11 s against 25 s for 35 points); a miss costs two to four hits. Each
+  side guesses while the expected cost is lower (`Side`).
+- before either, the box read empty (`xlo > xhi` or `ylo > yhi`): by (I3) every point
+  is found.
+
+The other side's bounds are not rows: in a narrow box, rows on all four sides made
+the last solves where the sides meet several times slower (a search for plans in a
+small window), while without them the solve that steps past the box is as cheap as
+any other.
+
+A side only tightens its own two bounds, under a lock, so a snapshot read by the
+other side stays a valid box (its bounds were true statements about the set of
+plans when read, and stay true). Both sides may find the same point where they
+meet; duplicates are removed. With FRONT_THREADS = 2 and HiGHS, the y side runs on a
+second HiGHS session (same model) in its own thread: highspy releases the GIL while
+HiGHS solves, so the two ends are solved on two cores; on one thread the side whose
+recent points cost less steps next. Every solve's objective is in whole units and
+stops once its bound is less than one unit above its plan (`objective_step`): a
+proven optimum, since no value lies in between. Each point costs one solve, plus
+one per missed guess, plus the two ends found again and one closing solve per side
+(a point both sides find at once is found twice).
 
 **Otherwise** (a cell can contribute, a project is divisible or semi-continuous,
 or the effects have no quantum) the front has continuous pieces and no finite
@@ -62,8 +110,12 @@ i.e. some nonnegative weighting of the (normalized) criteria is maximized there.
 from __future__ import annotations
 
 import itertools
+import os
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -89,6 +141,12 @@ COMBINED_MAX = 1e9
 # a few rows) HiGHS's sub-MIP heuristics (RINS, RENS) and root restarts took most of
 # each solve (0.08 of 0.11 s); without them the whole front takes 2.5-4x less time.
 # They only change how the search looks for plans, never what it proves.
+# Threads for an exact two-criteria front: the walk from the y end runs on a second HiGHS
+# session in its own thread (highspy releases the GIL while HiGHS solves); 1: one thread.
+FRONT_THREADS = min(2, os.cpu_count() or 1)
+AVERAGE = 0.3  # weight of the newest value in the walk's running averages of costs
+FADE = 0.95  # one thread: the waiting side's cost per point, times this after each step
+GUESS = "auto"  # the walk's guesses: "auto" (by expected cost), "always", "never" (tests)
 FRONT_OPTIONS = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
                  "mip_allow_restart": False}  # fmt: skip
 
@@ -209,19 +267,13 @@ def mip_front(eng: Engine, payoff: Payoff, flat: np.ndarray, points: int, x: int
     w2 = np.full(C, 1e-3) / rng
     w2[y] = 1.0 / rng[y]
     w2[x] = 0.0
-    steps: tuple[float | None, float | None] = (None, None)
-    if q is not None:
-        # stage 1 maximizes f_x (multiples of q_x); with two criteria stage 2 is f_y alone
-        # (multiples of q_y), so both searches may stop one quantum short of their bound
-        if C == 2:
-            w2 = np.eye(C)[y]
-        steps = (float(q[x]), float(q[y]) if C == 2 else None)
+    if q is not None and C == 2:
+        return dedupe(walk_front(eng, payoff, q, x, y), x), method, note
+    # stage 1 maximizes f_x (multiples of q_x in exact mode): its search may stop one
+    # quantum short of its bound
+    steps: tuple[float | None, float | None] = (float(q[x]) if q is not None else None, None)
     found: list[tuple[np.ndarray, LpResult]] = []
     ext = eng.floors({c: -INF for c in range(C)})
-    if q is not None and C == 2 and combined_fits(eng, payoff, q, x, y):
-        with front_options(eng), eng.extended(ext) as rows:
-            found = combined_loop(eng, rows, payoff, q, x, y)
-        return dedupe(found, x), method, note
     with front_options(eng), eng.extended(ext) as rows:
         stepper = Stepper(rows, eng, x, w2)
         for combo in itertools.product(*levels) if levels else [()]:
@@ -248,58 +300,233 @@ def mip_front(eng: Engine, payoff: Payoff, flat: np.ndarray, points: int, x: int
     return dedupe(found, x), method, note
 
 
-def y_range(eng: Engine, payoff: Payoff, q: np.ndarray, y: int) -> tuple[float, float]:
-    """The least and the largest value f_y can take (exact mode: a sum of project
-    effects, at least the sum of the negative ones, at most the payoff's ideal)."""
+class Box:
+    """What is known of the front points not yet found (module docstring, "a walk from
+    both ends"): in quantum units, each lies in `lo[c] <= f_c / q_c <= hi[c]`; every
+    plan with `f_y >= lo[y]` has `f_x <= hi[x]`, every plan with `f_x >= lo[x]` has
+    `f_y <= hi[y]`.
+    The side walking from the x end owns `hi[x]` and `lo[y]`, the other side `hi[y]` and
+    `lo[x]`; each only tightens its own two, under the lock, so a snapshot stays valid."""
+
+    def __init__(self, lo: dict[int, int], hi: dict[int, int]) -> None:
+        self.lo, self.hi = lo, hi
+        self.bottom, self.top = dict(lo), dict(hi)  # no plan's value lies outside
+        self.done = False
+        self.found: list[tuple[np.ndarray, LpResult]] = []
+        self.lock = threading.Lock()
+
+    def snapshot(self) -> tuple[dict[int, int], dict[int, int]] | None:
+        with self.lock:
+            if self.done:
+                return None
+            lo, hi = dict(self.lo), dict(self.hi)
+            if any(lo[c] > hi[c] for c in lo):
+                self.done = True  # no room left: every point is found
+                return None
+            return lo, hi
+
+    def lower(self, c: int, value: int) -> None:
+        with self.lock:
+            self.hi[c] = min(self.hi[c], value)
+
+    def point(self, side: Side, v: np.ndarray, units: np.ndarray, res: LpResult) -> None:
+        f, g = side.first, side.second
+        with self.lock:
+            self.found.append((v, res))
+            self.hi[f] = min(self.hi[f], int(units[f]) - 1)
+            self.lo[g] = max(self.lo[g], int(units[g]) + 1)
+
+    def finish(self) -> None:
+        with self.lock:
+            self.done = True
+
+
+@dataclass
+class Side:
+    """One end of the walk: its points come in order of falling `first` (x from the x
+    end, y from the y end), and what its solves have cost so far, to choose the next.
+
+    A *guess* fixes `first` at its bound: when a plan reaches the bound it finds the
+    next point (a search that finds plans at the right value at once, cheaper than the
+    combined objective's on hard instances); when none does, it only proves the bound
+    one quantum lower, which costs two to four hits. The side guesses
+    when the expected cost `p hit + (1 - p)(miss + solve)` is below a combined solve's,
+    with `p` the share of recent points found at the bound (running averages)."""
+
+    first: int
+    second: int
+    hit_rate: float = 1.0  # recent points at the bound (a guess would have found them)
+    cost: dict[str, float] = field(default_factory=dict)  # "hit", "miss", "solve": seconds
+    per_point: float = 0.0  # seconds per point found (one thread: the cheaper side steps)
+    spent: float = 0.0  # seconds since its last point
+    missed: bool = False  # its last solve was a guess that missed: no guess now
+
+    def guess(self) -> bool:
+        if GUESS != "auto":
+            return GUESS == "always"
+        if self.missed:
+            return False
+        p, c = self.hit_rate, self.cost
+        if "miss" not in c or "solve" not in c:
+            return p >= 0.5
+        hit = c.get("hit", c["solve"])
+        return p * hit + (1.0 - p) * (c["miss"] + c["solve"]) < c["solve"]
+
+    def learn(self, kind: str, seconds: float, found: bool, at_bound: bool) -> None:
+        old = self.cost.get(kind)
+        self.cost[kind] = seconds if old is None else old + AVERAGE * (seconds - old)
+        self.spent += seconds
+        self.missed = kind == "miss"
+        if kind == "miss" or found:
+            self.hit_rate += AVERAGE * (float(at_bound) - self.hit_rate)
+        if found:
+            first = self.per_point == 0.0
+            self.per_point = (
+                self.spent if first else self.per_point + AVERAGE * (self.spent - self.per_point)
+            )
+            self.spent = 0.0
+
+
+def walk_front(eng: Engine, payoff: Payoff, q: np.ndarray, x: int, y: int
+               ) -> list[tuple[np.ndarray, LpResult]]:  # fmt: skip
+    """Exact mode, two criteria: every nondominated point, walked from both ends at once
+    (module docstring); on two threads with a second HiGHS session when FRONT_THREADS
+    allows, else on one, the cheaper side stepping."""
     pr = eng.instance.projects
     assert pr is not None
-    lo = float(np.clip(pr.effects[:, y], None, 0.0).sum())
-    hi = float(np.round(payoff.ideal[y] / q[y]) * q[y])
-    return lo, hi
+    lo = {c: int(np.floor(np.clip(pr.effects[:, c], None, 0.0).sum() / q[c] + 0.5)) for c in (x, y)}
+    hi = {c: int(np.floor(float(payoff.ideal[c]) / q[c] + 0.5)) for c in (x, y)}
+    box = Box(lo, hi)
+    sides = (Side(x, y), Side(y, x))
+    ext = eng.floors({c: -INF for c in range(len(eng.criteria))})
+    other = second_engine(eng)
+    with front_options(eng), eng.extended(ext) as rows:
+        if other is None:
+            while not box.done:
+                side = min(sides, key=lambda s: s.per_point)
+                walk_step(eng, rows, box, side, q)
+                # the side left waiting may have grown cheaper: its estimate fades, so
+                # it is tried again before long
+                sides[side.first == x].per_point *= FADE
+            return box.found
+        failed: list[BaseException] = []
 
+        def work() -> None:
+            try:
+                with front_options(other), other.extended(ext) as rows2:
+                    while not box.done:
+                        walk_step(other, rows2, box, sides[1], q)
+            except BaseException as e:  # handed to the calling thread
+                failed.append(e)
+                box.finish()
 
-def combined_fits(eng: Engine, payoff: Payoff, q: np.ndarray, x: int, y: int) -> bool:
-    """Whether the one-solve objective's values stay within COMBINED_MAX units."""
-    pr = eng.instance.projects
-    assert pr is not None
-    lo, hi = y_range(eng, payoff, q, y)
-    a = np.floor((hi - lo) / q[y] + 0.5) + 1
-    top = a * np.abs(pr.effects[:, x]).sum() / q[x] + np.abs(pr.effects[:, y]).sum() / q[y]
-    return bool(top <= COMBINED_MAX)
-
-
-def combined_loop(eng: Engine, rows: Extended, payoff: Payoff, q: np.ndarray, x: int, y: int
-                  ) -> list[tuple[np.ndarray, LpResult]]:  # fmt: skip
-    """Exact mode, two criteria: one solve per point (see the module docstring).
-
-    P'(L, U):  max  a * f_x / q_x + f_y / q_y   s.t.  f_y >= L,  f_x <= U
-
-    with a = (hi_y - max(L, lo_y)) / q_y + 1 (rounded down, then + 1). Every value is
-    an integer (multiples of the quanta), and over plans with f_y >= L the term
-    f_y / q_y spans less than `a`, so one quantum more of f_x outweighs any difference
-    in f_y: the optimum is the lexicographic optimum (f_x first, then f_y) of P(L).
-    The cap U = f_x(previous) - q_x / 2 is valid: a plan with f_y above the previous
-    point's has f_x below the previous point's (else that point was not a
-    lexicographic optimum), so it cuts no plan the solve can return, only the
-    relaxation's bound, which then meets the next point sooner."""
-    lo, hi = y_range(eng, payoff, q, y)
-    floor_y, cap_x = -INF, INF
-    found: list[tuple[np.ndarray, LpResult]] = []
-    while True:
-        a = float(np.floor((hi - max(floor_y, lo)) / q[y] + 0.5) + 1)
-        w = np.zeros(len(eng.criteria))
-        w[x], w[y] = a / q[x], 1.0 / q[y]
+        shown = eng.on_solve
+        if shown is not None:  # the live count shows both sessions' solves
+            other.on_solve = lambda n: shown(eng.solves + n)
+            eng.on_solve = lambda n: shown(n + other.solves)
+        t = threading.Thread(target=work, name="front-y-end", daemon=True)
+        t.start()
         try:
-            with objective_step(eng, 1.0):
-                res = rows.run(eng.cost_vector(w), True, {x: (-INF, cap_x), y: (floor_y, INF)})
+            while not box.done:
+                walk_step(eng, rows, box, sides[0], q)
+        except BaseException:
+            # an error or Ctrl-C: not waiting for the other side's solve (a daemon thread
+            # on its own session; it stops after that solve, or with the process)
+            box.finish()
+            eng.on_solve = shown
+            raise
+        t.join()  # its last solve, begun before the box closed
+        eng.on_solve = shown
+        eng.solves += other.solves
+        eng.seconds += other.seconds
+        if failed:
+            raise failed[0]
+    return box.found
+
+
+def second_engine(eng: Engine) -> Engine | None:
+    """A second HiGHS session on the same model for the walk's other end, when the
+    front may use two threads (FRONT_THREADS) and the session is HiGHS (not a view of
+    an engine: its row bounds live in its solves, not in the model)."""
+    from optimizer.lp.engine import EngineView
+    from optimizer.lp.highs import HighsSession
+
+    if FRONT_THREADS < 2 or isinstance(eng, EngineView):
+        return None
+    if not isinstance(eng.session, HighsSession):
+        return None
+    limit = eng.session.h.getOptionValue("time_limit")
+    limit = limit[1] if isinstance(limit, tuple) else limit
+    session = HighsSession(eng.model, None if limit == INF else float(limit))
+    return Engine(eng.instance, eng.scenario, eng.model, session)
+
+
+def walk_step(eng: Engine, rows: Extended, box: Box, side: Side, q: np.ndarray) -> None:
+    """One solve (two where the combined objective does not fit) of `side`'s walk,
+    on a snapshot of the box; the point it finds, or what it proves, goes in the box."""
+    t0 = time.thread_time()  # this thread's time: HiGHS solves in it; other work does not count
+    kind, found, at_bound = step(eng, rows, box, side, q)
+    if kind:
+        side.learn(kind, time.thread_time() - t0, found, at_bound)
+
+
+def step(eng: Engine, rows: Extended, box: Box, side: Side, q: np.ndarray
+         ) -> tuple[str, bool, bool]:  # fmt: skip
+    """(what was solved: "hit", "miss", "solve" or "" for nothing, whether a point was
+    found, whether it lay at the bound on `first`)."""
+    known = box.snapshot()
+    if known is None:
+        return "", False, False
+    lo, hi = known
+    f, g = side.first, side.second
+    C = len(eng.criteria)
+
+    def bounds(f_lo: float, f_hi: float) -> dict[int, tuple[float, float]]:
+        """`f` in [f_lo, f_hi], `g >= lo[g]`, in quantum units, each widened by half a
+        quantum (round-off). The other side's bounds are not rows: a solve past them
+        says the box is empty (module docstring)."""
+        return {f: ((f_lo - 0.5) * q[f], (f_hi + 0.5) * q[f]), g: ((lo[g] - 0.5) * q[g], INF)}
+
+    def run(weights: np.ndarray, limits: dict[int, tuple[float, float]]) -> LpResult | None:
+        try:
+            with objective_step(eng, 1.0):  # every objective below is in whole quanta
+                return rows.run(eng.cost_vector(weights), True, limits)
         except InfeasibleError:
-            break
-        v = values_of(eng, res, q)
-        found.append((v, res))
-        if v[y] >= hi - q[y] / 2.0:
-            break  # y at its best: no larger value exists
-        floor_y, cap_x = float(v[y] + q[y] / 2.0), float(v[x] - q[x] / 2.0)
-    return found
+            return None
+
+    only_g = np.eye(C)[g] / q[g]
+    kind = "hit" if side.guess() else "solve"
+    if kind == "hit":
+        # f at its bound: the next point if any plan reaches it, else f's bound falls by one
+        res = run(only_g, bounds(hi[f], hi[f]))
+        if res is None:
+            box.lower(f, hi[f] - 1)
+            return "miss", False, False
+    else:
+        a = box.top[g] - lo[g] + 1  # f_g / q_g spans less than this where g >= lo[g]
+        top = a * max(abs(box.bottom[f]), abs(hi[f])) + max(abs(lo[g]), abs(box.top[g]))
+        if top <= COMBINED_MAX:
+            w = np.zeros(C)
+            w[f], w[g] = a / q[f], 1.0 / q[g]
+            res = run(w, bounds(-INF, hi[f]))
+        else:  # two stages: the largest f, then the largest g with it
+            first = run(np.eye(C)[f] / q[f], bounds(-INF, hi[f]))
+            if first is None:
+                res = None
+            else:
+                best = int(np.round(values_of(eng, first, q)[f] / q[f]))
+                res = run(only_g, bounds(best, best)) or first
+        if res is None:  # no plan left: every point is found
+            box.finish()
+            return kind, False, False
+    v = values_of(eng, res, q)
+    units = np.round(v / q)
+    if units[f] < lo[f] or units[g] > hi[g]:
+        # the largest plan lies past the other side's bounds: none is left in the box
+        box.finish()
+        return kind, False, False
+    box.point(side, v, units, res)
+    return kind, True, bool(units[f] == hi[f])
 
 
 @contextmanager
