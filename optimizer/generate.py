@@ -832,6 +832,8 @@ def instance_toml(n: int, seed: int, crit: tuple[str, ...]) -> str:
         "\n[curve]\n"
         f"widths = [{', '.join(repr(float(w)) for w in WIDTHS)}]\n"
         f"multipliers = [{', '.join(repr(float(m)) for m in SEGMENT_MULTIPLIERS)}]\n"
+        # SPEC section 11: the spend file is drawn, not recorded
+        '\n[provenance]\nillustrative = ["actual/spend-illustrative.csv"]\n'
     )
 
 

@@ -288,3 +288,22 @@ def test_every_scenario_solves(generated, towns: int, criteria: int) -> None:
         if sc.objective.method == "epsilon":
             for c, level in sc.objective.epsilon.items():
                 assert sol.objectives[c] >= level * (1 - 1e-6)
+
+
+def test_generated_spend_is_declared_illustrative_and_moves_count_projects() -> None:
+    """A generated spend file is drawn, not recorded: its instance lists it as
+    illustrative (SPEC 11), and on a project instance the closest plans' sentence says
+    that money moved counts project funding changes."""
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+
+    root = Path(__file__).resolve().parent.parent / "instances" / "synthetic-projects"
+    inst = load_instance(root)
+    assert "actual/spend-illustrative.csv" in inst.provenance.illustrative
+    res = CliRunner().invoke(app, ["compare", str(root), "--actual", "spend-illustrative"],
+                             env={"COLUMNS": "300"})  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "illustrative spend spend-illustrative" in res.output
+    assert "between cells and projects" in res.output
+    assert "projects no longer funded" in res.output

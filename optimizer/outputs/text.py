@@ -442,7 +442,8 @@ def closest_lines(cmp: Comparison, illustrative: bool) -> list[str]:
     if cmp.weighted_best is not None and cmp.weighted_best - cmp.weighted_actual <= 1e-9:
         lines = [_("No plan improves the weighted objective without losing on a criterion.")]
     elif plans:
-        lines = [moved_line(plans[0], plans[-1], cmp.instance.currency, illustrative)]
+        projects = cmp.instance.projects is not None
+        lines = [moved_line(plans[0], plans[-1], cmp.instance.currency, illustrative, projects)]
     else:
         reason = next((p.reason for p in cmp.closest if p.reason), "no plan exists")
         lines = [_("Closest plans: none ({reason}).").format(reason=reason_words(reason))]
@@ -456,11 +457,18 @@ def closest_lines(cmp: Comparison, illustrative: bool) -> list[str]:
     return lines
 
 
-def moved_line(first: ClosestPlan, full: ClosestPlan, cur: str, illustrative: bool) -> str:
-    """How much money moved between cells captures part of the gain, and all of it."""
-    text = _("Moving {amount} between cells captures {share} of the gain").format(
-        amount=money(first.taken_mln, cur), share=percent(first.phi)
+def moved_line(
+    first: ClosestPlan, full: ClosestPlan, cur: str, illustrative: bool, projects: bool = False
+) -> str:
+    """How much money moved between cells (and projects) captures part of the gain, and
+    all of it; with projects, funding one the spend did not or dropping one it did moves
+    its budget cost too."""
+    lead = (
+        _("Moving {amount} between cells and projects captures {share} of the gain")
+        if projects
+        else _("Moving {amount} between cells captures {share} of the gain")
     )
+    text = lead.format(amount=money(first.taken_mln, cur), share=percent(first.phi))
     sums = money(first.moved_mln)
     if full is not first:
         what = _("all of it") if full.phi == 1.0 else percent(full.phi)
@@ -468,6 +476,25 @@ def moved_line(first: ClosestPlan, full: ClosestPlan, cur: str, illustrative: bo
             amount=money(full.taken_mln, cur), what=what
         )
         sums = _("{first} and {last}").format(first=sums, last=money(full.moved_mln))
+    return moved_words(illustrative, projects).format(text=text, sums=sums)
+
+
+def moved_words(illustrative: bool, projects: bool) -> str:
+    """The moved sentence's frame: against which spend, and what "moved" counts."""
+    if projects:
+        return (
+            _(
+                "{text}, with no criterion below the illustrative spend (moved: money taken "
+                "out of cells and projects no longer funded; total change, the sum of all "
+                "cell and project funding changes: {sums})."
+            )
+            if illustrative
+            else _(
+                "{text}, with no criterion below the actual spend (moved: money taken out "
+                "of cells and projects no longer funded; total change, the sum of all cell "
+                "and project funding changes: {sums})."
+            )
+        )
     return (
         _(
             "{text}, with no criterion below the illustrative spend (moved: money taken "
@@ -478,7 +505,7 @@ def moved_line(first: ClosestPlan, full: ClosestPlan, cur: str, illustrative: bo
             "{text}, with no criterion below the actual spend (moved: money taken out "
             "of cells; total change, the sum of all cell changes: {sums})."
         )
-    ).format(text=text, sums=sums)
+    )
 
 
 def broken_rules_line(cmp: Comparison, words: str) -> str:
