@@ -37,7 +37,7 @@ from optimizer.domain.instance import Instance
 from optimizer.domain.results import ShadowPrice
 from optimizer.domain.scenario import Scenario
 from optimizer.errors import InfeasibleError, InstanceError
-from optimizer.i18n import _, language
+from optimizer.i18n import _
 from optimizer.lp.engine import Engine
 from optimizer.lp.session import LpResult
 from optimizer.methods.equal import even_plan, town_ranges
@@ -134,16 +134,9 @@ def explain(
         method_res = solve_weighted(eng)
         res = even_plan(eng, method_res, method=weighted)  # SPEC section 10
     except InfeasibleError as e:
-        from optimizer.methods.diagnose import diagnose
+        from optimizer.methods.diagnose import infeasible
 
-        diagnosis = diagnose(eng)
-        raise InfeasibleError(
-            _("scenario {name} is infeasible: {diagnosis}").format(
-                name=repr(scenario.display_names.get(language(), scenario.name)),
-                diagnosis=diagnosis.text,
-            ),
-            diagnosis,
-        ) from e
+        raise infeasible(eng, _("scenario {name} is infeasible: {diagnosis}")) from e
     model = eng.model
     wn = scenario.objective.weight_vector(instance.criteria) / eng.normalizers()
     c = eng.cost_vector(wn)

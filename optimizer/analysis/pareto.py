@@ -81,7 +81,7 @@ from optimizer.domain.instance import Instance
 from optimizer.domain.results import Payoff
 from optimizer.domain.scenario import Scenario
 from optimizer.errors import InfeasibleError, InstanceError
-from optimizer.i18n import _, language
+from optimizer.i18n import _
 from optimizer.lp.engine import Engine, Extended
 from optimizer.lp.model import INF
 from optimizer.lp.session import LpResult, criteria_rows
@@ -223,15 +223,10 @@ def compute_front(
         ends = [lexicographic_end(eng, [c] + [d for d in range(len(crit)) if d != c])
                 for c in range(len(crit))]  # fmt: skip
     except InfeasibleError as e:
-        from optimizer.methods.diagnose import diagnose
+        from optimizer.methods.diagnose import infeasible
 
-        diagnosis = diagnose(eng)
-        raise InfeasibleError(
-            _("scenario {name} is infeasible, so it has no front: {diagnosis}").format(
-                name=repr(eng.scenario.display_names.get(language(), eng.scenario.name)),
-                diagnosis=diagnosis.text,
-            ),
-            diagnosis,
+        raise infeasible(
+            eng, _("scenario {name} is infeasible, so it has no front: {diagnosis}")
         ) from e
     payoff = Payoff(crit, np.array([v.values for v in ends]))
     flat = zero_range(payoff)

@@ -157,6 +157,14 @@ def town_names(eng: Engine) -> dict[str, str]:
 # ----------------------------------------------------------------------------- diagnosis
 
 
+def infeasible(eng: Engine, message: str) -> InfeasibleError:
+    """The error for an infeasible scenario, with its diagnosis: `message` (translated,
+    with `{name}` and `{diagnosis}`) names the scenario as the language in use does."""
+    diagnosis = diagnose(eng)
+    name = eng.scenario.display_names.get(language(), eng.scenario.name)
+    return InfeasibleError(message.format(name=repr(name), diagnosis=diagnosis.text), diagnosis)
+
+
 def diagnose(eng: Engine) -> Diagnosis:
     """Name each rule that must give, and by how much."""
     model = eng.model

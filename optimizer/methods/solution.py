@@ -12,7 +12,7 @@ from optimizer.domain.instance import Instance
 from optimizer.domain.results import ShadowPrice, Solution, SolverInfo
 from optimizer.domain.scenario import Scenario
 from optimizer.errors import InfeasibleError
-from optimizer.i18n import _, language
+from optimizer.i18n import _
 from optimizer.lp.engine import Engine
 from optimizer.lp.session import LpResult
 from optimizer.methods.projects import with_projects
@@ -141,14 +141,7 @@ def optimize_engine(eng: Engine) -> Solution:
         eng.payoff()
         res = SCALARIZATIONS[method].solve(eng)
     except InfeasibleError as e:
-        from optimizer.methods.diagnose import diagnose
+        from optimizer.methods.diagnose import infeasible
 
-        diagnosis = diagnose(eng)
-        raise InfeasibleError(
-            _("scenario {name} is infeasible: {diagnosis}").format(
-                name=repr(eng.scenario.display_names.get(language(), eng.scenario.name)),
-                diagnosis=diagnosis.text,
-            ),
-            diagnosis,
-        ) from e
+        raise infeasible(eng, _("scenario {name} is infeasible: {diagnosis}")) from e
     return make_solution(eng, res, maximizes(method))
