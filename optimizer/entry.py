@@ -51,16 +51,10 @@ def interrupted_line() -> str:
 def choose_language(argv: list[str]) -> None:
     """The language of the run, as the CLI will choose it: `--lang X` (or `--lang=X`),
     else MONOTOWNS_LANG, else the locale. An unknown one is left to the CLI to refuse."""
-    from optimizer.i18n import set_language
+    from optimizer.i18n import lang_in, set_language
 
-    lang = None
-    for i, arg in enumerate(argv):
-        if arg == "--lang" and i + 1 < len(argv):
-            lang = argv[i + 1]
-        elif arg.startswith("--lang="):
-            lang = arg.partition("=")[2]
     with contextlib.suppress(ValueError, OSError):
-        set_language(lang)
+        set_language(lang_in(argv))
 
 
 def main() -> None:

@@ -117,6 +117,23 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _tr.ngettext(singular, plural, n)
 
 
+def lang_in(args: list[str]) -> str | None:
+    """The value of `--lang` on a command line (`--lang ru`, `--lang=ru`), else None."""
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+    return None
+
+
+def percent_sign() -> str:
+    """`%`, or ` %` with a no-break space where the language writes one (ru)."""
+    return "\u00a0%" if _lang == "ru" else "%"
+
+
 def N_(message: str) -> str:
     """Mark a constant for extraction; `_()` translates it where it is shown."""
     return message

@@ -113,9 +113,11 @@ def missing(cat: Catalog) -> list[str]:
 
 def main(check: bool) -> int:
     bad = 0
-    for domain, pot in ((DOMAIN, extract()), (LIBRARY_DOMAIN, extract_library())):
+    for domain, template in ((DOMAIN, extract), (LIBRARY_DOMAIN, extract_library)):
         for lang in LANGS:
-            cat = update(pot, lang, domain)
+            # a template per language: babel's update adds the template's own message
+            # objects, so one template would share new messages between ru and kk
+            cat = update(template(), lang, domain)
             if not check:
                 save(cat, lang, domain)
             for msg in missing(cat):

@@ -21,7 +21,7 @@ from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
 from optimizer.errors import InfeasibleError, OptimizerError
-from optimizer.i18n import N_, _, language, set_language
+from optimizer.i18n import N_, _, lang_in, language, set_language
 
 
 class Format(StrEnum):
@@ -499,18 +499,6 @@ RICH_WORDS = {
     "ABORTED_TEXT": "Aborted.",
     "RICH_HELP": "Try [blue]'{command_path} {help_option}'[/] for help.",
 }
-
-
-def lang_in(args: list[str]) -> str | None:
-    """The value of `--lang` on a command line (`--lang ru`, `--lang=ru`), else None."""
-    for i, arg in enumerate(args):
-        if arg == "--":
-            break
-        if arg == "--lang" and i + 1 < len(args):
-            return args[i + 1]
-        if arg.startswith("--lang="):
-            return arg.partition("=")[2]
-    return None
 
 
 def choose_language_early(args: list[str]) -> None:

@@ -74,11 +74,6 @@ def local_number(text: str) -> str:
     return text.replace(",", "\u00a0").replace(".", ",")
 
 
-def percent_sign() -> str:
-    """`%`, or ` %` with a no-break space where the language writes one (ru)."""
-    return "\u00a0%" if language() == "ru" else "%"
-
-
 def too_large(where: str, value: str) -> str:
     """A number above MAX_NUMBER, `value` as the input wrote it."""
     return _("{where}: {value} is above {limit}, {why}").format(

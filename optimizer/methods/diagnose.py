@@ -40,9 +40,9 @@ from functools import partial
 import numpy as np
 
 from optimizer.domain.results import BudgetRepair, Diagnosis, Relaxation, Repair, RuleRepair
-from optimizer.domain.tables import local_number, percent_sign
+from optimizer.domain.tables import local_number
 from optimizer.errors import InfeasibleError, SolverError
-from optimizer.i18n import _, language, speaking
+from optimizer.i18n import _, language, percent_sign, speaking
 from optimizer.lp.engine import Engine, open_session
 from optimizer.lp.model import INF, LinearModel, RowBlock
 from optimizer.lp.session import Extension

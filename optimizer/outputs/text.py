@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from optimizer.i18n import N_, _, language, ngettext
+from optimizer.i18n import N_, _, language, ngettext, percent_sign
 
 # ----------------------------------------------------------------------------- words
 
@@ -178,11 +178,6 @@ def joined(parts: list[str]) -> str:
     if len(parts) < 2:
         return "".join(parts)
     return _("{first} and {last}").format(first=", ".join(parts[:-1]), last=parts[-1])
-
-
-def percent_sign() -> str:
-    """`%`, or ` %` with a no-break space where the locale writes one (ru)."""
-    return "\u00a0%" if language() == "ru" else "%"
 
 
 def mln(v: float) -> str:
