@@ -107,31 +107,34 @@ def test_front_is_every_nondominated_subset(tmp_path: Path, seed: int, projects:
     np.testing.assert_array_equal(flags, hull_flags(front.values, rng))
 
 
-WALKS = [  # (threads, guesses, combined objective fits): every path of the two-ended walk
-    (1, "auto", True),
-    (2, "auto", True),
-    (1, "always", True),
-    (2, "always", True),
-    (1, "never", True),
-    (2, "never", True),
-    (1, "never", False),
-    (2, "auto", False),
+WALKS = [  # (threads, guesses, combined objective fits, plans a start is searched near):
+    # every path of the two-ended walk
+    (1, "auto", True, 16),
+    (2, "auto", True, 16),
+    (1, "always", True, 2),
+    (2, "always", True, 16),
+    (1, "never", True, 16),
+    (2, "never", True, 0),
+    (1, "never", False, 0),
+    (2, "auto", False, 3),
 ]
 
 
 @pytest.mark.parametrize(("seed", "projects"), [(1, 12), (3, 16)])
-@pytest.mark.parametrize(("threads", "guess", "combined"), WALKS)
+@pytest.mark.parametrize(("threads", "guess", "combined", "near"), WALKS)
 def test_every_walk_finds_the_brute_force_front(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, projects: int,
-    threads: int, guess: str, combined: bool,
+    threads: int, guess: str, combined: bool, near: int,
 ) -> None:  # fmt: skip
     """The walk from both ends (module docstring of projects_front) on one thread or two
-    (a second HiGHS session), with guesses always, never or by expected cost, and the
-    combined objective or two stages: each gives the brute-force front exactly."""
+    (a second HiGHS session), with guesses always, never or by expected cost, the
+    combined objective or two stages, and starting plans searched near the last 2, 3 or
+    16 plans or not at all: each gives the brute-force front exactly."""
     from optimizer.analysis import projects_front
 
     monkeypatch.setattr(projects_front, "FRONT_THREADS", threads)
     monkeypatch.setattr(projects_front, "GUESS", guess)
+    monkeypatch.setattr(projects_front, "NEAR_PLANS", near)
     if not combined:
         monkeypatch.setattr(projects_front, "COMBINED_MAX", 0.0)
     inst = load_instance(generated(tmp_path, seed, projects))
@@ -194,6 +197,74 @@ def test_front_options_are_restored(tmp_path: Path) -> None:
         got = inside[k][1] if isinstance(inside[k], tuple) else inside[k]
         was = after[k][1] if isinstance(after[k], tuple) else after[k]
         assert got == v and was != v
+
+
+def start_session(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A HiGHS session on 14 generated projects, its objective set to max jobs."""
+    from optimizer.lp.engine import Engine
+
+    inst = load_instance(generated(tmp_path, 2, 14))
+    eng = Engine.open(inst, load_scenario(inst))
+    cost = eng.cost_vector(np.eye(len(eng.criteria))[0])
+    return eng, cost, np.flatnonzero(eng.model.integrality)
+
+
+def test_start_near_hands_highs_a_plan_and_frees_the_columns(tmp_path: Path) -> None:
+    """`start_near` solves the problem with the given columns fixed, hands the plan it
+    finds to HiGHS as a starting solution, and restores the columns' bounds; the solve
+    after it reaches the same proven optimum as a solve without it."""
+    from optimizer.lp.session import Near
+
+    eng, cost, cols = start_session(tmp_path)
+    cold = eng.session.solve(cost, True)
+    best = np.round(cold.x[cols])
+    # the optimum with one project forced the other way: a feasible plan, not the best
+    flip = int(np.flatnonzero(best)[0])
+    h = eng.session.h
+    eng.session.start_near(Near(cols[[flip]], 1.0 - best[[flip]]))
+    start = np.array(h.getSolution().col_value)
+    assert h.getSolution().value_valid and start[cols[flip]] == 1.0 - best[flip]
+    lp = h.getLp()
+    np.testing.assert_array_equal(np.array(lp.col_lower_)[cols], eng.model.col_lb[cols])
+    np.testing.assert_array_equal(np.array(lp.col_upper_)[cols], eng.model.col_ub[cols])
+    eng.session.near = Near(cols[[flip]], 1.0 - best[[flip]])
+    warm = eng.session.solve(cost, True)
+    assert warm.objective == pytest.approx(cold.objective, abs=1e-9)
+    assert eng.model.criteria_values(warm.x)[0] == pytest.approx(
+        eng.model.criteria_values(cold.x)[0], abs=1e-6
+    )
+
+
+def test_start_near_with_no_plan_there_leaves_the_solve_alone(tmp_path: Path) -> None:
+    """Every project fixed on (over the budget): the search finds no plan, hands none,
+    and the solve still returns the proven optimum with every column free again."""
+    from optimizer.lp.session import Near
+
+    eng, cost, cols = start_session(tmp_path)
+    cold = eng.session.solve(cost, True)
+    eng.session.near = Near(cols, np.ones(len(cols)))
+    warm = eng.session.solve(cost, True)
+    assert warm.objective == pytest.approx(cold.objective, abs=1e-9)
+    lp = eng.session.h.getLp()
+    np.testing.assert_array_equal(np.array(lp.col_lower_)[cols], eng.model.col_lb[cols])
+    np.testing.assert_array_equal(np.array(lp.col_upper_)[cols], eng.model.col_ub[cols])
+
+
+def test_side_searches_where_its_last_plans_agree() -> None:
+    """`Side.near`: nothing before two plans; then the columns its last NEAR_PLANS plans
+    agree on, at their common value."""
+    from optimizer.analysis.projects_front import Side
+
+    side = Side(0, 1)
+    cols = np.array([5, 6, 7, 8])
+    assert side.near(cols) is None
+    side.plans.append(np.array([1.0, 0.0, 1.0, 0.0]))
+    assert side.near(cols) is None
+    side.plans.append(np.array([1.0, 1.0, 0.0, 0.0]))
+    near = side.near(cols)
+    assert near is not None
+    np.testing.assert_array_equal(near.cols, [5, 8])
+    np.testing.assert_array_equal(near.values, [1.0, 0.0])
 
 
 def test_front_with_decimal_effects_is_exact(tmp_path: Path) -> None:

@@ -86,6 +86,16 @@ proven optimum, since no value lies in between. Each point costs one solve, plus
 one per missed guess, plus the two ends found again and one closing solve per side
 (a point both sides find at once is found twice).
 
+**Starting plans.** HiGHS spends most of a front solve *finding* the optimum: handed
+it as a starting plan, a 250-project solve proves it in a third of the time. Plans of
+neighbouring points share most of their projects, so before each solve a side asks
+its session for a start near its own last NEAR_PLANS plans (`Side.near`): the same
+problem with every binary on which those plans agree fixed at that value, a few dozen
+binaries left free (`HighsSession.start_near`). Its best plan, usually the optimum or
+within a unit or two of it, is handed to HiGHS, which then proves the optimum of the
+whole problem. A start only moves where the search begins; the argument above needs
+nothing of it. 250 projects: 34.8 s of CPU for the front instead of 53.1 s.
+
 **Otherwise** (a cell can contribute, a project is divisible or semi-continuous,
 or the effects have no quantum) the front has continuous pieces and no finite
 list of points is "all of them". The same loop then steps the floor by at least
@@ -113,6 +123,7 @@ import itertools
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -123,7 +134,7 @@ from optimizer.domain.results import Payoff
 from optimizer.errors import InfeasibleError
 from optimizer.lp.engine import Engine, Extended
 from optimizer.lp.model import INF
-from optimizer.lp.session import LpResult
+from optimizer.lp.session import LpResult, Near
 from optimizer.methods.projects import plan_fractions, plan_values
 
 # A quantum is searched among 10^-k for k up to this many decimals.
@@ -140,6 +151,8 @@ COMBINED_MAX = 1e9
 # (bench/results.md): on these small knapsack-like MIPs (tens to hundreds of binaries,
 # a few rows) HiGHS's sub-MIP heuristics (RINS, RENS) and root restarts took most of
 # each solve (0.08 of 0.11 s); without them the whole front takes 2.5-4x less time.
+# Cut separation below the root and the feasibility-jump heuristic cost another 18%
+# (250 projects, one thread: 64.7 s with them, 53.1 s without).
 # They only change how the search looks for plans, never what it proves.
 # Threads for an exact two-criteria front: the walk from the y end runs on a second HiGHS
 # session in its own thread (highspy releases the GIL while HiGHS solves); 1: one thread.
@@ -147,8 +160,12 @@ FRONT_THREADS = min(2, os.cpu_count() or 1)
 AVERAGE = 0.3  # weight of the newest value in the walk's running averages of costs
 FADE = 0.95  # one thread: the waiting side's cost per point, times this after each step
 GUESS = "auto"  # the walk's guesses: "auto" (by expected cost), "always", "never" (tests)
+# A side's starting plans are searched where its last this many plans agree (`Side.near`);
+# 0: no starting plans (tests).
+NEAR_PLANS = 16
 FRONT_OPTIONS = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
-                 "mip_allow_restart": False}  # fmt: skip
+                 "mip_allow_restart": False, "mip_allow_cut_separation_at_nodes": False,
+                 "mip_heuristic_run_feasibility_jump": False}  # fmt: skip
 
 
 def quantum(effects: np.ndarray) -> float | None:
@@ -215,6 +232,21 @@ class Stepper:
                 return self.rows.run(self.cost2, True, bounds)
         except InfeasibleError:  # round-off: the first stage's plan is the answer
             return first
+
+
+@contextmanager
+def starting_near(eng: Engine, near: Near | None) -> Iterator[None]:
+    """Tell a HiGHS session where to search for the next solve's starting plan
+    (`HighsSession.start_near`); other sessions (CBC) start on their own."""
+    session = eng.session
+    if near is None or not hasattr(session, "near"):
+        yield
+        return
+    session.near = near
+    try:
+        yield
+    finally:
+        session.near = None
 
 
 @contextmanager
@@ -360,6 +392,7 @@ class Side:
     per_point: float = 0.0  # seconds per point found (one thread: the cheaper side steps)
     spent: float = 0.0  # seconds since its last point
     missed: bool = False  # its last solve was a guess that missed: no guess now
+    plans: deque[np.ndarray] = field(default_factory=lambda: deque(maxlen=NEAR_PLANS))
 
     def guess(self) -> bool:
         if GUESS != "auto":
@@ -371,6 +404,19 @@ class Side:
             return p >= 0.5
         hit = c.get("hit", c["solve"])
         return p * hit + (1.0 - p) * (c["miss"] + c["solve"]) < c["solve"]
+
+    def near(self, cols: np.ndarray) -> Near | None:
+        """Where the next point's plan is likely to be: the integer columns `cols` on
+        which this side's last NEAR_PLANS plans agree, fixed at their common value.
+        Along a front the plans of nearby points share most of their projects (250
+        generated projects: 6-10 of 250 switch from one point to the next), so the
+        next optimum, or a plan within a unit or two of it, is usually among the
+        few-binary problems left free; HiGHS, handed it, only has to prove it."""
+        if len(self.plans) < 2:
+            return None
+        Z = np.array(self.plans)
+        agree = np.all(Z[0] == Z, axis=0)
+        return Near(cols[agree], Z[0][agree])
 
     def learn(self, kind: str, seconds: float, found: bool, at_bound: bool) -> None:
         old = self.cost.get(kind)
@@ -487,9 +533,14 @@ def step(eng: Engine, rows: Extended, box: Box, side: Side, q: np.ndarray
         says the box is empty (module docstring)."""
         return {f: ((f_lo - 0.5) * q[f], (f_hi + 0.5) * q[f]), g: ((lo[g] - 0.5) * q[g], INF)}
 
+    marks = eng.model.integrality
+    int_cols = np.flatnonzero(marks) if marks is not None else np.zeros(0, dtype=np.int64)
+    near = side.near(int_cols) if NEAR_PLANS else None
+
     def run(weights: np.ndarray, limits: dict[int, tuple[float, float]]) -> LpResult | None:
         try:
-            with objective_step(eng, 1.0):  # every objective below is in whole quanta
+            # every objective below is in whole quanta
+            with objective_step(eng, 1.0), starting_near(eng, near):
                 return rows.run(eng.cost_vector(weights), True, limits)
         except InfeasibleError:
             return None
@@ -526,6 +577,7 @@ def step(eng: Engine, rows: Extended, box: Box, side: Side, q: np.ndarray
         box.finish()
         return kind, False, False
     box.point(side, v, units, res)
+    side.plans.append(np.round(res.x[int_cols]))
     return kind, True, bool(units[f] == hi[f])
 
 

@@ -103,6 +103,15 @@ class LpResult:
     col_dual: np.ndarray | None = None
 
 
+@dataclass(frozen=True, eq=False)
+class Near:
+    """Where to look for a mixed-integer solve's starting plan: integer columns `cols`
+    fixed at `values` (what the plans found nearby agree on), the others free."""
+
+    cols: np.ndarray
+    values: np.ndarray
+
+
 class Session(Protocol):
     """A model kept loaded in a solver, solved again and again.
 
