@@ -6,7 +6,8 @@ Instances: `monotowns generate --towns 30 --seed 1 --projects N --lines 2
 set of points and every method below should find the same one).
 
 - **ours**: `compute_front` (projects_front: the exact walk from both ends of the
-  front, a guess or a combined solve per point, HiGHS through highspy); `ours` runs
+  front, a guess or a combined solve per point, each started from a plan searched near
+  the side's last plans, HiGHS through highspy); `ours` runs
   the two ends on two threads (two HiGHS sessions, two cores), `ours-1` on one.
 - **pulp-eps**: the straightforward loop a modeller writes in PuLP with CBC: max jobs
   s.t. population >= L; max population s.t. jobs >= jobs*; L = population* + 1;
