@@ -22,6 +22,8 @@ from optimizer.i18n import language, speaking
 from tests.test_i18n import KZ, LANGS, identifiers
 
 SPEND = "infrastructure-2020-illustrative"
+TINY_PROJECTS = Path(__file__).parent / "data" / "tiny-projects"
+SYNTHETIC_PROJECTS = Path(__file__).parent.parent / "instances" / "synthetic-projects"
 # Latin words a Russian or Kazakh report may show besides identifiers() (the data's
 # rule, file and town ids): genuine identifiers only.
 REPORT_IDENTIFIERS = {
@@ -174,6 +176,13 @@ def figures(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list
             run("uncertainty", str(KZ), "-a", SPEND, "--draws", "20", "--lang", lang,
                 "--out", str(out / "u"))  # fmt: skip
             caught[lang] = list(current)
+            # projects: cells and projects (three panels), projects only (two); their
+            # instances' own names are English, so these count for the fit only
+            current.clear()
+            for name, src in (("tp", TINY_PROJECTS), ("sp", SYNTHETIC_PROJECTS)):
+                run("uncertainty", str(src), "--draws", "10", "--lang", lang, "--out",
+                    str(out / name))  # fmt: skip
+            caught[f"{lang}-projects"] = list(current)
         yield caught
     finally:
         mp.undo()
@@ -219,7 +228,7 @@ def test_figure_labels_fit(figures: dict[str, list[Any]], lang: str) -> None:
     """No text runs off the canvas, and no two texts cover each other (Kazakh and
     Russian labels are longer than English ones)."""
     problems = []
-    for fig in figures[lang]:
+    for fig in figures[lang] + figures[f"{lang}-projects"]:
         texts = drawn_texts(fig)
         renderer = fig.canvas.get_renderer()
         width, height = fig.bbox.width, fig.bbox.height

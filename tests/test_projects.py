@@ -482,3 +482,73 @@ def test_uncertainty_and_sweep_count_projects(tmp_path: Path) -> None:
     scen = load_scenario(inst)
     res = run_uncertainty(inst, scen, draws=4, sigma=0.2, seed=0)
     assert np.all(res.nominal > 0) and np.all(res.reoptimized[res.feasible] > 0)
+
+
+def test_uncertainty_counts_the_projects_each_draw_funds(tmp_path: Path) -> None:
+    """How often each project is funded, checked draw by draw against the best subset of
+    every subset of 12 projects under that draw's effects (the scenario's weights over
+    the nominal normalizers); at sigma 0 every draw funds the nominal plan's projects."""
+    from dataclasses import replace
+
+    from optimizer.analysis.uncertainty import draw_factors, measure_sigmas, run_uncertainty
+    from optimizer.lp.engine import Engine
+
+    inst = load_instance(generated(tmp_path, 3, 12))
+    scen = load_scenario(inst)
+    assert scen.objective.method == "weighted"
+    pr = inst.projects
+    # sigma 0 for every measure (generated measures.csv gives each its own sigma)
+    flat = run_uncertainty(replace(inst, measure_sigma=None), scen, draws=3, sigma=0.0, seed=0)
+    np.testing.assert_array_equal(flat.project_frequency, (flat.nominal_fractions > 0) * 1.0)
+    np.testing.assert_allclose(flat.project_mean_fraction, flat.nominal_fractions)
+    draws = 12
+    res = run_uncertainty(inst, scen, draws=draws, sigma=0.4, seed=5)
+    assert res.feasible.all()
+    eng = Engine.open(inst, scen)
+    w = scen.objective.weight_vector(inst.criteria) / eng.normalizers()
+    _, choice = subsets_outcomes(inst, scen)
+    sigmas = measure_sigmas(inst, 0.4)
+    funded = np.zeros(len(pr))
+    for i in range(draws):
+        factors = draw_factors(5, i, sigmas, len(inst.criteria))
+        score = choice @ (pr.effects * factors[pr.measure, :]) @ w
+        top = np.sort(score)[-2:]
+        assert top[1] - top[0] > 1e-9 * max(1.0, abs(top[1]))  # one best subset
+        funded += choice[int(np.argmax(score))]
+    np.testing.assert_allclose(res.project_frequency, funded / draws)
+    assert res.project_frequency.sum() > 0 and not np.all(
+        res.project_frequency == (res.nominal_fractions > 0)
+    )  # the draws change some decision
+
+
+def test_uncertainty_files_list_the_projects(runner, tmp_path: Path) -> None:
+    """`uncertainty` on an instance of projects only: robustness.csv gains a `project`
+    column and a row per project, uncertainty.json each project's frequency, the
+    terminal the least robust project decisions, and no empty table of cells."""
+    import csv
+    import json
+
+    src = generated(tmp_path, 3, 12)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["uncertainty", str(src), "--draws", "6", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    rob = list(csv.reader((out / "robustness.csv").open()))
+    assert rob[0] == ["town", "measure", "frequency", "mean_volume_mln", "nominal_volume_mln",
+                      "project"]  # fmt: skip
+    inst = load_instance(src)
+    projects = [r for r in rob[1:] if r[5]]
+    assert [r[5] for r in projects] == sorted(inst.projects.names)
+    doc = json.loads((out / "uncertainty.json").read_text())
+    assert [p["project"] for p in doc["projects"]] == list(inst.projects.names)
+    by_name = {p["project"]: p for p in doc["projects"]}
+    for r in projects:
+        p = by_name[r[5]]
+        assert float(r[2]) == pytest.approx(p["frequency"])
+        vol = float(inst.projects.volume[inst.projects.names.index(r[5])])
+        assert float(r[4]) == pytest.approx(p["nominal_fraction"] * vol)
+        assert p["frequency"] in {k / 6 for k in range(7)} or p["frequency"] == pytest.approx(
+            round(p["frequency"] * 6) / 6
+        )
+    assert "Least robust project decisions" in res.stdout
+    assert "Least robust decisions of the nominal plan" not in res.stdout
+    assert (out / "uncertainty.png").read_bytes()[:4] == b"\x89PNG"

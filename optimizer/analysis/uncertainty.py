@@ -28,6 +28,10 @@ Per draw:
   scenario's preference, not something that should move with the draw (and it
   saves C * C solves per draw). A draw in which the method's hard floors
   (epsilon, min_budget targets) cannot be met is `feasible = false`.
+- projects (SPEC 12): how often each project is funded by the re-optimized plans
+  (share of feasible draws, and its mean fraction), next to the nominal plan's
+  fraction: a project the nominal plan funds that few draws keep, or one it leaves
+  out that most draws fund, is a decision the effects' uncertainty puts in doubt.
 - with `--actual`: the actual spend scored under the draw, and whether it is
   dominated: whether some allocation with the actual's budget cost, under the
   scenario's rules and limits, is at least as good on every criterion and better
@@ -124,6 +128,8 @@ class ChunkResult:
     dominated: np.ndarray | None  # (n,) bool
     funded: np.ndarray  # (T, M) count of draws funding each cell
     volume: np.ndarray  # (T, M) sum of re-optimized volumes over the chunk
+    projects_funded: np.ndarray | None = None  # (P,) count of draws funding each project
+    project_fractions: np.ndarray | None = None  # (P,) sum of its re-optimized fractions
 
 
 _LOCAL = threading.local()
@@ -158,6 +164,9 @@ def run_chunk(setup: Setup, start: int, stop: int) -> ChunkResult:
     dominated = np.zeros(n, dtype=bool) if setup.actual_volumes is not None else None
     funded = np.zeros((inst.n_towns, inst.n_measures), dtype=np.int64)
     volume = np.zeros((inst.n_towns, inst.n_measures))
+    P = len(inst.projects) if inst.projects is not None else 0
+    projects_funded = np.zeros(P, dtype=np.int64)
+    project_fractions = np.zeros(P)
     method = SCALARIZATIONS[scen.objective.method].solve
     for k, i in enumerate(range(start, stop)):
         base = inst.base * draw_factors(setup.seed, i, setup.sigmas, C)[None, :, :]
@@ -183,11 +192,15 @@ def run_chunk(setup: Setup, start: int, stop: int) -> ChunkResult:
         vol = np.maximum(model.volumes(res.x), 0.0)
         reopt[k] = score_volumes(inst, vol, base)
         if inst.projects is not None:
-            reopt[k] += drawn_projects @ inst.projects.clean(model.fractions(res.x))
+            fractions = inst.projects.clean(model.fractions(res.x))
+            reopt[k] += drawn_projects @ fractions
+            projects_funded += fractions > 0
+            project_fractions += fractions
         feasible[k] = True
         funded += vol > FUNDED_MLN
         volume += vol
-    return ChunkResult(start, nominal, reopt, feasible, actual, dominated, funded, volume)
+    return ChunkResult(start, nominal, reopt, feasible, actual, dominated, funded, volume,
+                       projects_funded if P else None, project_fractions if P else None)  # fmt: skip
 
 
 def is_dominated(drawn: Engine, volumes: np.ndarray, fa: np.ndarray) -> bool:
@@ -227,6 +240,11 @@ class UncertaintyResult:
     mean_volume: np.ndarray  # (T, M) over feasible draws
     weights: np.ndarray | None  # (C,) w / n of a weighted scenario, for the value of knowing
     actual_name: str | None = None
+    # projects (SPEC 12): the nominal plan's fractions, the share of feasible draws whose
+    # re-optimized plan funds each project, and its mean fraction over them; None without
+    nominal_fractions: np.ndarray | None = None  # (P,)
+    project_frequency: np.ndarray | None = None  # (P,)
+    project_mean_fraction: np.ndarray | None = None  # (P,)
 
     @property
     def criteria(self) -> tuple[str, ...]:
@@ -330,9 +348,14 @@ def assemble(
     inst = setup.instance
     funded = np.zeros((inst.n_towns, inst.n_measures), dtype=np.int64)
     volume = np.zeros((inst.n_towns, inst.n_measures))
+    P = len(inst.projects) if inst.projects is not None else 0
+    projects_funded, project_fractions = np.zeros(P, dtype=np.int64), np.zeros(P)
     for r in results:
         funded += r.funded
         volume += r.volume
+        if r.projects_funded is not None and r.project_fractions is not None:
+            projects_funded += r.projects_funded
+            project_fractions += r.project_fractions
     feasible = np.concatenate([r.feasible for r in results])
     n_ok = max(int(feasible.sum()), 1)
     has_actual = setup.actual_volumes is not None
@@ -358,6 +381,9 @@ def assemble(
         mean_volume=volume / n_ok,
         weights=weights,
         actual_name=actual_name,
+        nominal_fractions=setup.nominal_fractions if P else None,
+        project_frequency=projects_funded / n_ok if P else None,
+        project_mean_fraction=project_fractions / n_ok if P else None,
     )
 
 

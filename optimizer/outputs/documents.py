@@ -424,7 +424,24 @@ def uncertainty_document(result: UncertaintyResult) -> dict[str, Any]:
         "value_of_knowing": result.value_of_knowing(),
         "actual": result.actual_name,
         "probability_dominated": result.probability_dominated(),
+        **(
+            {"projects": project_robustness(result)} if result.project_frequency is not None else {}
+        ),
     }
+
+
+def project_robustness(result: UncertaintyResult) -> list[dict[str, Any]]:
+    """Each project (file order): its nominal fraction, the share of feasible draws whose
+    re-optimized plan funds it, and its mean fraction over them."""
+    pr = result.instance.projects
+    assert pr is not None and result.nominal_fractions is not None
+    assert result.project_frequency is not None and result.project_mean_fraction is not None
+    return [
+        {"project": pr.names[p], "nominal_fraction": float(result.nominal_fractions[p]),
+         "frequency": float(result.project_frequency[p]),
+         "mean_fraction": float(result.project_mean_fraction[p])}
+        for p in range(len(pr))
+    ]  # fmt: skip
 
 
 def payoff_document(obj: Payoff) -> dict:

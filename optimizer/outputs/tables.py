@@ -355,7 +355,48 @@ def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
         rob.add_row(town_name(inst, t), measure_name(inst, m),
                     mln(result.nominal_volumes[t, m]), pct(100 * f),
                     mln(result.mean_volume[t, m]))  # fmt: skip
-    return [head, whole_names(rob)]
+    out = [head]
+    if cells or result.project_frequency is None:  # a plan of projects only: no cell table
+        out.append(whole_names(rob))
+    if result.project_frequency is not None:
+        out.append(project_robustness_table(result, top))
+    return out
+
+
+def project_agreement(result: UncertaintyResult) -> np.ndarray:
+    """(P,) share of feasible draws whose re-optimized plan makes the nominal plan's
+    decision on each project: funds it where the nominal plan does, leaves it out where
+    the nominal plan leaves it out."""
+    assert result.project_frequency is not None and result.nominal_fractions is not None
+    funded = result.nominal_fractions > 0
+    return np.where(funded, result.project_frequency, 1.0 - result.project_frequency)
+
+
+def project_robustness_table(result: UncertaintyResult, top: int = 10) -> Table:
+    """The projects whose nominal decision the draws agree with least (file order on ties)."""
+    inst = result.instance
+    pr = inst.projects
+    assert pr is not None and result.nominal_fractions is not None
+    assert result.project_frequency is not None and result.project_mean_fraction is not None
+    agree = project_agreement(result)
+    order = np.lexsort((np.arange(len(pr)), agree))[:top]
+    table = Table(title=_("Least robust project decisions of the nominal plan"),
+                  title_justify="left")  # fmt: skip
+    cols = [_("project"), _("town"), _("measure"), _("nominal plan"), _("funded in draws"),
+            _("same decision")]  # fmt: skip
+    if not pr.all_or_nothing:  # all or nothing: the mean fraction is the share funded
+        cols.append(_("mean fraction"))
+    for k, col in enumerate(cols):
+        table.add_column(col, justify="left" if k < 4 else "right")
+    for p in order:
+        y = float(result.nominal_fractions[p])
+        decision = _("funded") if y >= 1.0 else _("left out") if y <= 0.0 else pct(100 * y)
+        row = [pr.names[p], town_name(inst, pr.town[p]), measure_name(inst, pr.measure[p]),
+               decision, pct(100 * result.project_frequency[p]), pct(100 * agree[p])]  # fmt: skip
+        if not pr.all_or_nothing:
+            row.append(fixed(float(result.project_mean_fraction[p]), 2))
+        table.add_row(*row)
+    return whole_names(table)
 
 
 # ----------------------------------------------------------------------------- tables
@@ -603,7 +644,9 @@ def uncertainty_rows(result: UncertaintyResult) -> tuple[list[str], list[list[An
 
 
 def robustness_rows(result: UncertaintyResult) -> tuple[list[str], list[list[Any]]]:
-    """`robustness.csv`: every (town, measure) cell, sorted by town then measure."""
+    """`robustness.csv`: every (town, measure) cell, sorted by town then measure; with
+    projects, a `project` column (empty on cell rows) and then every project, sorted by
+    name: the share of draws funding it, its mean and nominal volume."""
     inst = result.instance
     header = ["town", "measure", "frequency", "mean_volume_mln", "nominal_volume_mln"]
     order = sorted(
@@ -616,7 +659,18 @@ def robustness_rows(result: UncertaintyResult) -> tuple[list[str], list[list[Any
          float(result.nominal_volumes[t, m])]
         for town, meas, t, m in order
     ]  # fmt: skip
-    return header, rows
+    pr = inst.projects
+    if pr is None or result.project_frequency is None:
+        return header, rows
+    assert result.nominal_fractions is not None and result.project_mean_fraction is not None
+    rows = [[*row, ""] for row in rows]
+    for p in sorted(range(len(pr)), key=lambda p: pr.names[p]):
+        vol = float(pr.volume[p])
+        rows.append([inst.towns[pr.town[p]], inst.measures[pr.measure[p]],
+                     float(result.project_frequency[p]),
+                     float(result.project_mean_fraction[p]) * vol,
+                     float(result.nominal_fractions[p]) * vol, pr.names[p]])  # fmt: skip
+    return [*header, "project"], rows
 
 
 def sweep_header(result: SweepResult) -> list[str]:

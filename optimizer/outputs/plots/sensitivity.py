@@ -132,20 +132,47 @@ def plan_label(result: UncertaintyResult, plan: str) -> str:
     return spend_words(result.instance, f"actual/{result.actual_name}.csv")
 
 
-def uncertainty_png(result: UncertaintyResult, max_towns: int = 30) -> bytes:
+def uncertainty_png(result: UncertaintyResult, max_towns: int = 30, max_projects: int = 40
+                    ) -> bytes:  # fmt: skip
     """Top: each criterion's distribution over the draws for the nominal and the
-    re-optimized plan (and the actual spend), P5 / P50 / P95 marked. Bottom: how often
-    the re-optimized plan funds each cell, for the towns with the most money."""
-    from matplotlib.lines import Line2D
-
-    from optimizer.outputs.plots.pareto import axis_label
-
+    re-optimized plan (and the actual spend), P5 / P50 / P95 marked. Below: how often
+    the re-optimized plan funds each cell, for the towns with the most money (left out
+    when no plan funds a cell: an instance of projects only), and with projects how
+    often it funds each project, the nominal plan's least robust decisions first."""
     C = len(result.criteria)
     cols = max(C, 1)
     inst = result.instance
     order = np.argsort(-result.mean_volume.sum(axis=1), kind="stable")[:max_towns]
-    fig = new_figure(max(5.5 * cols, 9), 6.5 + 0.24 * len(order))
-    grid = fig.add_gridspec(2, cols, height_ratios=[1, max(1.0, 0.07 * len(order))])
+    any_cell = bool(result.mean_volume.any() or (result.nominal_volumes > 1e-6).any())
+    shown = shown_projects(result, max_projects)
+    # inches of each row: the histograms, the cell heatmap, the project bars
+    heights = [4.5]
+    if any_cell or shown is None:
+        heights.append(2.0 + 0.24 * len(order))
+    if shown is not None:
+        heights.append(1.5 + 0.2 * len(shown))
+    fig = new_figure(max(5.5 * cols, 9), sum(heights) + 0.5)
+    grid = fig.add_gridspec(len(heights), cols, height_ratios=heights)
+    criterion_panels(fig, grid, result)
+    row = 1
+    if any_cell or shown is None:
+        cell_panel(fig.add_subplot(grid[row, :]), fig, result, order)
+        row += 1
+    if shown is not None:
+        project_panel(fig.add_subplot(grid[row, :]), result, shown)
+    draws = ngettext("{n} draw, seed {seed}", "{n} draws, seed {seed}", result.draws).format(
+        n=fixed(result.draws, 0), seed=result.seed
+    )
+    title(fig, _("The plan under uncertain effects"), inst.name, result.scenario_name, draws)
+    return png(fig)
+
+
+def criterion_panels(fig: Any, grid: Any, result: UncertaintyResult) -> None:
+    """One histogram per criterion over the draws, a plan per colour (first grid row)."""
+    from matplotlib.lines import Line2D
+
+    from optimizer.outputs.plots.pareto import axis_label
+
     for j, c in enumerate(result.criteria):
         ax = fig.add_subplot(grid[0, j])
         handles = []
@@ -173,7 +200,12 @@ def uncertainty_png(result: UncertaintyResult, max_towns: int = 30) -> bytes:
         ax.set_ylabel(_("draws"))
         finish(ax, "y")
         legend_below(ax, ncol=1, handles=handles)
-    ax = fig.add_subplot(grid[1, :])
+
+
+def cell_panel(ax: Any, fig: Any, result: UncertaintyResult, order: np.ndarray) -> None:
+    """How often the re-optimized plan funds each cell of the towns in `order` (a heatmap),
+    the nominal plan's cells marked."""
+    inst = result.instance
     freq = result.frequency[order]
     im = ax.imshow(freq, aspect="auto", vmin=0, vmax=1, cmap="viridis")
     ax.set_yticks(range(len(order)), [town_name(inst, int(t)) for t in order], fontsize=8)
@@ -191,7 +223,8 @@ def uncertainty_png(result: UncertaintyResult, max_towns: int = 30) -> bytes:
         "average, most on top",
         len(order),
     ).format(n=len(order))
-    ax.set_title(fit(what, 80), loc="left", fontsize=10)
+    # narrow enough to leave room on the right for the legend, in every language
+    ax.set_title(fit(what, 66), loc="left", fontsize=10)
     ax.set_ylabel(_("town"))
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False,
               borderaxespad=0.1)  # fmt: skip
@@ -201,8 +234,49 @@ def uncertainty_png(result: UncertaintyResult, max_towns: int = 30) -> bytes:
         1.0
     )
     bar.update_ticks()
-    draws = ngettext("{n} draw, seed {seed}", "{n} draws, seed {seed}", result.draws).format(
-        n=fixed(result.draws, 0), seed=result.seed
-    )
-    title(fig, _("The plan under uncertain effects"), inst.name, result.scenario_name, draws)
-    return png(fig)
+
+
+def shown_projects(result: UncertaintyResult, limit: int) -> np.ndarray | None:
+    """The projects the figure shows (None without projects): all of them up to `limit`,
+    else the `limit` whose nominal decision the draws agree with least; most often
+    funded on top."""
+    if result.project_frequency is None or result.nominal_fractions is None:
+        return None
+    from optimizer.outputs.tables import project_agreement
+
+    n = len(result.project_frequency)
+    keep = np.lexsort((np.arange(n), project_agreement(result)))[:limit]
+    return keep[np.argsort(-result.project_frequency[keep], kind="stable")]
+
+
+def project_panel(ax: Any, result: UncertaintyResult, shown: np.ndarray) -> None:
+    """One bar per project: the share of draws whose re-optimized plan funds it,
+    coloured by the nominal plan's decision."""
+    from matplotlib.patches import Patch
+
+    inst = result.instance
+    pr = inst.projects
+    assert pr is not None and result.project_frequency is not None
+    assert result.nominal_fractions is not None
+    funded = result.nominal_fractions[shown] > 0
+    y = np.arange(len(shown))
+    ax.barh(y, result.project_frequency[shown], color=np.where(funded, OPTIMAL, "#bbbbbb"),
+            height=0.7)  # fmt: skip
+    ax.set_yticks(y, [f"{pr.names[p]} · {town_name(inst, int(pr.town[p]))}" for p in shown],
+                  fontsize=8)  # fmt: skip
+    ax.set_ylim(len(shown) - 0.5, -0.5)  # the first on top, no empty margin
+    ax.set_xlim(0, 1)
+    share_axis(ax, "x", _("share of draws in which the re-optimized plan funds the project"))
+    handles = [Patch(color=OPTIMAL, label=_("funded by the nominal plan")),
+               Patch(color="#bbbbbb", label=_("left out by the nominal plan"))]  # fmt: skip
+    what = ngettext(
+        "How often the re-optimized plan funds each project ({n} project)",
+        "How often the re-optimized plan funds each project ({n} projects)",
+        len(pr),
+    ).format(n=len(pr))
+    if len(shown) < len(pr):
+        what += " " + _("- the {k} least robust decisions").format(k=len(shown))
+    ax.set_title(fit(what, 80), loc="left", fontsize=10)
+    # the least funded come last: the bottom right of the panel is empty
+    ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=False)
+    finish(ax, "x")
