@@ -552,3 +552,57 @@ def test_uncertainty_files_list_the_projects(runner, tmp_path: Path) -> None:
     assert "Least robust project decisions" in res.stdout
     assert "Least robust decisions of the nominal plan" not in res.stdout
     assert (out / "uncertainty.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_uncertainty_with_no_feasible_draw_says_nothing_of_projects(tmp_path: Path, runner
+                                                                     ) -> None:  # fmt: skip
+    """A population floor at its nominal best and a draw that lowers every measure's
+    residents: no feasible draw, so no project has a share of draws (NaN; "-" in the
+    terminal, empty in robustness.csv, null in uncertainty.json), never 0% or 100%."""
+    import csv
+    import json
+
+    from optimizer.analysis.uncertainty import draw_factors, measure_sigmas, run_uncertainty
+
+    src = generated(tmp_path, 3, 12)
+    inst = load_instance(src)
+    values, _ = subsets_outcomes(inst, load_scenario(inst))
+    text = (src / "scenarios" / "projects.toml").read_text()
+    head = text[: text.index("[objective]")]
+    (src / "scenarios" / "floor.toml").write_text(
+        head + '[objective]\nmethod = "epsilon"\nprimary = "jobs"\n'
+        f"epsilon = {{ population = {values[:, 1].max():g} }}\n"
+    )
+    sigmas = measure_sigmas(inst, 1.0)
+    seed = next(s for s in range(200) if np.all(draw_factors(s, 0, sigmas, 2)[:, 1] < 1.0))
+    scen = load_scenario(inst, "floor")
+    res = run_uncertainty(inst, scen, draws=1, sigma=1.0, seed=seed)
+    assert not res.feasible.any()
+    assert np.isnan(res.project_frequency).all() and np.isnan(res.project_mean_fraction).all()
+    out = tmp_path / "out"
+    cli = runner.invoke(app, ["uncertainty", str(src), "-s", "floor", "--draws", "1", "--sigma",
+                              "1.0", "--seed", str(seed), "--out", str(out)])  # fmt: skip
+    assert cli.exit_code == 0, cli.output
+    assert "100.0%" not in cli.stdout and "0.0%" not in cli.stdout
+    rob = list(csv.reader((out / "robustness.csv").open()))
+    assert all(r[2] == "" and r[3] == "" for r in rob[1:] if r[5])
+    doc = json.loads((out / "uncertainty.json").read_text())
+    assert all(p["frequency"] is None for p in doc["projects"])
+
+
+def test_start_near_is_skipped_under_a_time_limit(tmp_path: Path, monkeypatch) -> None:
+    """With a time limit the limit bounds the whole solve: no search for a start first."""
+    from optimizer.lp.highs import HighsSession
+    from optimizer.lp.session import Near
+
+    eng, cost, cols = start_session(tmp_path)
+    session = HighsSession(eng.model, time_limit=60.0)
+
+    def refuse(self: HighsSession, near: Near) -> None:
+        raise AssertionError("searched for a start under a time limit")
+
+    monkeypatch.setattr(HighsSession, "start_near", refuse)
+    session.near = Near(cols[:1], np.zeros(1))
+    assert session.solve(cost, True).objective == pytest.approx(
+        eng.session.solve(cost, True).objective
+    )

@@ -241,7 +241,8 @@ class UncertaintyResult:
     weights: np.ndarray | None  # (C,) w / n of a weighted scenario, for the value of knowing
     actual_name: str | None = None
     # projects (SPEC 12): the nominal plan's fractions, the share of feasible draws whose
-    # re-optimized plan funds each project, and its mean fraction over them; None without
+    # re-optimized plan funds each project, and its mean fraction over them (NaN when no
+    # draw is feasible); None without projects
     nominal_fractions: np.ndarray | None = None  # (P,)
     project_frequency: np.ndarray | None = None  # (P,)
     project_mean_fraction: np.ndarray | None = None  # (P,)
@@ -382,8 +383,13 @@ def assemble(
         weights=weights,
         actual_name=actual_name,
         nominal_fractions=setup.nominal_fractions if P else None,
-        project_frequency=projects_funded / n_ok if P else None,
-        project_mean_fraction=project_fractions / n_ok if P else None,
+        # no feasible draw: nothing is known of how often a project is funded (NaN)
+        project_frequency=(projects_funded / n_ok if feasible.any() else np.full(P, np.nan))
+        if P
+        else None,
+        project_mean_fraction=(project_fractions / n_ok if feasible.any() else np.full(P, np.nan))
+        if P
+        else None,
     )
 
 

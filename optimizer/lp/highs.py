@@ -80,10 +80,10 @@ def first_solve(model: LinearModel) -> FirstSolve:
 
 # ----------------------------------------------------------------------------- HiGHS
 
-THREADED_COLUMNS = 20_000
+THREADED_COLUMNS = 20_000  # a model this big runs HiGHS in a helper thread (`run_highs`)
 # `start_near`: the search for a starting plan stops after this many nodes (it is a
 # small problem; a plan found by then is still handed on).
-NEAR_NODES = 1_000  # a model this big runs HiGHS in a helper thread (`run_highs`)
+NEAR_NODES = 1_000
 
 
 def run_highs(h: Any, threaded: bool = True) -> None:
@@ -175,6 +175,7 @@ class HighsSession:
         self.model = model
         h = quiet_highs()
         h.setOptionValue("threads", 1)
+        self.time_limit = time_limit
         if time_limit is not None:
             h.setOptionValue("time_limit", float(time_limit))
         self.version = h.version()
@@ -371,7 +372,8 @@ class HighsSession:
             self.abs_gap = 0.999 * step
             self.h.setOptionValue("mip_abs_gap", self.abs_gap)
         t0 = time.perf_counter()
-        if self.mip and self.near is not None:
+        if self.mip and self.near is not None and self.time_limit is None:
+            # under a time limit the limit is the whole solve's: no search before it
             self.start_near(self.near)
         status, retried = self.run()
         seconds = time.perf_counter() - t0
@@ -393,10 +395,13 @@ class HighsSession:
         n = len(cols)
         values = np.asarray(near.values, dtype=float)
         nodes = h.getOptionValue("mip_max_nodes")
-        h.changeColsBounds(n, cols, values, values)
-        h.setOptionValue("mip_max_nodes", NEAR_NODES)
+        plan = None
         try:
-            run_highs(h, self.model.n_cols >= THREADED_COLUMNS)
+            h.changeColsBounds(n, cols, values, values)
+            h.setOptionValue("mip_max_nodes", NEAR_NODES)
+            # in this thread, never in a helper (`run_highs`): the bounds below are
+            # restored only once HiGHS has stopped, whatever interrupts it
+            h.run()
             found = h.getInfo().primal_solution_status == hs.SolutionStatus.kSolutionStatusFeasible
             plan = list(h.getSolution().col_value) if found else None
         finally:

@@ -6,6 +6,7 @@ values never change with the language.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -436,10 +437,14 @@ def project_robustness(result: UncertaintyResult) -> list[dict[str, Any]]:
     pr = result.instance.projects
     assert pr is not None and result.nominal_fractions is not None
     assert result.project_frequency is not None and result.project_mean_fraction is not None
+
+    def known(v: float) -> float | None:  # NaN: no feasible draw
+        return float(v) if math.isfinite(v) else None
+
     return [
         {"project": pr.names[p], "nominal_fraction": float(result.nominal_fractions[p]),
-         "frequency": float(result.project_frequency[p]),
-         "mean_fraction": float(result.project_mean_fraction[p])}
+         "frequency": known(result.project_frequency[p]),
+         "mean_fraction": known(result.project_mean_fraction[p])}
         for p in range(len(pr))
     ]  # fmt: skip
 

@@ -372,6 +372,11 @@ def project_agreement(result: UncertaintyResult) -> np.ndarray:
     return np.where(funded, result.project_frequency, 1.0 - result.project_frequency)
 
 
+def share(v: float) -> str:
+    """A share of draws (0-1) in percent; "-" when no draw could say (NaN)."""
+    return pct(100 * float(v)) if np.isfinite(v) else "-"
+
+
 def project_robustness_table(result: UncertaintyResult, top: int = 10) -> Table:
     """The projects whose nominal decision the draws agree with least (file order on ties)."""
     inst = result.instance
@@ -392,9 +397,10 @@ def project_robustness_table(result: UncertaintyResult, top: int = 10) -> Table:
         y = float(result.nominal_fractions[p])
         decision = _("funded") if y >= 1.0 else _("left out") if y <= 0.0 else pct(100 * y)
         row = [pr.names[p], town_name(inst, pr.town[p]), measure_name(inst, pr.measure[p]),
-               decision, pct(100 * result.project_frequency[p]), pct(100 * agree[p])]  # fmt: skip
+               decision, share(result.project_frequency[p]), share(agree[p])]  # fmt: skip
         if not pr.all_or_nothing:
-            row.append(fixed(float(result.project_mean_fraction[p]), 2))
+            mean = float(result.project_mean_fraction[p])
+            row.append(fixed(mean, 2) if np.isfinite(mean) else "-")
         table.add_row(*row)
     return whole_names(table)
 
@@ -666,9 +672,11 @@ def robustness_rows(result: UncertaintyResult) -> tuple[list[str], list[list[Any
     rows = [[*row, ""] for row in rows]
     for p in sorted(range(len(pr)), key=lambda p: pr.names[p]):
         vol = float(pr.volume[p])
+        freq = float(result.project_frequency[p])
+        known = np.isfinite(freq)  # no feasible draw: empty
         rows.append([inst.towns[pr.town[p]], inst.measures[pr.measure[p]],
-                     float(result.project_frequency[p]),
-                     float(result.project_mean_fraction[p]) * vol,
+                     freq if known else "",
+                     float(result.project_mean_fraction[p]) * vol if known else "",
                      float(result.nominal_fractions[p]) * vol, pr.names[p]])  # fmt: skip
     return [*header, "project"], rows
 
