@@ -424,6 +424,8 @@ def test_pareto_csv_has_is_supported(tmp_path: Path, runner) -> None:
     assert "is_supported" in head
     alloc = (out / "pareto_allocations.csv").read_text().splitlines()[0]
     assert alloc.endswith("project,fraction")
+    # the count names what was solved: mixed-integer programs, not LPs
+    assert "mixed-integer solves" in res.stderr and "LP solve" not in res.stderr
 
 
 BAD = [

@@ -147,6 +147,7 @@ class ParetoFront:
     budget_mln: float = 0.0
     x: int = 0
     y: int = 1
+    mixed_integer: bool = False  # its solves were mixed-integer programs (projects)
 
     @property
     def knee(self) -> FrontPoint | None:
@@ -264,6 +265,7 @@ def compute_front(
         budget_mln=eng.scenario.budget_mln,
         x=x,
         y=y,
+        mixed_integer=eng.model.is_mip,
     )
 
 

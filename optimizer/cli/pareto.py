@@ -125,9 +125,11 @@ def pareto(
                 method=term(front.method),
                 breakpoints=breakpoints_words(len(front.breakpoints)),
                 points=points_words(len(front.points)),
-                solves=ngettext("{n} LP solve", "{n} LP solves", front.solves).format(
-                    n=fixed(front.solves, 0)
-                ),
+                solves=(
+                    ngettext("{n} mixed-integer solve", "{n} mixed-integer solves", front.solves)
+                    if front.mixed_integer
+                    else ngettext("{n} LP solve", "{n} LP solves", front.solves)
+                ).format(n=fixed(front.solves, 0)),
                 seconds=fixed(front.seconds, 2, group=False),
             )
         )
