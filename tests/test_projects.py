@@ -250,6 +250,24 @@ def test_start_near_with_no_plan_there_leaves_the_solve_alone(tmp_path: Path) ->
     np.testing.assert_array_equal(np.array(lp.col_upper_)[cols], eng.model.col_ub[cols])
 
 
+def test_hints_hold_for_their_solves_only(tmp_path: Path) -> None:
+    """`hints` sets a HiGHS session's objective step and starting-plan neighbourhood for
+    the solves inside it and restores them; a CBC session gains no attribute."""
+    from optimizer.analysis.projects_front import hints
+    from optimizer.lp.engine import Engine
+    from optimizer.lp.session import Near
+
+    inst = load_instance(generated(tmp_path, 1, 8))
+    eng = Engine.open(inst, load_scenario(inst))
+    near = Near(np.array([0]), np.array([1.0]))
+    with hints(eng, objective_step=1.0, near=near):
+        assert eng.session.objective_step == 1.0 and eng.session.near is near
+    assert eng.session.objective_step is None and eng.session.near is None
+    cbc = Engine.open(inst, load_scenario(inst), "cbc")
+    with hints(cbc, objective_step=1.0, near=near):
+        assert not hasattr(cbc.session, "near") and not hasattr(cbc.session, "objective_step")
+
+
 def test_side_searches_where_its_last_plans_agree() -> None:
     """`Side.near`: nothing before two plans; then the columns its last NEAR_PLANS plans
     agree on, at their common value."""

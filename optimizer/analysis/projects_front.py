@@ -127,6 +127,7 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -218,53 +219,42 @@ class Stepper:
     ) -> LpResult | None:
         """max f_primary s.t. f >= floors; then max weights2 . f with f_primary held at
         its best less `hold`. None when the floors are infeasible. `steps`: the quantum
-        of each stage's objective values, if they have one (see `objective_step`)."""
+        of each stage's objective values, if they have one (see `hints`)."""
         bounds = {c: (float(floors[c]), INF) for c in range(len(floors))}
         try:
-            with objective_step(self.eng, steps[0]):
+            with hints(self.eng, objective_step=steps[0]):
                 first = self.rows.run(self.cost1, True, bounds)
         except InfeasibleError:
             return None
         best = float(self.eng.model.criteria_values(first.x)[self.primary])
         bounds[self.primary] = (max(float(floors[self.primary]), best - hold), INF)
         try:
-            with objective_step(self.eng, steps[1]):
+            with hints(self.eng, objective_step=steps[1]):
                 return self.rows.run(self.cost2, True, bounds)
         except InfeasibleError:  # round-off: the first stage's plan is the answer
             return first
 
 
 @contextmanager
-def starting_near(eng: Engine, near: Near | None) -> Iterator[None]:
-    """Tell a HiGHS session where to search for the next solve's starting plan
-    (`HighsSession.start_near`); other sessions (CBC) start on their own."""
+def hints(eng: Engine, **given: Any) -> Iterator[None]:
+    """Tell a HiGHS session what a front knows about its next solves, restored
+    afterwards; sessions without such hints (CBC) are left as they are.
+
+    - `objective_step`: every plan's objective value is a multiple of this step
+      (integer effects, one criterion maximized): its search may then stop as soon as
+      its bound is less than one step above the best plan, which is still a proven
+      optimum (no value lies in between) and saves most of the branching of a gap-0
+      search. None: no such knowledge.
+    - `near`: where to search for a starting plan (`HighsSession.start_near`)."""
     session = eng.session
-    if near is None or not hasattr(session, "near"):
-        yield
-        return
-    session.near = near
+    saved = {k: getattr(session, k) for k in given if hasattr(session, k)}
+    for k in saved:
+        setattr(session, k, given[k])
     try:
         yield
     finally:
-        session.near = None
-
-
-@contextmanager
-def objective_step(eng: Engine, step: float | None) -> Iterator[None]:
-    """Tell a HiGHS session that every plan's objective value is a multiple of `step`
-    (integer effects, one criterion maximized): its search may then stop as soon as its
-    bound is less than one step above the best plan, which is still a proven optimum
-    (no value lies in between) and saves most of the branching of a gap-0 search."""
-    session = eng.session
-    if not hasattr(session, "objective_step"):
-        yield
-        return
-    saved = session.objective_step
-    session.objective_step = step
-    try:
-        yield
-    finally:
-        session.objective_step = saved
+        for k, v in saved.items():
+            setattr(session, k, v)
 
 
 def mip_front(eng: Engine, payoff: Payoff, flat: np.ndarray, points: int, x: int, y: int
@@ -501,9 +491,7 @@ def second_engine(eng: Engine) -> Engine | None:
         return None
     if not isinstance(eng.session, HighsSession):
         return None
-    limit = eng.session.h.getOptionValue("time_limit")
-    limit = limit[1] if isinstance(limit, tuple) else limit
-    session = HighsSession(eng.model, None if limit == INF else float(limit))
+    session = HighsSession(eng.model, eng.session.time_limit)
     return Engine(eng.instance, eng.scenario, eng.model, session)
 
 
@@ -540,7 +528,7 @@ def step(eng: Engine, rows: Extended, box: Box, side: Side, q: np.ndarray
     def run(weights: np.ndarray, limits: dict[int, tuple[float, float]]) -> LpResult | None:
         try:
             # every objective below is in whole quanta
-            with objective_step(eng, 1.0), starting_near(eng, near):
+            with hints(eng, objective_step=1.0, near=near):
                 return rows.run(eng.cost_vector(weights), True, limits)
         except InfeasibleError:
             return None
