@@ -383,14 +383,17 @@ def assemble(
         weights=weights,
         actual_name=actual_name,
         nominal_fractions=setup.nominal_fractions if P else None,
-        # no feasible draw: nothing is known of how often a project is funded (NaN)
-        project_frequency=(projects_funded / n_ok if feasible.any() else np.full(P, np.nan))
-        if P
-        else None,
-        project_mean_fraction=(project_fractions / n_ok if feasible.any() else np.full(P, np.nan))
-        if P
-        else None,
+        project_frequency=per_feasible_draw(projects_funded, feasible) if P else None,
+        project_mean_fraction=per_feasible_draw(project_fractions, feasible) if P else None,
     )
+
+
+def per_feasible_draw(total: np.ndarray, feasible: np.ndarray) -> np.ndarray:
+    """A sum over the feasible draws as a mean per feasible draw; NaN when no draw is
+    feasible (nothing is known then, which 0 would hide)."""
+    if not feasible.any():
+        return np.full(len(total), np.nan)
+    return total / float(feasible.sum())
 
 
 # ----------------------------------------------------------------------------- workers
