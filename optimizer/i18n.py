@@ -30,6 +30,7 @@ option", "Missing argument", ...) are translated by `optimizer.cli.common`.
 
 from __future__ import annotations
 
+import functools
 import gettext
 import os
 from collections.abc import Iterator, Mapping
@@ -43,6 +44,7 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
 _lang = "en"
 _tr: gettext.NullTranslations = gettext.NullTranslations()
+_library: str | None = None  # the language the standard library's gettext speaks (typer)
 
 
 def detect(env: Mapping[str, str] | None = None) -> str:
@@ -73,13 +75,19 @@ def set_language(lang: str | None) -> str:
             )
         )
     _lang = lang
-    _tr = (
-        gettext.NullTranslations()
-        if lang == "en"
-        else gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[lang])
-    )
-    speak_library_words(lang)
+    _tr = catalog(lang)
+    if _library != lang:
+        speak_library_words(lang)
     return lang
+
+
+@functools.cache
+def catalog(lang: str) -> gettext.NullTranslations:
+    """The messages of `lang`, read once per process (`speaking` switches languages for
+    every English value a document writes)."""
+    if lang == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[lang])
 
 
 def speak_library_words(lang: str) -> None:
@@ -88,7 +96,9 @@ def speak_library_words(lang: str) -> None:
     docstring). English has no catalog, so gettext returns the words as they are."""
     gettext.bindtextdomain(LIBRARY_DOMAIN, str(LOCALE_DIR))
     gettext.textdomain(LIBRARY_DOMAIN)
+    global _library
     os.environ["LANGUAGE"] = lang
+    _library = lang
 
 
 def language() -> str:

@@ -378,3 +378,17 @@ def test_library_words_follow_set_language() -> None:
         assert gettext.gettext("Options") == "Параметрлер"
     with speaking("en"):
         assert gettext.gettext("Options") == "Options"
+
+
+def test_command_help_is_the_function_docstring() -> None:
+    """`COMMANDS` carries each command's help marked for translation; it must say what
+    the command function's own docstring says (the two are kept as one text)."""
+    import importlib
+    import inspect
+
+    from optimizer.cli import COMMANDS
+
+    for name, (module, function, help_text) in COMMANDS.items():
+        fn = getattr(importlib.import_module(f"optimizer.cli.{module}"), function)
+        first = " ".join((inspect.getdoc(fn) or "").split("\n\n")[0].split())
+        assert first == help_text, name

@@ -519,9 +519,8 @@ def plan_from_volumes(
     cost: one figure for the table and the sentence) and its criteria."""
     delta = budget_cost(instance, x - xa).ravel()
     pr = instance.projects
-    if pr is not None and y is not None:
-        before = np.zeros(len(pr)) if ya is None else np.asarray(ya, dtype=float)
-        delta = np.concatenate([delta, (y - before) * pr.cost])
+    if pr is not None and y is not None and ya is not None:
+        delta = np.concatenate([delta, (y - ya) * pr.cost])
     f = score_plan(instance, x, y)
     return ClosestPlan(
         phi=phi,
@@ -571,7 +570,6 @@ def movement_extension(
     index = np.hstack([seg_cols, p_cols, n_cols]).astype(np.int32).ravel()
     value = np.hstack([np.ones((k, S)), -np.ones((k, 1)), np.ones((k, 1))]).ravel()
     targets = xa.ravel()[active]
-    starts = np.arange(1, k + 1, dtype=np.int32) * (S + 2)
     move_names = [f"move_{j}" for j in active]
     if P:
         # a project's row: its fraction column y_p, then p_p and n_p after the cells'
@@ -581,9 +579,9 @@ def movement_extension(
         index = np.concatenate([index, cols.astype(np.int32).ravel()])
         value = np.concatenate([value, np.tile([1.0, -1.0, 1.0], P)])
         targets = np.concatenate([targets, np.asarray(ya, dtype=float)])
-        starts = np.concatenate([starts, starts[-1:] + 3 * np.arange(1, P + 1, dtype=np.int32)
-                                 if k else 3 * np.arange(1, P + 1, dtype=np.int32)])  # fmt: skip
         move_names += [f"move_project_{p}" for p in range(P)]
+    # row ends: S + 2 entries per cell row, 3 per project row
+    starts = np.cumsum(np.r_[np.full(k, S + 2), np.full(P, 3)]).astype(np.int32)
     n_new = 2 * K + 2 * P
     return Extension(
         n_cols=n_new,

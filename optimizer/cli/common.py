@@ -51,6 +51,13 @@ class TrimmedConsole(Console):
         return "\n".join(line.rstrip(" ") for line in text.split("\n"))
 
 
+def print_json(doc: dict[str, Any]) -> None:
+    """A JSON document on standard output, indented, non-ASCII kept as it is."""
+    import json
+
+    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
 def out_width() -> int | None:
     """The terminal's width; when piped, $COLUMNS if set, else room for the wide tables."""
     if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit():

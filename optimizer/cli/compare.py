@@ -4,8 +4,6 @@ same budget; the headline, three small tables, and with `--out` the comparison f
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import Any
 
 from rich.table import Table
@@ -32,10 +30,11 @@ from optimizer.cli.common import (
     needs_out,
     out,
     prepare,
+    print_json,
     say,
     wrote,
 )
-from optimizer.i18n import _, language, ngettext
+from optimizer.i18n import _, ngettext
 
 COMPARE_FILES = ["comparison.json", "reallocation.csv", "closest_plan.csv", "compare.png"]
 
@@ -81,7 +80,7 @@ def compare_command(
 
                 target.write_bytes("comparison.xlsx", comparison_workbook(cmp))
         if fmt is CompareFormat.json:
-            sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+            print_json(doc)
         else:
             print_comparison(cmp)
         if target is not None:
@@ -217,6 +216,6 @@ def changes_table(cmp: Any, top: int) -> Table:
     for r in rows[:top]:
         j = measures.index(r[1])
         moves.add_row(town_name(inst, towns[r[0]]),
-                      r[1] if language() == "en" else measure_name(inst, j),
+                      measure_name(inst, j),
                       mln(r[5]), mln(r[6]), fixed(r[7], 1, sign=True))  # fmt: skip
     return moves

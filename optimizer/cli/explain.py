@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -24,6 +22,7 @@ from optimizer.cli.common import (
     guarded,
     out,
     prepare,
+    print_json,
     say,
 )
 from optimizer.errors import InstanceError
@@ -83,14 +82,9 @@ def explain_command(
     elif fmt is Output.json:
         from optimizer.outputs.documents import explanation_document
 
-        write_json(explanation_document(ex))
+        print_json(explanation_document(ex))
     else:
         show_town(ex, inst, scen)
-
-
-def write_json(doc: dict[str, Any]) -> None:
-    """A JSON document on standard output, indented, non-ASCII kept as it is."""
-    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 
 
 def show_project(px: ProjectExplanation, currency: str, fmt: Output) -> None:
@@ -98,7 +92,7 @@ def show_project(px: ProjectExplanation, currency: str, fmt: Output) -> None:
     if fmt is Output.json:
         from optimizer.outputs.documents import project_explanation_document
 
-        write_json(project_explanation_document(px))
+        print_json(project_explanation_document(px))
         return
     from optimizer.outputs.text import project_words
 
@@ -120,21 +114,14 @@ def show_town(ex: TownExplanation, inst: Instance, scen: Scenario) -> None:
     say_cell_reasons(ex, inst)
 
 
-def shown_measure(inst: Instance, measure: str) -> str:
-    """A measure's id in English (as always), its label in Russian and Kazakh."""
-    from optimizer.outputs.text import measure_name
-
-    return measure if language() == "en" else measure_name(inst, inst.measures.index(measure))
-
-
 def cell_table(ex: TownExplanation, inst: Instance, scen: Scenario) -> Table:
     """The town's cells: volume, what the next money buys, share of the margin, change needed."""
-    from optimizer.outputs.text import mln, term, town_name
+    from optimizer.outputs.text import explained_town, mln, term
 
     crit = " / ".join(term(k) for k in inst.criteria)
     tab = Table(
         title=_("{town}: each measure's next money, at {amount} mln").format(
-            town=town_name(inst, inst.towns.index(ex.town)), amount=mln(scen.budget_mln)
+            town=explained_town(ex, inst), amount=mln(scen.budget_mln)
         ),
         title_justify="left",
     )
@@ -155,10 +142,10 @@ def cell_table(ex: TownExplanation, inst: Instance, scen: Scenario) -> Table:
 
 def cell_row(c: CellExplanation, inst: Instance) -> tuple[str, str, str, str, str]:
     """One row of the cell table: measure, volume / capacity, next bn, margin, change."""
-    from optimizer.outputs.text import fixed, percent, significant
+    from optimizer.outputs.text import fixed, measure_name, percent, significant
 
     return (
-        shown_measure(inst, c.measure),
+        measure_name(inst, inst.measures.index(c.measure)),
         _("not eligible")
         if c.status == "ineligible"
         else f"{fixed(c.volume_mln, 1)} / {fixed(c.capacity_mln, 1)}",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,6 +28,7 @@ from optimizer.cli.common import (
     note,
     out,
     prepare,
+    print_json,
     say,
     wrote,
 )
@@ -115,7 +115,7 @@ def solve(
             if target is not None:
                 target.write_json("summary.json", infeasible_document(inst, scen, e.diagnosis))  # type: ignore[arg-type]
             if fmt is Format.json:
-                out.print_json(json.dumps(infeasible_document(inst, scen, e.diagnosis)))  # type: ignore[arg-type]
+                print_json(infeasible_document(inst, scen, e.diagnosis))  # type: ignore[arg-type]
             raise
         if solved.solution.uneven_free_cells is not None:
             note(
@@ -188,7 +188,7 @@ def show_solve(inst: Any, scen: Any, solved: Any, doc: dict[str, Any], fmt: Form
 
     sol = solved.solution
     if fmt is Format.json:
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        print_json(doc)
         return
     if fmt is Format.csv:
         header, rows = with_project_rows(inst, sol.fractions, *allocation_rows(inst, sol.volumes))

@@ -67,7 +67,7 @@ def sweep(
     from optimizer.analysis.sweep import parse_range, sweep_budgets
     from optimizer.outputs.files import input_files, result_folder
     from optimizer.outputs.tables import sweep_gain_table, sweep_header, sweep_rows, sweep_table
-    from optimizer.outputs.text import general, scenario_name
+    from optimizer.outputs.text import scenario_name, significant
 
     with guarded():
         budgets = parse_range(budget)
@@ -97,8 +97,8 @@ def sweep(
                     "to {high} mln); `{command}` names the rules to relax"
                 ).format(
                     scenario=repr(scenario_name(scen.name)),
-                    low=general(budgets[0]),
-                    high=general(budgets[-1]),
+                    low=significant(budgets[0], 6, group=False),
+                    high=significant(budgets[-1], 6, group=False),
                     command=f"monotowns solve --budget {budgets[-1]:g}",
                 )
             )

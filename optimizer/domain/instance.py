@@ -38,7 +38,7 @@ from optimizer.domain.tables import (
     row_at,
 )
 from optimizer.errors import InstanceError
-from optimizer.i18n import N_, _
+from optimizer.i18n import N_, _, language
 
 INSTRUMENTS = ("grant", "subsidy", "investment", "loan", "guarantee")
 TOWN_COLUMNS = ("town", "region", "tier", "population")
@@ -124,6 +124,11 @@ class Instance:
     @property
     def n_segments(self) -> int:
         return len(self.widths)
+
+    @property
+    def shown_towns(self) -> tuple[str, ...]:
+        """The towns as the language in use names them (`town_names`), else their ids."""
+        return self.town_names.get(language(), self.towns)
 
     @property
     def tier_index(self) -> np.ndarray:

@@ -151,7 +151,7 @@ def relaxation_text(block: RowBlock, r: Relaxation, names: dict[str, str]) -> st
 def town_names(eng: Engine) -> dict[str, str]:
     """Town id -> its name in the language in use (towns.csv town_ru/town_kk)."""
     inst = eng.instance
-    return dict(zip(inst.towns, inst.town_names.get(language(), inst.towns), strict=True))
+    return dict(zip(inst.towns, inst.shown_towns, strict=True))
 
 
 # ----------------------------------------------------------------------------- diagnosis

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from optimizer.errors import SolverError
-from optimizer.i18n import _, language
+from optimizer.i18n import _
 from optimizer.lp.engine import Engine
 from optimizer.lp.highs import highs_lp, quiet_highs, run_highs, status_text
 from optimizer.lp.model import INF
@@ -485,7 +485,7 @@ def town_ranges(eng: Engine, res: LpResult, only: list[int] | None = None) -> np
     all_cols = np.arange(face.n_cols, dtype=np.int32)
     import highspy
 
-    names = inst.town_names.get(language(), inst.towns)
+    names = inst.shown_towns
     for t in np.unique(town):
         if only is not None and t not in only:
             continue

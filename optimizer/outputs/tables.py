@@ -372,6 +372,12 @@ def project_agreement(result: UncertaintyResult) -> np.ndarray:
     return np.where(funded, result.project_frequency, 1.0 - result.project_frequency)
 
 
+def least_robust_projects(result: UncertaintyResult, k: int) -> np.ndarray:
+    """The `k` projects whose nominal decision the draws agree with least (file order
+    on ties)."""
+    return np.argsort(project_agreement(result), kind="stable")[:k]
+
+
 def share(v: float) -> str:
     """A share of draws (0-1) in percent; "-" when no draw could say (NaN)."""
     return pct(100 * float(v)) if np.isfinite(v) else "-"
@@ -384,7 +390,7 @@ def project_robustness_table(result: UncertaintyResult, top: int = 10) -> Table:
     assert pr is not None and result.nominal_fractions is not None
     assert result.project_frequency is not None and result.project_mean_fraction is not None
     agree = project_agreement(result)
-    order = np.lexsort((np.arange(len(pr)), agree))[:top]
+    order = least_robust_projects(result, top)
     table = Table(title=_("Least robust project decisions of the nominal plan"),
                   title_justify="left")  # fmt: skip
     cols = [_("project"), _("town"), _("measure"), _("nominal plan"), _("funded in draws"),

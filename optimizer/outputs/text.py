@@ -65,7 +65,7 @@ def term(word: str) -> str:
 
 def town_name(instance: Any, t: int) -> str:
     """Town `t` as the language in use names it (towns.csv town_ru/town_kk), else its id."""
-    return instance.town_names.get(language(), instance.towns)[t]
+    return instance.shown_towns[t]
 
 
 def measure_name(instance: Any, j: int) -> str:
@@ -158,13 +158,6 @@ def percent(v: float, decimals: int = 0) -> str:
     if language() == "en":
         return f"{v:.{decimals}%}"
     return fixed(100 * v, decimals, group=False) + percent_sign()
-
-
-def general(v: float) -> str:
-    """A number as the user typed it (`0.5`, `1e-06`): Python's `g` format, with the
-    language's decimal sign."""
-    text = f"{v:g}"
-    return text if language() == "en" else text.replace(".", ",")
 
 
 def capital(text: str) -> str:
@@ -600,11 +593,6 @@ def of_margin(value: float, margin: float) -> str:
     return _("{share} of the margin").format(share=percent(value / margin))
 
 
-def percent_words(change: float) -> str:
-    """A needed change in percent, whole: `63%`."""
-    return fixed(change, 0, group=False) + percent_sign()
-
-
 def cell_words(
     status: str,
     what: str,
@@ -647,7 +635,7 @@ def cell_words(
             else _("; a tie: any fall in its effect would move money away")
             if change < 0.05
             else _("; it stays fully funded unless its effect falls by more than {change}").format(
-                change=percent_words(change)
+                change=percent(change / 100)
             )
         )
         return (
@@ -667,7 +655,7 @@ def cell_words(
         more = (
             _("a tie: more could go there at no loss")
             if change is not None and change < 0.05
-            else _("more would need a {change} higher effect").format(change=percent_words(change))
+            else _("more would need a {change} higher effect").format(change=percent(change / 100))
             if change is not None
             else _("more has no effect")
         )
@@ -682,7 +670,7 @@ def cell_words(
         else _("a tie: it could be funded at no loss")
         if change < 0.05
         else _("it would need a {change} higher effect or a floor rule").format(
-            change=percent_words(change)
+            change=percent(change / 100)
         )
     )
     return _("gets nothing from {what}: {value}{rules}; {need}").format(
@@ -745,7 +733,9 @@ def weighted_note(scenario: Any) -> str | None:
     method = scenario.objective.method
     if method == "weighted":
         return None
-    weights = ", ".join(f"{term(k)}={general(v)}" for k, v in scenario.objective.weights.items())
+    weights = ", ".join(
+        f"{term(k)}={significant(v, 6, group=False)}" for k, v in scenario.objective.weights.items()
+    )
     return _(
         "the scenario's method is {method}; this explains the weighted objective with its "
         "weights ({weights})"

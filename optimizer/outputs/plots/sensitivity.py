@@ -242,10 +242,9 @@ def shown_projects(result: UncertaintyResult, limit: int) -> np.ndarray | None:
     funded on top."""
     if result.project_frequency is None or result.nominal_fractions is None:
         return None
-    from optimizer.outputs.tables import project_agreement
+    from optimizer.outputs.tables import least_robust_projects
 
-    n = len(result.project_frequency)
-    keep = np.lexsort((np.arange(n), project_agreement(result)))[:limit]
+    keep = least_robust_projects(result, limit)
     return keep[np.argsort(-result.project_frequency[keep], kind="stable")]
 
 
