@@ -76,16 +76,13 @@ def say(text: str) -> None:
 
 
 # Shared parameters, declared once.
-# the language read from the command line before parsing (SpeakingGroup.main)
-EARLY: dict[str, bool] = {"chosen": False}
-
-
 def choose_language(value: str | None) -> str | None:
     """`--lang`: chosen before any other option is read (eager), so every message of
     the run, a bad option's included, is in that language. Without it:
     MONOTOWNS_LANG, else the locale (LANG, LC_ALL, LC_MESSAGES) if ru or kk, else en
-    (already chosen, with the command line's `--lang`, when the group started)."""
-    if value is None and EARLY["chosen"]:
+    (already chosen, with the command line's `--lang`, when the group started:
+    `SpeakingGroup.main`; here a given value is checked and set)."""
+    if value is None:
         return value
     try:
         set_language(value)
@@ -511,7 +508,6 @@ RICH_WORDS = {
 def choose_language_early(args: list[str]) -> None:
     """Speak the command line's language before typer parses or draws anything. A bad
     value is left to `--lang`'s own check, which reports it (exit 2)."""
-    EARLY["chosen"] = True
     for wanted in (lang_in(args), None):
         try:
             set_language(wanted)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from optimizer.domain.instance import Instance
+from optimizer.domain.instance import DISPLAY_NAME, Instance
 from optimizer.domain.tables import MAX_NUMBER, key_at, too_large
 from optimizer.errors import InstanceError
 from optimizer.i18n import _
@@ -42,13 +42,15 @@ class Method(StrEnum):
     min_budget = "min_budget"
 
 
+# Keys holding words in Russian and Kazakh (issue 17), shown when the tool speaks them:
+# language -> key, for the name and for the description.
+NAME_KEYS = DISPLAY_NAME  # as instance.toml's
+DESCRIPTION_KEYS = {"ru": "description_ru", "kk": "description_kk"}
+TRANSLATED_KEYS = (*NAME_KEYS.values(), *DESCRIPTION_KEYS.values())
 TOP_KEYS = {
     "name", "description", "budget_mln", "spend_all", "limits", "objective", "rules", "lines",
-    "name_ru", "name_kk", "description_ru", "description_kk",
-    "baseline",
+    "baseline", *TRANSLATED_KEYS,
 }  # fmt: skip
-# Keys holding words in Russian and Kazakh (issue 17), shown when the tool speaks them.
-TRANSLATED_KEYS = ("name_ru", "name_kk", "description_ru", "description_kk")
 RULE_KEYS = {"name", "note", "per_town", *SELECTORS, *BOUNDS}
 OBJECTIVE_KEYS = {
     "method",
@@ -643,8 +645,8 @@ def load_scenario(instance: Instance, ref: str | Path | None = None) -> Scenario
         objective=parse_objective(where, doc.get("objective"), instance.criteria),
         rules=parse_rules(where, doc.get("rules"), instance),
         description=str(doc.get("description", "")),
-        display_names={k[-2:]: doc[k] for k in ("name_ru", "name_kk") if doc.get(k)},
-        descriptions={k[-2:]: doc[k] for k in ("description_ru", "description_kk") if doc.get(k)},
+        display_names={lang: doc[k] for lang, k in NAME_KEYS.items() if doc.get(k)},
+        descriptions={lang: doc[k] for lang, k in DESCRIPTION_KEYS.items() if doc.get(k)},
         lines=parse_lines(where, doc.get("lines"), instance),
     )
     if "baseline" in doc:
