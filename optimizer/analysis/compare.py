@@ -215,6 +215,12 @@ class Comparison:
         return self.scenario.budget_mln
 
     @property
+    def at_actual_budget(self) -> bool:
+        """Whether the comparison budget is the actual's own budget cost (to a millionth
+        of it): one budget, not two (--budget was not given, or gave the same)."""
+        return same_budget(self.actual_budget_mln, self.budget_mln)
+
+    @property
     def without_effect_cost_mln(self) -> float:
         cost = dict(zip(self.instance.measures, self.instance.budget_cost, strict=True))
         return float(
@@ -225,6 +231,11 @@ class Comparison:
 
 
 # ----------------------------------------------------------------------------- the comparison
+
+
+def same_budget(spent_mln: float, budget_mln: float) -> bool:
+    """Whether a spend cost the budget (to a millionth of it): one budget, not two."""
+    return abs(spent_mln - budget_mln) <= 1e-6 * max(1.0, budget_mln)
 
 
 def actual_cost(instance: Instance, actual: ActualSpend) -> float:

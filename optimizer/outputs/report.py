@@ -13,7 +13,7 @@ from typing import Any, cast
 import numpy as np
 
 from optimizer import __version__
-from optimizer.analysis.compare import point_values
+from optimizer.analysis.compare import point_values, same_budget
 from optimizer.analysis.pareto import ParetoFront
 from optimizer.analysis.study import Study
 from optimizer.domain.actual import ActualSpend
@@ -27,6 +27,7 @@ from optimizer.outputs.text import (
     fixed,
     instance_title,
     is_illustrative,
+    measure_label,
     measure_name,
     mln,
     num,
@@ -38,6 +39,7 @@ from optimizer.outputs.text import (
     scenario_name,
     significant,
     term,
+    town_label,
     town_name,
 )
 
@@ -135,18 +137,6 @@ def pick(ill: bool, actual: str, illustrative_text: str) -> str:
     return illustrative_text if ill else actual
 
 
-def town_label(instance: Instance, town: str) -> str:
-    """A town id as the reader knows the town (its display name)."""
-    towns = instance.towns
-    return town_name(instance, towns.index(town)) if town in towns else town
-
-
-def measure_label(instance: Instance, measure: str) -> str:
-    """A measure id as the reader knows the measure (its label in Russian and Kazakh)."""
-    measures = instance.measures
-    return measure_name(instance, measures.index(measure)) if measure in measures else measure
-
-
 def constraint_name(name: str, kind: str) -> str:
     """A constraint as a reader knows it: the budget and the limits (named by their
     instrument) in words; rule labels, identifiers of the scenario, as they are."""
@@ -225,8 +215,7 @@ def lead_text(
 
 def budget_sentence(cmp: Any, ill: bool, sign: str) -> str:
     """At which budget every figure is: the spend's own cost, or --budget's."""
-    same = abs(cmp.budget_mln - cmp.actual_budget_mln) <= 1e-6 * max(1.0, cmp.budget_mln)
-    if same:
+    if cmp.at_actual_budget:
         return pick(
             ill,
             _("Every figure is at the actual spend's budget cost, {amount} mln {currency}: "
@@ -657,7 +646,7 @@ def pareto_blocks(
     values = np.array([point_values(p, instance.criteria) for p in front.points])
     values = values.reshape(-1, len(instance.criteria))
     bps = [i for i, p in enumerate(front.points) if p.is_breakpoint]
-    same = cmp is None or at_budget(cmp.actual_budget_mln, front.budget_mln)
+    same = cmp is None or same_budget(cmp.actual_budget_mln, front.budget_mln)
     out.append(Para(front_lead(front, len(values), len(bps), cmp is not None and same)))
     if front.message:
         out.append(Para(front.message, "note"))
@@ -678,11 +667,6 @@ def pareto_blocks(
     figure, png = front_figure(instance, front, sol, cmp, len(bps))
     out.append(figure)
     return out, {"report-front.png": png}
-
-
-def at_budget(spent_mln: float, budget_mln: float) -> bool:
-    """Whether a spend cost the budget (to a millionth of it): one budget, not two."""
-    return abs(spent_mln - budget_mln) <= 1e-6 * max(1.0, budget_mln)
 
 
 def front_lead(front: ParetoFront, n_points: int, n_breakpoints: int, at_spend: bool) -> str:

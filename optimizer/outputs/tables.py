@@ -37,6 +37,7 @@ from optimizer.outputs.text import (
     spend_short,
     spend_words,
     term,
+    town_label,
     town_name,
     unit_text,
 )
@@ -625,12 +626,11 @@ def _state(state: str) -> str:
 def ranges_table(ranges: tuple[Any, ...], instance: Instance | None = None) -> Table:
     """Each town's freedom among equally good plans (`solve --ranges`); with the
     instance, towns by their names in the language in use."""
-    index = {} if instance is None else {n: i for i, n in enumerate(instance.towns)}
     table = Table(title=_("Equally good plans: each town's budget cost range, mln"))
     for k, col in enumerate((_("town"), _("least"), _("most"), _("plan"))):
         table.add_column(col, justify="left" if k == 0 else "right")
     for r in sorted(ranges, key=lambda r: -r.plan_cost_mln):
-        shown = r.town if r.town not in index else town_name(instance, index[r.town])
+        shown = r.town if instance is None else town_label(instance, r.town)
         table.add_row(shown, mln(r.min_cost_mln), mln(r.max_cost_mln),
                       mln(r.plan_cost_mln))  # fmt: skip
     return table

@@ -73,6 +73,20 @@ def measure_name(instance: Any, j: int) -> str:
     return instance.measure_labels.get(language(), instance.measures)[j]
 
 
+def town_label(instance: Any, town: str) -> str:
+    """A town id as the reader knows the town (its display name); an id the instance
+    does not hold, as it is."""
+    towns = instance.towns
+    return town_name(instance, towns.index(town)) if town in towns else town
+
+
+def measure_label(instance: Any, measure: str) -> str:
+    """A measure id as the reader knows the measure (its label in Russian and Kazakh);
+    an id the instance does not hold, as it is."""
+    measures = instance.measures
+    return measure_name(instance, measures.index(measure)) if measure in measures else measure
+
+
 def region_name(instance: Any, t: int) -> str:
     """Town `t`'s region as the language in use names it (towns.csv region_ru/region_kk),
     else as the data writes it."""
@@ -372,10 +386,9 @@ def headline(cmp: Comparison) -> list[str]:
 def uplift_line(cmp: Comparison) -> str:
     """How the optimum changes each criterion, and with what budget."""
     cur = cmp.instance.currency
-    same = abs(cmp.budget_mln - cmp.actual_budget_mln) <= 1e-6 * max(1.0, cmp.actual_budget_mln)
     with_what = (
         _("With the same {amount}").format(amount=money(cmp.budget_mln, cur))
-        if same
+        if cmp.at_actual_budget
         else _("With {amount} instead of {actual}").format(
             amount=money(cmp.budget_mln, cur), actual=money(cmp.actual_budget_mln, cur)
         )
@@ -564,8 +577,8 @@ def cell_reason(cell: CellExplanation, instance: Any = None) -> str:
     """Why the cell gets what it gets, in one clause (see `cell_words`). With the
     instance, the measure is named as the language in use names it."""
     what = cell.measure.replace("_", " ")
-    if instance is not None and language() != "en" and cell.measure in instance.measures:
-        what = measure_name(instance, instance.measures.index(cell.measure))
+    if instance is not None and language() != "en":
+        what = measure_label(instance, cell.measure)
     if cell.status == "ineligible":
         return _("not eligible for {what}: tier {tier} may not use it").format(
             what=what, tier=term(cell.tier)

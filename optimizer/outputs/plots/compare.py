@@ -95,7 +95,7 @@ def compare_png(cmp: Comparison, front: np.ndarray | None = None) -> bytes:
     legend_right(ax_tier)
     if two:
         criteria_plane(fig.add_subplot(grid[:, 1]), cmp, front)
-    same = abs(cmp.budget_mln - cmp.actual_budget_mln) <= 1e-6 * max(1.0, cmp.actual_budget_mln)
+    same = cmp.at_actual_budget
     amounts = {"amount": money(cmp.budget_mln, cur), "spent": money(cmp.actual_budget_mln, cur)}
     if same:
         budget = _("the same budget, {amount}").format(**amounts)
