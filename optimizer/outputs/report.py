@@ -383,8 +383,7 @@ def scenario_blocks(instance: Instance, scenario: Scenario) -> list[Block]:
         [_("method"), term(obj.method)],
         [_("weights"), ", ".join(f"{term(k)} {significant(v, 6, group=False)}"
                                  for k, v in obj.weights.items()) or _("equal")],
-        [_("normalize"), _(NORMALIZE_WORDS[obj.normalize]) if obj.normalize in NORMALIZE_WORDS
-         else obj.normalize],
+        [_("normalize"), term(obj.normalize, NORMALIZE_WORDS)],
     ]  # fmt: skip
     extra = {
         "order": ", ".join(term(c) for c in obj.order),
@@ -943,11 +942,10 @@ def broken_blocks(cmp: Any, ill: bool) -> list[Block]:
         rows = [
             [
                 rule_name(v.rule),
-                _(BOUND_NAMES[v.bound]) if v.bound in BOUND_NAMES else v.bound,
+                term(v.bound, BOUND_NAMES),
                 significant(v.limit, 4),
                 significant(v.value, 4),
-                f"{significant(v.by, 4)} "
-                + (_(UNIT_NAMES[v.unit]) if v.unit in UNIT_NAMES else v.unit),
+                f"{significant(v.by, 4)} " + term(v.unit, UNIT_NAMES),
                 town_label(inst, v.town) if v.town else "",
             ]
             for v in cmp.broken_rules

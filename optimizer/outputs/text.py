@@ -5,6 +5,7 @@ and scenarios, and the prose of compare, explain and the provenance line.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from optimizer.i18n import N_, _, language, ngettext, percent_sign
@@ -57,10 +58,13 @@ SCENARIO_NAMES: dict[str, dict[str, str]] = {}
 INSTANCE_NAMES: dict[str, dict[str, str]] = {}
 
 
-def term(word: str) -> str:
-    """A word of the model's vocabulary (criterion, tier, instrument, method) in the
-    language in use; any other identifier as it is."""
-    return _(VOCABULARY[word]) if word in VOCABULARY else word
+def term(word: str, words: Mapping[str, str] = VOCABULARY, other: str | None = None) -> str:
+    """A word of the model's vocabulary (criterion, tier, instrument, method; or of
+    another table `words` of N_-marked texts) in the language in use; any other
+    identifier as it is, or `other`."""
+    if word in words:
+        return _(words[word])
+    return word if other is None else other
 
 
 def town_name(instance: Any, t: int) -> str:
@@ -812,7 +816,7 @@ def town_words(ex: TownExplanation, currency: str = "", instance: Any = None,
         if sp.unit == "mln":
             unit = _("one billion") if ex.scale == 1000.0 else _("one million")
         else:
-            unit = _(RELAX_UNITS[sp.unit]) if sp.unit in RELAX_UNITS else f"one {sp.unit}"
+            unit = term(sp.unit, RELAX_UNITS, f"one {sp.unit}")
         lines.append(
             _("Binding here: {name}; relaxing it by {unit} {worth}.").format(
                 name=term(sp.name), unit=unit, worth=worth

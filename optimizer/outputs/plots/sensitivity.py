@@ -126,7 +126,7 @@ def sweep_png(result: SweepResult, instance: Any = None) -> bytes:
 def plan_label(result: UncertaintyResult, plan: str) -> str:
     """A legend entry; an actual spend listed as illustrative says so (SPEC 11)."""
     if plan != "actual":
-        return _(PLAN_WORDS[plan]) if plan in PLAN_WORDS else f"{plan} plan"
+        return term(plan, PLAN_WORDS, f"{plan} plan")
     from optimizer.outputs.text import spend_words
 
     return spend_words(result.instance, f"actual/{result.actual_name}.csv")
