@@ -63,17 +63,20 @@ def test_interior_point_and_active_set_agree(g300: Path, monkeypatch) -> None:
     assert np.all(ipm >= face.col_lb) and np.all(ipm <= face.col_ub)
 
 
-def test_a_face_too_large_keeps_the_vertex_and_says_so(g300: Path, runner, monkeypatch) -> None:
-    monkeypatch.setattr(equal, "SOLVE_MAX_FREE", 10)
-    res = runner.invoke(app, ["solve", str(g300), "--no-sensitivity", "--format", "json"])
-    assert res.exit_code == 0, res.output
-    doc = json.loads(res.stdout[res.stdout.index("{") :])
+def test_a_face_too_large_keeps_the_vertex_and_says_so(g300: Path) -> None:
+    from optimizer.analysis.study import Options, Study
+    from optimizer.outputs.documents import solve_document
+    from optimizer.outputs.text import vertex_note
+    from optimizer.tuning import Tuning
+
+    inst = load_instance(g300)
+    scen = load_scenario(inst, None)
+    small = Study(inst, scen, Options(depth=None, tuning=Tuning(solve_max_free=10)))
+    doc = solve_document(inst, scen, small.solved, False)
     assert doc["plan"]["rule"] == "solver" and doc["plan"]["free_cells"] > 10
-    table = runner.invoke(app, ["solve", str(g300), "--no-sensitivity"])
-    assert "the plan is the solver's vertex" in table.output
-    monkeypatch.setattr(equal, "SOLVE_MAX_FREE", 10**9)
-    res = runner.invoke(app, ["solve", str(g300), "--no-sensitivity", "--format", "json"])
-    assert json.loads(res.stdout[res.stdout.index("{") :])["plan"]["rule"] == "even"
+    assert "the plan is the solver's vertex" in vertex_note(doc["plan"]["free_cells"])
+    large = Study(inst, scen, Options(depth=None, tuning=Tuning(solve_max_free=10**9)))
+    assert solve_document(inst, scen, large.solved, False)["plan"]["rule"] == "even"
 
 
 def test_report_front_draws_the_dominating_plan(monkeypatch) -> None:

@@ -130,17 +130,14 @@ def test_every_walk_finds_the_brute_force_front(
     (a second HiGHS session), with guesses always, never or by expected cost, the
     combined objective or two stages, and starting plans searched near the last 2, 3 or
     16 plans or not at all: each gives the brute-force front exactly."""
-    from optimizer.analysis import projects_front
+    from optimizer.tuning import Tuning
 
-    monkeypatch.setattr(projects_front, "FRONT_THREADS", threads)
-    monkeypatch.setattr(projects_front, "GUESS", guess)
-    monkeypatch.setattr(projects_front, "NEAR_PLANS", near)
-    if not combined:
-        monkeypatch.setattr(projects_front, "COMBINED_MAX", 0.0)
+    tuning = Tuning(front_threads=threads, guess=guess, near_plans=near,  # type: ignore[arg-type]
+                    combined_max=1e9 if combined else 0.0)  # fmt: skip
     inst = load_instance(generated(tmp_path, seed, projects))
     scen = load_scenario(inst)
     truth = nondominated(subsets_outcomes(inst, scen)[0])
-    front = compute_front(inst, scen, 5)
+    front = compute_front(inst, scen, 5, tuning=tuning)
     assert front.method == "epsilon-exact"
     np.testing.assert_array_equal(np.unique(np.round(front.values, 6), axis=0), truth)
     for p in front.points:  # each point's plan (from either session) is the one its values say

@@ -83,19 +83,25 @@ def test_generated_objective_and_single_criterion_never_fall(gen: Path) -> None:
         assert all(b >= a - 1e-7 * max(1, abs(a)) for a, b in pairwise(vals)), c
 
 
+@pytest.mark.parametrize("renormalize", [False, True])
 @pytest.mark.parametrize(
     "name", ["balanced", "rules", "epsilon", "lexicographic", "reference", "goal", "min_budget"]
 )
-def test_every_step_equals_a_fresh_solve(gen: Path, name: str) -> None:
-    """With --renormalize the payoff normalizers are recomputed per step, as
-    `solve --budget b` does."""
+def test_every_step_equals_a_fresh_solve(gen: Path, name: str, renormalize: bool) -> None:
+    """SPEC 14: a sweep's step is the plan `solve --budget b` gives at that budget: both
+    keep the scenario's normalization (the payoff table at its own budget), or, with
+    --renormalize, both recompute it at b. (`solve --budget` used to renormalize while
+    the sweep did not: 1,214.9 against 1,712.4 jobs at 4 bn on the Kazakhstan plan.)"""
     inst = load_instance(gen)
     scen = load_scenario(inst, name)
+    if renormalize:
+        scen = scen.renormalized()
     budgets = np.linspace(0.3 * scen.budget_mln, 1.5 * scen.budget_mln, 6)
-    res = sweep_budgets(inst, scen, budgets, renormalize=True)
+    res = sweep_budgets(inst, scen, budgets)
     for step, b in zip(res.steps, budgets, strict=True):
+        budget = apply_overrides(scen, inst, budget=repr(float(b)))
         try:
-            fresh = optimize(inst, scen.with_budget(b))
+            fresh = optimize(inst, budget)
         except InfeasibleError:
             assert step.status == "infeasible"
             continue
@@ -104,6 +110,32 @@ def test_every_step_equals_a_fresh_solve(gen: Path, name: str) -> None:
         assert step.allocated_mln == pytest.approx(fresh.allocated_mln, rel=1e-6, abs=1e-6)
         for j, c in enumerate(inst.criteria):
             assert step.criteria[j] == pytest.approx(fresh.objectives[c], rel=1e-6, abs=1e-6)
+        np.testing.assert_allclose(step.volumes, fresh.volumes, rtol=1e-6, atol=1e-6)
+
+
+def test_kazakhstan_sweep_and_solve_agree_at_4bn(runner) -> None:
+    """The row of issue 'one question, one answer': what does 4 bn buy? sweep and solve
+    print one number, and both name the budget their normalization comes from."""
+    import json
+
+    from optimizer.cli import app
+
+    kz = Path(__file__).resolve().parents[1] / "instances" / "kazakhstan"
+    res = runner.invoke(app, ["sweep", str(kz), "--budget", "4000:18000:15", "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    row = next(line for line in res.stdout.splitlines() if line.startswith("│    4,000.0"))
+    jobs_sweep = row.split("│")[3].strip()
+    assert "payoff table at 10,400 mln" in res.stdout
+    assert "jobs per bn rises" in res.stdout  # 17-18 bn: +91.2 -> +198.6, said in words
+    res = runner.invoke(app, ["solve", str(kz), "--budget", "4000", "--format", "json"])
+    doc = json.loads(res.stdout)
+    assert f"{doc['objectives']['jobs']:,.1f}" == jobs_sweep == "1,712.4"
+    assert doc["payoff"]["budget_mln"] == 10400.0
+    res = runner.invoke(app, ["solve", str(kz), "--budget", "4000", "--renormalize",
+                              "--format", "json"])  # fmt: skip
+    doc = json.loads(res.stdout)
+    assert f"{doc['objectives']['jobs']:,.1f}" == "1,214.9"
+    assert doc["payoff"]["budget_mln"] == 4000.0
 
 
 def test_spend_all_steps_spend_everything_or_are_infeasible(tmp_path: Path) -> None:

@@ -32,29 +32,39 @@ Every LP below keeps the scenario's rules and limits.
   reachable without losing on any criterion; for each share `phi` of the gain
   `W* - W(fa)`:
 
-      min  sum_{t,m} cost_m (p[t,m] + n[t,m])
-      s.t. X[t,m] - p[t,m] + n[t,m] = Xa[t,m],  p, n >= 0    (p + n = |X - Xa| at an optimum)
+      min  sum_{t,m} cost_m n[t,m]
+      s.t. X[t,m] - p[t,m] + n[t,m] = Xa[t,m],  p, n >= 0    (n = max(Xa - X, 0) at an optimum)
            f_c(x) >= fa_c  for every c
            W(f(x)) >= W(fa) + phi (W* - W(fa))
            budget B, rules, limits, capacities
 
-  The movement LP can have ties (many plans move the same least money); the plan
-  reported is the one of that LP's optimal face that minimizes
-  `sum (C - Ca)^2 / population` (SPEC section 10's rule with R the actual's budget
-  cost `Ca`): the changes spread most evenly per resident, whatever the solver.
+  Money moved (SPEC 14) is one quantity everywhere: the money taken out of cells,
+  `moved_mln = sum cost_m max(Xa - X, 0)`, computed by `money_moved` alone;
+  `added_mln` is the money put in. When the plan costs what the actual cost (the
+  default: `spend_all` at the actual's own budget) the two are equal, and the total
+  change `sum cost_m |X - Xa|` is twice either. When the totals differ (`--budget`,
+  or a scenario that need not spend all) an officer asks how much of what was spent
+  must be taken from where it went: money the plan adds from a larger budget is
+  taken from no one, and money a plan gives back still leaves its cells. So the LP
+  minimizes the money taken out, and that is what `moved_mln` reports; minimizing
+  the total change instead could report a plan that takes out more than another
+  reaching the same share (it would trade money put in against money taken out).
 
-  `moved_mln = sum cost_m |X - Xa|` counts both sides of a move: 10 mln taken
-  from one cell and given to another is 20 mln moved (`taken_mln` and
-  `added_mln` give the two sides). With projects (SPEC section 12) a project's
-  funding change counts too, at its budget cost: `cost_p |y_p - ya_p|` (funding a
-  project the actual did not is money added, dropping one it funded money taken),
-  with columns and rows `y_p - p_p + n_p = ya_p` like the cells', so the movement
-  LP minimizes the same money it reports; the plan's criteria count the projects'
-  effects. Capacity is hard in every plan, so actual
-  volume above a cell's capacity, and all actual volume in an ineligible cell,
-  cannot be kept: it is always moved, and `moved_mln` includes it. Where no plan
-  exists (the actual's outcomes cannot be reached under the rules at budget
-  `B`), `moved_mln` is null and `reason` says why.
+  The movement LP can have ties (many plans take out the same least money; with
+  totals that differ, the money put in is free among them); the plan reported is the
+  one of that LP's optimal face that minimizes `sum (C - Ca)^2 / population`
+  (SPEC section 10's rule with R the actual's budget cost `Ca`): the changes, in
+  and out, spread most evenly per resident, whatever the solver.
+
+  With projects (SPEC section 12) a project's funding change counts too, at its
+  budget cost: dropping funding the actual gave is money taken out, funding a
+  project the actual did not is money put in; columns and rows
+  `y_p - p_p + n_p = ya_p` as the cells', so the movement LP minimizes the same
+  money it reports; the plan's criteria count the projects' effects. Capacity is
+  hard in every plan, so actual volume above a cell's capacity, and all actual
+  volume in an ineligible cell, cannot be kept: it is always taken out, and
+  `moved_mln` includes it. Where no plan exists (the actual's outcomes cannot be
+  reached under the rules at budget `B`), `moved_mln` is null and `reason` says why.
 
 Core code: nothing here prints or exits.
 """
@@ -66,7 +76,7 @@ from typing import Any
 
 import numpy as np
 
-from optimizer.analysis.pareto import compute_front
+from optimizer.analysis.pareto import ParetoFront, compute_front
 from optimizer.domain.actual import ActualSpend
 from optimizer.domain.evaluate import (
     CellIssue,
@@ -83,7 +93,7 @@ from optimizer.errors import InfeasibleError, InstanceError
 from optimizer.lp.engine import Engine, hold_at
 from optimizer.lp.model import INF
 from optimizer.lp.session import Extension, criteria_rows
-from optimizer.methods.equal import CLOSEST_MAX_FREE, even_extended
+from optimizer.methods.equal import even_extended
 from optimizer.methods.solution import optimize_engine
 
 PHIS = (0.25, 0.5, 0.75, 1.0)
@@ -99,9 +109,8 @@ class ClosestPlan:
 
     phi: float
     target_weighted: float | None
-    moved_mln: float | None
-    taken_mln: float | None = None
-    added_mln: float | None = None
+    moved_mln: float | None  # money taken out (SPEC 14; `money_moved`)
+    added_mln: float | None = None  # money put in
     objectives: dict[str, float] | None = None
     weighted: float | None = None
     volumes: np.ndarray | None = field(default=None, repr=False)
@@ -109,7 +118,7 @@ class ClosestPlan:
     # projects' funding fractions of the plan (instances with projects.csv)
     fractions: np.ndarray | None = field(default=None, repr=False)
     # SPEC 10's rule applied among the plans that move as little (False: the face had
-    # over CLOSEST_MAX_FREE free cells and the solver's own plan stands)
+    # over Tuning.closest_max_free free cells and the solver's own plan stands)
     even: bool = True
 
 
@@ -239,9 +248,12 @@ def same_budget(spent_mln: float, budget_mln: float) -> bool:
 
 
 def actual_cost(instance: Instance, actual: ActualSpend) -> float:
-    """The budget cost of an actual spend (mln): the budget every comparison with it
-    uses unless another is given (one budget per comparison)."""
-    return float(budget_cost(instance, np.asarray(actual.volume, dtype=float)).sum())
+    """The budget cost of an actual spend (mln), its cells and the projects it funds:
+    the budget every comparison with it uses unless another is given (one budget per
+    comparison: `compare`, `pareto --actual`, `uncertainty --actual`, `report`)."""
+    ya = actual.fractions if instance.projects is not None else None
+    xa = np.asarray(actual.volume, dtype=float) + project_volume(instance, ya)
+    return float(budget_cost(instance, xa).sum())
 
 
 def optimum_uplift(
@@ -266,6 +278,9 @@ def compare(
     solver: str = "highs",
     phis: tuple[float, ...] = PHIS,
     front_points: int = 0,
+    engine: Engine | None = None,
+    optimal: Solution | None = None,
+    front: ParetoFront | None = None,
 ) -> Comparison:
     """Compare an actual spend with the scenario's optimum (module docstring).
 
@@ -279,7 +294,7 @@ def compare(
     # a project's volume goes into its cell (budget cost, rules, limits) but is scored
     # with the project's own effects, not the cell's curve (SPEC section 12)
     xp = project_volume(instance, ya)
-    ba = float(budget_cost(instance, xa + xp).sum())
+    ba = actual_cost(instance, actual)
     if ba <= 0:
         raise InstanceError(
             f"{actual.path}: the actual spend has no budget cost (every amount is 0)"
@@ -290,9 +305,12 @@ def compare(
 
     b = ba if budget_mln is None else float(budget_mln)
     scen = scenario.with_budget(b)
-    eng = Engine.open(instance, scen, solver)
+    # a study's engine, plan and front at this budget are used as they are (SPEC 14:
+    # one plan, solved once); otherwise they are solved here
+    eng = engine if engine is not None else Engine.open(instance, scen, solver)
     try:
-        optimal = optimize_engine(eng)
+        if optimal is None:
+            optimal = optimize_engine(eng)
     except InfeasibleError as e:
         raise InfeasibleError(
             f"at the comparison budget of {b:,.1f} mln: {e}", e.diagnosis
@@ -305,9 +323,11 @@ def compare(
     efficiency = min_budget_efficiency(eng, floors, ba)
     dominance = dominated_by(eng, fa, ba, floors)
     if front_points > 0:
+        same = front is not None and same_budget(ba, front.budget_mln)
         dominance = with_front(
-            dominance, instance, scenario.with_budget(ba), fa, front_points, solver
-        )
+            dominance, instance, scenario.with_budget(ba), fa, front_points, solver,
+            front if same else None,
+        )  # fmt: skip
     w_best, best_reason = best_weighted(eng, wn, floors)
     closest = closest_plans(eng, xa, fa, wn, w_best, phis, best_reason, ya)
     return Comparison(
@@ -418,10 +438,13 @@ def with_front(
     fa: np.ndarray,
     points: int,
     solver: str,
+    front: ParetoFront | None = None,
 ) -> Dominance:
-    """The front at the actual budget, and which of its points dominate `fa`."""
+    """The front at the actual budget (`front` when already traced there), and which
+    of its points dominate `fa`."""
     try:
-        front = compute_front(instance, scenario, points, solver)
+        if front is None:
+            front = compute_front(instance, scenario, points, solver)
     except InfeasibleError:
         return replace(dom, front_note="the scenario has no front at the actual budget")
     values = [point_values(p, instance.criteria) for p in front.points]
@@ -470,9 +493,10 @@ def closest_plans(
     reason: str | None,
     ya: np.ndarray | None = None,
 ) -> tuple[ClosestPlan, ...]:
-    """Least money moved (sum cost |X - Xa|, plus sum cost_p |y - ya| over projects)
-    to reach each share `phi` of the gain `W* - W(fa)`. The rows are added once;
-    between shares only the bound of the weighted-target row moves."""
+    """Least money moved (taken out: sum cost max(Xa - X, 0), plus sum cost_p
+    max(ya - y, 0) over projects) to reach each share `phi` of the gain `W* - W(fa)`.
+    The rows are added once; between shares only the bound of the weighted-target row
+    moves."""
     if w_best is None:
         return tuple(ClosestPlan(phi, None, None, reason=reason) for phi in phis)
     inst = eng.instance
@@ -483,12 +507,13 @@ def closest_plans(
         ya = np.zeros(len(pr))  # an actual of cells only funds no project
     ext = movement_extension(eng, xa, fa, wn, targets[0] if targets else w_a, ya)
     w_row = len(inst.criteria)  # the weighted-target row follows the criterion floors
-    # objective: sum_{t,m} cost_m (p[t,m] + n[t,m]) over the two blocks of new columns,
-    # then sum_p cost_p (p_p + n_p) over the projects' two
+    # objective: the money taken out, sum_{t,m} cost_m n[t,m] over the second block of
+    # new columns, then sum_p cost_p n_p over the projects' second (put in: no cost)
     per_cell = np.tile(inst.budget_cost, inst.n_towns)
     per_project = pr.cost if pr is not None else np.zeros(0)
+    K, P = len(per_cell), len(per_project)
     cost = np.concatenate(
-        [np.zeros(eng.model.n_cols), per_cell, per_cell, per_project, per_project]
+        [np.zeros(eng.model.n_cols + K), per_cell, np.zeros(P), per_project]
     )
     reference = xa * inst.budget_cost[None, :]
     plans = []
@@ -514,7 +539,7 @@ def closest_plans(
             # one whose changes are spread most evenly per resident (SPEC 10 on this
             # LP's face, with R the actual's budget cost), whatever the solver chose.
             evened = even_extended(eng, ext, res, cost, {w_row: (target, INF)}, reference,
-                                   max_free=CLOSEST_MAX_FREE)  # fmt: skip
+                                   max_free=eng.tuning.closest_max_free)  # fmt: skip
             x = np.maximum(eng.model.volumes(evened.x), 0.0)
             y = pr.clean(eng.model.fractions(evened.x)) if pr is not None else None
             plan = plan_from_volumes(inst, phi, target, xa, x, wn, y, ya)
@@ -526,23 +551,45 @@ def plan_from_volumes(
     instance: Instance, phi: float, target: float, xa: np.ndarray, x: np.ndarray,
     wn: np.ndarray, y: np.ndarray | None = None, ya: np.ndarray | None = None,
 ) -> ClosestPlan:  # fmt: skip
-    """The plan's money moved (cells, then projects' funding changes at their budget
-    cost: one figure for the table and the sentence) and its criteria."""
-    delta = budget_cost(instance, x - xa).ravel()
-    pr = instance.projects
-    if pr is not None and y is not None and ya is not None:
-        delta = np.concatenate([delta, (y - ya) * pr.cost])
+    """The plan's money moved and put in (`money_moved`) and its criteria."""
+    movement = money_moved(instance, xa, x, ya, y)
     f = score_plan(instance, x, y)
     return ClosestPlan(
         phi=phi,
         target_weighted=target,
-        moved_mln=float(np.abs(delta).sum()),
-        taken_mln=float(np.maximum(-delta, 0.0).sum()),
-        added_mln=float(np.maximum(delta, 0.0).sum()),
+        moved_mln=movement.moved_mln,
+        added_mln=movement.added_mln,
         objectives=dict(zip(instance.criteria, map(float, f), strict=True)),
         weighted=float(wn @ f),
         volumes=x,
         fractions=y,
+    )
+
+
+@dataclass(frozen=True)
+class Movement:
+    """Money between an actual spend and a plan, in budget cost (mln): `moved_mln`
+    taken out of cells (and funding of projects dropped), `added_mln` put in."""
+
+    moved_mln: float
+    added_mln: float
+
+
+def money_moved(
+    instance: Instance, xa: np.ndarray, x: np.ndarray,
+    ya: np.ndarray | None = None, y: np.ndarray | None = None,
+) -> Movement:  # fmt: skip
+    """The one count of money moved (SPEC 14): the sum of the decreases in budget cost
+    from `xa` to `x` over cells, then over projects' funding (`ya` to `y`, at their
+    cost). Every output that says "moved" shows this number; the money put in is the
+    sum of the increases (equal to it when the two cost the same)."""
+    delta = budget_cost(instance, np.asarray(x, dtype=float) - xa).ravel()
+    pr = instance.projects
+    if pr is not None and y is not None and ya is not None:
+        delta = np.concatenate([delta, (np.asarray(y, dtype=float) - ya) * pr.cost])
+    return Movement(
+        moved_mln=float(np.maximum(-delta, 0.0).sum()),
+        added_mln=float(np.maximum(delta, 0.0).sum()),
     )
 
 
@@ -555,10 +602,11 @@ def movement_extension(
     `X[t,m] - p[t,m] + n[t,m] = Xa[t,m]`; with projects, then columns p_p, n_p >= 0
     and rows `y_p - p_p + n_p = ya_p` (the funding fraction added and taken).
 
-    With both p and n costing `cost_m`, an optimum never has both positive, so
-    `p + n = |X - Xa|`. This is the same LP as `u >= +-(X - Xa)` with one row
-    per cell instead of two; on 2,000 towns HiGHS's simplex solves it about ten
-    times faster. The cell rows are general sparse rows (a cell's segment
+    With n costing `cost_m` (the money taken out) and p free, an optimum has n as
+    small as the row allows, `n = max(Xa - X, 0)`; p is then the money put in. The
+    rows are equalities so that both sides are columns of the plan (a form with
+    `u >= +-(X - Xa)`, two rows per cell, was about ten times slower in HiGHS's
+    simplex on 2,000 towns). The cell rows are general sparse rows (a cell's segment
     columns and its p and n), so they are built here rather than by
     `criteria_rows`. Cells without capacity and without actual volume need no
     row: their X is 0 and their p and n stay 0.

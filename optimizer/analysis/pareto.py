@@ -85,7 +85,8 @@ from optimizer.i18n import _
 from optimizer.lp.engine import Engine, Extended
 from optimizer.lp.model import INF
 from optimizer.lp.session import LpResult, criteria_rows
-from optimizer.methods.equal import MANY_MAX_FREE, even_plan
+from optimizer.methods.equal import even_plan
+from optimizer.tuning import Tuning
 from optimizer.methods.projects import plan_fractions, plan_values
 
 # In normalized units (a criterion's payoff range is 1).
@@ -202,6 +203,7 @@ def compute_front(
     points: int = 21,
     solver: str = "highs",
     engine: Engine | None = None,
+    tuning: Tuning | None = None,
 ) -> ParetoFront:
     """The efficient front of the scenario (its budget, rules and limits; not its method).
 
@@ -216,7 +218,7 @@ def compute_front(
             )
         )
     t0 = time.perf_counter()
-    eng = engine if engine is not None else Engine.open(instance, scenario, solver)
+    eng = engine if engine is not None else Engine.open(instance, scenario, solver, tuning)
     solves0 = eng.solves
     crit = eng.criteria
     x, y = trade_off_axes(crit)
@@ -252,7 +254,7 @@ def compute_front(
             "{left} breakpoint(s) keep the solver's own vertex: their optimal faces have "
             "over {cells} free cells, too many for a quadratic step per point; "
             "solve gives the even plan of one point"
-        ).format(left=left, cells=MANY_MAX_FREE)
+        ).format(left=left, cells=eng.tuning.many_max_free)
         message = f"{message}; {note}" if message else note
     return ParetoFront(
         criteria=crit,
@@ -318,7 +320,7 @@ def evened(eng: Engine, v: _Vertex) -> _Vertex:
     point of a two-criteria front is a convex combination of two breakpoints."""
     if v.res is None or eng.model.n_proj:
         return v
-    res = even_plan(eng, v.res, method=False, max_free=MANY_MAX_FREE)
+    res = even_plan(eng, v.res, method=False, max_free=eng.tuning.many_max_free)
     if res is v.res:
         return replace(v, res=None)  # marks a vertex left as the solver gave it
     volumes = np.maximum(eng.model.volumes(res.x), 0.0)
@@ -326,26 +328,8 @@ def evened(eng: Engine, v: _Vertex) -> _Vertex:
 
 
 def lexicographic_end(eng: Engine, order: list[int]) -> _Vertex:
-    """Each criterion of `order` maximized in turn, the earlier ones held at their best.
-
-    Unlike `Engine.lexicographic`, the hold is the optimum itself, not a hair
-    below it: the end is then the exact vertex (jobs 125.0, not 124.9999998),
-    and the solver's primal tolerance absorbs the round-off. Should that ever
-    make a later stage infeasible, the engine's method, with its margin, decides.
-    """
-    C = len(eng.criteria)
-    held: dict[int, float] = {}
-    res: LpResult | None = None
-    try:
-        for c in order:
-            res = eng.run(eng.cost_vector(np.eye(C)[c]), True, eng.floors(held) if held else None)
-            held[c] = float(eng.model.criteria_values(res.x)[c])
-    except InfeasibleError:
-        if not held:
-            raise  # the first stage: the scenario itself is infeasible
-        res = eng.lexicographic(order, 0.0)
-    assert res is not None
-    return vertex_of(eng, res)
+    """An end of the front: `Engine.lexicographic_end`, shared with the payoff table."""
+    return vertex_of(eng, eng.lexicographic_end(order))
 
 
 def weighted_vertex(eng: Engine, scale: Scale, w: np.ndarray) -> _Vertex:

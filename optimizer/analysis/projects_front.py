@@ -53,7 +53,7 @@ bounds only (the x side's are written here; the y side's swap X and Y):
   lexicographically larger) and (I3). If `p` lies past the box (`X_p < xlo`; by (I2)
   `Y_p > yhi` cannot happen with `X_p >= xlo`), no plan is left in the box (each
   would be lexicographically larger than p) and by (I3) every point is found; so
-  too when the solve is infeasible. Used while `a |X| + |Y|` stays below COMBINED_MAX
+  too when the solve is infeasible. Used while `a |X| + |Y|` stays below Tuning.combined_max
   units (1e9: integers exact in doubles, half a unit far above round-off); beyond
   it, two solves (max X, then max Y with X fixed at its maximum).
 - *guess*: `max Y` s.t. `X = xhi`, `Y >= ylo`. By (I1) no plan with Y >= ylo has a
@@ -77,7 +77,7 @@ any other.
 A side only tightens its own two bounds, under a lock, so a snapshot read by the
 other side stays a valid box (its bounds were true statements about the set of
 plans when read, and stay true). Both sides may find the same point where they
-meet; duplicates are removed. With FRONT_THREADS = 2 and HiGHS, the y side runs on a
+meet; duplicates are removed. With Tuning.front_threads = 2 and HiGHS, the y side runs on a
 second HiGHS session (same model) in its own thread: highspy releases the GIL while
 HiGHS solves, so the two ends are solved on two cores; on one thread the side whose
 recent points cost less steps next. Every solve's objective is in whole units and
@@ -89,7 +89,7 @@ one per missed guess, plus the two ends found again and one closing solve per si
 **Starting plans.** HiGHS spends most of a front solve *finding* the optimum: handed
 it as a starting plan, a 250-project solve proves it in a third of the time. Plans of
 neighbouring points share most of their projects, so before each solve a side asks
-its session for a start near its own last NEAR_PLANS plans (`Side.near`): the same
+its session for a start near its own last Tuning.near_plans plans (`Side.near`): the same
 problem with every binary on which those plans agree fixed at that value, a few dozen
 binaries left free (`HighsSession.start_near`). Its best plan, usually the optimum or
 within a unit or two of it, is handed to HiGHS, which then proves the optimum of the
@@ -120,7 +120,6 @@ i.e. some nonnegative weighting of the (normalized) criteria is maximized there.
 from __future__ import annotations
 
 import itertools
-import os
 import threading
 import time
 from collections import deque
@@ -147,7 +146,6 @@ TOL_SAME = 1e-9  # relative: points closer than this in every criterion are one 
 # Exact mode, two criteria: the one-solve objective (`combined_loop`) is used while its
 # values (integers) stay below this many units, far inside doubles' exact integers
 # (2^53) and with half a unit far above HiGHS's round-off on them; above it, two stages.
-COMBINED_MAX = 1e9
 # HiGHS options for a front's solves, measured with `python -m bench.projects`
 # (bench/results.md): on these small knapsack-like MIPs (tens to hundreds of binaries,
 # a few rows) HiGHS's sub-MIP heuristics (RINS, RENS) and root restarts took most of
@@ -155,15 +153,8 @@ COMBINED_MAX = 1e9
 # Cut separation below the root and the feasibility-jump heuristic cost another 18%
 # (250 projects, one thread: 64.7 s with them, 53.1 s without).
 # They only change how the search looks for plans, never what it proves.
-# Threads for an exact two-criteria front: the walk from the y end runs on a second HiGHS
-# session in its own thread (highspy releases the GIL while HiGHS solves); 1: one thread.
-FRONT_THREADS = min(2, os.cpu_count() or 1)
 AVERAGE = 0.3  # weight of the newest value in the walk's running averages of costs
 FADE = 0.95  # one thread: the waiting side's cost per point, times this after each step
-GUESS = "auto"  # the walk's guesses: "auto" (by expected cost), "always", "never" (tests)
-# A side's starting plans are searched where its last this many plans agree (`Side.near`);
-# 0: no starting plans (tests).
-NEAR_PLANS = 16
 FRONT_OPTIONS = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
                  "mip_allow_restart": False, "mip_allow_cut_separation_at_nodes": False,
                  "mip_heuristic_run_feasibility_jump": False}  # fmt: skip
@@ -382,11 +373,16 @@ class Side:
     per_point: float = 0.0  # seconds per point found (one thread: the cheaper side steps)
     spent: float = 0.0  # seconds since its last point
     missed: bool = False  # its last solve was a guess that missed: no guess now
-    plans: deque[np.ndarray] = field(default_factory=lambda: deque(maxlen=NEAR_PLANS))
+    guessing: str = "auto"  # Tuning.guess: "auto" (by expected cost), "always", "never"
+    near_plans: int = 16  # Tuning.near_plans: the last plans a start is searched near
+    plans: deque[np.ndarray] = field(default_factory=deque)
+
+    def __post_init__(self) -> None:
+        self.plans = deque(maxlen=self.near_plans)
 
     def guess(self) -> bool:
-        if GUESS != "auto":
-            return GUESS == "always"
+        if self.guessing != "auto":
+            return self.guessing == "always"
         if self.missed:
             return False
         p, c = self.hit_rate, self.cost
@@ -397,7 +393,7 @@ class Side:
 
     def near(self, cols: np.ndarray) -> Near | None:
         """Where the next point's plan is likely to be: the integer columns `cols` on
-        which this side's last NEAR_PLANS plans agree, fixed at their common value.
+        which this side's last Tuning.near_plans plans agree, fixed at their common value.
         Along a front the plans of nearby points share most of their projects (250
         generated projects: 6-10 of 250 switch from one point to the next), so the
         next optimum, or a plan within a unit or two of it, is usually among the
@@ -426,14 +422,16 @@ class Side:
 def walk_front(eng: Engine, payoff: Payoff, q: np.ndarray, x: int, y: int
                ) -> list[tuple[np.ndarray, LpResult]]:  # fmt: skip
     """Exact mode, two criteria: every nondominated point, walked from both ends at once
-    (module docstring); on two threads with a second HiGHS session when FRONT_THREADS
+    (module docstring); on two threads with a second HiGHS session when Tuning.front_threads
     allows, else on one, the cheaper side stepping."""
     pr = eng.instance.projects
     assert pr is not None
     lo = {c: int(np.floor(np.clip(pr.effects[:, c], None, 0.0).sum() / q[c] + 0.5)) for c in (x, y)}
     hi = {c: int(np.floor(float(payoff.ideal[c]) / q[c] + 0.5)) for c in (x, y)}
     box = Box(lo, hi)
-    sides = (Side(x, y), Side(y, x))
+    tune = eng.tuning
+    sides = (Side(x, y, guessing=tune.guess, near_plans=tune.near_plans),
+             Side(y, x, guessing=tune.guess, near_plans=tune.near_plans))  # fmt: skip
     ext = eng.floors({c: -INF for c in range(len(eng.criteria))})
     other = second_engine(eng)
     with front_options(eng), eng.extended(ext) as rows:
@@ -482,17 +480,17 @@ def walk_front(eng: Engine, payoff: Payoff, q: np.ndarray, x: int, y: int
 
 def second_engine(eng: Engine) -> Engine | None:
     """A second HiGHS session on the same model for the walk's other end, when the
-    front may use two threads (FRONT_THREADS) and the session is HiGHS (not a view of
+    front may use two threads (Tuning.front_threads) and the session is HiGHS (not a view of
     an engine: its row bounds live in its solves, not in the model)."""
     from optimizer.lp.engine import EngineView
     from optimizer.lp.highs import HighsSession
 
-    if FRONT_THREADS < 2 or isinstance(eng, EngineView):
+    if eng.tuning.front_threads < 2 or isinstance(eng, EngineView):
         return None
     if not isinstance(eng.session, HighsSession):
         return None
     session = HighsSession(eng.model, eng.session.time_limit)
-    return Engine(eng.instance, eng.scenario, eng.model, session)
+    return Engine(eng.instance, eng.scenario, eng.model, session, tuning=eng.tuning)
 
 
 def walk_step(eng: Engine, rows: Extended, box: Box, side: Side, q: np.ndarray) -> None:
@@ -523,7 +521,7 @@ def step(eng: Engine, rows: Extended, box: Box, side: Side, q: np.ndarray
 
     marks = eng.model.integrality
     int_cols = np.flatnonzero(marks) if marks is not None else np.zeros(0, dtype=np.int64)
-    near = side.near(int_cols) if NEAR_PLANS else None
+    near = side.near(int_cols) if side.near_plans else None
 
     def run(weights: np.ndarray, limits: dict[int, tuple[float, float]]) -> LpResult | None:
         try:
@@ -544,7 +542,7 @@ def step(eng: Engine, rows: Extended, box: Box, side: Side, q: np.ndarray
     else:
         a = box.top[g] - lo[g] + 1  # f_g / q_g spans less than this where g >= lo[g]
         top = a * max(abs(box.bottom[f]), abs(hi[f])) + max(abs(lo[g]), abs(box.top[g]))
-        if top <= COMBINED_MAX:
+        if top <= eng.tuning.combined_max:
             w = np.zeros(C)
             w[f], w[g] = a / q[f], 1.0 / q[g]
             res = run(w, bounds(-INF, hi[f]))

@@ -1,67 +1,215 @@
-"""Everything a report shows, computed once: the optimum, the front, the comparison.
+"""The study of one run: one engine for an instance, scenario, method, budget and
+options, and everything a command may ask of it, each computed at most once.
 
-`run_study` is the analysis behind `monotowns report` (`analysis.solved` the one
-behind `monotowns solve`); `outputs` lays their results out and computes nothing.
+A command parses its options, opens a `Study` and asks it for what it shows: the
+plan (SPEC 10), what one more unit buys, each town's range, the efficient front,
+the comparison with an actual spend, where that spend lies against the front, the
+explanation of a town. The study owns the one model and solver session every one
+of these is solved on, so the payoff table is computed once, the front traced
+once, and two outputs that answer one question read one computed fact (SPEC 14).
+
+One budget per comparison: with an actual spend, the study is at the spend's
+budget cost (unless the budget was given on the command line), and the plan, the
+front and the comparison are all at that budget. The normalization ranges stay
+those of the scenario's reference budget (`Scenario.reference_budget`) unless the
+scenario was renormalized (`--renormalize`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from optimizer.analysis.compare import Comparison, actual_cost, compare
-from optimizer.analysis.pareto import ParetoFront, compute_front
 from optimizer.analysis.sensitivity import Depth, SensitivityReport, sensitivity_report
 from optimizer.domain.actual import ActualSpend
 from optimizer.domain.instance import Instance
-from optimizer.domain.results import Solution
+from optimizer.domain.results import Payoff, Solution
 from optimizer.domain.scenario import Scenario
+from optimizer.errors import SolverError
+from optimizer.i18n import _
 from optimizer.lp.engine import Engine
 from optimizer.methods.equal import TownRange, plan_ranges
 from optimizer.methods.solution import optimize_engine
+from optimizer.tuning import Tuning
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from optimizer.analysis.compare import Comparison
+    from optimizer.analysis.sweep import SweepResult
+    from optimizer.analysis.pareto import ActualPosition, ParetoFront
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a run asks of its study besides the scenario: the solver, the front's
+    evenly spaced points (0: no front), each town's range over the optimal face,
+    how deep the sensitivity goes (None: not asked) and the solver tuning."""
+
+    solver: str = "highs"
+    points: int = 21
+    ranges: bool = False
+    depth: Depth | None = Depth.quick
+    tuning: Tuning = field(default_factory=Tuning)
 
 
 @dataclass(frozen=True, eq=False)
-class Study:
-    """The scenario's optimum, its efficient front (None when `points` is 0) and,
-    with an actual spend, the comparison."""
+class Solved:
+    """The plan, what one more unit buys (None when not asked for, or for a
+    mixed-integer program, which has no duals) and each town's range over the
+    equally good plans (None when not asked for)."""
 
-    instance: Instance
-    scenario: Scenario
     solution: Solution
-    front: ParetoFront | None
-    actual: ActualSpend | None
-    comparison: Comparison | None
-    solver: str
-    ranges: tuple[TownRange, ...] | None = None  # `--ranges`: each town's range (SPEC 10)
-    # what one more unit buys per criterion (quick: duals checked by one re-solve each);
-    # None for a mixed-integer plan
-    sensitivity: SensitivityReport | None = None
+    sensitivity: SensitivityReport | None
+    ranges: tuple[TownRange, ...] | None
 
 
-def run_study(
-    instance: Instance,
-    scenario: Scenario,
-    actual: ActualSpend | None = None,
-    solver: str = "highs",
-    points: int = 21,
-    ranges: bool = False,
-    budget_given: bool = False,
-) -> Study:
-    """Solve the scenario, trace its front and compare the actual spend when given;
-    `ranges`: also each town's range over the optimal face.
+class Study:
+    """One run's questions, each answered once on one engine (module docstring)."""
 
-    One budget per comparison: with an actual spend the optimum, the front and the
-    comparison are all at the actual's budget cost, unless the budget was given
-    (`budget_given`: `--budget`), and then all at that budget."""
-    if actual is not None and not budget_given:
-        scenario = scenario.with_budget(actual_cost(instance, actual))
-    eng = Engine.open(instance, scenario, solver)
-    sol = optimize_engine(eng)
-    town_ranges = plan_ranges(eng, sol.x, sol.row_dual) if ranges else None
-    sens = None if sol.mip else sensitivity_report(eng, sol, Depth.quick)
-    front = compute_front(instance, scenario, points, solver) if points > 0 else None
-    cmp = None
-    if actual is not None:
-        cmp = compare(instance, scenario, actual, budget_mln=scenario.budget_mln, solver=solver,
-                      front_points=points)  # fmt: skip
-    return Study(instance, scenario, sol, front, actual, cmp, solver, town_ranges, sens)
+    def __init__(
+        self,
+        instance: Instance,
+        scenario: Scenario,
+        options: Options | None = None,
+        actual: ActualSpend | None = None,
+        budget_given: bool = False,
+    ) -> None:
+        from optimizer.analysis.compare import actual_cost
+
+        self.instance = instance
+        self.options = options if options is not None else Options()
+        self.actual = actual
+        if actual is not None and not budget_given:
+            scenario = scenario.with_budget(actual_cost(instance, actual))
+        self.scenario = scenario
+
+    @property
+    def solver(self) -> str:
+        return self.options.solver
+
+    # ------------------------------------------------------------------ the engine
+
+    @cached_property
+    def engine(self) -> Engine:
+        return Engine.open(self.instance, self.scenario, self.options.solver, self.options.tuning)
+
+    @property
+    def solves(self) -> int:
+        """Solves made so far by every question asked of this study."""
+        return self.engine.solves if "engine" in self.__dict__ else 0
+
+    @contextmanager
+    def reporting(self, on_solve: Callable[[int], None]) -> Iterator[Study]:
+        """`on_solve(solves so far)` after every solve made in the block (progress)."""
+        with self.engine.reporting(on_solve):
+            yield self
+
+    # ------------------------------------------------------------------ the plan
+
+    @cached_property
+    def payoff(self) -> Payoff:
+        """The payoff table at the reference budget (its ranges normalize criteria)."""
+        return self.engine.payoff()
+
+    @cached_property
+    def solved(self) -> Solved:
+        """The plan of the scenario's own method (SPEC 10), then the analyses asked
+        for, each error naming its stage. InfeasibleError carries the diagnosis."""
+        eng = self.engine
+        try:
+            sol = optimize_engine(eng)
+        except SolverError as e:
+            raise SolverError(
+                _("scenario {name}, solving: {error}").format(name=repr(eng.scenario.name), error=e)
+            ) from None
+        depth = self.options.depth
+        report = None
+        if depth is not None and not sol.mip:
+            try:
+                report = sensitivity_report(eng, sol, depth)
+            except SolverError as e:
+                raise SolverError(
+                    _(
+                        "scenario {name}, sensitivity step (a re-solve after the "
+                        "optimum; --no-sensitivity skips it): {error}"
+                    ).format(name=repr(eng.scenario.name), error=e)
+                ) from None
+        town_ranges = plan_ranges(eng, sol.x, sol.row_dual) if self.options.ranges else None
+        return Solved(sol, report, town_ranges)
+
+    @property
+    def solution(self) -> Solution:
+        return self.solved.solution
+
+    @property
+    def sensitivity(self) -> SensitivityReport | None:
+        return self.solved.sensitivity
+
+    @property
+    def ranges(self) -> tuple[TownRange, ...] | None:
+        return self.solved.ranges
+
+    # ------------------------------------------------------------------ the front
+
+    @cached_property
+    def front(self) -> ParetoFront | None:
+        """The efficient front at the study's budget (None when `points` is 0)."""
+        from optimizer.analysis.pareto import compute_front
+
+        if self.options.points <= 0:
+            return None
+        return compute_front(
+            self.instance, self.scenario, self.options.points, self.options.solver,
+            engine=self.engine,
+        )  # fmt: skip
+
+    # ------------------------------------------------------------------ the actual spend
+
+    @cached_property
+    def comparison(self) -> Comparison | None:
+        """The actual spend against the plan at the study's budget (None without one)."""
+        from optimizer.analysis.compare import compare
+
+        if self.actual is None:
+            return None
+        return compare(
+            self.instance,
+            self.scenario,
+            self.actual,
+            budget_mln=self.scenario.budget_mln,
+            solver=self.options.solver,
+            front_points=self.options.points,
+            engine=self.engine,
+            optimal=self.solution,
+            front=self.front,
+        )
+
+    @cached_property
+    def actual_position(self) -> ActualPosition | None:
+        """Whether some feasible plan at the study's budget beats the actual spend on
+        every criterion (None without an actual spend)."""
+        from optimizer.analysis.pareto import actual_position
+        from optimizer.domain.evaluate import score_volumes
+
+        if self.actual is None:
+            return None
+        payoff = self.front.payoff if self.front is not None else None
+        return actual_position(
+            self.engine, score_volumes(self.instance, self.actual.volume), payoff
+        )
+
+    # ------------------------------------------------------------------ the budget
+
+    def sweep(
+        self, budgets: np.ndarray, progress: Callable[[int], None] | None = None
+    ) -> SweepResult:
+        """The scenario's method at each budget on the study's engine; each step is the
+        plan `solve --budget` gives there (the same normalization, SPEC 14)."""
+        from optimizer.analysis.sweep import sweep_budgets
+
+        return sweep_budgets(self.instance, self.scenario, budgets, self.options.solver,
+                             progress, engine=self.engine)  # fmt: skip

@@ -36,6 +36,7 @@ from optimizer.methods.scalarize import SCALARIZATIONS, maximizes
 from optimizer.methods.solution import make_solution
 
 MAX_STEPS = 10_000
+RISE_REL = 0.01  # a criterion's rate per bn rising by more than this share is told
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,22 @@ class SweepResult:
     seconds: float
     renormalized: bool = False  # payoff normalization per budget, not the scenario's
     scenario_budget_mln: float | None = None  # the scenario's own budget, marked on the plot
+    # the budget whose payoff table normalizes every step (None: each step's own)
+    reference_budget_mln: float | None = None
+
+    def rate_rises(self) -> list[tuple[int, int]]:
+        """(interval k, criterion c): what one more bn buys of criterion c rises from
+        interval k - 1 to interval k (by more than RISE_REL). The scenario's objective has
+        a falling rate (a concave function of the budget); one criterion alone need
+        not: where the plan shifts its trade between criteria, one rises."""
+        _mid, per_bn = self.marginal_gains()
+        rises = []
+        for k in range(1, len(per_bn)):
+            for c in range(per_bn.shape[1]):
+                before, now = per_bn[k - 1, c], per_bn[k, c]
+                if now > before + RISE_REL * max(1.0, abs(before), abs(now)):
+                    rises.append((k, c))
+        return rises
 
     def marginal_gains(self) -> tuple[np.ndarray, np.ndarray]:
         """Between consecutive feasible budgets: the middle budget (k,) and what one
@@ -149,12 +166,15 @@ def sweep_budgets(
     solver: str = "highs",
     progress: Callable[[int], None] | None = None,
     renormalize: bool = False,
+    engine: Engine | None = None,
 ) -> SweepResult:
-    """Solve the scenario at each budget on one model (module docstring).
+    """Solve the scenario at each budget on one model (module docstring): `engine`
+    (a study's) or one opened here.
 
     `progress(k)` is called after each step with the number of steps done."""
-    eng = Engine.open(instance, scenario, solver)
+    eng = engine if engine is not None else Engine.open(instance, scenario, solver)
     method = scenario.objective.method
+    renormalize = renormalize or scenario.renormalize
     if not renormalize:
         try:
             eng.payoff()  # at the scenario's budget, kept for every step
@@ -203,4 +223,5 @@ def sweep_budgets(
         seconds=eng.seconds,
         renormalized=renormalize,
         scenario_budget_mln=scenario.budget_mln,
+        reference_budget_mln=None if renormalize else scenario.reference_budget,
     )

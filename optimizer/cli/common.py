@@ -21,7 +21,16 @@ from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
 from optimizer.errors import InfeasibleError, OptimizerError
-from optimizer.i18n import N_, _, lang_in, language, set_language
+from optimizer.i18n import (
+    N_,
+    _,
+    asked_for,
+    current,
+    language,
+    rendered_in,
+    set_language,
+    translations,
+)
 
 
 class Format(StrEnum):
@@ -77,15 +86,15 @@ def say(text: str) -> None:
 
 # Shared parameters, declared once.
 def choose_language(value: str | None) -> str | None:
-    """`--lang`: chosen before any other option is read (eager), so every message of
-    the run, a bad option's included, is in that language. Without it:
-    MONOTOWNS_LANG, else the locale (LANG, LC_ALL, LC_MESSAGES) if ru or kk, else en
-    (already chosen, with the command line's `--lang`, when the group started:
-    `SpeakingGroup.main`; here a given value is checked and set)."""
+    """`--lang`: checked before any other option is read (eager). The group chose the
+    run's language from the command line before anything was parsed
+    (`SpeakingGroup.main`: the last `--lang`, else MONOTOWNS_LANG, else the locale
+    (LANG, LC_ALL, LC_MESSAGES) if ru or kk, else en), so every message of the run, a
+    bad option's included, is in it; here a given value is only checked."""
     if value is None:
         return value
     try:
-        set_language(value)
+        translations(value)
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
     return value
@@ -233,6 +242,17 @@ def needs_out(wanted: bool, out_dir: Path | None, name: str) -> None:
         )
 
 
+RenormalizeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--renormalize",
+        help=N_(
+            "Normalize the criteria by the payoff table at the budget in use, not at the "
+            "scenario's own budget (with --budget, --actual or a sweep, a weight then means "
+            "something else at each budget)."
+        ),
+    ),
+]
 PointsOpt = Annotated[
     int,
     typer.Option(
@@ -299,11 +319,13 @@ def progress_bar(
 
     from optimizer.outputs.text import fixed
 
+    words = current()  # rich draws the display from a thread of its own
+
     class Count(ProgressColumn):
         """`what: 1,234 unit`, the count in the language's digits (`1 234`)."""
 
         def render(self, task: Any) -> Text:
-            return Text(f"{what}: {fixed(task.completed, 0)} {unit}")
+            return Text(f"{what}: {rendered_in(words, fixed, task.completed, 0)} {unit}")
 
     columns: list[ProgressColumn | str]
     unit = _("done") if unit is None else unit
@@ -343,8 +365,11 @@ GapOpt = Annotated[
 
 def prepare(instance_dir: Path, scenario: str | None, budget: str | None = None,
             method: str | None = None, weights: str | None = None,
-            gap: float | None = None, baseline: str | None = None) -> tuple[Any, Any]:  # fmt: skip
-    """Load the instance and the scenario with command-line overrides applied."""
+            gap: float | None = None, baseline: str | None = None,
+            renormalize: bool = False) -> tuple[Any, Any]:  # fmt: skip
+    """Load the instance and the scenario with command-line overrides applied;
+    `renormalize`: the normalization ranges from the budget in use, not the
+    scenario's own (SPEC 14)."""
     from optimizer.domain.instance import load_instance
     from optimizer.domain.scenario import apply_overrides, load_scenario
     from optimizer.outputs.text import remember_instance, remember_scenario
@@ -354,6 +379,8 @@ def prepare(instance_dir: Path, scenario: str | None, budget: str | None = None,
     scen = apply_overrides(load_scenario(inst, scenario), inst, budget=budget, method=method,
                            weights=weights, gap=gap, baseline=baseline)  # fmt: skip
     remember_scenario(scen.name, scen.display_names)
+    if renormalize:
+        scen = scen.renormalized()
     if scen.mip_gap > 0:
         from optimizer.outputs.text import gap_note
 
@@ -430,11 +457,14 @@ def export_model(inst: Any, scen: Any, lp_path: Path | None, mps_path: Path | No
 
 # ----------------------------------------------------------------------------- typer's words
 # typer prints words of its own around ours: the help page's frames and usage line,
-# the type of each value, and the usage errors. Those it looks up through gettext
-# come from the `typer` catalog (optimizer.i18n); the rest are fixed English in its
-# vendored click, so the app's group and commands (`SpeakingGroup`,
-# `SpeakingCommand`, registered by optimizer.cli.build_app) translate them where
-# they are shown:
+# the type of each value, and the usage errors. Those it looks up with the standard
+# library's gettext (which only the process environment could steer; we never write
+# it) are looked up in the run's `typer` catalog (`optimizer.i18n.Language.library`)
+# where typer shows them: its help and error panels' words (RICH_WORDS, set on
+# typer.rich_utils when a help page or an error is drawn) and its own usage errors
+# (LIBRARY_MESSAGES). The rest are fixed English in its vendored click, so the app's
+# group and commands (`SpeakingGroup`, `SpeakingCommand`, registered by
+# optimizer.cli.build_app) translate them where they are shown:
 # - help texts (commands' and options', marked N_() where declared) when the help
 #   page is drawn, so one process can show them in any language (tests);
 # - the usage line's words, the help option's text, each value's type and each
@@ -442,8 +472,9 @@ def export_model(inst: Any, scen: Any, lp_path: Path | None, mps_path: Path | No
 # - a usage error's message, matched against the English templates below (nested
 #   parts, such as the reason inside "Invalid value for ...", are translated too);
 #   a message no template matches is shown as it comes.
-# `--lang` is read from the command line before anything is parsed or drawn, so
-# `solve --help --lang ru` is in Russian although `--help` comes first.
+# The group chooses the run's language from the command line before anything is
+# parsed or drawn, so `solve --help --lang ru` is in Russian although `--help` comes
+# first.
 
 USAGE_WORDS = {
     "[OPTIONS]": N_("[OPTIONS]"),
@@ -489,8 +520,11 @@ CLICK_MESSAGES = (  # the first template that matches the whole message is used
     N_("Input should be greater than {limit}"),
     N_("Input should be less than {limit}"),
 )
-# typer.rich_utils's words, computed with gettext when that module is imported: after
-# a change of language in the same process they are looked up again (typer.po).
+# typer.core's usage errors, made with its gettext: their words are in the `typer`
+# catalog (typer.po), not ours.
+LIBRARY_MESSAGES = ("Missing command.", "No such command {name!r}.")
+# typer.rich_utils's words, computed with gettext when that module is imported: set
+# from the run's `typer` catalog where typer is about to show them (`library_words`).
 RICH_WORDS = {
     "DEPRECATED_STRING": "(deprecated) ",
     "DEFAULT_STRING": "[default: {}]",
@@ -505,16 +539,20 @@ RICH_WORDS = {
 }
 
 
-def choose_language_early(args: list[str]) -> None:
-    """Speak the command line's language before typer parses or draws anything. A bad
-    value is left to `--lang`'s own check, which reports it (exit 2)."""
-    for wanted in (lang_in(args), None):
-        try:
-            set_language(wanted)
+def library_words() -> None:
+    """typer.rich_utils's words (panel titles, "Error", "Try ... for help.") in the
+    language in use, from the run's `typer` catalog. Called where typer is about to
+    show them (a help page, an error, an abort): typer imports that module there
+    anyway, so it is imported here first; an English run that has not loaded it
+    needs nothing (typer computes them in English)."""
+    words = current()
+    rich_utils = sys.modules.get("typer.rich_utils")
+    if rich_utils is None:
+        if words.code == "en":
             return
-        except ValueError:
-            continue
-    set_language("en")
+        import typer.rich_utils as rich_utils
+    for name, english in RICH_WORDS.items():
+        setattr(rich_utils, name, words.library.gettext(english))
 
 
 def _translated(obj: Any, attr: str, translate: Callable[[str], str]) -> None:
@@ -545,14 +583,8 @@ def speak_param(param: Any, ctx: Any) -> None:
 
 
 def speak(command: Any, ctx: Any = None) -> None:
-    """The command's (a group's: and its commands') help texts, parameters and
-    typer's own words in the language in use."""
-    rich_utils = sys.modules.get("typer.rich_utils")
-    if rich_utils is not None:
-        import gettext
-
-        for name, english in RICH_WORDS.items():
-            setattr(rich_utils, name, gettext.gettext(english))
+    """The command's (a group's: and its commands') help texts and parameters in the
+    language in use."""
     for cmd in (command, *getattr(command, "commands", {}).values()):
         _translated(cmd, "help", _)
         _translated(cmd, "short_help", _)
@@ -564,6 +596,12 @@ def speak(command: Any, ctx: Any = None) -> None:
                 speak_param(param, ctx)
 
 
+def help_page(command: Any, ctx: Any) -> None:
+    """Before a help page is drawn: its texts and typer's words in the language in use."""
+    speak(command, ctx)
+    library_words()
+
+
 def usage_line(command: Any, ctx: Any, formatter: Any) -> None:
     """The usage line in the language in use: `Использование: monotowns solve ...`."""
     pieces = [_(USAGE_WORDS[p]) if p in USAGE_WORDS else p
@@ -573,33 +611,60 @@ def usage_line(command: Any, ctx: Any, formatter: Any) -> None:
 
 @functools.cache
 def _pattern(template: str) -> Any:
-    """A template's regular expression: each {field} matches some text."""
+    """A template's regular expression: each {field} (or {field!r}) matches some text."""
     import re
 
-    parts = re.split(r"(\{\w+\})", template)
+    parts = re.split(r"(\{\w+(?:![rsa])?\})", template)
     return re.compile(
-        "".join(f"(?P<{p[1:-1]}>.+?)" if p.startswith("{") else re.escape(p) for p in parts),
+        "".join(f"(?P<{p[1:-1].partition('!')[0]}>.+?)" if p.startswith("{") else re.escape(p)
+                for p in parts),
         re.DOTALL,
-    )
+    )  # fmt: skip
+
+
+def known_messages() -> Iterator[tuple[str, str]]:
+    """Each usage error we know, in English and in the language in use: click's and
+    pydantic's from our catalog, typer's own from its `typer` catalog. A field's
+    conversion (`{name!r}`) is dropped from the translation: the text a message is
+    matched in holds the converted value already."""
+    import re
+
+    library = current().library
+    yield from ((t, _(t)) for t in CLICK_MESSAGES)
+    for t in LIBRARY_MESSAGES:
+        yield t, re.sub(r"\{(\w+)![rsa]\}", r"{\1}", library.gettext(t))
 
 
 def click_words(message: str) -> str:
-    """A usage error's message in the language in use (see CLICK_MESSAGES)."""
+    """A usage error's message in the language in use (see CLICK_MESSAGES and
+    LIBRARY_MESSAGES)."""
     if language() == "en":
         return message
-    for template in CLICK_MESSAGES:
+    for template, translated in known_messages():
         m = _pattern(template).fullmatch(message)
         if m:
             parts = m.groupdict()
             if "message" in parts:
-                parts["message"] = click_words(parts["message"])
-            return _(template).format(**parts)
+                parts["message"] = nested_words(parts["message"])
+            return translated.format(**parts)
     return message
+
+
+def nested_words(message: str) -> str:
+    """A message inside another, in the language in use. typer drops the full stop of
+    a message it adds a suggestion to ("No such command 'solv'. Did you mean
+    'solve'?"), so a message without one is tried with it too (and shown without)."""
+    shown = click_words(message)
+    if shown != message or message.endswith("."):
+        return shown
+    shown = click_words(message + ".")
+    return message if shown == message + "." else shown.removesuffix(".")
 
 
 @contextmanager
 def errors_in_language() -> Iterator[None]:
-    """Usage errors raised inside the block leave it in the language in use."""
+    """Usage errors raised inside the block leave it in the language in use, and typer's
+    words around them (the error panel, an abort) are set for it."""
     # click's classes, found from typer's public BadParameter (typer 0.29 vendors click)
     usage_error: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
     click_exception: type[Exception] = next(
@@ -607,7 +672,11 @@ def errors_in_language() -> Iterator[None]:
     )
     try:
         yield
+    except (KeyboardInterrupt, EOFError):  # typer answers with its abort line
+        library_words()
+        raise
     except click_exception as caught:
+        library_words()
         e: Any = caught
         if language() == "en" or type(e).__name__ == "NoArgsIsHelpError":
             raise
@@ -625,25 +694,28 @@ class SpeakingCommand(TyperCommand):
         usage_line(self, ctx, formatter)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        speak(self, ctx)
+        help_page(self, ctx)
         super().format_help(ctx, formatter)
 
 
 class SpeakingGroup(TyperGroup):
-    """The `monotowns` group: chooses the language from the command line first, then
-    speaks it in help pages, usage lines and usage errors (its commands' too). The
-    language is the run's: afterwards the process speaks what it spoke before (a
-    console run ends there; a test that runs commands does not inherit their language)."""
+    """The `monotowns` group: chooses the run's language from the command line, once,
+    before anything is parsed, then speaks it in help pages, usage lines and usage
+    errors (its commands' too). The run has a context of its own
+    (`contextvars.copy_context`), so its language ends with it: a console run ends
+    there; a test that runs commands does not inherit their language."""
 
     def main(self, args: Any = None, *rest: Any, **extra: Any) -> Any:
+        import contextvars
+
         args = list(sys.argv[1:] if args is None else args)
-        before = language()
-        try:
-            choose_language_early(args)
-            speak(self)
-            return super().main(args, *rest, **extra)
-        finally:
-            set_language(before)
+        return contextvars.copy_context().run(self.run_in_language, args, *rest, **extra)
+
+    def run_in_language(self, args: list[str], *rest: Any, **extra: Any) -> Any:
+        """The run, in the language its command line asks for."""
+        set_language(asked_for(args))
+        speak(self)
+        return super().main(args, *rest, **extra)
 
     def make_context(self, *args: Any, **extra: Any) -> Any:
         with errors_in_language():
@@ -657,5 +729,5 @@ class SpeakingGroup(TyperGroup):
         usage_line(self, ctx, formatter)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        speak(self, ctx)
+        help_page(self, ctx)
         super().format_help(ctx, formatter)

@@ -21,6 +21,7 @@ from optimizer.cli.common import (
     MethodOpt,
     OutOpt,
     PointsOpt,
+    RenormalizeOpt,
     ScenarioOpt,
     Solver,
     SolverOpt,
@@ -54,24 +55,27 @@ def compare_command(
     gap: GapOpt = None,
     lang: LangOpt = None,
     baseline: BaselineOpt = None,
+    renormalize: RenormalizeOpt = False,
 ) -> None:
     """Compare an actual spend with the optimum at the same budget (SPEC section 7)."""
-    from optimizer.analysis.compare import compare
+    from optimizer.analysis.study import Options, Study
     from optimizer.domain.actual import load_actual
-    from optimizer.domain.scenario import parse_money
     from optimizer.outputs.documents import comparison_document
     from optimizer.outputs.files import input_files, result_folder
 
     with guarded():
         check_points(points, force)
-        inst, scen = prepare(instance, scenario, None, method, weights, gap=gap, baseline=baseline)
+        inst, scen = prepare(instance, scenario, budget, method, weights, gap=gap, baseline=baseline,
+                             renormalize=renormalize)  # fmt: skip
         spend = load_actual(inst, actual)
         needs_out(fmt is CompareFormat.xlsx, out_dir, "comparison.xlsx")
         names = COMPARE_FILES + (["comparison.xlsx"] if fmt is CompareFormat.xlsx else [])
-        b = parse_money(budget) if budget is not None else None
         inputs = input_files(inst, scen, [spend.path])
     with guarded(), result_folder(out_dir, inputs, names, "compare") as target:
-        cmp = compare(inst, scen, spend, budget_mln=b, solver=solver.value, front_points=points)
+        study = Study(inst, scen, Options(solver=solver.value, points=points, depth=None), spend,
+                      budget_given=budget is not None)  # fmt: skip
+        cmp = study.comparison
+        assert cmp is not None
         doc = comparison_document(cmp)
         if target is not None:
             write_comparison(target, cmp, doc)
@@ -173,9 +177,9 @@ def closest_table(cmp: Any) -> Table:
         ).format(amount=mln(cmp.budget_mln)),
         title_justify="left",
     )  # fmt: skip
-    plans.caption = _("moved: money taken out of cells; total change: the sum of all cell changes")
+    plans.caption = _("moved: money taken out of cells; put in: money put into cells")
     plans.caption_justify = "left"
-    for col in (_("share of gain"), _("moved mln"), _("total change mln"),
+    for col in (_("share of gain"), _("moved mln"), _("put in mln"),
                 *map(term, inst.criteria)):  # fmt: skip
         plans.add_column(col, justify="right")
     for p in cmp.closest:
@@ -185,8 +189,8 @@ def closest_table(cmp: Any) -> Table:
         else:
             plans.add_row(
                 percent(p.phi),
-                mln(p.taken_mln),
                 mln(p.moved_mln),
+                mln(p.added_mln),
                 *(mln(p.objectives[c]) for c in inst.criteria),
             )
     return plans

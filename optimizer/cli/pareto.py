@@ -22,6 +22,7 @@ from optimizer.cli.common import (
     InstanceArg,
     LangOpt,
     OutOpt,
+    RenormalizeOpt,
     ScenarioOpt,
     Sheet,
     SheetOpt,
@@ -69,50 +70,49 @@ def pareto(
     gap: GapOpt = None,
     lang: LangOpt = None,
     baseline: BaselineOpt = None,
+    renormalize: RenormalizeOpt = False,
 ) -> None:
     """The exact efficient front: every breakpoint, evenly spaced points, the knee."""
     from optimizer.analysis.compare import actual_cost
-    from optimizer.analysis.pareto import actual_position, compute_front
+    from optimizer.analysis.study import Options, Study
     from optimizer.domain.actual import load_actual
-    from optimizer.domain.evaluate import score_volumes
-    from optimizer.lp.engine import Engine
     from optimizer.outputs.files import input_files, result_folder
     from optimizer.outputs.tables import front_tables
     from optimizer.outputs.text import fixed, spend_words, term
 
     with guarded():
         check_points(points, force)
-        inst, scen = prepare(instance, scenario, budget, gap=gap, baseline=baseline)
+        inst, scen = prepare(instance, scenario, budget, gap=gap, baseline=baseline,
+                             renormalize=renormalize)  # fmt: skip
         spend = load_actual(inst, actual) if actual is not None else None
-        if spend is not None and budget is None:
-            # one budget per comparison: the front at the spend's budget cost
-            from optimizer.analysis.compare import actual_cost
-
-            scen = scen.with_budget(actual_cost(inst, spend))
         needs_out(fmt is Sheet.xlsx, out_dir, "pareto.xlsx")
         names = [*OUTPUTS, *(["pareto.xlsx"] if fmt is Sheet.xlsx else [])]
         extra = [spend.path] if spend is not None else []
         inputs = input_files(inst, scen, extra)
+    # one budget per comparison: with a spend, the front at its budget cost
+    study = Study(inst, scen, Options(solver=solver.value, points=points, depth=None), spend,
+                  budget_given=budget is not None)  # fmt: skip
+    scen = study.scenario
     with guarded(), result_folder(out_dir, inputs, names, "pareto") as target:
-        eng = Engine.open(inst, scen, solver.value)
         with (
             progress_bar(
                 _("efficient front of {scenario}").format(scenario=repr(scenario_name(scen.name))),
                 None,
                 _("LPs solved"),
             ) as update,
-            eng.reporting(update),
+            study.reporting(update),
         ):
-            front = compute_front(inst, scen, points, solver.value, engine=eng)
+            front = study.front
+            assert front is not None
         position = uplift = None
         if spend is not None:
             from optimizer.analysis.compare import optimum_uplift
-            from optimizer.methods.solution import optimize_engine
+            from optimizer.domain.evaluate import score_volumes
 
             fa = score_volumes(inst, spend.volume)
-            position = actual_position(eng, fa, front.payoff)
+            position = study.actual_position
             # the scenario's optimum at the front's budget: the uplift compare prints
-            uplift = optimum_uplift(inst.criteria, optimize_engine(eng).objectives, fa)
+            uplift = optimum_uplift(inst.criteria, study.solution.objectives, fa)
         out.print(front_table(front, inst.currency))
         if spend is not None and position is not None:
             say(actual_text(front, spend_words(inst, spend) + f" {spend.name!r}", position,

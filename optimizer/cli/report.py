@@ -17,6 +17,7 @@ from optimizer.cli.common import (
     LangOpt,
     MethodOpt,
     PointsOpt,
+    RenormalizeOpt,
     ScenarioOpt,
     Sheet,
     Solver,
@@ -63,9 +64,10 @@ def report_command(
             ),
         ),
     ] = False,
+    renormalize: RenormalizeOpt = False,
 ) -> None:
     """Write report.html (self-contained) and report.md: scenario, solution, front, comparison."""
-    from optimizer.analysis.study import run_study
+    from optimizer.analysis.study import Options, Study
     from optimizer.domain.actual import load_actual
     from optimizer.outputs.files import input_files, result_folder
     from optimizer.outputs.render import html_page, markdown, report_workbook
@@ -74,8 +76,9 @@ def report_command(
     with guarded():
         check_points(points, force)
         inst, scen = prepare(
-            instance, scenario, budget, method, weights, gap=gap, baseline=baseline
-        )
+            instance, scenario, budget, method, weights, gap=gap, baseline=baseline,
+            renormalize=renormalize,
+        )  # fmt: skip
         spend = load_actual(inst, actual) if actual is not None else None
         if ranges and inst.projects is not None:
             from optimizer.errors import InstanceError
@@ -93,11 +96,9 @@ def report_command(
         result_folder(out_dir, inputs, ["report.html", "report.md"], "report") as target,
     ):
         assert target is not None
-        rep = build_report(
-            run_study(
-                inst, scen, spend, solver.value, points, ranges, budget_given=budget is not None
-            )
-        )
+        study = Study(inst, scen, Options(solver=solver.value, points=points, ranges=ranges),
+                      spend, budget_given=budget is not None)  # fmt: skip
+        rep = build_report(study)
         names = ["report.html", "report.md", *rep.images]
         names += ["report.xlsx"] if fmt is Sheet.xlsx else []
         target.check(names)

@@ -17,6 +17,7 @@ from optimizer.cli.common import (
     LangOpt,
     MethodOpt,
     OutOpt,
+    RenormalizeOpt,
     ScenarioOpt,
     SensitivityDepth,
     Solver,
@@ -84,16 +85,17 @@ def solve(
     gap: GapOpt = None,
     lang: LangOpt = None,
     baseline: BaselineOpt = None,
+    renormalize: RenormalizeOpt = False,
 ) -> None:
     """Solve a scenario: the exact optimal split of the budget."""
     from optimizer.analysis.sensitivity import Depth
-    from optimizer.analysis.solved import solve_scenario
-    from optimizer.lp.engine import Engine
+    from optimizer.analysis.study import Options, Study
     from optimizer.outputs.documents import infeasible_document, solve_document
     from optimizer.outputs.files import input_files, result_folder
 
     with guarded():
-        inst, scen = prepare(instance, scenario, budget, method, weights, gap, baseline=baseline)
+        inst, scen = prepare(instance, scenario, budget, method, weights, gap, baseline=baseline,
+                             renormalize=renormalize)  # fmt: skip
         names = solve_outputs(inst, fmt, out_dir, ranges)
         extra_out = [p for p in (export_lp, export_mps) if p is not None]
         inputs = input_files(inst, scen)
@@ -102,29 +104,25 @@ def solve(
     depth = None
     if sensitivity is not SensitivityDepth.off and not no_sensitivity:
         depth = Depth(sensitivity.value)
+    study = Study(inst, scen, Options(solver=solver.value, points=0, ranges=ranges, depth=depth))
     with (
         guarded(),
         result_folder(out_dir, inputs, [*ALL_OUTPUTS, "projects.csv"], "solve") as target,
     ):
-        if extra_out:
-            export_model(inst, scen, export_lp, export_mps)
-        eng = Engine.open(inst, scen, solver.value)
         try:
-            solved = solve_scenario(eng, depth, ranges)
+            solved = study.solved
         except InfeasibleError as e:
             if target is not None:
                 target.write_json("summary.json", infeasible_document(inst, scen, e.diagnosis))  # type: ignore[arg-type]
             if fmt is Format.json:
                 print_json(infeasible_document(inst, scen, e.diagnosis))  # type: ignore[arg-type]
             raise
+        if extra_out:
+            export_model(inst, scen, export_lp, export_mps)
         if solved.solution.uneven_free_cells is not None:
-            note(
-                _(
-                    "the plan is the solver's vertex: the even-plan step was not applied to "
-                    "its optimal face ({n} free cells: too many, or its QP failed); other "
-                    "equally good plans exist"
-                ).format(n=f"{solved.solution.uneven_free_cells:,}")
-            )
+            from optimizer.outputs.text import vertex_note
+
+            note(vertex_note(solved.solution.uneven_free_cells))
         if solved.solution.mip and depth is not None:
             from optimizer.outputs.text import MIP_SENSITIVITY_NOTE
 

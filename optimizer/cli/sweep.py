@@ -12,6 +12,7 @@ from optimizer.cli.common import (
     LangOpt,
     MethodOpt,
     OutOpt,
+    RenormalizeOpt,
     ScenarioOpt,
     Sheet,
     SheetOpt,
@@ -22,6 +23,7 @@ from optimizer.cli.common import (
     needs_out,
     out,
     prepare,
+    say,
     progress_bar,
     wrote,
 )
@@ -50,36 +52,37 @@ def sweep(
     solver: SolverOpt = Solver.highs,
     out_dir: OutOpt = None,
     fmt: SheetOpt = Sheet.table,
-    renormalize: Annotated[
-        bool,
-        typer.Option(
-            "--renormalize",
-            help=N_(
-                "Recompute the payoff normalization at every budget (each row then equals "
-                "solve --budget B; priorities change from row to row). Default: the scenario's."
-            ),
-        ),
-    ] = False,
+    renormalize: RenormalizeOpt = False,
     gap: GapOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """Each criterion, and the split by tier and measure, against the budget."""
-    from optimizer.analysis.sweep import parse_range, sweep_budgets
+    from optimizer.analysis.study import Options, Study
+    from optimizer.analysis.sweep import parse_range
     from optimizer.outputs.files import input_files, result_folder
-    from optimizer.outputs.tables import sweep_gain_table, sweep_header, sweep_rows, sweep_table
+    from optimizer.outputs.tables import (
+        sweep_gain_table,
+        sweep_header,
+        sweep_notes,
+        sweep_rows,
+        sweep_table,
+    )
     from optimizer.outputs.text import scenario_name, significant
 
     with guarded():
         budgets = parse_range(budget)
-        inst, scen = prepare(instance, scenario, None, method, weights, gap=gap)
+        inst, scen = prepare(instance, scenario, None, method, weights, gap=gap,
+                             renormalize=renormalize)  # fmt: skip
         needs_out(fmt is Sheet.xlsx, out_dir, "sweep.xlsx")
         names = ["sweep.csv", "sweep.png", *(["sweep.xlsx"] if fmt is Sheet.xlsx else [])]
     with guarded(), result_folder(out_dir, input_files(inst, scen), names, "sweep") as target:
         with progress_bar(_("sweep"), len(budgets)) as update:
-            result = sweep_budgets(inst, scen, budgets, solver.value, update, renormalize)
+            result = Study(inst, scen, Options(solver=solver.value)).sweep(budgets, update)
         out.print(sweep_table(result))
         if len(result.feasible()) > 1:
             out.print(sweep_gain_table(result))
+        for line in sweep_notes(result):
+            say(line)
         if target is not None:
             from optimizer.outputs.plots.sensitivity import sweep_png
 

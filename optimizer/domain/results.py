@@ -14,6 +14,9 @@ class Payoff:
 
     criteria: tuple[str, ...]
     table: np.ndarray  # (C, C)
+    # the budget the table was computed at: the scenario's reference budget (SPEC 14),
+    # whose ranges normalize the criteria at every budget the run solves at
+    budget_mln: float | None = None
 
     @property
     def ideal(self) -> np.ndarray:
@@ -149,7 +152,7 @@ class Solution:
     fractions: np.ndarray | None = field(default=None, repr=False)
     mip: bool = False  # solved as a mixed-integer program: no shadow prices exist
     # SPEC section 10 not applied: the optimal face had this many free cells, more than
-    # the even-plan step takes (methods.equal.SOLVE_MAX_FREE); the plan is the vertex
+    # the even-plan step takes (Tuning.solve_max_free); the plan is the vertex
     uneven_free_cells: int | None = None
 
     @property

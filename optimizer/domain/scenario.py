@@ -159,9 +159,29 @@ class Scenario:
     baseline: str | None = None
     baseline_path: Path | None = field(default=None, compare=False)
     baseline_volume: np.ndarray | None = field(default=None, compare=False, repr=False)
+    # SPEC 14: the budget whose payoff table normalizes the criteria, the scenario
+    # file's own budget (None: this scenario's budget is that budget) ...
+    reference_budget_mln: float | None = None
+    # ... or, with `--renormalize`, always the budget in use
+    renormalize: bool = False
+
+    @property
+    def reference_budget(self) -> float:
+        """The budget the normalization ranges come from."""
+        if self.renormalize or self.reference_budget_mln is None:
+            return self.budget_mln
+        return self.reference_budget_mln
 
     def with_budget(self, budget_mln: float) -> Scenario:
-        return replace(self, budget_mln=float(budget_mln))
+        """The scenario at another budget; its normalization stays that of its
+        reference budget (so a criterion's weight means the same at every budget),
+        unless it is renormalized."""
+        ref = None if self.renormalize else self.reference_budget
+        return replace(self, budget_mln=float(budget_mln), reference_budget_mln=ref)
+
+    def renormalized(self) -> Scenario:
+        """Normalization ranges from the payoff table at the budget in use."""
+        return replace(self, reference_budget_mln=None, renormalize=True)
 
 
 # ----------------------------------------------------------------------------- small parsers

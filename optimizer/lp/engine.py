@@ -31,6 +31,7 @@ from optimizer.lp.highs import HighsSession
 from optimizer.lp.model import INF, LinearModel, build_model
 from optimizer.lp.pulp import CbcSession
 from optimizer.lp.session import Basis, Extension, LpResult, Session, criteria_rows
+from optimizer.tuning import Tuning
 
 
 def open_session(
@@ -63,13 +64,22 @@ class Engine:
     solves: int = 0
     seconds: float = 0.0
     _payoff: Payoff | None = field(default=None, repr=False)
+    _ends: dict[tuple[int, ...], LpResult] = field(default_factory=dict, repr=False)
     # called with the number of solves so far after each one (a progress display)
     on_solve: Callable[[int], None] | None = field(default=None, repr=False)
+    tuning: Tuning = field(default_factory=Tuning, repr=False)
 
     @classmethod
-    def open(cls, instance: Instance, scenario: Scenario, solver: str = "highs") -> Engine:
+    def open(
+        cls,
+        instance: Instance,
+        scenario: Scenario,
+        solver: str = "highs",
+        tuning: Tuning | None = None,
+    ) -> Engine:
         model = build_model(instance, scenario)
-        return cls(instance, scenario, model, open_session(model, solver))
+        return cls(instance, scenario, model, open_session(model, solver),
+                   tuning=tuning if tuning is not None else Tuning())  # fmt: skip
 
     @property
     def criteria(self) -> tuple[str, ...]:
@@ -87,9 +97,11 @@ class Engine:
 
     @contextmanager
     def at_budget(self, budget_mln: float, keep_payoff: bool = True) -> Iterator[EngineView]:
-        """The scenario at another budget, on the same model and session."""
+        """The scenario at another budget, on the same model and session; its
+        normalization kept (`keep_payoff`) or recomputed at that budget."""
+        scenario = self.scenario.with_budget(budget_mln)
         yield self.view(
-            scenario=self.scenario.with_budget(budget_mln),
+            scenario=scenario if keep_payoff else scenario.renormalized(),
             overrides={self.model.budget_row: budget_bounds(self.scenario, budget_mln)},
             keep_payoff=keep_payoff,
         )
@@ -147,6 +159,7 @@ class Engine:
             _payoff=self._payoff if keep_payoff else None,
             overrides=dict(overrides or {}),
             parent=parent,
+            tuning=self.tuning,
         )
 
     # ------------------------------------------------------------------ solving
@@ -186,20 +199,51 @@ class Engine:
         return self.model.criteria_values(res.x)
 
     def payoff(self) -> Payoff:
-        """Each criterion maximized, then the others lexicographically with it held.
+        """Each criterion maximized, then the others lexicographically with it held,
+        at the scenario's reference budget (SPEC 14: the ranges that normalize the
+        criteria come from there, whatever budget the run solves at).
 
         The diagonal holds each criterion's own best exactly, as its first solve found
         it; the later solves hold it with a round-off margin only."""
+        if self._payoff is None and not same_budget(
+            self.scenario.reference_budget, self.scenario.budget_mln
+        ):
+            with self.at_budget(self.scenario.reference_budget) as ref:
+                self._payoff = ref.payoff()
         if self._payoff is None:
             C = len(self.criteria)
             table = np.zeros((C, C))
             for c in range(C):
-                order = [c] + [d for d in range(C) if d != c]
-                res, bests = self.lexicographic_steps(order, 0.0)
-                table[c] = self.criteria_of(res)
-                table[c, c] = bests[c]
-            self._payoff = Payoff(self.criteria, table)
+                table[c] = self.criteria_of(self.lexicographic_end([c] + [d for d in range(C) if d != c]))
+            self._payoff = Payoff(self.criteria, table, self.scenario.budget_mln)
         return self._payoff
+
+    def lexicographic_end(self, order: list[int]) -> LpResult:
+        """Each criterion of `order` maximized in turn, the earlier ones held at their
+        best: a row of the payoff table and an end of the front, solved once per
+        engine and order (both ask for it).
+
+        Unlike `lexicographic`, the hold is the optimum itself, not a hair below it:
+        the end is then the exact vertex (jobs 125.0, not 124.9999998), and the
+        solver's primal tolerance absorbs the round-off. Should that ever make a later
+        stage infeasible, the method's hold, with its margin, decides."""
+        key = tuple(order)
+        if key not in self._ends:
+            C = len(self.criteria)
+            held: dict[int, float] = {}
+            res: LpResult | None = None
+            try:
+                for c in order:
+                    ext = self.floors(held) if held else None
+                    res = self.run(self.cost_vector(np.eye(C)[c]), True, ext)
+                    held[c] = float(self.criteria_of(res)[c])
+            except InfeasibleError:
+                if not held:
+                    raise  # the first stage: the scenario itself is infeasible
+                res = self.lexicographic(order, 0.0)
+            assert res is not None
+            self._ends[key] = res
+        return self._ends[key]
 
     def normalizers(self) -> np.ndarray:
         if self.scenario.objective.normalize == "none":
@@ -300,6 +344,11 @@ class EngineView(Engine):
             if self.parent is not None:  # count the work on the engine that owns the session
                 self.parent.solves += self.solves - solves
                 self.parent.seconds += self.seconds - seconds
+
+
+def same_budget(a: float, b: float) -> bool:
+    """Two budgets equal to round-off (1e-9 relative)."""
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
 def budget_bounds(scenario: Scenario, budget_mln: float) -> tuple[float, float]:

@@ -43,19 +43,8 @@ FIXED_DUAL = 1e-6  # a reduced cost above this (objective scaled to max |cost| 1
 # and `solve` on a small instance loads neither scipy nor Clarabel); bigger ones to
 # Clarabel's interior point (see `solve_qp`).
 SMALL_FACE = 200
-# `solve`'s own plan: faces up to this many free cells are evened (30,000 generated
-# towns: about 50,000, a second); above it (100,000 towns: 162,000, minutes for the
-# interior point) the solver's vertex stands and the summary says so.
-SOLVE_MAX_FREE = 100_000
 # HiGHS's active-set QP as the fallback only up to this size (beyond it, minutes)
 ACTIVE_SET_MAX = 5_000
-# Where many plans are evened (every breakpoint of a front, every closest plan), faces
-# above these sizes keep the LP's own vertex, and the output says so: with Clarabel a
-# face of 1,600 free columns takes 0.1 s, so a front of 40 breakpoints stays seconds.
-MANY_MAX_FREE = 20_000
-# compare's four closest plans: CBC gives no reduced costs, so every cell column of the
-# movement LP is free there (486 on the Kazakhstan instance)
-CLOSEST_MAX_FREE = 50_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -192,6 +181,7 @@ def on_highs(eng: Engine, res: LpResult) -> tuple[Engine, LpResult]:
         instance=eng.instance, scenario=eng.scenario, model=eng.model,
         session=HighsSession(eng.model), _payoff=eng._payoff,
         overrides=dict(getattr(eng, "overrides", {})), raw=getattr(eng, "raw", False),
+        tuning=eng.tuning,
     )  # fmt: skip
     try:
         return twin, scalarize(twin)

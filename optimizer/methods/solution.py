@@ -101,12 +101,12 @@ def shadow_prices(
 
 def make_solution(eng: Engine, res: LpResult, maximize: bool) -> Solution:
     from optimizer.domain.evaluate import score_volumes
-    from optimizer.methods.equal import SOLVE_MAX_FREE, even_plan
+    from optimizer.methods.equal import even_plan
 
     inst = eng.instance
     method_res = res
     skipped: list[int] = []
-    res = even_plan(eng, res, max_free=SOLVE_MAX_FREE, skipped=skipped)
+    res = even_plan(eng, res, max_free=eng.tuning.solve_max_free, skipped=skipped)
     x = res.x
     volumes = np.maximum(eng.model.volumes(x), 0.0)
     values = score_volumes(inst, volumes)

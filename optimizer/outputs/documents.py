@@ -18,23 +18,23 @@ from optimizer.domain.evaluate import (
 from optimizer.domain.instance import Instance
 from optimizer.domain.results import Diagnosis, Payoff, Solution
 from optimizer.domain.scenario import Scenario
-from optimizer.i18n import speaking
+from optimizer.i18n import rendered_in
 from optimizer.outputs.tables import totals
 from optimizer.outputs.text import cell_reason, unit_text
 
 
 def english(words: Callable[..., str], *args: Any) -> str:
     """Text a document carries (a reason, a unit, a note), in English whatever the
-    language of the run: JSON is read by programs, and its values never change."""
-    with speaking("en"):
-        return words(*args)
+    language of the run: JSON is read by programs, and its values never change. The
+    words are rendered with the English catalog; the run keeps its language."""
+    return rendered_in("en", words, *args)
 
 
 if TYPE_CHECKING:  # types only: `solve` writes its summary without loading the analyses
     from optimizer.analysis.compare import Comparison
     from optimizer.analysis.explain import TownExplanation
     from optimizer.analysis.sensitivity import ConstraintRate, Drop, SensitivityReport
-    from optimizer.analysis.solved import Solved
+    from optimizer.analysis.study import Solved
     from optimizer.analysis.uncertainty import UncertaintyResult
 
 # ----------------------------------------------------------------------------- documents
@@ -118,7 +118,6 @@ def comparison_document(cmp: Comparison) -> dict[str, Any]:
             {
                 "phi": p.phi,
                 "moved_mln": p.moved_mln,
-                "taken_mln": p.taken_mln,
                 "added_mln": p.added_mln,
                 "objectives": p.objectives,
                 "weighted": p.weighted,
@@ -420,6 +419,11 @@ def uncertainty_document(result: UncertaintyResult) -> dict[str, Any]:
         "draw_model": "factor[m,c] = exp(sigma_m z - sigma_m^2/2), one per measure and "
         "criterion, shared by all towns; payoff normalizers fixed at nominal",
         "nominal": dict(zip(result.criteria, map(float, result.nominal_criteria), strict=True)),
+        # the plans' budget (the actual's budget cost unless --budget gave another) and
+        # each plan's: no numbers at two budgets without saying which (SPEC 14)
+        "budget_mln": float(result.budget_mln),
+        "actual_budget_mln": result.actual_budget_mln,
+        "budgets": result.budgets(),
         "percentiles": result.percentiles(),
         "feasible_draws": int(result.feasible.sum()),
         "value_of_knowing": result.value_of_knowing(),
@@ -451,6 +455,7 @@ def project_robustness(result: UncertaintyResult) -> list[dict[str, Any]]:
 
 def payoff_document(obj: Payoff) -> dict:
     return {
+        "budget_mln": obj.budget_mln,  # the reference budget the ranges come from (SPEC 14)
         "ideal": dict(zip(obj.criteria, map(float, obj.ideal), strict=True)),
         "nadir": dict(zip(obj.criteria, map(float, obj.nadir), strict=True)),
         "table": {

@@ -277,6 +277,41 @@ def sweep_gain_table(result: SweepResult) -> Any:
     return table
 
 
+def sweep_notes(result: SweepResult) -> list[str]:
+    """What the sweep's table needs said beside it: the normalization's budget and
+    each rise of one criterion's rate."""
+    return [sweep_ranges_words(result)] + [
+        sweep_rise_words(result, k, c) for k, c in result.rate_rises()
+    ]
+
+
+def sweep_ranges_words(result: SweepResult) -> str:
+    """Which budget's payoff table normalizes the criteria at every step (SPEC 14)."""
+    if result.reference_budget_mln is None:
+        return _("criteria normalized by the payoff table at each budget (--renormalize)")
+    return _(
+        "criteria normalized by the payoff table at {amount} mln at every budget, so the "
+        "weights mean the same throughout (--renormalize: at each budget)"
+    ).format(amount=fixed(result.reference_budget_mln, 0))
+
+
+def sweep_rise_words(result: SweepResult, k: int, c: int) -> str:
+    """Why one criterion's rate rises with the budget while the objective's falls."""
+    mid, per_bn = result.marginal_gains()
+    ok = [s.budget_mln for s in result.feasible() if s.criteria is not None]
+    return _(
+        "{criterion} per bn rises from {before} to {now} between {low} and {high} mln: "
+        "there the plan shifts its trade between criteria; what one more bn buys of the "
+        "scenario's objective never rises"
+    ).format(
+        criterion=term(result.criteria[c]),
+        before=fixed(per_bn[k - 1, c], 1, sign=True),
+        now=fixed(per_bn[k, c], 1, sign=True),
+        low=fixed(ok[k], 0),
+        high=fixed(ok[k + 1], 0),
+    )
+
+
 # ----------------------------------------------------------------------------- tables
 
 
@@ -300,18 +335,22 @@ def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
         ),
         title_justify="left",
     )
-    cols = (_("plan"), _("criterion"), *(percentile(k) for k in (5, 50, 95)), _("mean"),
-            _("nominal effects"))  # fmt: skip
+    # each plan's budget: the plans and an actual spend are compared at the spend's
+    # budget cost, and a row at another (--budget) says so (SPEC 14)
+    cols = (_("plan"), _("budget mln"), _("criterion"), *(percentile(k) for k in (5, 50, 95)),
+            _("mean"), _("nominal effects"))  # fmt: skip
     for k, col in enumerate(cols):
-        head.add_column(col, justify="left" if k < 2 else "right")
+        head.add_column(col, justify="right" if k == 1 or k > 2 else "left")
     # an actual spend the instance lists as illustrative is called so (SPEC 11)
     spend = spend_short(result.instance, f"actual/{result.actual_name}.csv")
+    budgets = result.budgets()
     for plan, by_c in percentiles.items():
         for j, c in enumerate(result.criteria):
             s = by_c[c]
             at_nominal = mln(result.nominal_criteria[j]) if plan == "nominal" else ""
-            head.add_row(spend if plan == "actual" else term(plan), term(c), *(mln(v) if (v := s[k]) is not None else "-"
-                                    for k in ("p5", "p50", "p95", "mean")), at_nominal)  # fmt: skip
+            head.add_row(spend if plan == "actual" else term(plan), mln(budgets[plan]), term(c),
+                         *(mln(v) if (v := s[k]) is not None else "-"
+                           for k in ("p5", "p50", "p95", "mean")), at_nominal)  # fmt: skip
     notes = []
     voi = result.value_of_knowing()
     gains = ", ".join(
@@ -535,6 +574,15 @@ def solution_tables(
             row += [num(sol.payoff.ideal[i], 3), num(sol.payoff.nadir[i], 3)]
         head.add_row(*row)
     head.add_row(_("allocated, mln"), mln(sol.allocated_mln), "", "")
+    if sol.payoff is not None and sol.payoff.budget_mln is not None:
+        head.caption = Text(  # one line, not wrapped at the table's width
+            _("ideal and nadir: the payoff table at {amount} mln").format(
+                amount=mln(sol.payoff.budget_mln)
+            ),
+            no_wrap=True,
+            overflow="ignore",
+        )
+        head.caption_justify = "left"
     out.append(head)
 
     tiers = Table(title=_("Budget cost by tier"), title_justify="left")
@@ -640,18 +688,22 @@ def ranges_table(ranges: tuple[Any, ...], instance: Instance | None = None) -> T
 
 
 def uncertainty_rows(result: UncertaintyResult) -> tuple[list[str], list[list[Any]]]:
-    """`uncertainty.csv`: draw,plan,<criterion> ...,feasible[,actual_dominated,actual_<c> ...]."""
-    header = ["draw", "plan", *result.criteria, "feasible"]
+    """`uncertainty.csv`: draw,plan,<criterion> ...,feasible,budget_mln[,actual_dominated,
+    actual_<c> ...,actual_budget_mln]: each set of numbers with the budget it is at."""
+    header = ["draw", "plan", *result.criteria, "feasible", "budget_mln"]
     if result.actual is not None:
-        header += ["actual_dominated", *(f"actual_{c}" for c in result.criteria)]
+        header += ["actual_dominated", *(f"actual_{c}" for c in result.criteria),
+                   "actual_budget_mln"]  # fmt: skip
+    b = float(result.budget_mln)
     rows: list[list[Any]] = []
     for i in range(result.draws):
         tail: list[Any] = []
         if result.actual is not None and result.dominated is not None:
-            tail = [bool(result.dominated[i]), *map(float, result.actual[i])]
-        rows.append([i, "nominal", *map(float, result.nominal[i]), True, *tail])
+            tail = [bool(result.dominated[i]), *map(float, result.actual[i]),
+                    result.actual_budget_mln]  # fmt: skip
+        rows.append([i, "nominal", *map(float, result.nominal[i]), True, b, *tail])
         reopt = [float(v) if result.feasible[i] else "" for v in result.reoptimized[i]]
-        rows.append([i, "reoptimized", *reopt, bool(result.feasible[i]), *tail])
+        rows.append([i, "reoptimized", *reopt, bool(result.feasible[i]), b, *tail])
     return header, rows
 
 

@@ -465,23 +465,20 @@ def closest_lines(cmp: Comparison, illustrative: bool) -> list[str]:
 def moved_line(
     first: ClosestPlan, full: ClosestPlan, cur: str, illustrative: bool, projects: bool = False
 ) -> str:
-    """How much money moved between cells (and projects) captures part of the gain, and
-    all of it; with projects, funding one the spend did not or dropping one it did moves
-    its budget cost too."""
+    """How much money moved (taken out of cells, and projects' funding, SPEC 14)
+    captures part of the gain, and all of it."""
     lead = (
         _("Moving {amount} between cells and projects captures {share} of the gain")
         if projects
         else _("Moving {amount} between cells captures {share} of the gain")
     )
-    text = lead.format(amount=money(first.taken_mln, cur), share=percent(first.phi))
-    sums = money(first.moved_mln)
+    text = lead.format(amount=money(first.moved_mln, cur), share=percent(first.phi))
     if full is not first:
         what = _("all of it") if full.phi == 1.0 else percent(full.phi)
         text += _(" and {amount} captures {what}").format(
-            amount=money(full.taken_mln, cur), what=what
+            amount=money(full.moved_mln, cur), what=what
         )
-        sums = _("{first} and {last}").format(first=sums, last=money(full.moved_mln))
-    return moved_words(illustrative, projects).format(text=text, sums=sums)
+    return moved_words(illustrative, projects).format(text=text)
 
 
 def moved_words(illustrative: bool, projects: bool) -> str:
@@ -490,25 +487,23 @@ def moved_words(illustrative: bool, projects: bool) -> str:
         return (
             _(
                 "{text}, with no criterion below the illustrative spend (moved: money taken "
-                "out of cells and projects no longer funded; total change, the sum of all "
-                "cell and project funding changes: {sums})."
+                "out of cells and projects no longer funded)."
             )
             if illustrative
             else _(
                 "{text}, with no criterion below the actual spend (moved: money taken out "
-                "of cells and projects no longer funded; total change, the sum of all cell "
-                "and project funding changes: {sums})."
+                "of cells and projects no longer funded)."
             )
         )
     return (
         _(
             "{text}, with no criterion below the illustrative spend (moved: money taken "
-            "out of cells; total change, the sum of all cell changes: {sums})."
+            "out of cells)."
         )
         if illustrative
         else _(
             "{text}, with no criterion below the actual spend (moved: money taken out "
-            "of cells; total change, the sum of all cell changes: {sums})."
+            "of cells)."
         )
     )
 
@@ -912,3 +907,12 @@ def project_change_lines(cmp: Any) -> list[str]:
             n=len(pc.added), amount=mln(pc.added_cost_mln), names=names(pc.added)
         ),
     ]
+
+
+def vertex_note(free_cells: int) -> str:
+    """Why the plan shown is the solver's vertex, not SPEC 10's even plan."""
+    return _(
+        "the plan is the solver's vertex: the even-plan step was not applied to "
+        "its optimal face ({n} free cells: too many, or its QP failed); other "
+        "equally good plans exist"
+    ).format(n=fixed(free_cells, 0))
