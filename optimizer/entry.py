@@ -10,8 +10,9 @@ processes are ended by the parent; they never answer Ctrl-C themselves.
 
 This module imports only the standard library (and `optimizer.i18n`, which imports
 only the standard library, after the handler is in place), so the handler is in
-place within the first milliseconds of the process. The language is chosen here,
-before the heavy imports, so an interrupt during them is answered in it too.
+place within the first milliseconds of the process. The words of the run's
+language are read here, before the heavy imports, so an interrupt during them is
+answered in it too; the CLI chooses the language itself, from the same command line.
 """
 
 from __future__ import annotations
@@ -21,8 +22,12 @@ import os
 import signal
 import sys
 from types import FrameType
+from typing import Any
 
 MAIN_PID = os.getpid()
+# The translations the run will speak (an `optimizer.i18n.Language`), read before the
+# heavy imports; None: English.
+RUN_WORDS: Any = None
 
 
 def interrupted(signum: int, frame: FrameType | None) -> None:
@@ -39,22 +44,23 @@ def interrupted(signum: int, frame: FrameType | None) -> None:
 
 
 def interrupted_line() -> str:
-    """`interrupted` in the language in use (English until the language is chosen)."""
+    """`interrupted` in the run's language (English until its words are read)."""
     # never an import here: the interrupt may have stopped one halfway
-    i18n = sys.modules.get("optimizer.i18n")
-    if i18n is None or not hasattr(i18n, "_"):
+    words = RUN_WORDS
+    if words is None:
         return "interrupted"
-    _ = i18n._
-    return str(_("interrupted"))
+    return str(words.messages.gettext("interrupted"))
 
 
-def choose_language(argv: list[str]) -> None:
-    """The language of the run, as the CLI will choose it: `--lang X` (or `--lang=X`),
-    else MONOTOWNS_LANG, else the locale. An unknown one is left to the CLI to refuse."""
-    from optimizer.i18n import lang_in, set_language
+def read_language(argv: list[str]) -> None:
+    """Read the words of the run's language, as the CLI will choose it: `--lang X` (or
+    `--lang=X`), else MONOTOWNS_LANG, else the locale; an unknown one is left to the
+    CLI to refuse. Only the interrupt line uses them: nothing is set for the run."""
+    from optimizer.i18n import asked_for
 
-    with contextlib.suppress(ValueError, OSError):
-        set_language(lang_in(argv))
+    global RUN_WORDS
+    with contextlib.suppress(OSError):
+        RUN_WORDS = asked_for(argv)
 
 
 def main() -> None:
@@ -64,7 +70,7 @@ def main() -> None:
     # pool's semaphores and warns that it had to: that cleanup is expected here, and
     # its warning would be a second line after "interrupted".
     sys.warnoptions.append("ignore:resource_tracker:UserWarning")
-    choose_language(sys.argv[1:])
+    read_language(sys.argv[1:])
     from optimizer.cli import main as cli_main
 
     cli_main()

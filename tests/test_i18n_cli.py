@@ -372,12 +372,33 @@ def test_click_templates_translate_nested_parts() -> None:
         assert click_words("No such option: --x") == "No such option: --x"
 
 
-def test_library_words_follow_set_language() -> None:
-    """gettext.gettext (typer's lookup) answers in the language in use, English after."""
+def test_library_words_follow_the_language() -> None:
+    """typer's words come from the run's `typer` catalog, not from the process
+    environment: its panels' words follow the language in use, English after; the
+    standard library's gettext is left as it was."""
+    import typer.rich_utils
+
+    from optimizer.cli.common import library_words
+
     with speaking("kk"):
-        assert gettext.gettext("Options") == "Параметрлер"
-    with speaking("en"):
+        library_words()
+        assert typer.rich_utils.OPTIONS_PANEL_TITLE == "Параметрлер"
         assert gettext.gettext("Options") == "Options"
+    library_words()
+    assert typer.rich_utils.OPTIONS_PANEL_TITLE == "Options"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_typers_own_usage_errors_in_the_language(lang: str) -> None:
+    """typer's usage errors made with its gettext ("Missing command.", "No such
+    command ...") come from its catalog too, in process as in a console run."""
+    words = {"ru": ("Не указана команда.", "Нет такой команды: 'solv'. Возможно"),
+             "kk": ("Команда берілмеген.", "Мұндай команда жоқ: 'solv'. Мүмкін")}[lang]  # fmt: skip
+    res = CliRunner().invoke(app, ["--lang", lang])
+    assert res.exit_code == 2 and words[0] in res.output, res.output
+    res = CliRunner().invoke(app, ["solv", "--lang", lang])
+    assert res.exit_code == 2 and words[1] in " ".join(res.output.split()), res.output
+    assert not english_words(res.output, ALLOWED | {"solv"}), english_words(res.output)
 
 
 def test_command_help_is_the_function_docstring() -> None:

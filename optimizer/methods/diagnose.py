@@ -42,7 +42,7 @@ import numpy as np
 from optimizer.domain.results import BudgetRepair, Diagnosis, Relaxation, Repair, RuleRepair
 from optimizer.domain.tables import local_number
 from optimizer.errors import InfeasibleError, SolverError
-from optimizer.i18n import _, language, percent_sign, speaking
+from optimizer.i18n import _, language, percent_sign, rendered_in
 from optimizer.lp.engine import Engine, open_session
 from optimizer.lp.model import INF, LinearModel, RowBlock
 from optimizer.lp.session import Extension
@@ -105,11 +105,9 @@ def elastic_model(model: LinearModel) -> tuple[LinearModel, list[tuple[int, int,
 
 
 def in_english(render: Callable[[], str]) -> str:
-    """`render()` as English reads it."""
-    if language() == "en":
-        return render()
-    with speaking("en"):
-        return render()
+    """`render()` as English reads it (rendered with the English catalog; the run keeps
+    its language)."""
+    return render() if language() == "en" else rendered_in("en", render)
 
 
 def described(diagnosis: Diagnosis, render: Callable[[], str]) -> Diagnosis:
