@@ -28,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optimizer.analysis.compare import compare
+from optimizer.analysis.compare import compare, money_moved
 from optimizer.cli import app
 from optimizer.domain.actual import ActualSpend, load_actual
 from optimizer.domain.evaluate import budget_cost, check_scenario
@@ -96,29 +96,29 @@ def test_hand_computed_closest_plans(tiny_cmp) -> None:
     w_a = 103 * W_JOBS + 127.5 * W_POP
     assert c.weighted_actual == pytest.approx(w_a, rel=1e-7)
     assert c.weighted_best == pytest.approx(w_a + 4 / 15, rel=1e-6)
-    # Moves from the actual, per mln moved out (each costs 2 in moved money):
+    # Moves from the actual, per mln taken out (money moved, SPEC 14: taken out only):
     #   T1 Alpha m1 seg 2 -> Beta seg 1:      dW = 1.5/95 + .75/237.5 = .018947, +1.5 jobs (room 5)
     #   T2 Alpha m1 seg 2 -> Alpha m2 seg 1:  dW = .014737, -0.1 jobs (the other 5 of seg 2)
     #   T3 Alpha m1 seg 1 -> Alpha m2 seg 1:  dW = .008421, -0.6 jobs (until the jobs floor)
-    # phi .25: gain 1/15 = T1 3.5185 mln           -> moved 2 * 3.5185 = 7.0370
-    # phi .50: 2/15 = T1 5 + T2 2.6190              -> moved 2 * 7.6190 = 15.2381
-    # phi .75: 3/15 = T1 5 + T2 5 + T3 3.75         -> moved 2 * 13.75  = 27.5
-    # phi 1.0: 4/15 = T1 5 + T2 5 + T3 11.6667      -> moved 2 * 21.6667 = 43.3333
+    # phi .25: gain 1/15 = T1 3.5185 mln           -> moved 3.5185
+    # phi .50: 2/15 = T1 5 + T2 2.6190              -> moved 7.6190
+    # phi .75: 3/15 = T1 5 + T2 5 + T3 3.75         -> moved 13.75
+    # phi 1.0: 4/15 = T1 5 + T2 5 + T3 11.6667      -> moved 21.6667
     #   (jobs: +7.5 - .5 - 7 = 0, exactly on the floor)
     t1 = 1.5 * W_JOBS + 0.75 * W_POP
     t2 = -0.1 * W_JOBS + 3.75 * W_POP
     t3 = -0.6 * W_JOBS + 3.5 * W_POP
     moved = {
-        0.25: 2 * (1 / 15) / t1,
-        0.5: 2 * (5 + (2 / 15 - 5 * t1) / t2),
-        0.75: 2 * (10 + (3 / 15 - 5 * t1 - 5 * t2) / t3),
-        1.0: 2 * (10 + (4 / 15 - 5 * t1 - 5 * t2) / t3),
+        0.25: (1 / 15) / t1,
+        0.5: 5 + (2 / 15 - 5 * t1) / t2,
+        0.75: 10 + (3 / 15 - 5 * t1 - 5 * t2) / t3,
+        1.0: 10 + (4 / 15 - 5 * t1 - 5 * t2) / t3,
     }
-    assert moved[0.75] == pytest.approx(27.5, rel=1e-9)
-    assert moved[1.0] == pytest.approx(130 / 3, rel=1e-9)
+    assert moved[0.75] == pytest.approx(13.75, rel=1e-9)
+    assert moved[1.0] == pytest.approx(65 / 3, rel=1e-9)
     for p in c.closest:
         assert p.moved_mln == pytest.approx(moved[p.phi], rel=1e-5), p.phi
-        assert p.taken_mln == pytest.approx(p.moved_mln / 2, rel=1e-5)
+        assert p.added_mln == pytest.approx(p.moved_mln, rel=1e-5)  # the totals are equal
     # The 100% plan: Alpha m1 60 -> 38.333, Alpha m2 40 -> 73.333 (cost 36.667), Beta 20 -> 25.
     full = c.closest[-1]
     inst = c.instance
@@ -211,9 +211,7 @@ def check_plans(c, scen, tol: float = 1e-5) -> None:
         and c.closest[-1].moved_mln is not None
     ):
         # the optimum keeps every criterion: the 100% plan moves no more than it does
-        optimum_moved = float(
-            np.abs(budget_cost(c.instance, c.optimal.volumes - c.actual.volume)).sum()
-        )
+        optimum_moved = money_moved(c.instance, c.actual.volume, c.optimal.volumes).moved_mln
         assert c.closest[-1].moved_mln <= optimum_moved + tol * max(1.0, c.actual_budget_mln)
 
 
@@ -360,5 +358,5 @@ def test_cbc_gives_the_same_comparison() -> None:
     c = compare(inst, load_scenario(inst, "weighted"), load_actual(inst, "spend"), solver="cbc")
     assert c.efficiency.value == pytest.approx(0.9, rel=1e-5)
     assert [p.moved_mln for p in c.closest] == pytest.approx(
-        [7.0370, 15.2381, 27.5, 130 / 3], rel=1e-4
+        [3.5185, 7.6190, 13.75, 65 / 3], rel=1e-4
     )

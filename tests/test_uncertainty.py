@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from optimizer.analysis.compare import actual_cost, compare
 from optimizer.analysis.uncertainty import FUNDED_MLN, draw_factors, measure_sigmas, run_uncertainty
 from optimizer.cli import app
 from optimizer.domain.actual import load_actual
@@ -21,6 +22,7 @@ from optimizer.methods.solution import optimize
 from optimizer.outputs.tables import uncertainty_rows
 
 TINY = Path(__file__).parent / "data" / "tiny"
+KZ = Path(__file__).resolve().parents[1] / "instances" / "kazakhstan"
 OUTPUTS = ("uncertainty.csv", "robustness.csv", "uncertainty.json")
 
 
@@ -96,7 +98,7 @@ def test_infeasible_draws_are_marked(tmp_path: Path) -> None:
     assert 0 < res.feasible.sum() < 40
     assert np.isnan(res.reoptimized[~res.feasible]).all()
     header, rows = uncertainty_rows(res)
-    assert header == ["draw", "plan", "jobs", "population", "feasible"]
+    assert header == ["draw", "plan", "jobs", "population", "feasible", "budget_mln"]
     bad = [r for r in rows if r[1] == "reoptimized" and r[4] is False]
     assert bad and all(r[2] == "" for r in bad)
 
@@ -107,7 +109,7 @@ def test_actual_spend_dominated_at_sigma_zero() -> None:
     inst = load_instance(TINY)
     spend = load_actual(inst, "spend")
     res = run_uncertainty(inst, load_scenario(inst, "weighted"), draws=10, sigma=0.0,
-                          actual=spend.volume, actual_name=spend.name)  # fmt: skip
+                          actual=spend)  # fmt: skip
     assert res.actual is not None
     assert np.allclose(res.actual, [103.0, 127.5])
     assert res.probability_dominated() == 1.0
@@ -171,3 +173,51 @@ def test_cli_infeasible_scenario_exits_3(runner) -> None:
     res = runner.invoke(app, ["uncertainty", str(TINY), "-s", "infeasible", "--draws", "5"])
     assert res.exit_code == 3
     assert "infeasible" in res.output
+
+
+def test_actual_compared_at_its_budget_with_the_scenarios_normalization(tmp_path: Path) -> None:
+    """SPEC 14: `uncertainty --actual` solves its plans at the actual's budget cost (8.7
+    bn, not the scenario's 10.4 bn), the plan `compare` reports there, with the weights
+    normalized by the payoff table at the scenario's own budget."""
+    inst = load_instance(KZ)
+    scen = load_scenario(inst, "plan-2021")
+    spend = load_actual(inst, "infrastructure-2020-illustrative")
+    ba = actual_cost(inst, spend)
+    assert ba == pytest.approx(8700.0)
+    res = run_uncertainty(inst, scen, draws=4, sigma=0.2, actual=spend)
+    assert res.budget_mln == pytest.approx(ba) and res.actual_budget_mln == pytest.approx(ba)
+    assert res.budgets() == pytest.approx({"nominal": ba, "reoptimized": ba, "actual": ba})
+    optimum = compare(inst, scen, spend).optimal.objectives
+    nominal = dict(zip(inst.criteria, res.nominal_criteria, strict=True))
+    assert nominal == pytest.approx(optimum, rel=1e-9)
+    own = optimize(inst, scen)
+    assert nominal["jobs"] < own.objectives["jobs"] - 100  # not the 10.4 bn plan
+    assert own.payoff is not None and res.weights is not None
+    w = scen.objective.weight_vector(inst.criteria) / own.payoff.ranges
+    np.testing.assert_allclose(res.weights, w, rtol=1e-9)
+
+
+def test_cli_actual_names_every_rows_budget(runner, tmp_path: Path) -> None:
+    """With --budget the plans are at it and the spend at its own cost: the table, the
+    CSV, the JSON and the figure's legend say which number is at which budget."""
+    from optimizer.outputs.plots.sensitivity import plan_label
+
+    out = tmp_path / "out"
+    res = run_cli(runner, TINY, out, "--draws", "5", "--actual", "spend", "--budget", "120")
+    doc = json.loads((out / "uncertainty.json").read_text())
+    assert doc["budget_mln"] == 120.0 and doc["actual_budget_mln"] == pytest.approx(100.0)
+    assert doc["budgets"] == pytest.approx({"nominal": 120, "reoptimized": 120, "actual": 100})
+    assert "budget mln" in res.stdout
+    rows = {r[0].strip(): r[1].strip() for r in
+            (line.strip("│ ").split("│") for line in res.stdout.splitlines()
+             if line.startswith("│") and ("nominal" in line or "actual" in line))}  # fmt: skip
+    assert rows == {"nominal": "120.0", "actual": "100.0"}
+    with (out / "uncertainty.csv").open() as f:
+        first = next(csv.DictReader(f))
+    assert float(first["budget_mln"]) == 120.0 and float(first["actual_budget_mln"]) == 100.0
+    inst = load_instance(TINY)
+    scen = load_scenario(inst, "weighted").with_budget(120.0)
+    result = run_uncertainty(inst, scen, draws=2, actual=load_actual(inst, "spend"),
+                             budget_given=True)  # fmt: skip
+    assert plan_label(result, "nominal") == "nominal plan (budget 120 mln KZT)"
+    assert plan_label(result, "actual") == "actual spend (budget 100 mln KZT)"

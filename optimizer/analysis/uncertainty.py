@@ -37,6 +37,14 @@ Per draw:
   scenario's rules and limits, is at least as good on every criterion and better
   on one (max sum_c f_c / max(1, |fa_c|) s.t. f_c >= fa_c).
 
+One budget (SPEC 14). A plan and an actual spend are compared at the actual's
+budget cost: with `--actual` the nominal and re-optimized plans are solved at it,
+unless the budget was given (`--budget`), and then at that one; the result names
+the plans' budget and the actual's (`budget_mln`, `actual_budget_mln`), so no
+table or figure holds numbers at two budgets without saying which. The
+normalization ranges stay those of the scenario's reference budget
+(`Scenario.with_budget`), so the weights mean what they mean in the scenario.
+
 Reproducibility. Draw i uses `numpy.random.default_rng([seed, i])`, whatever
 process runs it. Draws are cut into chunks of fixed size (`CHUNK`), each chunk's
 sums are formed in draw order and chunks are added in chunk order, so the
@@ -60,7 +68,9 @@ from typing import Any
 
 import numpy as np
 
-from optimizer.domain.evaluate import budget_cost, score_volumes
+from optimizer.analysis.compare import actual_cost
+from optimizer.domain.actual import ActualSpend
+from optimizer.domain.evaluate import score_volumes
 from optimizer.domain.instance import Instance
 from optimizer.domain.scenario import Scenario
 from optimizer.errors import InfeasibleError, InstanceError, OptimizerError
@@ -116,6 +126,8 @@ class Setup:
     actual_volumes: np.ndarray | None  # (T, M)
     key: str  # a worker keeps one engine per key
     nominal_fractions: np.ndarray | None = None  # (P,) projects of the nominal plan
+    actual_fractions: np.ndarray | None = None  # (P,) projects the actual spend funds
+    actual_budget_mln: float | None = None  # the actual's budget cost, projects included
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,9 +191,12 @@ def run_chunk(setup: Setup, start: int, stop: int) -> ChunkResult:
         drawn = eng.view(model=model)
         if setup.actual_volumes is not None:
             assert actual is not None and dominated is not None
+            assert setup.actual_budget_mln is not None
             actual[k] = score_volumes(inst, setup.actual_volumes, base)
+            if setup.actual_fractions is not None:
+                actual[k] += drawn_projects @ setup.actual_fractions
             eng.restart(basis)
-            dominated[k] = is_dominated(drawn, setup.actual_volumes, actual[k])
+            dominated[k] = is_dominated(drawn, setup.actual_budget_mln, actual[k])
         eng.restart(basis)
         try:
             # the one plan among equals, so frequencies measure the effects'
@@ -203,10 +218,9 @@ def run_chunk(setup: Setup, start: int, stop: int) -> ChunkResult:
                        projects_funded if P else None, project_fractions if P else None)  # fmt: skip
 
 
-def is_dominated(drawn: Engine, volumes: np.ndarray, fa: np.ndarray) -> bool:
-    """Is some allocation at the actual's budget cost, under the scenario's rules and
-    limits, at least as good as `fa` on every criterion and better on one?"""
-    Ba = float(budget_cost(drawn.instance, volumes).sum())
+def is_dominated(drawn: Engine, Ba: float, fa: np.ndarray) -> bool:
+    """Is some allocation at the actual's budget cost `Ba`, under the scenario's rules
+    and limits, at least as good as `fa` on every criterion and better on one?"""
     scale = np.maximum(1.0, np.abs(fa))
     try:
         with drawn.at_budget(Ba) as at:
@@ -239,7 +253,9 @@ class UncertaintyResult:
     frequency: np.ndarray  # (T, M) share of feasible draws funding the cell
     mean_volume: np.ndarray  # (T, M) over feasible draws
     weights: np.ndarray | None  # (C,) w / n of a weighted scenario, for the value of knowing
+    budget_mln: float  # the budget the nominal and re-optimized plans are solved at
     actual_name: str | None = None
+    actual_budget_mln: float | None = None  # the actual spend's budget cost
     # projects (SPEC 12): the nominal plan's fractions, the share of feasible draws whose
     # re-optimized plan funds each project, and its mean fraction over them (NaN when no
     # draw is feasible); None without projects
@@ -255,6 +271,14 @@ class UncertaintyResult:
         out = {"nominal": self.nominal, "reoptimized": self.reoptimized}
         if self.actual is not None:
             out["actual"] = self.actual
+        return out
+
+    def budgets(self) -> dict[str, float]:
+        """plan -> the budget its numbers are at (mln): the plans' budget, and the
+        actual spend's budget cost (the same unless `--budget` gave another)."""
+        out = {"nominal": self.budget_mln, "reoptimized": self.budget_mln}
+        if self.actual is not None and self.actual_budget_mln is not None:
+            out["actual"] = self.actual_budget_mln
         return out
 
     def percentiles(self) -> dict[str, dict[str, dict[str, float | None]]]:
@@ -300,28 +324,35 @@ def run_uncertainty(
     seed: int = 0,
     workers: int = 1,
     solver: str = "highs",
-    actual: np.ndarray | None = None,
-    actual_name: str | None = None,
+    actual: ActualSpend | None = None,
+    budget_given: bool = False,
     dask: str | Any | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> UncertaintyResult:
     """Score the nominal plan and re-optimize under `draws` draws (module docstring).
 
-    `actual` is an actual spend's (T, M) volumes. `dask` is a scheduler address or a
-    `distributed.Client`. `progress(k)` is called with the number of draws done.
-    Raises InfeasibleError (with a diagnosis) if the scenario itself is infeasible."""
+    With an `actual` spend the plans are solved at its budget cost, unless the
+    scenario's budget was given (`budget_given`: `--budget`). `dask` is a scheduler
+    address or a `distributed.Client`. `progress(k)` is called with the number of
+    draws done. Raises InfeasibleError (with a diagnosis) if the scenario itself is
+    infeasible."""
     if draws < 1:
         raise InstanceError(_("--draws: must be at least 1, got {value}").format(value=draws))
     if workers < 1:
         raise InstanceError(_("--workers: must be at least 1, got {value}").format(value=workers))
     sigmas = measure_sigmas(instance, sigma)
+    spend = actual_spend(instance, actual)
+    if spend is not None and not budget_given:
+        scenario = scenario.with_budget(spend.budget_mln)
     eng = Engine.open(instance, scenario, solver)
     sol = optimize_engine(eng)
     weights = None
     if scenario.objective.method == "weighted":
         weights = scenario.objective.weight_vector(instance.criteria) / eng.normalizers()
-    setup = Setup(instance, scenario, solver, sigmas, int(seed), sol.volumes, actual,
-                  uuid.uuid4().hex, sol.fractions)  # fmt: skip
+    setup = Setup(instance, scenario, solver, sigmas, int(seed), sol.volumes,
+                  None if spend is None else spend.volumes, uuid.uuid4().hex, sol.fractions,
+                  None if spend is None else spend.fractions,
+                  None if spend is None else spend.budget_mln)  # fmt: skip
     chunks = [(a, min(a + CHUNK, draws)) for a in range(0, draws, CHUNK)]
     if dask is not None:
         results = run_on_dask(setup, chunks, dask, progress)
@@ -333,7 +364,30 @@ def run_uncertainty(
             results.append(run_chunk(setup, a, b))
             if progress is not None:
                 progress(b)
-    return assemble(setup, results, draws, sol, weights, actual_name)
+    return assemble(setup, results, draws, sol, weights, None if actual is None else actual.name)
+
+
+@dataclass(frozen=True, eq=False)
+class Spend:
+    """What the draws need of an actual spend: its cell volumes (T, M), the projects it
+    funds (P,) on an instance with projects, and its budget cost (both included)."""
+
+    volumes: np.ndarray
+    fractions: np.ndarray | None
+    budget_mln: float
+
+
+def actual_spend(instance: Instance, actual: ActualSpend | None) -> Spend | None:
+    if actual is None:
+        return None
+    fractions = None
+    if instance.projects is not None:
+        fractions = np.asarray(
+            actual.fractions if actual.fractions is not None else np.zeros(len(instance.projects)),
+            dtype=float,
+        )
+    return Spend(np.asarray(actual.volume, dtype=float), fractions,
+                 actual_cost(instance, actual))  # fmt: skip
 
 
 def assemble(
@@ -381,7 +435,9 @@ def assemble(
         frequency=funded / n_ok,
         mean_volume=volume / n_ok,
         weights=weights,
+        budget_mln=setup.scenario.budget_mln,
         actual_name=actual_name,
+        actual_budget_mln=setup.actual_budget_mln,
         nominal_fractions=setup.nominal_fractions if P else None,
         project_frequency=per_feasible_draw(projects_funded, feasible) if P else None,
         project_mean_fraction=per_feasible_draw(project_fractions, feasible) if P else None,

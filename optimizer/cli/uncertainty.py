@@ -128,8 +128,8 @@ def uncertainty(
                 seed=seed,
                 workers=workers,
                 solver=solver.value,
-                actual=None if spend is None else spend.volume,
-                actual_name=None if spend is None else spend.name,
+                actual=spend,
+                budget_given=budget is not None,
                 dask=dask,
                 progress=update,
             )

@@ -895,14 +895,13 @@ def closest_blocks(cmp: Any) -> list[Block]:
     na = _("n/a")
     for p in cmp.closest:
         if p.moved_mln is None:
-            rows.append([percent(p.phi), na, na, na, *([na] * len(inst.criteria))])
+            rows.append([percent(p.phi), na, na, *([na] * len(inst.criteria))])
             continue
         rows.append(
             [
                 percent(p.phi),
-                mln(p.taken_mln),
-                mln(p.added_mln),
                 mln(p.moved_mln),
+                mln(p.added_mln),
                 *(num(p.objectives[c]) for c in inst.criteria),
             ]
         )
@@ -912,14 +911,13 @@ def closest_blocks(cmp: Any) -> list[Block]:
                 _("share of the gain"),
                 _("moved, mln"),
                 _("put in, mln"),
-                _("total change, mln"),
                 *map(term, inst.criteria),
             ],
             rows,
             caption=_(
                 "Closest improving plans (at {amount} mln): the least money moved, no criterion "
-                "below the spend compared. Moved: money taken out of cells; total change: the "
-                "sum of all cell changes (moved plus put in)"
+                "below the spend compared. Moved: money taken out of cells; put in: money put "
+                "into cells (as much, when the plan costs what the spend did)"
             ).format(amount=mln(cmp.budget_mln)),
         )
     )

@@ -169,7 +169,7 @@ def comparison_workbook(cmp: Comparison) -> bytes:
         for c in inst.criteria
     ]  # fmt: skip
     plans = [
-        [p.phi, p.moved_mln, p.taken_mln, p.added_mln,
+        [p.phi, p.moved_mln, p.added_mln,
          *((p.objectives or {}).get(c) for c in inst.criteria), p.reason or ""]
         for p in cmp.closest
     ]  # fmt: skip
@@ -188,7 +188,7 @@ def comparison_workbook(cmp: Comparison) -> bytes:
         "summary": (["item", "value"], summary),
         "criteria": (["criterion", "actual", "optimal", "uplift", "uplift share"], crit),
         "closest plans": (
-            ["share of the gain", "moved_mln", "taken_mln", "added_mln", *inst.criteria, "reason"],
+            ["share of the gain", "moved_mln", "added_mln", *inst.criteria, "reason"],
             plans,
         ),
         "reallocation": reallocation_rows(cmp),
@@ -220,8 +220,9 @@ def uncertainty_workbook(result: UncertaintyResult) -> bytes:
     """`uncertainty.xlsx`: percentiles per plan and criterion, the draws, and every cell's
     funding frequency."""
     pct = result.percentiles()
+    budgets = result.budgets()
     rows = [
-        [plan, c, s["p5"], s["p50"], s["p95"], s["mean"],
+        [plan, budgets[plan], c, s["p5"], s["p50"], s["p95"], s["mean"],
          float(result.nominal_criteria[j]) if plan == "nominal" else None]
         for plan, by_c in pct.items()
         for j, c in enumerate(result.criteria)
@@ -230,9 +231,10 @@ def uncertainty_workbook(result: UncertaintyResult) -> bytes:
     return workbook(
         {
             "percentiles": (
-                ["plan", "criterion", "P5", "P50", "P95", "mean", "at nominal effects"],
+                ["plan", "budget_mln", "criterion", "P5", "P50", "P95", "mean",
+                 "at nominal effects"],
                 rows,
-            ),
+            ),  # fmt: skip
             "draws": uncertainty_rows(result),
             "robustness": robustness_rows(result),
         }

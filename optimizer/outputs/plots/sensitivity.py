@@ -23,6 +23,7 @@ from optimizer.outputs.plots.style import (
     OPTIMAL,
     PLAN,
     REFERENCE,
+    budget_words,
     count_axis,
     finish,
     fit,
@@ -124,12 +125,17 @@ def sweep_png(result: SweepResult, instance: Any = None) -> bytes:
 
 
 def plan_label(result: UncertaintyResult, plan: str) -> str:
-    """A legend entry; an actual spend listed as illustrative says so (SPEC 11)."""
+    """A legend entry with the budget its numbers are at (SPEC 14: the plans and an
+    actual spend are at the spend's budget unless --budget gave another); an actual
+    spend listed as illustrative says so (SPEC 11)."""
     if plan != "actual":
-        return term(plan, PLAN_WORDS, f"{plan} plan")
-    from optimizer.outputs.text import spend_words
+        what = term(plan, PLAN_WORDS, f"{plan} plan")
+    else:
+        from optimizer.outputs.text import spend_words
 
-    return spend_words(result.instance, f"actual/{result.actual_name}.csv")
+        what = spend_words(result.instance, f"actual/{result.actual_name}.csv")
+    budget = budget_words(result.budgets()[plan], result.instance.currency)
+    return _("{what} ({budget})").format(what=what, budget=budget)
 
 
 def uncertainty_png(result: UncertaintyResult, max_towns: int = 30, max_projects: int = 40
@@ -163,7 +169,9 @@ def uncertainty_png(result: UncertaintyResult, max_towns: int = 30, max_projects
     draws = ngettext("{n} draw, seed {seed}", "{n} draws, seed {seed}", result.draws).format(
         n=fixed(result.draws, 0), seed=result.seed
     )
-    title(fig, _("The plan under uncertain effects"), inst.name, result.scenario_name, draws)
+    budget = budget_words(result.budget_mln, inst.currency)
+    title(fig, _("The plan under uncertain effects"), inst.name, result.scenario_name,
+          f"{budget} · {draws}")  # fmt: skip
     return png(fig)
 
 
