@@ -25,13 +25,13 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.analysis.explain import explain
+from optimizer.analysis.explain import explain, explain_towns
 from optimizer.cli import app
 from optimizer.domain.instance import Instance, load_instance
 from optimizer.domain.scenario import Scenario, load_scenario
 from optimizer.methods.solution import optimize
 from optimizer.outputs.documents import explanation_document
-from optimizer.outputs.text import cell_reason
+from optimizer.outputs.text import cell_reason, town_words
 
 KZ = Path(__file__).resolve().parent.parent / "instances" / "kazakhstan"
 EPS = 0.5  # percentage points either side of a stated threshold
@@ -214,3 +214,197 @@ def test_cli_explain_kazakhstan(runner) -> None:
     res = runner.invoke(app, ["explain", str(KZ), "--town", "Temirtau"])
     assert res.exit_code == 0, res.output
     assert "Temirtau" in res.output and "margin" in res.output
+
+
+# ----------------------------------------------------------------------------- every method
+
+# plan-2021's [objective] table replaced by each method's (SPEC 14: explain explains the
+# plan of the scenario's own method, the plan `solve` reports)
+OBJECTIVES = {
+    "weighted": 'method = "weighted"\nweights = { jobs = 0.5, population = 0.5 }\n'
+    'normalize = "payoff"',
+    "lexicographic": 'method = "lexicographic"\norder = ["population", "jobs"]\ntolerance = 0.02',
+    "epsilon": 'method = "epsilon"\nprimary = "jobs"\nepsilon = { population = 2700 }',
+    "reference": 'method = "reference"\nref = { jobs = 2500, population = 2700 }\n'
+    'normalize = "payoff"',
+    "goal": 'method = "goal"\ntargets = { jobs = 2500, population = 2700 }\n'
+    'weights = { jobs = 1, population = 1 }\nnormalize = "payoff"',
+    "min_budget": 'method = "min_budget"\ntargets = { jobs = 1500, population = 1500 }',
+}
+OLD_OBJECTIVE = (
+    'method = "weighted"\nweights = { jobs = 0.5, population = 0.5 }\nnormalize = "payoff"'
+)
+
+
+@pytest.fixture(scope="module")
+def kz_methods(tmp_path_factory) -> dict[str, tuple[Instance, Scenario]]:
+    """The Kazakhstan instance with plan-2021 under every method, and reach-2020-jobs."""
+    inst = load_instance(KZ)
+    root = tmp_path_factory.mktemp("methods")
+    text = (KZ / "scenarios" / "plan-2021.toml").read_text()
+    assert OLD_OBJECTIVE in text
+    out = {"reach-2020-jobs": (inst, load_scenario(inst, "reach-2020-jobs"))}
+    for method, table in OBJECTIVES.items():
+        path = root / f"plan-2021-{method}.toml"
+        path.write_text(text.replace(OLD_OBJECTIVE, table))
+        scen = load_scenario(inst, path)
+        assert scen.objective.method == method
+        out[method] = (inst, scen)
+    return out
+
+
+CASES = ["reach-2020-jobs", *OBJECTIVES]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_explain_explains_the_plan_solve_reports(kz_methods, case: str) -> None:
+    """Every town's every cell: explain's volume is solve's, for every method (SPEC 14;
+    a min_budget scenario was explained under the weighted objective: Balkhash 701.3
+    mln against solve's 0)."""
+    inst, scen = kz_methods[case]
+    sol = optimize(inst, scen)
+    towns = explain_towns(inst, scen)
+    assert [ex.town for ex in towns] == list(inst.towns)
+    for t, ex in enumerate(towns):
+        assert ex.method == scen.objective.method
+        assert ex.allocated_mln == pytest.approx(float(sol.cost[t].sum()), rel=1e-6, abs=1e-6)
+        assert ex.total_mln == pytest.approx(sol.allocated_mln, rel=1e-9)
+        for m, cell in enumerate(ex.cells):
+            assert cell.volume_mln == pytest.approx(float(sol.volumes[t, m]), rel=1e-6, abs=1e-6), (
+                ex.town, cell.measure
+            )  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_cell_prices_are_the_methods_own(kz_methods, case: str) -> None:
+    """The prices explain reads for each method (`describe(...).last_lp` and the
+    method's duals) are those of the LP the method solved: at the plan, an unfunded
+    segment is worth at most the margin, a full one at least, a partly filled one
+    exactly the margin (complementary slackness)."""
+    inst, scen = kz_methods[case]
+    checked = 0
+    for ex in explain_towns(inst, scen):
+        for c in ex.cells:
+            if c.value_per_mln is None:
+                continue
+            v, h = c.value_per_mln, c.margin_per_mln
+            tol = 1e-6 * max(abs(v), abs(h), 1e-9)
+            if c.status in ("unfunded", "partial"):
+                assert v <= h + tol, (ex.town, c.measure, c.status, v, h)
+            elif c.status == "full":
+                assert v >= h - tol, (ex.town, c.measure, c.status, v, h)
+            elif c.status == "marginal":
+                assert v == pytest.approx(h, rel=1e-5, abs=1e-9), (ex.town, c.measure)
+            checked += 1
+    assert checked > 50
+
+
+def test_min_budget_margin_is_the_cost_of_one_more_job(kz_methods) -> None:
+    """reach-2020-jobs: Balkhash and Temirtau get what `solve` gives them (0, not the
+    weighted plan's 701.3 and 1,641 mln), and the margin is the cost of one more job
+    in mln of budget: the target's dual, equal to re-solving with 671 jobs."""
+    inst, scen = kz_methods["reach-2020-jobs"]
+    sol = optimize(inst, scen)
+    for town in ("Balkhash", "Temirtau"):
+        ex = explain(inst, scen, town)
+        assert ex.allocated_mln == pytest.approx(float(sol.cost[inst.towns.index(town)].sum()))
+        assert ex.allocated_mln == pytest.approx(0.0, abs=1e-6)
+        assert ex.least_budget and ex.budget_mln == 8700 and ex.total_mln < 1300
+    (jobs,) = ex.targets
+    assert jobs.criterion == "jobs" and jobs.binding and jobs.bound == 670
+    more = dataclasses.replace(
+        scen, objective=dataclasses.replace(scen.objective, targets={"jobs": 671.0})
+    )
+    per_job = optimize(inst, more).allocated_mln - sol.allocated_mln  # mln per job
+    assert 1.0 < per_job < 3.0
+    assert jobs.cost == pytest.approx(per_job, rel=1e-4)
+    assert jobs.checked == pytest.approx(per_job, rel=1e-4) and jobs.agrees
+    # a funded cell at the margin: its jobs per mln times the cost of a job is 1
+    kentau = explain(inst, scen, "Kentau")
+    marginal = [c for c in kentau.cells if c.status in ("marginal", "partial")]
+    assert marginal and kentau.price_per_mln == pytest.approx(1.0)
+    words = " ".join(town_words(kentau, inst.currency, inst))
+    assert "least budget" in words and "1.89 mln KZT" in words
+    assert "weighted objective" not in words and "One more billion" not in words
+
+
+def test_cli_explain_min_budget_matches_solve(runner, tmp_path: Path) -> None:
+    """The command line: explain's Balkhash is solve's (allocation.csv has no row)."""
+    res = runner.invoke(app, ["explain", str(KZ), "-s", "reach-2020-jobs", "--town", "Balkhash",
+                              "--format", "json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["allocated_mln"] == pytest.approx(0.0, abs=1e-6)
+    assert "note" not in doc and doc["method"] == "min_budget"
+    assert doc["targets"][0]["criterion"] == "jobs" and 1 < doc["targets"][0]["cost"] < 3
+    out = tmp_path / "solve"
+    res = runner.invoke(app, ["solve", str(KZ), "-s", "reach-2020-jobs", "--out", str(out),
+                              "--no-sensitivity"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    rows = (out / "allocation.csv").read_text().splitlines()
+    assert not [r for r in rows if r.startswith("Balkhash,")]
+    assert doc["total_mln"] == pytest.approx(
+        json.loads((out / "summary.json").read_text())["allocated_mln"], rel=1e-9
+    )
+
+
+def test_descriptions_match_the_methods() -> None:
+    """One description per method, its sense that of the method's solve."""
+    from optimizer.domain.scenario import Method
+    from optimizer.methods.describe import DESCRIPTIONS, Margin, describe
+    from optimizer.methods.scalarize import SCALARIZATIONS
+
+    assert set(DESCRIPTIONS) == set(Method) == set(SCALARIZATIONS)
+    for m in Method:
+        assert describe(m).maximizes == SCALARIZATIONS[m].maximizes
+    assert [m for m in Method if describe(m).margin is Margin.budget] == [Method.min_budget]
+
+
+# ----------------------------------------------------------------------------- projects
+
+PROJECT_METHODS = ["balanced", "epsilon", "goal", "lexicographic", "min_budget", "reference"]
+
+
+@pytest.fixture(scope="module")
+def with_projects(tmp_path_factory) -> Instance:
+    """A generated instance with cells and projects, a scenario for every method."""
+    from optimizer.generate import generate_instance
+
+    return load_instance(generate_instance(tmp_path_factory.mktemp("gp") / "g", 6, 3, projects=8))
+
+
+@pytest.mark.parametrize("name", PROJECT_METHODS)
+def test_project_explanation_in_the_methods_own_objective(with_projects, name: str) -> None:
+    """explain --project measures a decision in the scenario's own method (a min_budget
+    scenario was scored by the weighted objective): the optimum's objective is that of
+    solve's plan, and no forced variant beats the optimum in it."""
+    from optimizer.analysis.project_explain import explain_project
+    from optimizer.methods.describe import Margin, describe
+
+    inst = with_projects
+    scen = load_scenario(inst, name)
+    assert inst.projects is not None
+    sol = optimize(inst, scen)
+    desc = describe(scen)
+    for project in inst.projects.names[:3]:
+        px = explain_project(inst, scen, project)
+        assert px.method == scen.objective.method and px.maximizes == desc.maximizes
+        assert px.objectives == pytest.approx(sol.objectives)
+        if desc.margin is Margin.budget:  # the objective is the least budget
+            assert px.objective == pytest.approx(sol.allocated_mln)
+        for v in (px.forced_in, px.forced_out):
+            loss = px.loss(v)
+            if loss is None:
+                continue
+            assert loss >= -1e-6 * max(1.0, abs(px.objective)), (project, v.forced, loss)
+            if desc.margin is Margin.budget:
+                assert loss == pytest.approx(v.allocated_mln - sol.allocated_mln, abs=1e-6)
+
+
+@pytest.mark.parametrize("name", ["balanced", "min_budget"])
+def test_town_explanation_on_a_project_instance_is_solves_plan(with_projects, name: str) -> None:
+    inst = with_projects
+    scen = load_scenario(inst, name)
+    sol = optimize(inst, scen)
+    for t, ex in enumerate(explain_towns(inst, scen)):
+        assert ex.allocated_mln == pytest.approx(float(sol.cost[t].sum()), rel=1e-6, abs=1e-6)

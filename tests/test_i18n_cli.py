@@ -145,10 +145,10 @@ def test_explain_speaks_the_language(lang: str) -> None:
     assert not english_words(out), english_words(out)
     region = {"ru": "Карагандинская", "kk": "Қарағанды"}[lang]  # the region by its name
     assert region in out and "Karaganda" not in out
-    # a scenario of another method: the note on its weights
+    # a min_budget scenario: its own plan, the least budget and what one more job costs
     out = run("explain", str(KZ), "--town", "Kentau", "--scenario", "reach-2020-jobs", lang=lang)
     assert not english_words(out), english_words(out)
-    assert ("Примечание" if lang == "ru" else "Ескерту") in out
+    assert ("наименьший бюджет" if lang == "ru" else "ең аз бюджет") in out
     out = run("explain", str(SYN), "--project", "P01", lang=lang)
     assert not english_words(out), english_words(out)
     assert ("проект 'P01'" if lang == "ru" else "'P01' жобасы") in out

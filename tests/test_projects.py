@@ -484,10 +484,10 @@ def test_explain_project_by_resolve(runner) -> None:
     doc = json.loads(res.stdout)
     assert doc["fraction"] == 1.0
     assert "bridge-b" not in doc["forced_out"]["funded"]
-    assert doc["forced_out"]["weighted_loss"] >= -1e-9
+    assert doc["forced_out"]["loss"] >= -1e-9
     inn = runner.invoke(app, ["explain", str(PROJECTS), "--project", "road", "-f", "json"])
     d2 = json.loads(inn.stdout)
-    assert "road" in d2["forced_in"]["funded"] and d2["forced_in"]["weighted_loss"] >= -1e-9
+    assert "road" in d2["forced_in"]["funded"] and d2["forced_in"]["loss"] >= -1e-9
     bad = runner.invoke(app, ["explain", str(PROJECTS), "--project", "nope"])
     assert bad.exit_code == 2 and "unknown project" in bad.output
 

@@ -12,7 +12,9 @@ set to 0 and the row's bounds moved; for a group, its row `sum z <= 1` moved to
 `<= 0`), so the model is not rebuilt; the normalization stays the scenario's.
 The loss of the variant that differs from the optimum is what the decision is worth:
 for a funded project, what dropping it loses; for an unfunded one, what forcing it
-in loses.
+in loses. It is measured in the method's own objective (`describe(method).value`):
+the weighted normalized score for `weighted`, the least budget for `min_budget`
+(a loss is the budget it adds), the primary criterion for `epsilon`, and so on.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from optimizer.domain.scenario import Scenario
 from optimizer.errors import InfeasibleError, InstanceError
 from optimizer.lp.engine import Engine
 from optimizer.lp.model import INF
+from optimizer.methods.describe import Margin, describe
 from optimizer.methods.scalarize import SCALARIZATIONS
 from optimizer.methods.solution import make_solution, optimize_engine
 
@@ -39,6 +42,7 @@ class Variant:
     objectives: dict[str, float] | None
     allocated_mln: float | None
     funded: tuple[str, ...]  # projects funded in this variant
+    objective: float | None = None  # the method's objective (None: infeasible)
 
 
 @dataclass(frozen=True)
@@ -46,18 +50,30 @@ class ProjectExplanation:
     project: str
     fraction: float  # at the optimum
     objectives: dict[str, float]  # at the optimum
-    weighted: float  # the optimum's weighted, normalized score (the scenario's weights)
+    objective: float  # the method's objective at the optimum (`describe(method).value`)
     forced_in: Variant
     forced_out: Variant
-    weights: dict[str, float]  # w_c / n_c used for the score
+    method: str  # the scenario's method, whose objective measures the loss
+    maximizes: bool  # its sense: a loss is a fall (maximized) or a rise (minimized)
+    margin: Margin = Margin.objective  # Margin.budget: the objective is the least budget
+    normalized: bool = False  # the objective divides criteria by their payoff ranges
 
     def loss(self, v: Variant) -> float | None:
-        """The drop of the weighted score when forced (None: infeasible)."""
-        if v.objectives is None:
+        """What forcing costs in the method's objective, positive when worse (None:
+        infeasible): the fall of a maximized objective, the rise of a minimized one
+        (for min_budget, the budget it adds)."""
+        change = self.change(v)
+        if change is None:
             return None
-        w = np.array([self.weights[c] for c in self.objectives])
-        got = np.array([v.objectives[c] for c in self.objectives])
-        return float(self.weighted - got @ w)
+        return -change if self.maximizes else change
+
+    def change(self, v: Variant) -> float | None:
+        """The method's objective forced less at the optimum (None: infeasible); a
+        difference within round-off of the objective's size is 0."""
+        if v.objective is None:
+            return None
+        d = v.objective - self.objective
+        return 0.0 if abs(d) <= 1e-9 * max(1.0, abs(self.objective)) else float(d)
 
 
 def explain_project(
@@ -72,19 +88,27 @@ def explain_project(
     p = pr.index(project)
     eng = Engine.open(instance, scenario, solver)
     sol = optimize_engine(eng)
-    w_vec = scenario.objective.weight_vector(instance.criteria)
-    w_vec = (w_vec if w_vec.any() else np.ones(len(w_vec))) / eng.normalizers()
-    weights = dict(zip(instance.criteria, map(float, w_vec), strict=True))
-    score = float(np.array([sol.objectives[c] for c in instance.criteria]) @ w_vec)
+    desc = describe(scenario)
     assert sol.fractions is not None
     return ProjectExplanation(
         project=project,
         fraction=float(sol.fractions[p]),
         objectives=sol.objectives,
-        weighted=score,
+        objective=method_value(eng, sol.objectives, sol.allocated_mln),
         forced_in=forced(eng, p, True),
         forced_out=forced(eng, p, False),
-        weights=weights,
+        method=str(scenario.objective.method),
+        maximizes=desc.maximizes,
+        margin=desc.margin,
+        normalized="normalize" in desc.settings and scenario.objective.normalize != "none",
+    )
+
+
+def method_value(eng: Engine, objectives: dict[str, float], allocated: float) -> float:
+    """The scenario's method's objective at a plan (its normalizers held)."""
+    f = np.array([objectives[c] for c in eng.criteria])
+    return describe(eng.scenario).value(
+        eng.scenario.objective, eng.criteria, eng.normalizers(), f, allocated
     )
 
 
@@ -107,7 +131,8 @@ def forced(eng: Engine, p: int, funded: bool) -> Variant:
             res = SCALARIZATIONS[eng.scenario.objective.method].solve(view)
         except InfeasibleError:
             return Variant("in" if funded else "out", None, None, ())
-        sol = make_solution(view, res, True)
+        sol = make_solution(view, res, describe(eng.scenario).maximizes)
     y = sol.fractions if sol.fractions is not None else np.zeros(len(pr))
     names = tuple(pr.names[j] for j in np.flatnonzero(y > 0))
-    return Variant("in" if funded else "out", sol.objectives, sol.allocated_mln, names)
+    value = method_value(eng, sol.objectives, sol.allocated_mln)
+    return Variant("in" if funded else "out", sol.objectives, sol.allocated_mln, names, value)

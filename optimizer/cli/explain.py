@@ -108,23 +108,27 @@ def show_town(ex: TownExplanation, inst: Instance, scen: Scenario) -> None:
     label = provenance_line(inst, scen, [scen.baseline_path])
     if label:  # SPEC section 11: the first line says what is not a cited fact
         say(label)
-    for line in town_words(ex, inst.currency, inst, scen):
+    for line in town_words(ex, inst.currency, inst):
         say(line)
-    out.print(long_labels(whole_names(cell_table(ex, inst, scen)), 0))
+    out.print(long_labels(whole_names(cell_table(ex, inst)), 0))
     say_cell_reasons(ex, inst)
 
 
-def cell_table(ex: TownExplanation, inst: Instance, scen: Scenario) -> Table:
+def cell_table(ex: TownExplanation, inst: Instance) -> Table:
     """The town's cells: volume, what the next money buys, share of the margin, change needed."""
     from optimizer.outputs.text import explained_town, mln, term
 
     crit = " / ".join(term(k) for k in inst.criteria)
-    tab = Table(
-        title=_("{town}: each measure's next money, at {amount} mln").format(
-            town=explained_town(ex, inst), amount=mln(scen.budget_mln)
-        ),
-        title_justify="left",
+    title = (
+        _("{town}: each measure's next money, at the least budget of {amount} mln (cap {cap})")
+        if ex.least_budget
+        else _("{town}: each measure's next money, at {amount} mln")
     )
+    tab = Table(
+        title=title.format(town=explained_town(ex, inst), cap=mln(ex.budget_mln),
+                           amount=mln(ex.total_mln if ex.least_budget else ex.budget_mln)),
+        title_justify="left",
+    )  # fmt: skip
     for k, col in enumerate(
         (
             _("measure"),

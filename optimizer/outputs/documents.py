@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # types only: `solve` writes its summary without loading the 
     from optimizer.analysis.explain import TownExplanation
     from optimizer.analysis.sensitivity import ConstraintRate, Drop, SensitivityReport
     from optimizer.analysis.study import Solved
+    from optimizer.analysis.targets import TargetRate
     from optimizer.analysis.uncertainty import UncertaintyResult
 
 # ----------------------------------------------------------------------------- documents
@@ -186,7 +187,11 @@ def explanation_document(ex: TownExplanation) -> dict[str, Any]:
             }
             for sp in ex.binding
         ],
-        "note": ex.note,
+        "method": ex.method,
+        "margin": str(ex.margin),
+        "budget_mln": ex.budget_mln,
+        "total_mln": ex.total_mln,
+        "targets": [target_dict(tr) for tr in ex.targets],
         "measures": [
             {
                 "measure": c.measure,
@@ -205,6 +210,13 @@ def explanation_document(ex: TownExplanation) -> dict[str, Any]:
             for c in ex.cells
         ],
     }
+
+
+def target_dict(tr: TargetRate) -> dict[str, Any]:
+    """A method's floor on a criterion and what one more unit of it costs (SPEC 14)."""
+    return {"criterion": tr.criterion, "bound": tr.bound, "value": tr.value,
+            "binding": tr.binding, "cost": tr.cost, "checked": tr.checked,
+            "agrees": tr.agrees, "unit": str(tr.margin)}  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- documents
@@ -377,15 +389,21 @@ def comparison_totals(inst: Instance, xa: Any, x: Any) -> dict[str, Any]:
 def project_explanation_document(px: Any) -> dict[str, Any]:
     """`explain --project P --format json`: the optimum and the two forced variants."""
 
+    from optimizer.methods.describe import describe
+
     def variant(v: Any) -> dict[str, Any]:
         return {"feasible": v.objectives is not None, "objectives": v.objectives,
                 "allocated_mln": v.allocated_mln, "funded": list(v.funded),
-                "weighted_loss": px.loss(v)}  # fmt: skip
+                "objective": v.objective, "loss": px.loss(v)}  # fmt: skip
 
     return {
         "project": px.project,
         "fraction": px.fraction,
         "objectives": px.objectives,
+        # the loss is in the method's own objective: its name as in an exported problem
+        "method": px.method,
+        "objective_name": describe(px.method).export_name,
+        "objective": px.objective,
         "forced_in": variant(px.forced_in),
         "forced_out": variant(px.forced_out),
     }

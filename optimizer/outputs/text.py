@@ -16,6 +16,7 @@ from optimizer.i18n import N_, _, language, ngettext, percent_sign
 if TYPE_CHECKING:  # types only: the words load without the analyses
     from optimizer.analysis.compare import ClosestPlan, Comparison
     from optimizer.analysis.explain import CellExplanation, RuleEffect, TownExplanation
+    from optimizer.analysis.targets import TargetRate
 
 # ----------------------------------------------------------------------------- language
 # Words of the data shown in the language in use: the vocabulary the programme and
@@ -721,7 +722,14 @@ def range_words(ex: TownExplanation, cur: str, instance: Any = None) -> list[str
 
 
 def budget_words(ex: TownExplanation) -> str:
-    """What one more bn buys, in criteria, and what the margin is."""
+    """What one more bn buys, in criteria, and what the margin is; for a plan that is
+    the least budget reaching its targets, what the margin is instead (see
+    `target_words`: the budget is only a cap there, one more bn buys nothing)."""
+    if ex.least_budget:
+        return _(
+            "A cell gets money when what its next million buys towards the targets, at "
+            "these costs, is worth at least that million (the margin, in millions of budget)."
+        )
     rates = ex.budget_criteria_per_bn
     if rates:
         parts = [
@@ -740,18 +748,43 @@ def budget_words(ex: TownExplanation) -> str:
     ).format(head=head)
 
 
-def weighted_note(scenario: Any) -> str | None:
-    """Why a scenario of another method is explained under its weights (None: weighted)."""
-    method = scenario.objective.method
-    if method == "weighted":
-        return None
-    weights = ", ".join(
-        f"{term(k)}={significant(v, 6, group=False)}" for k, v in scenario.objective.weights.items()
-    )
+def least_budget_words(ex: TownExplanation, currency: str = "") -> str:
+    """The plan is the least budget that reaches the targets; the budget is its cap."""
     return _(
-        "the scenario's method is {method}; this explains the weighted objective with its "
-        "weights ({weights})"
-    ).format(method=term(method), weights=weights)
+        "The plan is the least budget that reaches the targets: {amount} of the cap of {cap}."
+    ).format(amount=money(ex.total_mln, currency), cap=money(ex.budget_mln, currency))
+
+
+def target_words(target: TargetRate, currency: str = "") -> str:
+    """What one more unit of a target (a floor on a criterion) costs: its dual, and the
+    re-solve with the target one unit higher."""
+    if not target.binding:
+        return _(
+            "The {criterion} target ({bound}) is exceeded ({value}): one more unit of it "
+            "costs nothing."
+        ).format(criterion=term(target.criterion), bound=num(target.bound),
+                 value=num(target.value))  # fmt: skip
+    from optimizer.methods.describe import Margin
+
+    budget = target.margin is Margin.budget  # what `cost` is measured in
+    cost = money(target.cost, currency) if budget else significant(target.cost, 4, group=False)
+    checked = (
+        _("infeasible")
+        if target.checked is None
+        else money(target.checked, currency)
+        if budget
+        else significant(target.checked, 4, group=False)
+    )
+    text = (
+        _("One more unit of the {criterion} target ({bound}) costs {cost} of budget "
+          "(its dual; re-solved with the target one unit higher: {checked}).")
+        if budget
+        else _("One more unit of the {criterion} floor ({bound}) costs {cost} of the "
+               "scenario's objective (its dual; re-solved with the floor one unit higher: "
+               "{checked}).")
+    )  # fmt: skip
+    return text.format(criterion=term(target.criterion), bound=num(target.bound), cost=cost,
+                       checked=checked)  # fmt: skip
 
 
 # What relaxing a constraint by one unit means, by the unit of its shadow price.
@@ -761,11 +794,11 @@ RELAX_UNITS = {
 }
 
 
-def town_words(ex: TownExplanation, currency: str = "", instance: Any = None,
-               scenario: Any = None) -> list[str]:  # fmt: skip
-    """A few sentences about the town as a whole: with the instance, names (town,
-    region, tier) as the language in use writes them; with the scenario, the note on
-    a method other than weighted in that language too."""
+def town_words(ex: TownExplanation, currency: str = "", instance: Any = None) -> list[str]:
+    """A few sentences about the town as a whole (with the instance, names of town,
+    region and tier as the language in use writes them): what it gets, its range, the
+    margin and what sets it (the budget's rate, or the targets' costs), its binding
+    rules."""
     sign = currency_sign(currency)
     cur = f" {sign}" if sign else ""
     share = ex.allocated_mln / ex.total_mln if ex.total_mln > 0 else 0.0
@@ -787,6 +820,8 @@ def town_words(ex: TownExplanation, currency: str = "", instance: Any = None,
             per_capita=fixed(ex.per_capita, 0),
         ),
         *range_words(ex, cur, instance),
+        *([least_budget_words(ex, currency)] if ex.least_budget else []),
+        *(target_words(tr, currency) for tr in ex.targets),
         budget_words(ex),
     ]
     for sp in ex.binding:
@@ -800,7 +835,9 @@ def town_words(ex: TownExplanation, currency: str = "", instance: Any = None,
             )
             continue
         worth = (
-            _("is worth as much as {amount} of budget").format(
+            _("saves {amount} of budget").format(amount=money(sp.value, currency))
+            if ex.least_budget  # the objective is the budget itself
+            else _("is worth as much as {amount} of budget").format(
                 amount=money(sp.value / ex.budget_shadow_price, currency)
             )
             if ex.budget_shadow_price
@@ -817,9 +854,6 @@ def town_words(ex: TownExplanation, currency: str = "", instance: Any = None,
                 name=term(sp.name), unit=unit, worth=worth
             )
         )
-    note = weighted_note(scenario) if scenario is not None else ex.note
-    if note:
-        lines.append(_("Note: {note}.").format(note=note))
     return lines
 
 
@@ -867,23 +901,32 @@ def project_words(px: Any, currency: str) -> list[str]:
             )
             continue
         change = ", ".join(
-            f"{term(c)} {fixed(v.objectives[c] - a, 1, sign=True)}"
+            f"{term(c)} {fixed(round(v.objectives[c] - a, 9) + 0.0, 1, sign=True)}"
             for c, a in px.objectives.items()
         )
-        loss = px.loss(v)
-        out.append(
-            _(
-                "{what}: {change}; budget cost {amount} {currency}; weighted score {score} "
-                "(payoff-normalized)"
-            ).format(
-                what=what,
-                change=change,
-                amount=fixed(v.allocated_mln, 1),
-                currency=cur,
-                score=significant(-loss, 4, group=False, sign=True),
-            )
-        )
+        out.append(variant_words(px, v, what, change, cur))
     return out
+
+
+def variant_words(px: Any, v: Any, what: str, change: str, cur: str) -> str:
+    """A forced variant against the optimum, in the method's own objective: the least
+    budget it needs (a least-budget method) or the change of the objective."""
+    from optimizer.methods.describe import Margin
+
+    if px.margin is Margin.budget:
+        return _(
+            "{what}: {change}; least budget {amount} {currency} ({delta} {currency})"
+        ).format(what=what, change=change, amount=fixed(v.allocated_mln, 1), currency=cur,
+                 delta=fixed(px.change(v), 1, sign=True))  # fmt: skip
+    text = (
+        _("{what}: {change}; budget cost {amount} {currency}; {method} objective {score} "
+          "(payoff-normalized)")
+        if px.normalized
+        else _("{what}: {change}; budget cost {amount} {currency}; {method} objective {score}")
+    )  # fmt: skip
+    return text.format(what=what, change=change, amount=fixed(v.allocated_mln, 1), currency=cur,
+                       method=term(px.method),
+                       score=significant(px.change(v), 4, group=False, sign=True))  # fmt: skip
 
 
 def project_change_lines(cmp: Any) -> list[str]:
