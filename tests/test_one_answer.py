@@ -90,3 +90,22 @@ def test_budget_override_keeps_the_scenario_normalization(tmp_path: Path) -> Non
     for c, v in doc["objectives"].items():
         assert cmp["optimal"]["objectives"][c] == pytest.approx(v, rel=1e-6), c
     same_cells(cells(cmp_dir / "reallocation.csv", "optimal_mln"), plan)
+
+
+@pytest.mark.parametrize("scenario", ["plan-2021", "reach-2020-jobs", "differentiated"])
+def test_uncertainty_scores_the_plan_solve_shows(tmp_path: Path, scenario: str) -> None:
+    """uncertainty's nominal plan is solve's plan (its nominal effects are solve's
+    criteria), and with a spend both are at the spend's budget."""
+    doc, _plan = solved(tmp_path, scenario)
+    out = tmp_path / "unc"
+    run("uncertainty", str(KZ), "--scenario", scenario, "--draws", "2", "--out", str(out))
+    unc = json.loads((out / "uncertainty.json").read_text(encoding="utf-8"))
+    for c, v in doc["objectives"].items():
+        assert unc["nominal"][c] == pytest.approx(v, rel=1e-6, abs=1e-6), c
+    doc, _plan = solved(tmp_path, scenario, "--budget", "8700")
+    run("uncertainty", str(KZ), "--scenario", scenario, "--draws", "2", "--actual", SPEND,
+        "--out", str(out))  # fmt: skip
+    unc = json.loads((out / "uncertainty.json").read_text(encoding="utf-8"))
+    assert unc["budget_mln"] == pytest.approx(8700.0)
+    for c, v in doc["objectives"].items():
+        assert unc["nominal"][c] == pytest.approx(v, rel=1e-6, abs=1e-6), c

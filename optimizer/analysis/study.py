@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     from optimizer.analysis.compare import Comparison
     from optimizer.analysis.sweep import SweepResult
+    from optimizer.analysis.uncertainty import UncertaintyResult
     from optimizer.analysis.pareto import ActualPosition, ParetoFront
 
 
@@ -213,3 +214,26 @@ class Study:
 
         return sweep_budgets(self.instance, self.scenario, budgets, self.options.solver,
                              progress, engine=self.engine)  # fmt: skip
+
+    # ------------------------------------------------------------------ uncertainty
+
+    def uncertainty(
+        self,
+        *,
+        draws: int,
+        sigma: float,
+        seed: int = 0,
+        workers: int = 1,
+        dask: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> UncertaintyResult:
+        """The study's plan scored, and the scenario re-optimized, under random draws
+        of the effects (at the study's budget: the actual spend's, with one)."""
+        from optimizer.analysis.uncertainty import run_uncertainty
+
+        return run_uncertainty(
+            self.instance, self.scenario, draws=draws, sigma=sigma, seed=seed,
+            workers=workers, solver=self.options.solver, actual=self.actual,
+            budget_given=True, dask=dask, progress=progress, engine=self.engine,
+            nominal=self.solution,
+        )  # fmt: skip

@@ -72,6 +72,7 @@ from optimizer.analysis.compare import actual_cost
 from optimizer.domain.actual import ActualSpend
 from optimizer.domain.evaluate import score_volumes
 from optimizer.domain.instance import Instance
+from optimizer.domain.results import Solution
 from optimizer.domain.scenario import Scenario
 from optimizer.errors import InfeasibleError, InstanceError, OptimizerError
 from optimizer.i18n import _
@@ -328,8 +329,13 @@ def run_uncertainty(
     budget_given: bool = False,
     dask: str | Any | None = None,
     progress: Callable[[int], None] | None = None,
+    engine: Engine | None = None,
+    nominal: Solution | None = None,
 ) -> UncertaintyResult:
     """Score the nominal plan and re-optimize under `draws` draws (module docstring).
+
+    `engine` and `nominal`: a study's engine and plan at the scenario's budget (the
+    plan every other command shows), used as they are; otherwise solved here.
 
     With an `actual` spend the plans are solved at its budget cost, unless the
     scenario's budget was given (`budget_given`: `--budget`). `dask` is a scheduler
@@ -344,8 +350,8 @@ def run_uncertainty(
     spend = actual_spend(instance, actual)
     if spend is not None and not budget_given:
         scenario = scenario.with_budget(spend.budget_mln)
-    eng = Engine.open(instance, scenario, solver)
-    sol = optimize_engine(eng)
+    eng = engine if engine is not None else Engine.open(instance, scenario, solver)
+    sol = nominal if nominal is not None else optimize_engine(eng)
     weights = None
     if scenario.objective.method == "weighted":
         weights = scenario.objective.weight_vector(instance.criteria) / eng.normalizers()

@@ -16,6 +16,7 @@ from optimizer.cli.common import (
     LangOpt,
     MethodOpt,
     OutOpt,
+    RenormalizeOpt,
     ScenarioOpt,
     Sheet,
     SheetOpt,
@@ -94,9 +95,11 @@ def uncertainty(
     force: ForceOpt = False,
     gap: GapOpt = None,
     lang: LangOpt = None,
+    renormalize: RenormalizeOpt = False,
 ) -> None:
     """The plan under uncertain effects: scored and re-optimized over random draws."""
-    from optimizer.analysis.uncertainty import DEFAULT_SIGMA, run_uncertainty
+    from optimizer.analysis.study import Options, Study
+    from optimizer.analysis.uncertainty import DEFAULT_SIGMA
     from optimizer.outputs.files import input_files, result_folder
     from optimizer.outputs.tables import uncertainty_tables
 
@@ -108,7 +111,8 @@ def uncertainty(
             force,
             _("each draw is an LP re-solve and a plan kept in memory"),
         )
-        inst, scen = prepare(instance, scenario, budget, method, weights, gap=gap)
+        inst, scen = prepare(instance, scenario, budget, method, weights, gap=gap,
+                             renormalize=renormalize)  # fmt: skip
         note_unused_sigma(inst, sigma)
         spend = None
         if actual is not None:
@@ -120,16 +124,13 @@ def uncertainty(
         inputs = input_files(inst, scen, [] if spend is None else [spend.path])
     with guarded(), result_folder(out_dir, inputs, names, "uncertainty") as target:
         with progress_bar(_("draws"), draws) as update:
-            result = run_uncertainty(
-                inst,
-                scen,
+            study = Study(inst, scen, Options(solver=solver.value, points=0, depth=None), spend,
+                          budget_given=budget is not None)  # fmt: skip
+            result = study.uncertainty(
                 draws=draws,
                 sigma=DEFAULT_SIGMA if sigma is None else sigma,
                 seed=seed,
                 workers=workers,
-                solver=solver.value,
-                actual=spend,
-                budget_given=budget is not None,
                 dask=dask,
                 progress=update,
             )

@@ -175,6 +175,18 @@ def uncertainty_png(result: UncertaintyResult, max_towns: int = 30, max_projects
     return png(fig)
 
 
+def hist_bins(values: np.ndarray) -> dict[str, Any]:
+    """40 bins over the values, or one bar around them when they are equal up to
+    round-off (a min_budget plan re-optimized to its target in every draw): matplotlib
+    cannot cut a range of 1e-12 into 40 bins."""
+    top = float(np.max(np.abs(values)))
+    if float(np.ptp(values)) > 1e-9 * max(1.0, top):
+        return {"bins": 40}
+    mid = float(np.mean(values))
+    half = max(0.5, 1e-3 * abs(mid))
+    return {"bins": 1, "range": (mid - half, mid + half)}
+
+
 def criterion_panels(fig: Any, grid: Any, result: UncertaintyResult) -> None:
     """One histogram per criterion over the draws, a plan per colour (first grid row)."""
     from matplotlib.lines import Line2D
@@ -189,9 +201,8 @@ def criterion_panels(fig: Any, grid: Any, result: UncertaintyResult) -> None:
             col = col[~np.isnan(col)]
             if not len(col):
                 continue
-            h = ax.hist(
-                col, bins=40, alpha=0.45, color=PLAN_COLORS[plan], label=plan_label(result, plan)
-            )
+            h = ax.hist(col, **hist_bins(col), alpha=0.45, color=PLAN_COLORS[plan],
+                        label=plan_label(result, plan))  # fmt: skip
             handles.append(h[2][0])
             for q in np.percentile(col, [5, 50, 95]):
                 ax.axvline(q, color=PLAN_COLORS[plan], lw=0.9, ls="--")
