@@ -109,3 +109,17 @@ def test_uncertainty_scores_the_plan_solve_shows(tmp_path: Path, scenario: str) 
     assert unc["budget_mln"] == pytest.approx(8700.0)
     for c, v in doc["objectives"].items():
         assert unc["nominal"][c] == pytest.approx(v, rel=1e-6, abs=1e-6), c
+
+
+@pytest.mark.parametrize("scenario", ["plan-2021", "reach-2020-jobs", "equal-per-capita"])
+def test_explain_explains_the_plan_solve_shows(tmp_path: Path, scenario: str) -> None:
+    """explain's volumes are solve's, for a town the plan funds and one it does not
+    (reach-2020-jobs, a min_budget scenario, used to explain the weighted plan:
+    Balkhash 701.3 mln against solve's 0)."""
+    _doc, plan = solved(tmp_path, scenario)
+    for town in ("Balkhash", "Temirtau", "Rudny"):
+        doc = json.loads(run("explain", str(KZ), "--scenario", scenario, "--town", town,
+                             "--format", "json"))  # fmt: skip
+        shown = {(town, m["measure"]): m["volume_mln"] for m in doc["measures"]}
+        same_cells({k: v for k, v in shown.items() if v > 1e-6},
+                   {k: v for k, v in plan.items() if k[0] == town})  # fmt: skip

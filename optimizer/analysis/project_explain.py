@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizer.domain.instance import Instance
+from optimizer.domain.results import Solution
 from optimizer.domain.scenario import Scenario
 from optimizer.errors import InfeasibleError, InstanceError
 from optimizer.lp.engine import Engine
@@ -77,8 +78,15 @@ class ProjectExplanation:
 
 
 def explain_project(
-    instance: Instance, scenario: Scenario, project: str, solver: str = "highs"
+    instance: Instance,
+    scenario: Scenario,
+    project: str,
+    solver: str = "highs",
+    engine: Engine | None = None,
+    plan: Solution | None = None,
 ) -> ProjectExplanation:
+    """What funding `project` costs in the plan `solve` reports (`engine` and `plan`:
+    a study's, used as they are; otherwise solved here)."""
     pr = instance.projects
     if pr is None:
         raise InstanceError(f"--project: {instance.path} has no projects.csv")
@@ -86,8 +94,8 @@ def explain_project(
         near = ", ".join(pr.names[:8]) + (" ..." if len(pr) > 8 else "")
         raise InstanceError(f"--project: unknown project {project!r} (projects: {near})")
     p = pr.index(project)
-    eng = Engine.open(instance, scenario, solver)
-    sol = optimize_engine(eng)
+    eng = engine if engine is not None else Engine.open(instance, scenario, solver)
+    sol = plan if plan is not None else optimize_engine(eng)
     desc = describe(scenario)
     assert sol.fractions is not None
     return ProjectExplanation(

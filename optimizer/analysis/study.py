@@ -39,7 +39,10 @@ if TYPE_CHECKING:
     import numpy as np
 
     from optimizer.analysis.compare import Comparison
+    from optimizer.analysis.explain import TownExplanation
+    from optimizer.analysis.project_explain import ProjectExplanation
     from optimizer.analysis.sweep import SweepResult
+    from optimizer.analysis.targets import TargetRate
     from optimizer.analysis.uncertainty import UncertaintyResult
     from optimizer.analysis.pareto import ActualPosition, ParetoFront
 
@@ -154,6 +157,14 @@ class Study:
     def ranges(self) -> tuple[TownRange, ...] | None:
         return self.solved.ranges
 
+    @cached_property
+    def targets(self) -> tuple[TargetRate, ...]:
+        """The method's floors on criteria (min_budget's targets, epsilon's bounds) and
+        what one more unit of each costs: its dual, checked by a re-solve (SPEC 14)."""
+        from optimizer.analysis.targets import target_rates
+
+        return target_rates(self.engine, self.solution)
+
     # ------------------------------------------------------------------ the front
 
     @cached_property
@@ -202,6 +213,22 @@ class Study:
         return actual_position(
             self.engine, score_volumes(self.instance, self.actual.volume), payoff
         )
+
+    # ------------------------------------------------------------------ explanations
+
+    def explanation(self, town: str) -> TownExplanation:
+        """Why `town` gets what it gets in the study's plan (the plan `solve` shows,
+        for every method), priced by the method's own last LP."""
+        from optimizer.analysis.explain import explain_plan, find_town
+
+        return explain_plan(self.engine, self.solution, [find_town(self.instance, town)])[0]
+
+    def project_explanation(self, project: str) -> ProjectExplanation:
+        """What funding `project` (or leaving it out) costs against the study's plan."""
+        from optimizer.analysis.project_explain import explain_project
+
+        return explain_project(self.instance, self.scenario, project, self.options.solver,
+                               engine=self.engine, plan=self.solution)  # fmt: skip
 
     # ------------------------------------------------------------------ the budget
 

@@ -15,6 +15,7 @@ from optimizer.cli.common import (
     MethodOpt,
     Output,
     OutputOpt,
+    RenormalizeOpt,
     ScenarioOpt,
     Solver,
     SolverOpt,
@@ -61,22 +62,23 @@ def explain_command(
     gap: GapOpt = None,
     lang: LangOpt = None,
     project: ProjectOpt = None,
+    renormalize: RenormalizeOpt = False,
 ) -> None:
     """Why a town got what it got: each measure's next million against the margin
     (or, with --project, what funding a project costs)."""
-    from optimizer.analysis.explain import explain
+    from optimizer.analysis.study import Options, Study
 
     with guarded():
         if (town is None) == (project is None):
             raise InstanceError(_("explain: give --town T or --project P (one of them)"))
-        inst, scen = prepare(instance, scenario, budget, method, weights, gap=gap)
+        inst, scen = prepare(instance, scenario, budget, method, weights, gap=gap,
+                             renormalize=renormalize)  # fmt: skip
+        study = Study(inst, scen, Options(solver=solver.value, points=0, depth=None))
         if project is not None:
-            from optimizer.analysis.project_explain import explain_project
-
-            px = explain_project(inst, scen, project, solver.value)
+            px = study.project_explanation(project)
         else:
             assert town is not None
-            ex = explain(inst, scen, town, solver.value)
+            ex = study.explanation(town)
     if project is not None:
         show_project(px, inst.currency, fmt)
     elif fmt is Output.json:
