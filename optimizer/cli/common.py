@@ -433,26 +433,11 @@ def check_export_path(path: Path, inputs: list[Path]) -> None:
         )
 
 
-def export_model(inst: Any, scen: Any, lp_path: Path | None, mps_path: Path | None) -> None:
-    """Write the scenario's LP (weighted objective, payoff-normalized) through PuLP, each
-    file to a temporary name first, so an interrupted export leaves no half file."""
-    import os
+def export_model(engine: Any, lp_path: Path | None, mps_path: Path | None) -> None:
+    """Write the problem the scenario's method solves last, on the run's engine (SPEC 14)."""
+    from optimizer.methods.export import export_problem
 
-    from optimizer.lp.engine import Engine
-    from optimizer.lp.pulp import to_pulp
-
-    eng = Engine.open(inst, scen)
-    w = scen.objective.weight_vector(inst.criteria) / eng.normalizers()
-    prob, _cols, _rows = to_pulp(eng.model, eng.cost_vector(w), True)
-    for path, write in ((lp_path, prob.writeLP), (mps_path, prob.writeMPS)):  # type: ignore[attr-defined]
-        if path is None:
-            continue
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            write(str(tmp))
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+    export_problem(engine, lp_path, mps_path)
 
 
 # ----------------------------------------------------------------------------- typer's words

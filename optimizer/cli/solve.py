@@ -53,11 +53,17 @@ def solve(
     ] = Format.table,
     export_lp: Annotated[
         Path | None,
-        typer.Option("--export-lp", help=N_("Also write the model as an LP file (PuLP).")),
+        typer.Option(
+            "--export-lp",
+            help=N_("Also write the problem the method solves last as an LP file."),
+        ),
     ] = None,
     export_mps: Annotated[
         Path | None,
-        typer.Option("--export-mps", help=N_("Also write the model as an MPS file (PuLP).")),
+        typer.Option(
+            "--export-mps",
+            help=N_("Also write the problem the method solves last as an MPS file."),
+        ),
     ] = None,
     sensitivity: Annotated[
         SensitivityDepth,
@@ -118,7 +124,7 @@ def solve(
                 print_json(infeasible_document(inst, scen, e.diagnosis))  # type: ignore[arg-type]
             raise
         if extra_out:
-            export_model(inst, scen, export_lp, export_mps)
+            export_model(study.engine, export_lp, export_mps)
         if solved.solution.uneven_free_cells is not None:
             from optimizer.outputs.text import vertex_note
 

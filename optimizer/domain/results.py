@@ -129,6 +129,18 @@ class Diagnosis:
     text: str = ""  # the same in the language in use, for the error line a person reads
 
 
+@dataclass(frozen=True)
+class MethodObjective:
+    """The objective the scenario's method optimizes, valued at the reported plan
+    (SPEC 14): the optimum any solver reaches on `--export-lp`'s file. `criterion`:
+    the criterion's identifier where the objective is one criterion."""
+
+    name: str
+    maximize: bool
+    value: float
+    criterion: str | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class Solution:
     """An optimal allocation. `volumes` is (towns, measures) in millions; `objectives`
@@ -154,6 +166,7 @@ class Solution:
     # SPEC section 10 not applied: the optimal face had this many free cells, more than
     # the even-plan step takes (Tuning.solve_max_free); the plan is the vertex
     uneven_free_cells: int | None = None
+    method_objective: MethodObjective | None = None  # the method's own objective, SPEC 14
 
     @property
     def allocated_mln(self) -> float:

@@ -1,13 +1,16 @@
 """The same model as a PuLP problem: CBC (PuLP's bundled binary) as the alternative
 solver, built anew for every solve from the model's arrays (a fallback, not a fast
-path), and the LP/MPS files of `--export-lp` / `--export-mps`.
+path), and the LP/MPS files of `--export-lp` / `--export-mps` (`write_problem`).
 """
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -123,11 +126,16 @@ def to_pulp(
     maximize: bool = True,
     extension: Extension | None = None,
     row_bounds: dict[int, tuple[float, float]] | None = None,
+    *,
+    name: str = "monotowns",
+    objective_name: str | None = None,
+    ext_col_names: Sequence[str] | None = None,
 ) -> tuple[Any, list[Any], list[list[Any]]]:
     """The same model as a PuLP problem, built in bulk from the arrays.
 
     Returns the problem, its variables in column order, and for each row the
-    PuLP constraints it became (a ranged row becomes two).
+    PuLP constraints it became (a ranged row becomes two). `ext_col_names` names the
+    extension's columns (default `z0`, `z1`, ...), `objective_name` the objective.
     """
     import pulp
 
@@ -135,10 +143,11 @@ def to_pulp(
 
     ext = extension or Extension()
     n = model.n_cols + ext.n_cols
-    names = column_names(model) + [f"z{k}" for k in range(ext.n_cols)]
+    extra = list(ext_col_names) if ext_col_names else [f"z{k}" for k in range(ext.n_cols)]
+    names = column_names(model) + extra
     lb = np.concatenate([model.col_lb, ext.col_lb])
     ub = np.concatenate([model.col_ub, ext.col_ub])
-    prob = pulp.LpProblem("monotowns", pulp.LpMaximize if maximize else pulp.LpMinimize)
+    prob = pulp.LpProblem(name, pulp.LpMaximize if maximize else pulp.LpMinimize)
     # PuLP 3 attaches variables to the problem; older releases construct them directly.
     new_var = getattr(prob, "add_variable", None) or pulp.LpVariable
     # The projects' on/off columns are integer (binary by their bounds): CBC branches on
@@ -158,6 +167,7 @@ def to_pulp(
     c = np.zeros(n) if cost is None else np.concatenate([cost, np.zeros(n - len(cost))])
     nz = np.flatnonzero(c)
     prob.setObjective(pulp.LpAffineExpression([(cols[j], float(c[j])) for j in nz]))
+    prob.objective.name = objective_name  # setObjective drops an expression's own name
     r_lb = np.concatenate([model.row_lb, ext.row_lb])
     r_ub = np.concatenate([model.row_ub, ext.row_ub])
     for i, (lo, hi) in (row_bounds or {}).items():
@@ -188,3 +198,47 @@ def to_pulp(
                 prob.addConstraint(con)
             rows.append(made)
     return prob, cols, rows
+
+
+# ----------------------------------------------------------------------------- LP and MPS files
+
+
+def write_problem(
+    model: LinearModel,
+    cost: np.ndarray,
+    maximize: bool,
+    extension: Extension | None,
+    row_bounds: dict[int, tuple[float, float]] | None,
+    *,
+    name: str,
+    objective_name: str,
+    ext_col_names: Sequence[str],
+    header: Sequence[str],
+    lp_path: Path | None = None,
+    mps_path: Path | None = None,
+) -> None:
+    """Write one problem (the model, an objective, an extension and moved row bounds)
+    as a CPLEX LP file and a free MPS file, `header` as comment lines at the top.
+
+    The MPS file carries an OBJSENSE section: without it every MPS reader but PuLP's
+    own minimizes, and a maximized objective came back as its minimum. Each file is
+    written to a temporary name first, so an interrupted export leaves no half file."""
+    prob, _cols, _rows = to_pulp(model, cost, maximize, extension, row_bounds, name=name,
+                                 objective_name=objective_name, ext_col_names=ext_col_names)  # fmt: skip
+    lp_lines = "".join(f"\\ {line}\n" for line in header)
+    mps_lines = "".join(f"* {line}\n" for line in header)
+    writers = (
+        (lp_path, lp_lines, lambda f: prob.writeLP(f)),
+        (mps_path, mps_lines, lambda f: prob.writeMPS(f, with_objsense=True)),
+    )
+    for path, comments, write in writers:
+        if path is None:
+            continue
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            write(str(tmp))
+            body = tmp.read_text(encoding="utf-8")
+            tmp.write_text(comments + body, encoding="utf-8")
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)

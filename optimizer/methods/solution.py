@@ -6,6 +6,8 @@ budget, each limit and each rule bound, with binding told from slack.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from optimizer.domain.instance import Instance
@@ -15,6 +17,7 @@ from optimizer.errors import InfeasibleError
 from optimizer.i18n import _
 from optimizer.lp.engine import Engine
 from optimizer.lp.session import LpResult
+from optimizer.methods.export import method_objective
 from optimizer.methods.projects import with_projects
 from optimizer.methods.scalarize import SCALARIZATIONS, maximizes
 
@@ -126,7 +129,9 @@ def make_solution(eng: Engine, res: LpResult, maximize: bool) -> Solution:
         row_dual=res.row_dual,
         uneven_free_cells=skipped[0] if skipped else None,
     )
-    return with_projects(eng, sol)
+    sol = with_projects(eng, sol)
+    values = np.array([sol.objectives[c] for c in inst.criteria])
+    return replace(sol, method_objective=method_objective(eng, values, sol.allocated_mln))
 
 
 def optimize(instance: Instance, scenario: Scenario, solver: str = "highs") -> Solution:

@@ -263,6 +263,7 @@ def summary_document(instance: Instance, scenario: Scenario, sol: Solution) -> d
         budget_mln=scenario.budget_mln,
         allocated_mln=sol.allocated_mln,
         objectives=sol.objectives,
+        method_objective=method_objective_entry(sol),
         payoff=payoff_document(sol.payoff) if sol.payoff is not None else None,
         shadow_prices=shadow_price_entries(sol),
         shadow_price_units={sp.name: sp.unit for sp in sol.shadow_prices},
@@ -276,6 +277,19 @@ def summary_document(instance: Instance, scenario: Scenario, sol: Solution) -> d
         tool={"name": "monotowns", "version": __version__},
     )  # fmt: skip
     return doc
+
+
+def method_objective_entry(sol: Solution) -> dict[str, Any] | None:
+    """SPEC 14: the objective the method optimizes at the plan, the optimum a solver
+    reaches on `--export-lp`'s file (`criterion`: where the objective is one)."""
+    m = sol.method_objective
+    if m is None:
+        return None
+    entry: dict[str, Any] = {"name": m.name, "sense": "max" if m.maximize else "min"}
+    if m.criterion is not None:
+        entry["criterion"] = m.criterion
+    entry["value"] = m.value
+    return entry
 
 
 def plan_rule(sol: Solution) -> dict[str, Any]:
