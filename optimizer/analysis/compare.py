@@ -46,9 +46,11 @@ Every LP below keeps the scenario's rules and limits.
   or a scenario that need not spend all) an officer asks how much of what was spent
   must be taken from where it went: money the plan adds from a larger budget is
   taken from no one, and money a plan gives back still leaves its cells. So the LP
-  minimizes the money taken out, and that is what `moved_mln` reports; minimizing
-  the total change instead could report a plan that takes out more than another
-  reaching the same share (it would trade money put in against money taken out).
+  minimizes the money taken out (with `spend_all` as the total change, which has the
+  same optimal plans there: `movement_cost`), and that is what `moved_mln` reports;
+  minimizing the total change when the plan's total is free could report a plan that
+  takes out more than another reaching the same share (it would trade money put in
+  against money taken out).
 
   The movement LP can have ties (many plans take out the same least money; with
   totals that differ, the money put in is free among them); the plan reported is the
@@ -507,14 +509,7 @@ def closest_plans(
         ya = np.zeros(len(pr))  # an actual of cells only funds no project
     ext = movement_extension(eng, xa, fa, wn, targets[0] if targets else w_a, ya)
     w_row = len(inst.criteria)  # the weighted-target row follows the criterion floors
-    # objective: the money taken out, sum_{t,m} cost_m n[t,m] over the second block of
-    # new columns, then sum_p cost_p n_p over the projects' second (put in: no cost)
-    per_cell = np.tile(inst.budget_cost, inst.n_towns)
-    per_project = pr.cost if pr is not None else np.zeros(0)
-    K, P = len(per_cell), len(per_project)
-    cost = np.concatenate(
-        [np.zeros(eng.model.n_cols + K), per_cell, np.zeros(P), per_project]
-    )
+    cost = movement_cost(eng, ya is not None)
     reference = xa * inst.budget_cost[None, :]
     plans = []
     # A warm start does not pay here: the last basis (another objective, or another
@@ -545,6 +540,26 @@ def closest_plans(
             plan = plan_from_volumes(inst, phi, target, xa, x, wn, y, ya)
             plans.append(replace(plan, even=evened is not res or eng.model.n_proj > 0))
     return tuple(plans)
+
+
+def movement_cost(eng: Engine, projects: bool) -> np.ndarray:
+    """The movement LP's objective: the money taken out, `sum_{t,m} cost_m n[t,m]`
+    over the second block of new columns, then `sum_p cost_p n_p` over the projects'
+    second.
+
+    When the plan's total is pinned (`spend_all`: the budget row is `A == B`), the
+    money put in is the money taken out plus `B - Ba` in every plan, so the total
+    change `sum cost (p + n)` is twice the money taken out plus a constant: the same
+    optimal plans. It is then the objective solved, because HiGHS's simplex solves it
+    faster than one whose put-in columns cost nothing (2,000 generated towns, the
+    four shares: 4.0 s of CPU against 5.6 s)."""
+    inst = eng.instance
+    per_cell = np.tile(inst.budget_cost, inst.n_towns)
+    pr = inst.projects
+    per_project = pr.cost if pr is not None and projects else np.zeros(0)
+    put_in = 1.0 if eng.scenario.spend_all else 0.0
+    return np.concatenate([np.zeros(eng.model.n_cols), put_in * per_cell, per_cell,
+                           put_in * per_project, per_project])  # fmt: skip
 
 
 def plan_from_volumes(
