@@ -51,15 +51,6 @@ class Solver(StrEnum):
     cbc = "cbc"
 
 
-class TrimmedConsole(Console):
-    """A console whose lines never end in spaces (rich pads titles and captions to the
-    table's width; piped into a file or a diff those pads are noise)."""
-
-    def _render_buffer(self, buffer: Any) -> str:
-        text = super()._render_buffer(buffer)
-        return "\n".join(line.rstrip(" ") for line in text.split("\n"))
-
-
 def print_json(doc: dict[str, Any]) -> None:
     """A JSON document on standard output, indented, non-ASCII kept as it is."""
     import json
@@ -74,8 +65,59 @@ def out_width() -> int | None:
     return 140
 
 
-err = TrimmedConsole(stderr=True, highlight=False, soft_wrap=True)
-out = TrimmedConsole(highlight=False, width=out_width())
+def trimmed(text: str) -> str:
+    """`text` without spaces at the ends of its lines (rich pads titles and captions to
+    the table's width; piped into a file or a diff those pads are noise)."""
+    return "\n".join(line.rstrip(" ") for line in text.split("\n"))
+
+
+class Stream:
+    """Standard output or standard error, printed through a rich console made when a
+    command runs (`open_consoles`), not when this module is imported: the width,
+    $COLUMNS and whether the stream is a terminal are the run's (a test runner, a pipe
+    or a worker process may differ from the process that imported the CLI)."""
+
+    def __init__(self, stderr: bool) -> None:
+        self.stderr = stderr
+        self.made: Console | None = None
+
+    def open(self) -> Console:
+        """A console for the process's stream as it is now."""
+        if self.stderr:
+            self.made = Console(file=sys.stderr, stderr=True, highlight=False, soft_wrap=True)
+        else:
+            self.made = Console(file=sys.stdout, highlight=False, width=out_width())
+        return self.made
+
+    @property
+    def console(self) -> Console:
+        """The run's console (made now if no command has made one yet)."""
+        return self.made or self.open()
+
+    @property
+    def width(self) -> int:
+        return self.console.width
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        """`Console.print`; into a pipe or a file, without spaces at the ends of lines."""
+        console = self.console
+        if console.is_terminal:  # shows end spaces as nothing; a live display owns its lines
+            console.print(*objects, **options)
+            return
+        with console.capture() as captured:
+            console.print(*objects, **options)
+        console.file.write(trimmed(captured.get()))
+        console.file.flush()
+
+
+err = Stream(stderr=True)
+out = Stream(stderr=False)
+
+
+def open_consoles() -> None:
+    """Make the run's consoles: called when a command (or its help) starts."""
+    out.open()
+    err.open()
 
 
 def say(text: str) -> None:
@@ -333,7 +375,7 @@ def progress_bar(
         columns = [SpinnerColumn(), Count()]
     else:
         columns = [f"[progress.description]{what}", BarColumn(), MofNCompleteColumn()]
-    with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+    with Progress(*columns, TimeElapsedColumn(), console=err.console, transient=True) as bar:
         task = bar.add_task(what, total=total)
         yield lambda done: bar.update(task, completed=done)
 
@@ -694,6 +736,7 @@ class SpeakingGroup(TyperGroup):
         import contextvars
 
         args = list(sys.argv[1:] if args is None else args)
+        open_consoles()
         return contextvars.copy_context().run(self.run_in_language, args, *rest, **extra)
 
     def run_in_language(self, args: list[str], *rest: Any, **extra: Any) -> Any:

@@ -7,7 +7,7 @@ columns without cutting a name.
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
     from optimizer.domain.results import Solution
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -638,14 +637,20 @@ def long_labels(table: Table, col: int, width: int = 40) -> Table:
     """Measure labels in Russian and Kazakh are sentences (the article's words): let that
     column wrap at `width` instead of widening the table past the terminal."""
     column = table.columns[col]
-    if any(len(c) > width for c in column._cells if isinstance(c, str)):
+    if any(len(c) > width for c in column.cells if isinstance(c, str)):
         column.no_wrap = False
         column.overflow = "fold"
         column.max_width = width
     return table
 
 
-def print_all(console: Console, items: list[Any]) -> None:
+class Printer(Protocol):
+    """Where tables go: a rich `Console`, or the CLI's stream that trims what it prints."""
+
+    def print(self, *objects: Any, **options: Any) -> None: ...
+
+
+def print_all(console: Printer, items: list[Any]) -> None:
     for item in items:
         console.print(item)
 
