@@ -101,6 +101,19 @@ def test_layers_import_only_from_earlier_layers() -> None:
     assert wrong == []
 
 
+def test_commands_ask_the_study_not_the_solver() -> None:
+    """cli/ parses, asks the study (analysis/) and shows (outputs/): it imports no
+    module of lp/ or methods/, so no command orchestrates solves of its own."""
+    wrong = [
+        f"{m} imports {d}"
+        for m, deps in import_graph().items()
+        if m.startswith("optimizer.cli")
+        for d in deps
+        if d.startswith(("optimizer.lp", "optimizer.methods"))
+    ]
+    assert wrong == []
+
+
 def test_the_scan_finds_a_planted_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from optimizer.analysis.sensitivity import Depth, SensitivityReport, sensitivity_report
@@ -213,6 +214,15 @@ class Study:
         return actual_position(
             self.engine, score_volumes(self.instance, self.actual.volume), payoff
         )
+
+    # ------------------------------------------------------------------ export
+
+    def export(self, lp_path: Path | None, mps_path: Path | None) -> None:
+        """Write the problem the scenario's method solves last (SPEC 14) as LP and/or
+        MPS, on the study's engine, so the file is what the plan was solved from."""
+        from optimizer.methods.export import export_problem
+
+        export_problem(self.engine, lp_path, mps_path)
 
     # ------------------------------------------------------------------ explanations
 

@@ -475,13 +475,6 @@ def check_export_path(path: Path, inputs: list[Path]) -> None:
         )
 
 
-def export_model(engine: Any, lp_path: Path | None, mps_path: Path | None) -> None:
-    """Write the problem the scenario's method solves last, on the run's engine (SPEC 14)."""
-    from optimizer.methods.export import export_problem
-
-    export_problem(engine, lp_path, mps_path)
-
-
 # ----------------------------------------------------------------------------- typer's words
 # typer prints words of its own around ours: the help page's frames and usage line,
 # the type of each value, and the usage errors. Those it looks up with the standard

@@ -24,7 +24,6 @@ from optimizer.cli.common import (
     SolverOpt,
     WeightsOpt,
     check_export_path,
-    export_model,
     guarded,
     note,
     out,
@@ -70,8 +69,9 @@ def solve(
         typer.Option(
             "--sensitivity",
             help=N_(
-                "What one more unit buys: quick (default: duals, ranging, one re-solve per "
-                "rule), full (also bisects the budget's range) or off."
+                "What one more unit buys: quick (default: duals, one re-solve per rule, the "
+                "budget's range between the breakpoints of the optimum), full (also what "
+                "dropping each rule gains) or off."
             ),
         ),
     ] = SensitivityDepth.quick,
@@ -124,7 +124,7 @@ def solve(
                 print_json(infeasible_document(inst, scen, e.diagnosis))  # type: ignore[arg-type]
             raise
         if extra_out:
-            export_model(study.engine, export_lp, export_mps)
+            study.export(export_lp, export_mps)
         if solved.solution.uneven_free_cells is not None:
             from optimizer.outputs.text import vertex_note
 
