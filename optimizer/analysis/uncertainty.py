@@ -78,6 +78,7 @@ from optimizer.errors import InfeasibleError, InstanceError, OptimizerError
 from optimizer.i18n import _
 from optimizer.lp.engine import Engine
 from optimizer.lp.model import criterion_matrix
+from optimizer.methods.describe import describe
 from optimizer.methods.equal import even_plan
 from optimizer.methods.scalarize import SCALARIZATIONS
 from optimizer.methods.solution import optimize_engine
@@ -352,9 +353,9 @@ def run_uncertainty(
         scenario = scenario.with_budget(spend.budget_mln)
     eng = engine if engine is not None else Engine.open(instance, scenario, solver)
     sol = nominal if nominal is not None else optimize_engine(eng)
-    weights = None
-    if scenario.objective.method == "weighted":
-        weights = scenario.objective.weight_vector(instance.criteria) / eng.normalizers()
+    weights = describe(scenario).criteria_weights(
+        scenario.objective, instance.criteria, eng.normalizers()
+    )
     setup = Setup(instance, scenario, solver, sigmas, int(seed), sol.volumes,
                   None if spend is None else spend.volumes, uuid.uuid4().hex, sol.fractions,
                   None if spend is None else spend.fractions,

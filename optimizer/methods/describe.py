@@ -66,17 +66,35 @@ class MethodDescription:
     # the [objective] key whose values are hard floors `f_c >= value` on criteria
     # (their rows' duals: the cost of one more unit), or None
     bounds: str | None
+    # the [objective] key of the per-criterion values it aims at, hard or soft: floors,
+    # targets, the reference point (shown beside the criteria), or None
+    aims: str | None
     last_lp: Callable[[Objective, tuple[str, ...], np.ndarray], LastLp]
     value: Callable[[Objective, tuple[str, ...], np.ndarray, np.ndarray, float], float]
+    # the criterion the objective counts in, when it is one (epsilon's primary), or None
+    counted_in: Callable[[Objective], str | None] = lambda obj: None
 
     @property
     def least_budget(self) -> bool:
         """The method's answer is a budget: the scenario's budget is only its cap."""
         return self.margin is Margin.budget
 
+    def criteria_weights(
+        self, objective: Objective, criteria: tuple[str, ...], n: np.ndarray
+    ) -> np.ndarray | None:
+        """The method's objective as weights on the criteria alone, when it is one (a
+        maximized LP with no rows of its own: weighted, `w_c / n_c`), else None; a
+        plan's objective is then `weights . f`, whatever the effects drawn."""
+        last = self.last_lp(objective, criteria, n)
+        return last.objective if last.maximize and not last.rows.size else None
+
     def bound_values(self, objective: Objective) -> dict[str, float]:
         """The hard floors on criteria, criterion -> value (empty when none)."""
         return dict(getattr(objective, self.bounds)) if self.bounds else {}
+
+    def aimed(self, objective: Objective) -> dict[str, float]:
+        """The per-criterion values the method aims at, criterion -> value (or empty)."""
+        return dict(getattr(objective, self.aims)) if self.aims else {}
 
     def bound_rows(self, objective: Objective, criteria: tuple[str, ...]) -> tuple[str, ...]:
         """The criteria of the floor rows, in the order the method adds them
@@ -185,17 +203,22 @@ DESCRIPTIONS: dict[Method, MethodDescription] = {
     d.method: d
     for d in (
         MethodDescription(Method.weighted, True, Margin.objective, "weighted_criteria",
-                          ("weights", "normalize"), None, weighted_lp, weighted_value),
+                          ("weights", "normalize"), None, None, weighted_lp, weighted_value),
         MethodDescription(Method.lexicographic, True, Margin.objective, "last_criterion",
-                          ("order", "tolerance"), None, lexicographic_lp, lexicographic_value),
+                          ("order", "tolerance"), None, None, lexicographic_lp,
+                          lexicographic_value, lambda obj: obj.order[0]),
         MethodDescription(Method.epsilon, True, Margin.objective, "primary_criterion",
-                          ("primary", "epsilon"), "epsilon", epsilon_lp, epsilon_value),
+                          ("primary", "epsilon"), "epsilon", "epsilon", epsilon_lp,
+                          epsilon_value, lambda obj: obj.primary),
         MethodDescription(Method.reference, True, Margin.objective, "achievement",
-                          ("ref", "rho", "normalize"), None, reference_lp, reference_value),
+                          ("ref", "rho", "normalize"), None, "ref", reference_lp,
+                          reference_value),
         MethodDescription(Method.goal, False, Margin.objective, "weighted_deviation",
-                          ("targets", "weights", "normalize"), None, goal_lp, goal_value),
+                          ("targets", "weights", "normalize"), None, "targets", goal_lp,
+                          goal_value),
         MethodDescription(Method.min_budget, False, Margin.budget, "allocated_budget",
-                          ("targets",), "targets", min_budget_lp, min_budget_value),
+                          ("targets",), "targets", "targets", min_budget_lp,
+                          min_budget_value),
     )
 }  # fmt: skip
 

@@ -46,6 +46,7 @@ from optimizer.i18n import _, language, percent_sign, rendered_in
 from optimizer.lp.engine import Engine, open_session
 from optimizer.lp.model import INF, LinearModel, RowBlock
 from optimizer.lp.session import Extension
+from optimizer.methods.describe import describe
 
 TOL = 1e-7
 
@@ -212,9 +213,9 @@ def diagnose(eng: Engine) -> Diagnosis:
 
 def target_diagnosis(eng: Engine) -> Diagnosis:
     """The rules hold together; the method's targets are out of reach."""
-    obj = eng.scenario.objective
-    wanted = obj.epsilon if obj.method == "epsilon" else obj.targets
-    key = "epsilon" if obj.method == "epsilon" else "targets"
+    desc = describe(eng.scenario)
+    wanted = desc.bound_values(eng.scenario.objective)
+    key = desc.bounds
     ideal = eng.payoff().ideal
     out = []  # (key, target, best)
     for c, target in wanted.items():
@@ -277,8 +278,7 @@ def with_repair(
 
 def method_floors(eng: Engine) -> Extension | None:
     """Rows f_c >= value for the method's hard floors (epsilon, min_budget targets)."""
-    obj = eng.scenario.objective
-    wanted = {"epsilon": obj.epsilon, "min_budget": obj.targets}.get(obj.method, {})
+    wanted = describe(eng.scenario).bound_values(eng.scenario.objective)
     if not wanted:
         return None
     return eng.floors({eng.criteria.index(c): v for c, v in wanted.items()})

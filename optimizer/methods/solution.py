@@ -17,6 +17,7 @@ from optimizer.errors import InfeasibleError
 from optimizer.i18n import _
 from optimizer.lp.engine import Engine
 from optimizer.lp.session import LpResult
+from optimizer.methods.describe import describe
 from optimizer.methods.export import method_objective
 from optimizer.methods.projects import with_projects
 from optimizer.methods.scalarize import SCALARIZATIONS, maximizes
@@ -43,9 +44,9 @@ def at_bound(eng: Engine, x: np.ndarray) -> np.ndarray:
     m = eng.model
     act = row_activity(eng, x)
     lb, ub = face_bounds(eng, LpResult(x, np.zeros(m.n_rows), 0.0, 0.0))
-    if eng.scenario.objective.method == "min_budget":  # the ceiling is the scenario's
+    if describe(eng.scenario).least_budget:  # the ceiling is the scenario's
         lb[m.budget_row], ub[m.budget_row] = m.row_lb[m.budget_row], m.row_ub[m.budget_row]
-        for row, (lo, hi) in getattr(eng, "overrides", {}).items():
+        for row, (lo, hi) in eng.overrides.items():
             if row == m.budget_row:
                 lb[row], ub[row] = lo, hi
     size = max(1.0, abs(float(x[m.col_A])))
@@ -121,7 +122,7 @@ def make_solution(eng: Engine, res: LpResult, maximize: bool) -> Solution:
         volumes=volumes,
         cost=volumes * inst.budget_cost[None, :],
         objectives=dict(zip(inst.criteria, map(float, values), strict=True)),
-        payoff=eng._payoff,
+        payoff=eng.known_payoff,
         shadow_prices=shadow_prices(eng, method_res, maximize, x),
         solver=SolverInfo(eng.session.name, eng.session.version, eng.seconds, eng.solves),
         lp_objective=res.objective,
