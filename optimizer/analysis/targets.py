@@ -42,6 +42,7 @@ class TargetRate:
     cost: float  # from the dual: objective given up per unit (min_budget: mln of budget)
     checked: float | None  # from the re-solve at `bound + STEP`; None: infeasible there
     margin: Margin  # what `cost` is measured in
+    counted_in: str | None = None  # Margin.objective: the criterion the objective counts
 
     @property
     def agrees(self) -> bool:
@@ -82,6 +83,7 @@ def target_rates(eng: Engine, sol: Solution) -> tuple[TargetRate, ...]:
                 cost=cost,
                 checked=None if checked is None else sense * (base - checked) / STEP + 0.0,
                 margin=desc.margin,
+                counted_in=desc.counted_in(obj),
             )
         )
     return tuple(out)

@@ -21,6 +21,7 @@ from optimizer.domain.instance import Instance
 from optimizer.domain.results import Solution
 from optimizer.domain.scenario import Scenario
 from optimizer.i18n import N_, _, language, ngettext
+from optimizer.methods.describe import describe
 from optimizer.outputs.plots.style import measure_names, quoted
 from optimizer.outputs.text import (
     currency_sign,
@@ -161,15 +162,18 @@ def build_report(study: Study) -> Report:
     if banner:  # SPEC section 11: a banner of what is not a cited fact
         blocks.append(Para(banner, "note"))
     ill = actual is not None and is_illustrative(instance, actual)
-    blocks.append(Para(lead_text(instance, scenario, actual, cmp, ill), "lead"))
-    blocks.append(key_figures(instance, scenario, sol, cmp, ill))
+    lead = lead_text(instance, scenario, actual, cmp, ill)
+    if describe(scenario).least_budget:
+        lead += " " + least_budget_sentence(scenario, sol)
+    blocks.append(Para(lead, "lead"))
+    blocks.append(key_figures(instance, scenario, sol, cmp, ill, study.targets))
     if cmp is not None:
         from optimizer.outputs.text import headline
 
         blocks.append(Items(tuple(headline(cmp))))
 
     blocks += scenario_blocks(instance, scenario)
-    blocks += solution_blocks(instance, sol, ranges=study.ranges)
+    blocks += solution_blocks(instance, sol, ranges=study.ranges, scenario=scenario)
     blocks += project_blocks(instance, sol)
     images["report-allocation.png"] = allocation_png(instance, sol, cap_share=town_cap(scenario))
     blocks.append(Image("report-allocation.png", allocation_alt(instance, sol, scenario)))
@@ -180,7 +184,7 @@ def build_report(study: Study) -> Report:
         blocks += comparison_blocks(cmp)
         figure, images["report-compare.png"] = compare_figure(cmp, ill)
         blocks.append(figure)
-    blocks += shadow_blocks(sol, study.sensitivity, instance.currency)
+    blocks += shadow_blocks(sol, study.sensitivity, instance.currency, study.targets)
     blocks += provenance_blocks(instance, scenario, sol, actual)
     return Report(title, tuple(blocks), images, sol, cmp)
 
@@ -233,10 +237,26 @@ def budget_sentence(cmp: Any, ill: bool, sign: str) -> str:
              currency=sign)  # fmt: skip
 
 
+def least_budget_sentence(scenario: Scenario, sol: Solution) -> str:
+    """A least-budget plan: what it costs, against the scenario's budget, its cap."""
+    return _(
+        "The plan is the least budget that reaches the targets ({targets}): {amount} mln, "
+        "{share} of the cap of {cap} mln."
+    ).format(targets=fmt_map(describe(scenario).bound_values(scenario.objective)),
+             amount=mln(sol.allocated_mln), cap=mln(scenario.budget_mln),
+             share=percent(sol.allocated_mln / scenario.budget_mln, 1)
+             if scenario.budget_mln else "")  # fmt: skip
+
+
 def key_figures(
-    instance: Instance, scenario: Scenario, sol: Solution, cmp: Any, ill: bool
-) -> Figures:
-    """The key figures at the top: budget, allocated, criteria (and the comparison's cards)."""
+    instance: Instance, scenario: Scenario, sol: Solution, cmp: Any, ill: bool,
+    targets: tuple[Any, ...] = (),
+) -> Figures:  # fmt: skip
+    """The key figures at the top: budget, allocated, criteria (and the comparison's cards);
+    for a least-budget plan, its budget, the criteria against their targets and what
+    one more unit of each binding target costs."""
+    if describe(scenario).least_budget:
+        return least_budget_figures(instance, scenario, sol, targets)
     sign = currency_sign(instance.currency)
     at = _("optimum at {amount} mln").format(amount=mln(scenario.budget_mln))
     cards = [
@@ -255,6 +275,40 @@ def key_figures(
         cards.append((term(c), num(sol.objectives[c]), at))
     if cmp is not None:
         cards += comparison_cards(instance, scenario, cmp, ill)
+    return Figures(tuple(cards))
+
+
+def least_budget_figures(
+    instance: Instance, scenario: Scenario, sol: Solution, targets: tuple[Any, ...]
+) -> Figures:
+    """A least-budget plan's cards: what it costs (the scenario's budget is its cap), each
+    criterion against its target, the cost of one more unit of each binding target."""
+    from optimizer.outputs.text import money
+
+    wanted = describe(scenario).bound_values(scenario.objective)
+    cards = [
+        (
+            _("least budget"),
+            _("{amount} mln").format(amount=mln(sol.allocated_mln)),
+            _("cap {amount} mln").format(amount=mln(scenario.budget_mln)),
+        )
+    ]
+    for c in instance.criteria:
+        detail = (
+            _("target {value}").format(value=num(wanted[c]))
+            if c in wanted
+            else _("at the least budget")
+        )
+        cards.append((term(c), num(sol.objectives[c]), detail))
+    for tr in targets:
+        if tr.binding:
+            checked = (_("infeasible") if tr.checked is None
+                       else money(tr.checked, instance.currency))
+            cards.append((
+                _("one more unit of {criterion}").format(criterion=term(tr.criterion)),
+                money(tr.cost, instance.currency),
+                _("the target's dual; re-solved: {amount}").format(amount=checked),
+            ))  # fmt: skip
     return Figures(tuple(cards))
 
 
@@ -348,6 +402,10 @@ SELECTOR_WORDS = {
 }
 NORMALIZE_WORDS = {"payoff": N_("payoff"), "none": N_("none")}
 SETTING_WORDS = {
+    "weights": N_("weights"),
+    "normalize": N_("normalize"),
+    "tolerance": N_("tolerance"),
+    "rho": N_("rho"),
     "order": N_("order"),
     "primary": N_("primary"),
     "epsilon": N_("epsilon"),
@@ -377,22 +435,26 @@ def scenario_blocks(instance: Instance, scenario: Scenario) -> list[Block]:
         out.append(Para(scenario_description(scenario)))
     amount = f"{mln(scenario.budget_mln)} "
     amount += _("mln {currency}").format(currency=currency_sign(instance.currency))
+    desc = describe(scenario)
     rows = [
-        [_("budget"), amount.strip()],
+        [_("budget cap") if desc.least_budget else _("budget"), amount.strip()],
         [_("spend all"), _("yes") if scenario.spend_all else _("no (up to the budget)")],
         [_("method"), term(obj.method)],
-        [_("weights"), ", ".join(f"{term(k)} {significant(v, 6, group=False)}"
-                                 for k, v in obj.weights.items()) or _("equal")],
-        [_("normalize"), term(obj.normalize, NORMALIZE_WORDS)],
-    ]  # fmt: skip
-    extra = {
-        "order": ", ".join(term(c) for c in obj.order),
-        "primary": term(obj.primary) if obj.primary else "",
-        "epsilon": fmt_map(obj.epsilon),
-        "ref": fmt_map(obj.ref),
-        "targets": fmt_map(obj.targets),
-    }
-    rows += [[_(SETTING_WORDS[k]), v] for k, v in extra.items() if v]
+    ]
+    # only the [objective] keys the method reads (min_budget has no weights to show)
+    shown = {
+        "weights": lambda: ", ".join(f"{term(k)} {significant(v, 6, group=False)}"
+                                     for k, v in obj.weights.items()) or _("equal"),
+        "normalize": lambda: term(obj.normalize, NORMALIZE_WORDS),
+        "order": lambda: ", ".join(term(c) for c in obj.order),
+        "tolerance": lambda: percent(obj.tolerance, 1),
+        "primary": lambda: term(obj.primary) if obj.primary else "",
+        "epsilon": lambda: fmt_map(obj.epsilon),
+        "ref": lambda: fmt_map(obj.ref),
+        "rho": lambda: significant(obj.rho, 3, group=False),
+        "targets": lambda: fmt_map(obj.targets),
+    }  # fmt: skip
+    rows += [[_(SETTING_WORDS[k]), shown[k]()] for k in desc.settings if shown[k]()]
     out.append(table([_("setting"), _("value")], rows, [False, False]))
     if scenario.limits:
         out.append(
@@ -495,38 +557,100 @@ def project_blocks(instance: Instance, sol: Solution) -> list[Block]:
 
 
 def solution_blocks(
-    instance: Instance, sol: Solution, top: int = 60, ranges: Any = None
-) -> list[Block]:
+    instance: Instance, sol: Solution, top: int = 60, ranges: Any = None,
+    scenario: Scenario | None = None,
+) -> list[Block]:  # fmt: skip
     """The optimum in four tables: criteria, by tier, by measure, by town."""
-    amount = mln(sol.budget_mln)  # every caption names its budget
+    # every caption names its budget: the plan's (a least-budget plan: what it costs)
+    amount = mln(plan_budget(sol))
     return [
         Heading(_("Optimal allocation")),
-        optimum_criteria_table(instance, sol, amount),
+        optimum_criteria_table(instance, sol, amount, scenario),
         tier_table(instance, sol, amount),
         measure_table(instance, sol, amount),
         town_table(instance, sol, amount, top, ranges),
     ]
 
 
-def optimum_criteria_table(instance: Instance, sol: Solution, amount: str) -> TableBlock:
-    """Each criterion at the optimum and, with a payoff table, its ideal and nadir."""
+def plan_budget(sol: Solution) -> float:
+    """The budget the plan is at: the scenario's (or --budget's), or, for a plan that is
+    the least budget reaching its targets, that least budget (the scenario's is a cap)."""
+    return sol.allocated_mln if describe(sol.method).least_budget else sol.budget_mln
+
+
+def optimum_criteria_table(
+    instance: Instance, sol: Solution, amount: str, scenario: Scenario | None = None
+) -> TableBlock:
+    """Each criterion at the optimum and, with a payoff table at the plan's budget, its
+    ideal, nadir and place in that range (only inside it: beyond, a share of the range
+    means nothing); a least-budget plan: each criterion against its target."""
+    if scenario is not None and describe(scenario).least_budget:
+        return target_criteria_table(instance, scenario, sol, amount)
+    payoff = sol.payoff
+    at = payoff is not None and (
+        payoff.budget_mln is None or same_budget(payoff.budget_mln, sol.budget_mln)
+    )
+    # the values the method aims at (epsilon's floors, goal's targets, the reference point)
+    desc = describe(scenario) if scenario is not None else None
+    aimed = desc.aimed(scenario.objective) if desc is not None and scenario is not None else {}
     rows: list[list[Any]] = []
     for i, c in enumerate(instance.criteria):
         row = [term(c), num(sol.objectives[c])]
-        if sol.payoff is not None:
-            ideal, nadir = sol.payoff.ideal[i], sol.payoff.nadir[i]
-            span = ideal - nadir
-            row += [
-                num(ideal),
-                num(nadir),
-                pct((sol.objectives[c] - nadir) / span * 100) if span > 1e-12 else _("n/a"),
-            ]
+        if aimed:
+            row.append(num(aimed[c]) if c in aimed else "")
+        if payoff is not None:
+            ideal, nadir = payoff.ideal[i], payoff.nadir[i]
+            row += [num(ideal), num(nadir)]
+            if at:
+                row.append(range_share(sol.objectives[c], ideal, nadir))
         rows.append(row)
     header = [_("criterion"), _("optimum")]
-    if sol.payoff:
+    if aimed and desc is not None and desc.aims is not None:
+        header.append(_(SETTING_WORDS[desc.aims]))
+    if payoff is None:
+        caption = _("Criteria (at {amount} mln)").format(amount=amount)
+    elif at:
         header += [_("ideal"), _("nadir"), _("of the range")]
-    caption = _("Criteria (at {amount} mln; ideal and nadir from the payoff table)")
-    return table(header, rows, caption=caption.format(amount=amount))
+        caption = _("Criteria (at {amount} mln; ideal and nadir from the payoff table)")
+        caption = caption.format(amount=amount)
+    else:  # the ranges of the reference budget (SPEC 14): said, and no share of them
+        header += [_("ideal"), _("nadir")]
+        caption = _(
+            "Criteria (at {amount} mln; ideal and nadir from the payoff table at {reference} mln, "
+            "the scenario's reference budget)"
+        ).format(amount=amount, reference=mln(cast(float, payoff.budget_mln)))
+    return table(header, rows, caption=caption)
+
+
+def range_share(value: float, ideal: float, nadir: float) -> str:
+    """Where a value lies between the nadir (0%) and the ideal (100%); n/a outside
+    (a value below a payoff table's nadir, possible with three criteria or more) or
+    for a range of zero."""
+    span = ideal - nadir
+    if span <= 1e-12 * max(1.0, abs(ideal)):
+        return _("n/a")
+    share = (value - nadir) / span
+    tol = 1e-6
+    if not -tol <= share <= 1 + tol:
+        return _("n/a")
+    return pct(min(max(share, 0.0), 1.0) * 100)
+
+
+def target_criteria_table(
+    instance: Instance, scenario: Scenario, sol: Solution, amount: str
+) -> TableBlock:
+    """A least-budget plan's criteria against their targets, at that least budget (the
+    payoff table is at the cap, another budget: it is not in this table)."""
+    wanted = describe(scenario).bound_values(scenario.objective)
+    rows = [
+        [term(c), num(sol.objectives[c]), num(wanted[c]) if c in wanted else ""]
+        for c in instance.criteria
+    ]
+    return table(
+        [_("criterion"), _("plan"), _("target")],
+        rows,
+        caption=_("Criteria (the plan at its least budget, {amount} mln)").format(amount=amount),
+    )
 
 
 def tier_table(instance: Instance, sol: Solution, amount: str) -> TableBlock:
@@ -658,6 +782,11 @@ def pareto_blocks(
                 "note",
             )
         )  # fmt: skip
+    if not plan_on_front(sol, front):  # a least-budget plan, below the front of its cap
+        out.append(Para(_(
+            "The front is what the cap of {cap} mln could buy; the plan, the least budget "
+            "that reaches the targets ({amount} mln), lies below it and is not drawn on it."
+        ).format(cap=mln(front.budget_mln), amount=mln(plan_budget(sol))), "note"))  # fmt: skip
     out.append(front_points_table(instance, front, values, bps))
     if len(instance.criteria) == 2 and bps:
         out.append(front_walk(instance, front))
@@ -750,7 +879,7 @@ def front_figure(
         else pick(ill, _("actual spend: {name}"),
                   _("illustrative spend: {name}")).format(name=cmp.actual.name),
         scenario_name=sol.scenario_name,
-        optimum=np.array([sol.objectives[c] for c in crit]),
+        optimum=np.array([sol.objectives[c] for c in crit]) if plan_on_front(sol, front) else None,
     )  # fmt: skip
     alt = front_alt(instance, front, sol, n_breakpoints)
     if cmp is not None:
@@ -770,9 +899,16 @@ def front_alt(instance: Instance, front: ParetoFront, sol: Solution, n_breakpoin
     if kn is not None:
         alt += ", " + _("the knee at {x} {xv}, {y} {yv}").format(
             x=names[0], xv=num(kn.values[0]), y=names[1], yv=num(kn.values[1]))  # fmt: skip
-    alt += ", " + _("the scenario's optimum ({x} {xv})").format(
-        x=names[0], xv=num(sol.objectives[crit[0]]))  # fmt: skip
+    if plan_on_front(sol, front):
+        alt += ", " + _("the scenario's optimum ({x} {xv})").format(
+            x=names[0], xv=num(sol.objectives[crit[0]]))  # fmt: skip
     return alt
+
+
+def plan_on_front(sol: Solution, front: ParetoFront) -> bool:
+    """Whether the plan is at the front's budget, so that it can be drawn on it (a
+    least-budget plan costs less than the cap the front is traced at)."""
+    return same_budget(plan_budget(sol), front.budget_mln)
 
 
 def payoff_blocks(instance: Instance, sol: Solution) -> list[Block]:
@@ -1041,9 +1177,13 @@ def change_blocks(cmp: Any, ill: bool, top: int) -> list[Block]:
     return out
 
 
-def shadow_blocks(sol: Solution, sens: Any = None, currency: str = "") -> list[Block]:
+def shadow_blocks(
+    sol: Solution, sens: Any = None, currency: str = "", targets: tuple[Any, ...] = ()
+) -> list[Block]:
     """What relaxing each constraint buys, in criteria per unit (jobs per bn, residents
-    per bn) and in money (the budget that buys as much); raw duals stay in summary.json."""
+    per bn) and in money (the budget that buys as much; for a least-budget plan, the
+    budget it saves), then what one more unit of each target costs (its dual, checked
+    by a re-solve); raw duals stay in summary.json."""
     from optimizer.outputs.tables import binding_words
     from optimizer.outputs.text import rate, unit_text
 
@@ -1061,6 +1201,7 @@ def shadow_blocks(sol: Solution, sens: Any = None, currency: str = "") -> list[B
     crit = list(sens.criteria)
     budget = next((e for e in sens.constraints if e.kind == "budget"), None)
     per_bn = budget.objective if budget is not None else 0.0
+    least = describe(sol.method).least_budget  # the objective is the budget itself
     rows = []
     for e in sens.constraints:
         got = e.rates.criteria or {}
@@ -1070,16 +1211,22 @@ def shadow_blocks(sol: Solution, sens: Any = None, currency: str = "") -> list[B
             worth = _("holds for {low} – {high} mln").format(
                 low=fixed(lo, 0), high="∞" if hi is None else fixed(hi, 0)
             )
+        elif least and e.objective:
+            worth = _("saves {amount} mln").format(amount=significant(e.objective, 3))
         elif per_bn and e.objective:
             worth = _("{amount} bn").format(amount=significant(e.objective / per_bn, 3))
         rows.append([constraint_name(e.name, e.kind) + binding_words(e.binding, e.objective),
                      unit_text(e.unit, currency), *(rate(got.get(c)) for c in crit),
                      worth])  # fmt: skip
-    text = _(
-        "What relaxing each constraint by one unit buys, per criterion (re-solved at a small "
-        "step), and what it is worth in budget: the money that buys as much of the scenario's "
-        "objective at the budget's rate (plan at {amount} mln)."
-    ).format(amount=mln(sol.budget_mln))
+    text = (
+        _("What relaxing each constraint by one unit buys, per criterion (re-solved at a "
+          "small step), and the budget it saves: the plan is the least budget that reaches "
+          "the targets (plan at {amount} mln, cap {cap} mln).")
+        if least
+        else _("What relaxing each constraint by one unit buys, per criterion (re-solved at a "
+               "small step), and what it is worth in budget: the money that buys as much of "
+               "the scenario's objective at the budget's rate (plan at {amount} mln).")
+    ).format(amount=mln(plan_budget(sol)), cap=mln(sol.budget_mln))  # fmt: skip
     header = [
         _("constraint"),
         _("per"),
@@ -1094,6 +1241,41 @@ def shadow_blocks(sol: Solution, sens: Any = None, currency: str = "") -> list[B
         Heading(_("Shadow prices")),
         Para(text),
         table(header, rows, [False, False, *([True] * len(crit)), True], caption=caption),
+        *target_blocks(targets, currency),
+    ]
+
+
+def target_blocks(targets: tuple[Any, ...], currency: str) -> list[Block]:
+    """What one more unit of each of the method's targets (floors on criteria) costs:
+    the dual of its row and a re-solve with the target one unit higher (SPEC 14)."""
+    from optimizer.methods.describe import Margin
+    from optimizer.outputs.text import money, target_words
+
+    if not targets:
+        return []
+
+    def cost(v: float | None, tr: Any) -> str:
+        if v is None:
+            return _("infeasible")
+        if tr.margin is Margin.budget:
+            return money(v, currency)
+        return " ".join(filter(None, (significant(v, 4), term(tr.counted_in or "") or None)))
+
+    rows = [
+        [term(tr.criterion), num(tr.bound), num(tr.value), cost(tr.cost, tr),
+         cost(tr.checked, tr)]
+        for tr in targets
+    ]  # fmt: skip
+    return [
+        Items(tuple(target_words(tr, currency) for tr in targets)),
+        table(
+            [_("criterion"), _("target"), _("plan"), _("one more unit costs"), _("re-solved")],
+            rows,
+            caption=_(
+                "What one more unit of each target or floor costs: the dual of its row, "
+                "checked by re-solving with it one unit higher"
+            ),
+        ),
     ]
 
 

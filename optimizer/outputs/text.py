@@ -779,12 +779,15 @@ def target_words(target: TargetRate, currency: str = "") -> str:
         _("One more unit of the {criterion} target ({bound}) costs {cost} of budget "
           "(its dual; re-solved with the target one unit higher: {checked}).")
         if budget
+        else _("One more unit of the {criterion} floor ({bound}) costs {cost} {unit} (its "
+               "dual; re-solved with the floor one unit higher: {checked}).")
+        if target.counted_in
         else _("One more unit of the {criterion} floor ({bound}) costs {cost} of the "
                "scenario's objective (its dual; re-solved with the floor one unit higher: "
                "{checked}).")
     )  # fmt: skip
     return text.format(criterion=term(target.criterion), bound=num(target.bound), cost=cost,
-                       checked=checked)  # fmt: skip
+                       checked=checked, unit=term(target.counted_in or ""))  # fmt: skip
 
 
 # What relaxing a constraint by one unit means, by the unit of its shadow price.

@@ -67,6 +67,11 @@ def grouped_barh(
 
 
 def compare_png(cmp: Comparison, front: np.ndarray | None = None) -> bytes:
+    """compare.png as PNG bytes (see `compare_figure`)."""
+    return png(compare_figure(cmp, front))
+
+
+def compare_figure(cmp: Comparison, front: np.ndarray | None = None) -> Any:
     """compare.png: budget cost actual vs optimal by tier and by measure (one money
     scale for both panels), and the criteria plane (first two criteria): actual,
     optimum, closest plans, front."""
@@ -106,7 +111,7 @@ def compare_png(cmp: Comparison, front: np.ndarray | None = None) -> bytes:
     what = (_("Illustrative spend {name} against the optimum") if ill
             else _("Actual spend {name} against the optimum"))  # fmt: skip
     title(fig, what.format(name=quoted(cmp.actual.name)), inst.name, cmp.scenario.name, budget)
-    return png(fig)
+    return fig
 
 
 def criteria_plane(ax: Any, cmp: Comparison, front: np.ndarray | None) -> None:
@@ -159,6 +164,13 @@ def criteria_plane(ax: Any, cmp: Comparison, front: np.ndarray | None) -> None:
 def allocation_png(
     instance: Instance, sol: Solution, top: int = 40, cap_share: float | None = None
 ) -> bytes:
+    """The allocation chart as PNG bytes (see `allocation_figure`)."""
+    return png(allocation_figure(instance, sol, top, cap_share))
+
+
+def allocation_figure(
+    instance: Instance, sol: Solution, top: int = 40, cap_share: float | None = None
+) -> Any:  # matplotlib.figure.Figure
     """Budget cost per town (stacked by measure), the `top` towns with the most money;
     `cap_share`: a per-town cap as a share of the allocation, drawn as a line."""
     cost = sol.cost
@@ -195,9 +207,15 @@ def allocation_png(
         if instance.n_towns > top
         else _("every funded town")
     )  # fmt: skip
+    from optimizer.methods.describe import describe
+
+    budget = (  # a least-budget plan: what it costs, under the scenario's budget, its cap
+        _("least budget {amount}, cap {budget}")
+        if describe(sol.method).least_budget
+        else _("budget {budget}, allocated {amount}")
+    )
     title(fig, _("Budget cost by town and measure: {shown}").format(shown=shown), instance.name,
           sol.scenario_name,
-          _("budget {budget}, allocated {amount}").format(
-              budget=money(sol.budget_mln, instance.currency),
-              amount=money(sol.allocated_mln, instance.currency)))  # fmt: skip
-    return png(fig)
+          budget.format(budget=money(sol.budget_mln, instance.currency),
+                        amount=money(sol.allocated_mln, instance.currency)))  # fmt: skip
+    return fig

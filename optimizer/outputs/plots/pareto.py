@@ -81,91 +81,110 @@ def front_png(
     scenario_name: str = "",
     optimum: np.ndarray | None = None,
 ) -> bytes:
-    """The picture as PNG bytes (the one front picture: pareto.png and report-front.png).
-    `actual_better`: criteria of a point that dominates it; `optimum`: the scenario
-    method's answer, drawn as a ring so a knee at the same place stays visible.
+    """The picture as PNG bytes (the one front picture: pareto.png and report-front.png);
+    see `front_figure`."""
+    fig = front_figure(front, actual_values, instance_name, currency, actual_better,
+                       actual_label, scenario_name, optimum)  # fmt: skip
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
 
-    The view is the front's; an actual spend far outside it (e.g. a much larger
-    budget) is drawn on the border, labelled with its values, rather than
-    shrinking the front to a corner.
+
+def front_figure(
+    front: ParetoFront,
+    actual_values: np.ndarray | None = None,
+    instance_name: str = "",
+    currency: str = "",
+    actual_better: np.ndarray | None = None,
+    actual_label: str = "",
+    scenario_name: str = "",
+    optimum: np.ndarray | None = None,
+) -> Any:  # matplotlib.figure.Figure
+    """The front picture as a figure (no pyplot state: the caller renders or inspects
+    it). `actual_better`: criteria of a point that dominates it; `optimum`: the
+    scenario method's answer at the front's budget, drawn as a ring so a knee at the
+    same place stays visible (the caller leaves it out when the plan is at another
+    budget: a picture never holds two budgets).
+
+    The view is the front's and the optimum's, so everything the legend names is
+    drawn inside it; an actual spend far outside (e.g. a much larger budget) is
+    drawn on the border, labelled with its values, rather than shrinking the front
+    to a corner.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
 
     actual_label = actual_label or _("actual spend")
-    fig, ax = plt.subplots(figsize=(9, 6.6), dpi=120)
-    try:
-        x, y = front.x, front.y
-        cx, cy = front.criteria[x], front.criteria[y]
-        shown = front.values[:, [x, y]]
-        if actual_better is not None:
-            shown = np.vstack([shown, np.asarray(actual_better, float)[[x, y]]])
-        limits = axis_limits(shown)
-        actual = None if actual_values is None else np.asarray(actual_values, float)
-        if actual is not None and near(actual[[x, y]], limits):
-            limits = axis_limits(np.vstack([shown, actual[[x, y]]]))
-        ax.set_xlim(*limits[0])
-        ax.set_ylim(*limits[1])
-        if len(front.criteria) == 2:
-            draw_two(ax, front, limits)
-        else:
-            draw_many(fig, ax, front)
-        if optimum is not None:
-            ax.scatter([optimum[x]], [optimum[y]], marker="o", s=420, facecolor="none",
-                       edgecolor=OPTIMAL, linewidth=2.2, zorder=5,
-                       label=_("scenario optimum (ring)"))  # fmt: skip
-        knee = front.knee
-        if knee is not None:
-            ax.scatter([knee.values[x]], [knee.values[y]], marker="*", s=320, color=KNEE,
-                       edgecolor="black", linewidth=0.6, zorder=6, label=_("knee"))  # fmt: skip
-            label = _("knee: {x} {xunit},\n{y} {yunit}").format(
-                x=amount(knee.values[x]), xunit=unit(cx), y=amount(knee.values[y]), yunit=unit(cy)
-            )
-            annotate(ax, limits, knee.values[[x, y]], label, color=KNEE, fontweight="bold",
-                     fontsize=9)  # fmt: skip
-        if actual is not None:
-            draw_actual(ax, front, limits, actual, actual_better, actual_label)
-        ax.set_xlabel(axis_label(cx))
-        ax.set_ylabel(axis_label(cy))
-        ticks = FuncFormatter(thousands)
-        ax.xaxis.set_major_formatter(ticks)
-        ax.yaxis.set_major_formatter(ticks)
-        ax.grid(True, color="#dddddd", linewidth=0.7)
-        ax.set_axisbelow(True)
-        corners = "breakpoint" if len(front.criteria) == 2 else "payoff-table point"
-        scen = scenario_name and _("scenario {name}").format(name=shown_name(scenario_name))
-        budget = _("budget {amount}").format(amount=money(front.budget_mln, currency))
-        where = " · ".join(w for w in (instance_title(instance_name), scen, budget) if w)
-        nb, npts = len(front.breakpoints), len(front.points)
-        sub = " · ".join((
-            ngettext("{n} breakpoint", "{n} breakpoints", nb).format(n=nb)
-            if corners == "breakpoint"
-            else ngettext("{n} payoff-table point", "{n} payoff-table points", nb).format(n=nb),
-            ngettext("{n} point", "{n} points", npts).format(n=npts),
-            term(front.method),
-        ))  # fmt: skip
-        ax.set_title(_("Efficient front") + f"\n{where}\n{sub}", fontsize=10.5, loc="left")
-        if front.message:
-            ax.text(0.01, 0.99, wrap(front.message, 90), transform=ax.transAxes, fontsize=8,
-                    color="#555555", va="top")  # fmt: skip
-        # Below the axes: a legend inside would sit on the front or on a label. Three
-        # columns, or two when long entries (a spend's name, Russian or Kazakh words)
-        # would run off the figure.
-        for ncol in (3, 2):
-            legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=ncol,
-                               fontsize=8.5, frameon=False)  # fmt: skip
-            fig.tight_layout()
-            box = legend.get_window_extent()
-            if box.x0 >= 0 and box.x1 <= fig.bbox.width:
-                break
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        return buf.getvalue()
-    finally:
-        plt.close(fig)
+    fig = Figure(figsize=(9, 6.6), dpi=120)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    x, y = front.x, front.y
+    cx, cy = front.criteria[x], front.criteria[y]
+    shown = front.values[:, [x, y]]
+    if actual_better is not None:
+        shown = np.vstack([shown, np.asarray(actual_better, float)[[x, y]]])
+    if optimum is not None:  # the ring is in the legend: it is in the view
+        shown = np.vstack([shown, np.asarray(optimum, float)[[x, y]]])
+    limits = axis_limits(shown)
+    actual = None if actual_values is None else np.asarray(actual_values, float)
+    if actual is not None and near(actual[[x, y]], limits):
+        limits = axis_limits(np.vstack([shown, actual[[x, y]]]))
+    ax.set_xlim(*limits[0])
+    ax.set_ylim(*limits[1])
+    if len(front.criteria) == 2:
+        draw_two(ax, front, limits)
+    else:
+        draw_many(fig, ax, front)
+    if optimum is not None:
+        ax.scatter([optimum[x]], [optimum[y]], marker="o", s=420, facecolor="none",
+                   edgecolor=OPTIMAL, linewidth=2.2, zorder=5,
+                   label=_("scenario optimum (ring)"))  # fmt: skip
+    knee = front.knee
+    if knee is not None:
+        ax.scatter([knee.values[x]], [knee.values[y]], marker="*", s=320, color=KNEE,
+                   edgecolor="black", linewidth=0.6, zorder=6, label=_("knee"))  # fmt: skip
+        label = _("knee: {x} {xunit},\n{y} {yunit}").format(
+            x=amount(knee.values[x]), xunit=unit(cx), y=amount(knee.values[y]), yunit=unit(cy)
+        )
+        annotate(ax, limits, knee.values[[x, y]], label, color=KNEE, fontweight="bold",
+                 fontsize=9)  # fmt: skip
+    if actual is not None:
+        draw_actual(ax, front, limits, actual, actual_better, actual_label)
+    ax.set_xlabel(axis_label(cx))
+    ax.set_ylabel(axis_label(cy))
+    ticks = FuncFormatter(thousands)
+    ax.xaxis.set_major_formatter(ticks)
+    ax.yaxis.set_major_formatter(ticks)
+    ax.grid(True, color="#dddddd", linewidth=0.7)
+    ax.set_axisbelow(True)
+    corners = "breakpoint" if len(front.criteria) == 2 else "payoff-table point"
+    scen = scenario_name and _("scenario {name}").format(name=shown_name(scenario_name))
+    budget = _("budget {amount}").format(amount=money(front.budget_mln, currency))
+    where = " · ".join(w for w in (instance_title(instance_name), scen, budget) if w)
+    nb, npts = len(front.breakpoints), len(front.points)
+    sub = " · ".join((
+        ngettext("{n} breakpoint", "{n} breakpoints", nb).format(n=nb)
+        if corners == "breakpoint"
+        else ngettext("{n} payoff-table point", "{n} payoff-table points", nb).format(n=nb),
+        ngettext("{n} point", "{n} points", npts).format(n=npts),
+        term(front.method),
+    ))  # fmt: skip
+    ax.set_title(_("Efficient front") + f"\n{where}\n{sub}", fontsize=10.5, loc="left")
+    if front.message:
+        ax.text(0.01, 0.99, wrap(front.message, 90), transform=ax.transAxes, fontsize=8,
+                color="#555555", va="top")  # fmt: skip
+    # Below the axes: a legend inside would sit on the front or on a label. Three
+    # columns, or two when long entries (a spend's name, Russian or Kazakh words)
+    # would run off the figure.
+    for ncol in (3, 2):
+        legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=ncol,
+                           fontsize=8.5, frameon=False)  # fmt: skip
+        fig.tight_layout()
+        box = legend.get_window_extent()
+        if box.x0 >= 0 and box.x1 <= fig.bbox.width:
+            break
+    return fig
 
 
 Limits = tuple[tuple[float, float], tuple[float, float]]
