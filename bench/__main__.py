@@ -1,4 +1,4 @@
-"""`python -m bench [--quick]`: the performance figures of issue 7, written to bench/results.md.
+"""`python -m bench [--quick | --smoke]`: the performance figures of issue 7, written to bench/results.md.
 
 Full run (about 10 minutes on 2 cores): 27, 1,000, 10,000 and 30,000 generated
 towns; the HiGHS algorithm at 1,000-30,000 towns; cProfile at 10,000 and 30,000;
@@ -8,6 +8,9 @@ front, a 50-step sweep and 1,000 uncertainty draws on Kazakhstan and 1,000 towns
 and 100,000 towns (bench/sensitivity.py, a few more minutes).
 `--quick`: 27 and 1,000 towns, re-solves on Kazakhstan only, no tuning or profile,
 sensitivity at 1,000 towns only.
+`--smoke`: every measurement once on 27 towns, re-solves with a few points, steps
+and draws: seconds, figures without meaning; tests/test_bench_smoke.py runs it so
+that the bench cannot stop working unnoticed.
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ from bench.scale import generate, profile, run_size, tune
 from bench.startup import startup
 
 KAZAKHSTAN = ROOT / "instances" / "kazakhstan"
+# The re-solve workloads: a 21-point front, a 50-step sweep, 1,000 draws; the rebuild
+# baselines on evenly spaced samples of the solves.
+RESOLVES = {"points": 21, "steps": 50, "draws": 1000, "rebuild_samples": 30, "pulp_samples": 5}
+SMOKE_RESOLVES = {"points": 3, "steps": 3, "draws": 5, "rebuild_samples": 2, "pulp_samples": 1}
 
 
 def log(msg: str) -> None:
@@ -51,6 +58,8 @@ def kazakhstan_ok() -> bool:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="27 and 1,000 towns only")
+    ap.add_argument("--smoke", action="store_true",
+                    help="every measurement once, tiny: does the bench run? (seconds)")  # fmt: skip
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results.md")
     ap.add_argument("--sizes", help="comma-separated town counts (default 27,1000,10000,30000)")
     ap.add_argument("--keep", action="store_true", help="keep the generated instances")
@@ -62,19 +71,23 @@ def main(argv: list[str] | None = None) -> None:
     from optimizer.lp.highs import DISTINCT_SHARE, IPM_COLUMNS, IPM_COLUMNS_DISTINCT
 
     t0 = time.perf_counter()
-    res: dict[str, Any] = {"quick": args.quick, "machine": machine(), "load_start": load(),
+    flags = " --smoke" if args.smoke else " --quick" if args.quick else ""
+    res: dict[str, Any] = {"flags": flags, "machine": machine(), "load_start": load(),
                            "ipm_columns": (IPM_COLUMNS, IPM_COLUMNS_DISTINCT, DISTINCT_SHARE), "notes": []}  # fmt: skip
-    sizes = [27, 1000] if args.quick else [27, 1000, 10_000, 30_000]
+    sizes = [27] if args.smoke else [27, 1000] if args.quick else [27, 1000, 10_000, 30_000]
     if args.sizes:
         sizes = [int(v) for v in args.sizes.split(",")]
     tmp = Path(tempfile.mkdtemp(prefix="monotowns-bench-"))
     try:
         res["sizes"] = []
         for n in sizes:
-            size = run_size(tmp, n, args.quick, log)
+            size = run_size(tmp, n, log, once=args.smoke)
             res["sizes"].append(size)
             print("\n".join(size_table(size)), flush=True)
-        if not args.quick:
+        if args.smoke:
+            res["tuning"] = tune(tmp, [], sizes, log)  # the heterogeneous path covers both
+            res["profiles"] = profile(tmp, sizes, log)
+        elif not args.quick:
             res["tuning"] = tune(tmp, [1000, 3000, 10_000, 30_000], [1000, 3000, 10_000], log)
             res["profiles"] = profile(tmp, [n for n in sizes if n >= 10_000], log)
 
@@ -87,33 +100,37 @@ def main(argv: list[str] | None = None) -> None:
                     "generated 27-town instance stands in for it.")  # fmt: skip
             res["notes"].append("instances/kazakhstan unavailable: 27 generated towns used instead")
         log(f"whole-process solve on {label}")
-        st = startup(small)
+        st = startup(small, runs=1 if args.smoke else 5)
         st["label"], st["note"] = label, note
         res["startup"] = st
 
         res["resolves"] = []
-        res["resolve_repeats"] = 5
+        res["resolve_repeats"] = 1 if args.smoke else 5
+        sizing = SMOKE_RESOLVES if args.smoke else RESOLVES
         if not args.no_resolves:
-            targets: list[tuple[Path, str, int]] = [(small, label.removeprefix("the "), 5)]
-            if not args.quick:
+            targets: list[tuple[Path, str, int]] = [
+                (small, label.removeprefix("the "), res["resolve_repeats"])
+            ]
+            if not (args.quick or args.smoke):
                 big, _ = generate(tmp, 1000)
                 targets.append((big, "1,000 generated towns", 1))
             for path, name, repeats in targets:
                 for workload in ("front", "sweep", "uncertainty"):
                     log(f"re-solves: {workload} on {name}")
                     r = child("bench.resolve", {"workload": workload, "instance": str(path),
-                                                "repeats": repeats, "draws": 1000,
-                                                "points": 21, "steps": 50,
-                                                "rebuild_samples": 30, "pulp_samples": 5},
+                                                "repeats": repeats, **sizing},
                               timeout=900)  # fmt: skip
                     r["instance_label"] = name
-                    if "error" in r and not str(r["error"]).startswith("not available"):
+                    if "error" in r:
                         r["error"] = f"failed: {r['error']}"
                     res["resolves"].append(r)
         if not args.no_sensitivity:
             from bench import sensitivity
 
-            if args.quick:
+            if args.smoke:
+                res["sensitivity"] = sensitivity.run(tmp, sizes, sizes, [], log,
+                                                     [(sizes[0], "epsilon")], runs=1)  # fmt: skip
+            elif args.quick:
                 res["sensitivity"] = sensitivity.run(tmp, [1000], [1000], [], log)
             else:
                 res["sensitivity"] = sensitivity.run(tmp, [1000, 10_000, 30_000], [1000, 10_000],

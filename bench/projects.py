@@ -52,13 +52,12 @@ def load(path: str) -> Any:
 
 
 def run_ours(path: str, threads: int = 2) -> dict[str, Any]:
-    from optimizer.analysis import projects_front
     from optimizer.analysis.pareto import compute_front
+    from optimizer.tuning import Tuning
 
-    projects_front.FRONT_THREADS = threads
     inst, scen = load(path)
     t0, c0 = time.perf_counter(), time.process_time()
-    front = compute_front(inst, scen, 5)
+    front = compute_front(inst, scen, 5, tuning=Tuning(front_threads=threads))
     return {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0,
             "points": front.values.round(6).tolist(), "solves": front.solves,
             "method": front.method, "threads": threads}  # fmt: skip
@@ -173,11 +172,10 @@ def run_pyaugmecon(path: str, solver: str = "cbc") -> dict[str, Any]:
 
 def population_range(inst: Any, scen: Any) -> tuple[float, float]:
     """The population's nadir and ideal over the front (its two lexicographic ends)."""
-    from optimizer.analysis.pareto import lexicographic_end
     from optimizer.lp.engine import Engine
 
     eng = Engine.open(inst, scen)
-    ends = [lexicographic_end(eng, order) for order in ([0, 1], [1, 0])]
+    ends = [eng.lexicographic_end(order) for order in ([0, 1], [1, 0])]
     values = [float(v.values[1]) for v in ends]
     return min(values), max(values)
 
@@ -212,14 +210,14 @@ RUNS = {"ours": lambda p: run_ours(p, 2), "ours-1": lambda p: run_ours(p, 1),
         "pyaugmecon-highs": lambda p: run_pyaugmecon(p, "highs")}  # fmt: skip
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.projects")
     ap.add_argument("--sizes", default="50,100,250")
     ap.add_argument("--timeout", type=float, default=900.0)
     ap.add_argument("--peers", default="pulp-eps,pyaugmecon,pyaugmecon-highs")
     ap.add_argument("--stop-at", type=float, default=None,
                     help="stop a peer at this many times our one-thread time")  # fmt: skip
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     from optimizer.generate import generate_instance
 
     tmp = Path(tempfile.mkdtemp())

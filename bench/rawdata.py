@@ -162,7 +162,7 @@ class RawLp:
 
 
 def raw_lp(r: RawInstance) -> RawLp:
-    """The same LP as `optimizer.model.build_model`, written from scratch in numpy."""
+    """The same LP as `optimizer.lp.model.build_model`, written from scratch in numpy."""
     T, M, S = r.shape
     n_x = T * M * S
     A = n_x

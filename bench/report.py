@@ -146,7 +146,7 @@ def targets(res: dict[str, Any]) -> list[str]:
         sz = sizes.get(n)
         if sz is None:
             out.append(f"| build+solve within 2x (ideally 1.5x) of raw highspy, {n:,} towns "
-                       "| not run (--quick) | — |")  # fmt: skip
+                       "| not run (size not measured) | — |")  # fmt: skip
             continue
         r = ratio(sz.variants["ours"].med("bs"), sz.variants["raw"].med("bs"))
         rt = ratio(sz.variants["ours"].med("total"), sz.variants["raw"].med("total"))
@@ -170,7 +170,9 @@ def targets(res: dict[str, Any]) -> list[str]:
         out.append(f"| ≥ 5x faster than naive PuLP + CBC, 10,000 towns | {x(r)} faster "
                    f"(with file loading: {x(rt)}) | {status} |")  # fmt: skip
     else:
-        out.append("| ≥ 5x faster than naive PuLP + CBC, 10,000 towns | not run (--quick) | — |")
+        out.append(
+            "| ≥ 5x faster than naive PuLP + CBC, 10,000 towns | not run (size not measured) | — |"
+        )
     for rs in res["resolves"]:
         if "error" in rs:
             continue
@@ -195,7 +197,7 @@ def targets(res: dict[str, Any]) -> list[str]:
         status = "met" if peak < 3 * 1024 else "**not met**"
         out.append(f"| 30,000 towns under 3 GB peak memory (ours) | {peak:,.0f} MB | {status} |")
     else:
-        out.append("| 30,000 towns under 3 GB peak memory | not run (--quick) | — |")
+        out.append("| 30,000 towns under 3 GB peak memory | not run (size not measured) | — |")
     return out
 
 
@@ -239,7 +241,7 @@ def render(res: dict[str, Any]) -> str:
     L: list[str] = [
         "# monotowns benchmark results",
         "",
-        f"Written by `python -m bench{' --quick' if res['quick'] else ''}` on {m['date']} "
+        f"Written by `python -m bench{res['flags']}` on {m['date']} "
         f"in {res['seconds'] / 60:.1f} min. Figures from this one run; compare ratios, not "
         "absolute times (the machine is shared, see the load average).",
         "",

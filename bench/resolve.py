@@ -49,39 +49,32 @@ class Call:
 # ----------------------------------------------------------------------------- workloads
 
 
-def make_workload(name: str, a: dict[str, Any]) -> tuple[Any, str] | tuple[None, str]:
-    """A zero-argument callable running the workload, or None and why not."""
-    import importlib
+def make_workload(name: str, a: dict[str, Any]) -> tuple[Any, str]:
+    """A zero-argument callable running the workload, and what it runs."""
+    from optimizer.analysis.pareto import compute_front
+    from optimizer.analysis.sweep import sweep_budgets
+    from optimizer.analysis.uncertainty import run_uncertainty
+    from optimizer.methods.solution import optimize
 
     inst, scen = load_case(a)
-    try:
-        if name == "front":
-            mod = importlib.import_module("optimizer.analysis.pareto")
-            points = int(a.get("points", 21))
-            return (lambda: mod.compute_front(inst, scen, points=points)), (
-                f"compute_front, points={points}"
-            )
-        if name == "sweep":
-            mod = importlib.import_module("optimizer.analysis.sweep")
-            steps = int(a.get("steps", 50))
-            b = scen.budget_mln
-            budgets = np.linspace(0.5 * b, b, steps)
-            return (lambda: mod.sweep_budgets(inst, scen, budgets)), (
-                f"sweep_budgets, {steps} budgets from {0.5 * b:g} to {b:g} mln"
-            )
-        if name == "uncertainty":
-            mod = importlib.import_module("optimizer.analysis.uncertainty")
-            draws = int(a.get("draws", 1000))
-            return (lambda: mod.run_uncertainty(inst, scen, draws=draws, workers=1)), (
-                f"run_uncertainty, {draws} draws, 1 worker"
-            )
-        if name == "solve":
-            from optimizer.methods.solution import optimize
-
-            return (lambda: optimize(inst, scen)), "optimize (payoff table + method)"
-    except (ImportError, AttributeError) as e:
-        return None, f"not available ({type(e).__name__}: {e})"
-    return None, f"unknown workload {name!r}"
+    if name == "front":
+        points = int(a.get("points", 21))
+        return (lambda: compute_front(inst, scen, points=points)), f"compute_front, points={points}"
+    if name == "sweep":
+        steps = int(a.get("steps", 50))
+        b = scen.budget_mln
+        budgets = np.linspace(0.5 * b, b, steps)
+        return (lambda: sweep_budgets(inst, scen, budgets)), (
+            f"sweep_budgets, {steps} budgets from {0.5 * b:g} to {b:g} mln"
+        )
+    if name == "uncertainty":
+        draws = int(a.get("draws", 1000))
+        return (lambda: run_uncertainty(inst, scen, draws=draws, workers=1)), (
+            f"run_uncertainty, {draws} draws, 1 worker"
+        )
+    if name == "solve":
+        return (lambda: optimize(inst, scen)), "optimize (payoff table + method)"
+    raise ValueError(f"unknown workload {name!r}")
 
 
 # ----------------------------------------------------------------------------- recording
@@ -89,9 +82,9 @@ def make_workload(name: str, a: dict[str, Any]) -> tuple[Any, str] | tuple[None,
 
 def record(fn: Any) -> tuple[list[Call], dict[int, Any]]:
     """Run `fn` with every HiGHS solve recorded; the sessions' models by session id."""
-    from optimizer import solvers
+    from optimizer.lp.highs import HighsSession
 
-    orig = solvers.HighsSession.solve
+    orig = HighsSession.solve
     calls: list[Call] = []
     models: dict[int, Any] = {}
 
@@ -113,19 +106,19 @@ def record(fn: Any) -> tuple[list[Call], dict[int, Any]]:
                               np.array(lp.row_lower_), np.array(lp.row_upper_), feasible,
                               int(self.strategy)))  # fmt: skip
 
-    solvers.HighsSession.solve = recording  # type: ignore[method-assign]
+    HighsSession.solve = recording  # type: ignore[method-assign]
     try:
         fn()
     finally:
-        solvers.HighsSession.solve = orig  # type: ignore[method-assign]
+        HighsSession.solve = orig  # type: ignore[method-assign]
     return calls, models
 
 
 def timed(fn: Any) -> tuple[float, int, float]:
     """Wall seconds of `fn`, its number of HiGHS solves and the seconds inside `run`."""
-    from optimizer import solvers
+    from optimizer.lp.highs import HighsSession
 
-    orig = solvers.HighsSession.solve
+    orig = HighsSession.solve
     count = [0, 0.0]
 
     def counting(self: Any, *args: Any, **kw: Any) -> Any:
@@ -134,13 +127,13 @@ def timed(fn: Any) -> tuple[float, int, float]:
         count[1] += res.seconds
         return res
 
-    solvers.HighsSession.solve = counting  # type: ignore[method-assign]
+    HighsSession.solve = counting  # type: ignore[method-assign]
     try:
         t0 = time.perf_counter()
         fn()
         return time.perf_counter() - t0, int(count[0]), float(count[1])
     finally:
-        solvers.HighsSession.solve = orig  # type: ignore[method-assign]
+        HighsSession.solve = orig  # type: ignore[method-assign]
 
 
 # ----------------------------------------------------------------------------- warm loop
@@ -150,7 +143,7 @@ def warm_loop(
     calls: list[Call], models: dict[int, Any], plans: dict[int, Any]
 ) -> tuple[float, int]:
     """The recorded LPs on raw highspy objects, changed in place; wall seconds, solves.
-    `plans`: our first-solve options per session (`solvers.first_solve`), chosen
+    `plans`: our first-solve options per session (`optimizer.lp.highs.first_solve`), chosen
     before the clock starts, and each call's simplex strategy as our session chose
     it: the floor runs the same algorithm and pays nothing for choosing it."""
     import highspy
@@ -162,7 +155,7 @@ def warm_loop(
         m = models[c.session]
         st = state.get(c.session)
         if st is None:
-            h = highspy._Highs()
+            h = highspy.Highs()
             h.setOptionValue("output_flag", False)
             h.setOptionValue("threads", 1)
             if plans[c.session].presolve_rule_off:
@@ -240,7 +233,7 @@ def uncertainty_study(a: dict[str, Any], wn: np.ndarray, draws: int, plan: Any,
     C = len(r.criteria)
     n_x = T * M * S
     sig = np.where(np.isnan(r.sigma), sigma, r.sigma)[:, None]
-    h = highspy._Highs()
+    h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     if plan.presolve_rule_off:
@@ -347,9 +340,6 @@ def run(a: dict[str, Any]) -> dict[str, Any]:
 
     fn, what = make_workload(a["workload"], a)
     out: dict[str, Any] = {"workload": a["workload"], "what": what}
-    if fn is None:
-        out["error"] = what
-        return out
     calls, models = record(fn)
     plans = {k: first_solve(m) for k, m in models.items()}
     out["recorded"] = len(calls)

@@ -89,8 +89,11 @@ def generate(tmp: Path, towns: int) -> tuple[Path, float]:
     return out, time.perf_counter() - t0
 
 
-def plan(towns: int, quick: bool) -> dict[str, int]:
-    """Runs per variant: more where a run is short and noise is large."""
+def plan(towns: int, once: bool = False) -> dict[str, int]:
+    """Runs per variant: more where a run is short and noise is large (`once`: one
+    each, for a check that the bench runs)."""
+    if once:
+        return {"ours": 1, "raw": 1, "naive": 1, "ourpulp": 1}
     if towns <= 1000:
         return {"ours": 5, "raw": 5, "naive": 3, "ourpulp": 3}
     if towns <= 10_000:
@@ -98,7 +101,7 @@ def plan(towns: int, quick: bool) -> dict[str, int]:
     return {"ours": 3, "raw": 3, "naive": 1, "ourpulp": 0}
 
 
-def run_size(tmp: Path, towns: int, quick: bool, log: Any) -> Size:
+def run_size(tmp: Path, towns: int, log: Any, once: bool = False) -> Size:
     path, gen_s = generate(tmp, towns)
     prep = child("bench.worker", {"variant": "prep", "instance": str(path)})
     if "error" in prep:
@@ -106,7 +109,7 @@ def run_size(tmp: Path, towns: int, quick: bool, log: Any) -> Size:
     algorithm = prep["plan"]["algorithm"]
     base = {"instance": str(path), "wn": prep["wn"], "algorithm": algorithm,
             "options": plan_options(prep["plan"])}  # fmt: skip
-    runs = plan(towns, quick)
+    runs = plan(towns, once)
     variants = {k: Variant(k) for k in ("ours", "raw", "ourpulp", "naive")}
     log(f"{towns:,} towns: {prep['n_cols']:,} columns, {prep['n_rows']} rows, "
         f"first solve {algorithm}; runs {runs}")  # fmt: skip

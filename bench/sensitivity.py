@@ -100,12 +100,15 @@ def measure(
 def run(
     tmp: Path, sizes: list[int], full: list[int], big: list[int], log: Any,
     extra: list[tuple[int, str]] | None = None, timeout: float = 900.0,
+    runs: int | None = None,
 ) -> dict[str, Any]:  # fmt: skip
+    """The rows at `sizes` (`runs` each, else as many as `runs_at` the size), the
+    `extra` (size, scenario) rows and the `big` sizes once each."""
     rows = []
     for n in sizes:
         path, _ = generate(tmp, n)
         modes = ["off", "quick"] + (["full"] if n in full else [])
-        rows.append(measure(path, n, modes, None, runs_at(n), timeout, log))
+        rows.append(measure(path, n, modes, None, runs or runs_at(n), timeout, log))
     for n, scenario in extra or []:
         path, _ = generate(tmp, n)
         rows.append(measure(path, n, ["off", "quick"], scenario, 1, timeout, log))
@@ -220,20 +223,20 @@ def main(argv: list[str] | None = None) -> None:
 def in_process(path: str, depths: list[str]) -> dict[str, Any]:
     """The solve and the sensitivity step timed apart in one process, with the even
     plan (SPEC 10's QP, which dominates at 1,000 towns and more: see the section)
-    bypassed, so the sensitivity step's own cost is seen against the optimum's."""
-    import optimizer.methods.equal as equal
-    import optimizer.methods.solution as solution
+    left out (no face is evened: `Tuning.solve_max_free` 0), so the sensitivity
+    step's own cost is seen against the optimum's."""
     from optimizer.analysis.sensitivity import sensitivity_report
     from optimizer.domain.instance import load_instance
     from optimizer.domain.scenario import load_scenario
     from optimizer.lp.engine import Engine
+    from optimizer.methods.solution import optimize_engine
+    from optimizer.tuning import Tuning
 
-    equal.even_plan = lambda eng, res, *a, **k: res  # type: ignore[assignment]
     t0 = time.perf_counter()
     inst = load_instance(path)
     scen = load_scenario(inst)
-    eng = Engine.open(inst, scen)
-    sol = solution.optimize_engine(eng)
+    eng = Engine.open(inst, scen, tuning=Tuning(solve_max_free=0))
+    sol = optimize_engine(eng)
     out: dict[str, Any] = {"solve": time.perf_counter() - t0}
     for depth in depths:
         t1 = time.perf_counter()

@@ -4,12 +4,12 @@ Not a test; prints timings and ratios (issue 6: "1,000 draws on the Kazakhstan
 instance in under 10 s on 2 cores; report the ratio against rebuilding the PuLP
 model per draw").
 
-    python bench/uncertainty_bench.py [INSTANCE] [--draws 1000] [--rebuild-draws 50]
+    python -m bench.uncertainty_bench [INSTANCE] [--draws 1000] [--rebuild-draws 50]
 
 - in place: `run_uncertainty` as the command runs it (one model and one HiGHS
   session per worker; per draw only the cost vector changes), 1 and 2 workers;
 - rebuild: per draw, the drawn criterion matrix, a new PuLP problem
-  (`solvers.to_pulp`) and a solve, with PuLP's HiGHS (highspy) and with CBC. Fewer
+  (`optimizer.lp.pulp.to_pulp`) and a solve, with PuLP's HiGHS (highspy) and with CBC. Fewer
   draws (`--rebuild-draws`), reported per draw and scaled to `--draws`.
 
 Both score the nominal plan and re-optimize the same weighted objective (payoff
@@ -72,14 +72,14 @@ def build_only_per_draw(inst, scen, draws: int) -> float:
     return (time.perf_counter() - t0) / draws
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.uncertainty_bench")
     ap.add_argument("instance", nargs="?", default=str(ROOT / "instances" / "kazakhstan"))
     ap.add_argument("--scenario", default=None)
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--rebuild-draws", type=int, default=50)
     ap.add_argument("--sigma", type=float, default=0.3)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     inst = load_instance(args.instance)
     scen = load_scenario(inst, args.scenario)
     n = args.draws

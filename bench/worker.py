@@ -136,7 +136,7 @@ def run_raw(a: dict[str, Any]) -> dict[str, Any]:
     # weights give costs near HiGHS's dual tolerance. Same LP, same conditioning.
     scale = 1.0 / float(np.abs(cost).max())
     ta = time.perf_counter()
-    h = highspy._Highs()
+    h = highspy.Highs()
     highs_options(h, a["algorithm"])
     extra_options(h, a.get("options", {}))
     lp = highspy.HighsLp()
