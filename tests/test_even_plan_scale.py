@@ -14,6 +14,7 @@ from optimizer.domain.instance import load_instance
 from optimizer.domain.scenario import load_scenario
 from optimizer.generate import generate_instance
 from optimizer.lp.engine import Engine
+from optimizer.lp import qp
 from optimizer.methods import equal
 from optimizer.methods.solution import optimize_engine
 
@@ -25,13 +26,13 @@ def g300(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def captured_face(path: Path, monkeypatch: pytest.MonkeyPatch):
     seen = {}
-    real = equal.solve_qp
+    real = equal.minimize_qp
 
     def spy(face, lin, hessian):
         seen["args"] = (face, lin, hessian)
         return real(face, lin, hessian)
 
-    monkeypatch.setattr(equal, "solve_qp", spy)
+    monkeypatch.setattr(equal, "minimize_qp", spy)
     inst = load_instance(path)
     optimize_engine(Engine.open(inst, load_scenario(inst, None)))
     return seen["args"]
@@ -49,9 +50,9 @@ def objective(lin, hessian, y) -> float:
 
 def test_interior_point_and_active_set_agree(g300: Path, monkeypatch) -> None:
     face, lin, hessian = captured_face(g300, monkeypatch)
-    assert face.n_cols > equal.SMALL_FACE  # the interior point is the path taken
-    ipm = equal.solve_qp_clarabel(face, lin, hessian)
-    active = equal.solve_qp_highs(face, lin, hessian)
+    assert face.n_cols > qp.SMALL_FACE  # the interior point is the path taken
+    ipm = qp.qp_clarabel(face, lin, hessian)
+    active = qp.qp_highs(face, lin, hessian)
     assert ipm is not None and active is not None
     fi, fa = objective(lin, hessian, ipm), objective(lin, hessian, active)
     assert fi == pytest.approx(fa, rel=1e-8, abs=1e-8)
@@ -82,7 +83,7 @@ def test_a_face_too_large_keeps_the_vertex_and_says_so(g300: Path) -> None:
 def test_report_front_draws_the_dominating_plan(monkeypatch) -> None:
     """The report's front said "(not dominated)" beside a spend its own text called
     dominated: the dominating plan was not handed to the picture."""
-    from optimizer.analysis.study import run_study
+    from optimizer.analysis.study import Options, Study
     from optimizer.domain.actual import load_actual
     from optimizer.outputs import report
     from optimizer.outputs.plots import pareto as plots
@@ -98,7 +99,7 @@ def test_report_front_draws_the_dominating_plan(monkeypatch) -> None:
         return real(*args, **kwargs)
 
     monkeypatch.setattr(plots, "front_png", spy)
-    study = run_study(inst, load_scenario(inst, None), spend, points=5)
+    study = Study(inst, load_scenario(inst, None), Options(points=5), actual=spend)
     assert study.comparison is not None and study.comparison.dominance.dominated
     report.build_report(study)
     better = seen["actual_better"]

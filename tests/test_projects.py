@@ -162,14 +162,12 @@ def test_walk_with_cbc(tmp_path: Path) -> None:
 def test_walk_counts_both_sessions_solves(tmp_path: Path) -> None:
     """Two threads: the live count and the front's solve count include the second
     session's solves, shown as they happen."""
-    from optimizer.analysis import projects_front
     from optimizer.lp.engine import Engine
+    from optimizer.tuning import Tuning
 
-    if projects_front.FRONT_THREADS < 2:
-        pytest.skip("one core")
     inst = load_instance(generated(tmp_path, 2, 14))
     scen = load_scenario(inst)
-    eng = Engine.open(inst, scen)
+    eng = Engine.open(inst, scen, tuning=Tuning(front_threads=2))
     shown: list[int] = []
     with eng.reporting(shown.append):
         front = compute_front(inst, scen, 5, engine=eng)
@@ -180,8 +178,9 @@ def test_walk_counts_both_sessions_solves(tmp_path: Path) -> None:
 
 def test_front_options_are_restored(tmp_path: Path) -> None:
     """The front's HiGHS options (no sub-MIP heuristics) hold for its solves only."""
-    from optimizer.analysis.projects_front import FRONT_OPTIONS, front_options
+    from optimizer.analysis.projects_front import front_options
     from optimizer.lp.engine import Engine
+    from optimizer.lp.highs import LEAN_MIP_OPTIONS as FRONT_OPTIONS
 
     inst = load_instance(generated(tmp_path, 1, 8))
     eng = Engine.open(inst, load_scenario(inst))
@@ -249,7 +248,8 @@ def test_start_near_with_no_plan_there_leaves_the_solve_alone(tmp_path: Path) ->
 
 def test_hints_hold_for_their_solves_only(tmp_path: Path) -> None:
     """`hints` sets a HiGHS session's objective step and starting-plan neighbourhood for
-    the solves inside it and restores them; a CBC session gains no attribute."""
+    the solves inside it and restores them; a CBC session, which takes neither, is
+    left as it is."""
     from optimizer.analysis.projects_front import hints
     from optimizer.lp.engine import Engine
     from optimizer.lp.session import Near

@@ -77,24 +77,26 @@ any other.
 A side only tightens its own two bounds, under a lock, so a snapshot read by the
 other side stays a valid box (its bounds were true statements about the set of
 plans when read, and stay true). Both sides may find the same point where they
-meet; duplicates are removed. With Tuning.front_threads = 2 and HiGHS, the y side runs on a
-second HiGHS session (same model) in its own thread: highspy releases the GIL while
-HiGHS solves, so the two ends are solved on two cores; on one thread the side whose
-recent points cost less steps next. Every solve's objective is in whole units and
-stops once its bound is less than one unit above its plan (`objective_step`): a
-proven optimum, since no value lies in between. Each point costs one solve, plus
-one per missed guess, plus the two ends found again and one closing solve per side
-(a point both sides find at once is found twice).
+meet; duplicates are removed. With Tuning.front_threads = 2 and a session that forks
+(`Feature.FORK`: HiGHS), the y side runs on a second session (same model) in its own
+thread: highspy releases the GIL while HiGHS solves, so the two ends are solved on two
+cores; on one thread the side whose recent points cost less steps next. Every solve's
+objective is in whole units and stops once its bound is less than one unit above its
+plan (`objective_step`, where the session takes hints): a proven optimum, since no
+value lies in between. Each point costs one solve, plus one per missed guess, plus the
+two ends found again and one closing solve per side (a point both sides find at once
+is found twice).
 
 **Starting plans.** HiGHS spends most of a front solve *finding* the optimum: handed
 it as a starting plan, a 250-project solve proves it in a third of the time. Plans of
 neighbouring points share most of their projects, so before each solve a side asks
-its session for a start near its own last Tuning.near_plans plans (`Side.near`): the same
-problem with every binary on which those plans agree fixed at that value, a few dozen
-binaries left free (`HighsSession.start_near`). Its best plan, usually the optimum or
-within a unit or two of it, is handed to HiGHS, which then proves the optimum of the
-whole problem. A start only moves where the search begins; the argument above needs
-nothing of it. 250 projects: 34.8 s of CPU for the front instead of 53.1 s.
+its session for a start near its own last Tuning.near_plans plans (`Side.near`, where
+the session supports MIP starts): the same problem with every binary on which those
+plans agree fixed at that value, a few dozen binaries left free
+(`HighsSession.start_near`). Its best plan, usually the optimum or within a unit or two
+of it, is handed to HiGHS, which then proves the optimum of the whole problem. A start
+only moves where the search begins; the argument above needs nothing of it. 250
+projects: 34.8 s of CPU for the front instead of 53.1 s.
 
 **Otherwise** (a cell can contribute, a project is divisible or semi-continuous,
 or the effects have no quantum) the front has continuous pieces and no finite
@@ -124,18 +126,18 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from optimizer.domain.results import Payoff
 from optimizer.errors import InfeasibleError
-from optimizer.lp.engine import Engine, Extended
+from optimizer.lp.engine import Engine, EngineView, Extended
 from optimizer.lp.model import INF
-from optimizer.lp.session import LpResult, Near
-from optimizer.methods.projects import plan_fractions, plan_values
+from optimizer.lp.qp import dense_max
+from optimizer.lp.session import Feature, LpResult, Near
+from optimizer.methods.projects import plan_values
 
 # A quantum is searched among 10^-k for k up to this many decimals.
 MAX_DECIMALS = 6
@@ -143,21 +145,8 @@ MAX_DECIMALS = 6
 MAX_EXACT_CELLS = 20_000
 MIP_GAP_TOL = 1e-6  # the largest relative gap a proven optimum may carry (lp/highs.py)
 TOL_SAME = 1e-9  # relative: points closer than this in every criterion are one point
-# Exact mode, two criteria: the one-solve objective (`combined_loop`) is used while its
-# values (integers) stay below this many units, far inside doubles' exact integers
-# (2^53) and with half a unit far above HiGHS's round-off on them; above it, two stages.
-# HiGHS options for a front's solves, measured with `python -m bench.projects`
-# (bench/results.md): on these small knapsack-like MIPs (tens to hundreds of binaries,
-# a few rows) HiGHS's sub-MIP heuristics (RINS, RENS) and root restarts took most of
-# each solve (0.08 of 0.11 s); without them the whole front takes 2.5-4x less time.
-# Cut separation below the root and the feasibility-jump heuristic cost another 18%
-# (250 projects, one thread: 64.7 s with them, 53.1 s without).
-# They only change how the search looks for plans, never what it proves.
 AVERAGE = 0.3  # weight of the newest value in the walk's running averages of costs
 FADE = 0.95  # one thread: the waiting side's cost per point, times this after each step
-FRONT_OPTIONS = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
-                 "mip_allow_restart": False, "mip_allow_cut_separation_at_nodes": False,
-                 "mip_heuristic_run_feasibility_jump": False}  # fmt: skip
 
 
 def quantum(effects: np.ndarray) -> float | None:
@@ -227,9 +216,11 @@ class Stepper:
 
 
 @contextmanager
-def hints(eng: Engine, **given: Any) -> Iterator[None]:
-    """Tell a HiGHS session what a front knows about its next solves, restored
-    afterwards; sessions without such hints (CBC) are left as they are.
+def hints(
+    eng: Engine, objective_step: float | None = None, near: Near | None = None
+) -> Iterator[None]:
+    """Tell the session what a front knows about its next solves (`Session.hinted`),
+    each hint only where the session takes it (OPTIONS, MIP_START); restored afterwards.
 
     - `objective_step`: every plan's objective value is a multiple of this step
       (integer effects, one criterion maximized): its search may then stop as soon as
@@ -238,14 +229,10 @@ def hints(eng: Engine, **given: Any) -> Iterator[None]:
       search. None: no such knowledge.
     - `near`: where to search for a starting plan (`HighsSession.start_near`)."""
     session = eng.session
-    saved = {k: getattr(session, k) for k in given if hasattr(session, k)}
-    for k in saved:
-        setattr(session, k, given[k])
-    try:
+    step = objective_step if session.supports(Feature.OPTIONS) else None
+    start = near if session.supports(Feature.MIP_START) else None
+    with session.hinted(objective_step=step, near=start):
         yield
-    finally:
-        for k, v in saved.items():
-            setattr(session, k, v)
 
 
 def mip_front(eng: Engine, payoff: Payoff, flat: np.ndarray, points: int, x: int, y: int
@@ -479,18 +466,15 @@ def walk_front(eng: Engine, payoff: Payoff, q: np.ndarray, x: int, y: int
 
 
 def second_engine(eng: Engine) -> Engine | None:
-    """A second HiGHS session on the same model for the walk's other end, when the
-    front may use two threads (Tuning.front_threads) and the session is HiGHS (not a view of
-    an engine: its row bounds live in its solves, not in the model)."""
-    from optimizer.lp.engine import EngineView
-    from optimizer.lp.highs import HighsSession
-
+    """A second session on the same model for the walk's other end (`Engine.fork`), when
+    the front may use two threads (Tuning.front_threads) and the session forks (FORK).
+    Not for a view of an engine: its solves are counted on the engine that owns the
+    session, which the fork's would miss."""
     if eng.tuning.front_threads < 2 or isinstance(eng, EngineView):
         return None
-    if not isinstance(eng.session, HighsSession):
+    if not eng.session.supports(Feature.FORK):
         return None
-    session = HighsSession(eng.model, eng.session.time_limit)
-    return Engine(eng.instance, eng.scenario, eng.model, session, tuning=eng.tuning)
+    return eng.fork()
 
 
 def walk_step(eng: Engine, rows: Extended, box: Box, side: Side, q: np.ndarray) -> None:
@@ -567,19 +551,12 @@ def step(eng: Engine, rows: Extended, box: Box, side: Side, q: np.ndarray
     return kind, True, bool(units[f] == hi[f])
 
 
-@contextmanager
-def front_options(eng: Engine) -> Iterator[None]:
-    """HiGHS options for the many small mixed-integer solves of a front (FRONT_OPTIONS),
-    restored afterwards; other sessions (CBC) are left as they are."""
+def front_options(eng: Engine) -> AbstractContextManager[None]:
+    """The session's lean search for the many small mixed-integer solves of a front
+    (`Session.lean_search`), restored afterwards; a session without such options
+    (OPTIONS) is left as it is."""
     session = eng.session
-    if not hasattr(session, "set_options"):
-        yield
-        return
-    saved = session.set_options(FRONT_OPTIONS)
-    try:
-        yield
-    finally:
-        session.set_options(saved)
+    return session.lean_search() if session.supports(Feature.OPTIONS) else nullcontext()
 
 
 def dedupe(found: list[tuple[np.ndarray, LpResult]], x: int) -> list[tuple[np.ndarray, LpResult]]:
@@ -643,39 +620,17 @@ def hull_2d(Z: np.ndarray) -> np.ndarray:
 
 
 def weight_exists(Z: np.ndarray, i: int) -> bool:
-    """Is there w >= 0, sum w = 1, with w . (Z_i - Z_j) >= 0 for every j? (a tiny LP)"""
-    import highspy
-
-    from optimizer.lp.highs import quiet_highs
-
+    """Is there w >= 0, sum w = 1, with w . (Z_i - Z_j) >= 0 for every j? (a tiny LP:
+    max s over w and s with w . (Z_i - Z_j) >= s; yes when s can reach 0)"""
     C = Z.shape[1]
-    h = quiet_highs()
-    D = Z[i] - Z  # (N, C): rows w . D_j >= s
-    # columns: w (C), s ; maximize s
-    lp = highspy.HighsLp()
-    n, m = C + 1, len(Z) + 1
-    lp.num_col_, lp.num_row_ = n, m
-    lp.col_cost_ = np.append(np.zeros(C), 1.0)
-    lp.col_lower_ = np.append(np.zeros(C), -INF)
-    lp.col_upper_ = np.append(np.ones(C), INF)
+    n, m = C + 1, len(Z) + 1  # columns: w (C), s
     A = np.zeros((m, n))
-    A[:-1, :C] = D
+    A[:-1, :C] = Z[i] - Z
     A[:-1, C] = -1.0
     A[-1, :C] = 1.0
-    lp.row_lower_ = np.append(np.zeros(len(Z)), 1.0)
-    lp.row_upper_ = np.append(np.full(len(Z), INF), 1.0)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.start_ = np.arange(0, m * n + 1, n, dtype=np.int32)
-    lp.a_matrix_.index_ = np.tile(np.arange(n, dtype=np.int32), m)
-    lp.a_matrix_.value_ = A.ravel()
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, m
-    lp.sense_ = highspy.ObjSense.kMaximize
-    h.passModel(lp)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return False
-    return float(h.getObjectiveValue()) >= -1e-9
-
-
-def fractions_of(eng: Engine, res: LpResult) -> np.ndarray | None:
-    return plan_fractions(eng, res.x)
+    best = dense_max(
+        np.append(np.zeros(C), 1.0), A,
+        np.append(np.zeros(len(Z)), 1.0), np.append(np.full(len(Z), INF), 1.0),
+        np.append(np.zeros(C), -INF), np.append(np.ones(C), INF),
+    )  # fmt: skip
+    return best is not None and best >= -1e-9

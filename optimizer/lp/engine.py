@@ -30,7 +30,15 @@ from optimizer.i18n import _
 from optimizer.lp.highs import HighsSession
 from optimizer.lp.model import INF, LinearModel, build_model
 from optimizer.lp.pulp import CbcSession
-from optimizer.lp.session import Basis, Extension, LpResult, Session, criteria_rows
+from optimizer.lp.session import (
+    Basis,
+    Extension,
+    Feature,
+    LpResult,
+    Session,
+    UnsupportedFeature,
+    criteria_rows,
+)
 from optimizer.tuning import Tuning
 
 
@@ -68,6 +76,10 @@ class Engine:
     # called with the number of solves so far after each one (a progress display)
     on_solve: Callable[[int], None] | None = field(default=None, repr=False)
     tuning: Tuning = field(default_factory=Tuning, repr=False)
+    # row bounds every solve gets besides its own, which win where both name a row (a
+    # view's budget: `min_budget` still sets the budget row itself); none on an opened engine
+    overrides: dict[int, tuple[float, float]] = field(default_factory=dict)
+    raw: bool = False  # skip the methods' efficiency polish: the last LP is the method's own
 
     @classmethod
     def open(
@@ -84,6 +96,34 @@ class Engine:
     @property
     def criteria(self) -> tuple[str, ...]:
         return self.instance.criteria
+
+    @property
+    def known_payoff(self) -> Payoff | None:
+        """The payoff table if this engine has computed (or been given) it, else None:
+        read without solving anything (`payoff()` computes it)."""
+        return self._payoff
+
+    def fork(self) -> Engine:
+        """This engine on a second, independent session over the same model
+        (`Session.fork`, FORK): another thread solves on it while this one solves. Its
+        solves are counted on it, not here."""
+        return Engine(self.instance, self.scenario, self.model, self.session.fork(),
+                      _payoff=self._payoff, tuning=self.tuning,
+                      overrides=dict(self.overrides), raw=self.raw)  # fmt: skip
+
+    def supporting(self, *needs: Feature) -> Engine:
+        """This engine when its session can do `needs`, else the same engine (scenario,
+        payoff table, a view's bounds) on a new HiGHS session of its model, which can
+        do everything a session declares. Its solves are not counted here."""
+        if all(self.session.supports(f) for f in needs):
+            return self
+        session = HighsSession(self.model)
+        for f in needs:
+            if not session.supports(f):
+                raise UnsupportedFeature(session.name, f)
+        return EngineView(instance=self.instance, scenario=self.scenario, model=self.model,
+                          session=session, _payoff=self._payoff, overrides=dict(self.overrides),
+                          raw=self.raw, tuning=self.tuning)  # fmt: skip
 
     # ------------------------------------------------------------------ scoped state
 
@@ -178,6 +218,8 @@ class Engine:
         extension: Extension | None = None,
         row_bounds: dict[int, tuple[float, float]] | None = None,
     ) -> LpResult:
+        if self.overrides:
+            row_bounds = {**self.overrides, **(row_bounds or {})}
         t0 = time.perf_counter()
         try:
             return self.session.solve(cost, maximize, extension, row_bounds)
@@ -287,6 +329,8 @@ class Engine:
         vertex the solver returned (HiGHS and CBC gave jobs 7,380 and 7,980 for the
         same goal scenario); over the whole set the answer is the solver's no more.
         """
+        if self.raw:
+            return res
         found = self.criteria_of(res)
         # Held exactly: any margin would be traded away for the other criteria. The
         # found plan meets these rows, so the LP is feasible up to round-off.
@@ -318,16 +362,10 @@ class EngineView(Engine):
     scenario variant (e.g. a budget) or another model of the same shape (e.g. drawn
     criterion coefficients). Every solve a method makes goes through `run`, which
     adds `overrides` to the method's own row bounds (the method's win: `min_budget`
-    sets the budget row from the scenario). Nothing is rebuilt."""
+    sets the budget row from the scenario). Nothing is rebuilt; the work is counted
+    on the engine that owns the session too."""
 
-    overrides: dict[int, tuple[float, float]] = field(default_factory=dict)
     parent: Engine | None = field(default=None, repr=False)
-    raw: bool = False  # skip the methods' efficiency polish: the last LP is the method's own
-
-    def polish(
-        self, res: LpResult, hold_budget: bool = False, hold: Extension | None = None
-    ) -> LpResult:
-        return res if self.raw else super().polish(res, hold_budget, hold)
 
     def run(
         self,
@@ -336,10 +374,9 @@ class EngineView(Engine):
         extension: Extension | None = None,
         row_bounds: dict[int, tuple[float, float]] | None = None,
     ) -> LpResult:
-        merged = {**self.overrides, **(row_bounds or {})}
         solves, seconds = self.solves, self.seconds
         try:
-            return super().run(cost, maximize, extension, merged)
+            return super().run(cost, maximize, extension, row_bounds)
         finally:
             if self.parent is not None:  # count the work on the engine that owns the session
                 self.parent.solves += self.solves - solves

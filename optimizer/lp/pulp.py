@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import numpy as np
 from optimizer.errors import InfeasibleError, SolverError
 from optimizer.i18n import N_, _
 from optimizer.lp.model import INF, LinearModel
-from optimizer.lp.session import Extension, LpResult
+from optimizer.lp.session import Extension, Feature, LpResult, Near, UnsupportedFeature
 
 # PuLP's status words (`pulp.LpStatus`), marked for the catalogs.
 CBC_STATUSES = (N_("Not Solved"), N_("Optimal"), N_("Infeasible"), N_("Unbounded"), N_("Undefined"))
@@ -30,6 +31,10 @@ class CbcSession:
     """PuLP's bundled CBC: builds the PuLP problem for every solve (no warm start)."""
 
     name = "CBC"
+    # Each solve is a separate CBC run on a file PuLP writes: no basis, ranging or
+    # reduced costs come back, no start or option reaches it between runs, and its
+    # answers (about 1e-6 relative) are too coarse to hold the even plan's face.
+    FEATURES: frozenset[Feature] = frozenset()
 
     def __init__(self, model: LinearModel, time_limit: float | None = None) -> None:
         import pulp
@@ -38,6 +43,28 @@ class CbcSession:
         self.model = model
         self.time_limit = time_limit
         self.version = f"bundled with PuLP {pulp.__version__}"
+
+    def supports(self, feature: Feature) -> bool:
+        return feature in self.FEATURES
+
+    def fork(self) -> CbcSession:
+        """CBC runs one solve per process already; no second session is offered."""
+        raise UnsupportedFeature(self.name, Feature.FORK)
+
+    @contextmanager
+    def hinted(
+        self, objective_step: float | None = None, near: Near | None = None
+    ) -> Iterator[None]:
+        """No hints reach CBC: a block without any runs as it is, one with a hint stops."""
+        if objective_step is not None:
+            raise UnsupportedFeature(self.name, Feature.OPTIONS)
+        if near is not None:
+            raise UnsupportedFeature(self.name, Feature.MIP_START)
+        yield
+
+    def lean_search(self) -> AbstractContextManager[None]:
+        """CBC's options are not set between runs."""
+        raise UnsupportedFeature(self.name, Feature.OPTIONS)
 
     def reset(self) -> None:
         """Every CBC solve starts cold."""

@@ -5,15 +5,22 @@ criterion floors, goal deviations, the reference point's auxiliary variable).
 Every solve checks the solver's status before a value is read; anything but a
 proven optimum raises (`InfeasibleError` for an infeasible model, `SolverError`
 otherwise), so no caller can read a half-solved allocation.
+
+What a session can do beyond solving is declared, as linopy's solver features are
+(`Feature`, `Session.supports`): callers ask that, never which solver a session is.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Protocol, TypeAlias
 
 import numpy as np
 
+from optimizer.errors import SolverError
+from optimizer.i18n import N_, _
 from optimizer.lp.model import INF, LinearModel
 
 Basis: TypeAlias = Any  # a solver's own basis object, handed back unchanged
@@ -112,16 +119,61 @@ class Near:
     values: np.ndarray
 
 
+class Feature(Enum):
+    """What a session can do beyond solving; `Session.supports` says which it can."""
+
+    # `get_basis` hands a basis back and `set_basis` starts from it (without: None, ignored)
+    BASIS = "basis"
+    # `row_bound_range` gives the range over which the last basis stays optimal (without: None)
+    RANGING = "ranging"
+    # each optimum carries its reduced costs (`LpResult.col_dual`; without: None)
+    REDUCED_COSTS = "reduced costs"
+    # `hinted(near=...)`: a mixed-integer solve first searches near given plans for a start
+    MIP_START = "MIP start"
+    # `hinted(objective_step=...)` and `lean_search()`: what a caller knows about its
+    # solves (every objective value a multiple of a step; many small mixed-integer solves)
+    OPTIONS = "options"
+    # `fork()`: a second, independent session on the same model, for another thread
+    FORK = "fork"
+    # the solver also solves convex quadratic programs: the even plan (SPEC 10) takes its
+    # optimal face around an optimum of such a session, and its quadratic step runs in the
+    # same solver (`optimizer.lp.qp`), so face and step hold one solver's tolerances
+    QP = "QP"
+
+
+# What a session without a feature says when a caller asks it for one anyway.
+REFUSALS = {
+    Feature.MIP_START: N_("{solver} cannot search for a starting plan near given plans"),
+    Feature.OPTIONS: N_("{solver} takes no search hints (objective step, lean search)"),
+    Feature.FORK: N_("{solver} cannot open a second session for another thread"),
+}
+
+
+class UnsupportedFeature(SolverError):
+    """A session was asked for something it declared it cannot do (`Session.supports`).
+    Callers ask first; this is the clear stop when one does not."""
+
+    def __init__(self, solver: str, feature: Feature) -> None:
+        super().__init__(_(REFUSALS[feature]).format(solver=solver))
+        self.feature = feature
+
+
 class Session(Protocol):
     """A model kept loaded in a solver, solved again and again.
 
     Every operation a caller needs is here, so no caller asks which solver it holds:
     HiGHS implements them on its live object; CBC, which rebuilds the problem for
     every solve, keeps coefficient changes in a table and has no basis or ranging.
+    What goes beyond solving is declared (`supports`); an operation a session does not
+    support raises `UnsupportedFeature` or, where the protocol says so, does nothing.
     """
 
     name: str
     version: str
+
+    def supports(self, feature: Feature) -> bool:
+        """Whether this session can do `feature` (see `Feature`)."""
+        ...
 
     def solve(
         self,
@@ -151,3 +203,24 @@ class Session(Protocol):
     def row_bound_range(self, row: int) -> tuple[float, float] | None:
         """The range of a row's bound over which the last basis stays optimal
         (ranging), or None where the solver gives none."""
+
+    def fork(self) -> Session:
+        """FORK: a second session on the same model as built (no added rows, no changed
+        coefficients) with the same time limit, independent of this one: another thread
+        may solve on it while this one solves."""
+        ...
+
+    def hinted(
+        self, objective_step: float | None = None, near: Near | None = None
+    ) -> AbstractContextManager[None]:
+        """For the solves inside the block: every plan's objective value is a multiple of
+        `objective_step` (OPTIONS: a search may stop once its bound is less than one
+        step above its best plan, still a proven optimum), and a mixed-integer solve
+        first searches near `near` for a starting plan (MIP_START). None: no such
+        knowledge (any session takes that)."""
+        ...
+
+    def lean_search(self) -> AbstractContextManager[None]:
+        """OPTIONS: for the many small mixed-integer solves of a front, inside the block,
+        a search without the solver's costly heuristics; what it proves is unchanged."""
+        ...

@@ -19,8 +19,8 @@ Columns whose reduced cost in the method's last LP is clearly non-zero sit at th
 same bound on that LP's whole optimal set (complementary slackness), which holds
 the face, so they are fixed and the quadratic step works on the free ones only.
 Whichever optimal dual the solver returned, the fixed columns are truly fixed, so
-the face, and the plan, are the same. The quadratic step always runs in its own
-HiGHS (a convex QP), whatever solver ran the method.
+the face, and the plan, are the same. The quadratic step always runs in a solver of
+its own (`optimizer.lp.qp`: a convex QP), whatever solver ran the method.
 """
 
 from __future__ import annotations
@@ -29,22 +29,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from optimizer.errors import SolverError
+from optimizer.errors import InfeasibleError
 from optimizer.i18n import _
 from optimizer.lp.engine import Engine
-from optimizer.lp.highs import highs_lp, quiet_highs, run_highs, status_text
 from optimizer.lp.model import INF
-from optimizer.lp.session import Extension, LpResult
+from optimizer.lp.qp import FaceLp, minimize_qp
+from optimizer.lp.session import Extension, Feature, LpResult
 
 FACE_REL = 1e-9  # criteria held within FACE_REL * max(1, |f*|): inside SPEC 10's 1e-7, so the
 # even plan gives up no visible outcome for its evenness
 FIXED_DUAL = 1e-6  # a reduced cost above this (objective scaled to max |cost| 1) fixes a column
-# Faces up to this many free columns go to HiGHS's active-set QP (milliseconds there,
-# and `solve` on a small instance loads neither scipy nor Clarabel); bigger ones to
-# Clarabel's interior point (see `solve_qp`).
-SMALL_FACE = 200
-# HiGHS's active-set QP as the fallback only up to this size (beyond it, minutes)
-ACTIVE_SET_MAX = 5_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,7 +71,7 @@ def face_bounds(eng: Engine, res: LpResult, method: bool = True) -> tuple[np.nda
     overrides (another budget), and for min_budget the budget held at its minimum."""
     m = eng.model
     lb, ub = m.row_lb.copy(), m.row_ub.copy()
-    for row, (lo, hi) in getattr(eng, "overrides", {}).items():
+    for row, (lo, hi) in eng.overrides.items():
         if row < m.n_rows:
             lb[row], ub[row] = lo, hi
     if method and eng.scenario.objective.method == "min_budget":
@@ -139,50 +133,21 @@ def optimal_face(eng: Engine, res: LpResult, method: bool = True) -> Face:
     )
 
 
-def face_highs(face: Face):  # -> highspy.Highs
-    """A fresh HiGHS holding the face (no objective yet)."""
-    import highspy
-
-    h = quiet_highs()
-    h.setOptionValue("threads", 1)
-    if h.passModel(highs_lp(face)) == highspy.HighsStatus.kError:
-        raise SolverError(_("HiGHS rejected the optimal face"))
-    return h
-
-
-def run_face(h, what: str) -> np.ndarray:
-    import highspy
-
-    run_highs(h)  # a QP on a big face can take seconds: Ctrl-C is answered meanwhile
-    status = h.getModelStatus()
-    if status != highspy.HighsModelStatus.kOptimal:
-        raise SolverError(
-            _("HiGHS stopped on {what}: {status}").format(what=what, status=status_text(h, status))
-        )
-    return np.array(h.getSolution().col_value)
-
-
-def on_highs(eng: Engine, res: LpResult) -> tuple[Engine, LpResult]:
-    """The engine's method solved again with HiGHS when another solver ran it.
+def on_qp_solver(eng: Engine, res: LpResult) -> tuple[Engine, LpResult]:
+    """The engine's method solved again on a session that solves QPs and gives reduced
+    costs (`Engine.supporting`), when the one that ran it does not.
 
     CBC's answers are accurate to about 1e-6 relative; where the front is nearly
     parallel to the weights that moves the criteria by far more than the face's
     tolerance, and the face (and so the plan) would depend on the solver. The face
-    is therefore always taken around HiGHS's optimum of the same method, with the
-    same payoff table and bounds; CBC's duals still give the shadow prices."""
-    if eng.session.name == "HiGHS":
+    is therefore always taken around the optimum of the same method by the solver of
+    the quadratic step, with the same payoff table and bounds; the first solver's
+    duals still give the shadow prices."""
+    twin = eng.supporting(Feature.QP, Feature.REDUCED_COSTS)
+    if twin is eng:
         return eng, res
-    from optimizer.errors import InfeasibleError
-    from optimizer.lp.engine import EngineView
-    from optimizer.lp.highs import HighsSession
     from optimizer.methods.scalarize import scalarize
 
-    twin = EngineView(
-        instance=eng.instance, scenario=eng.scenario, model=eng.model,
-        session=HighsSession(eng.model), _payoff=eng._payoff,
-        overrides=dict(getattr(eng, "overrides", {})), raw=getattr(eng, "raw", False),
-        tuning=eng.tuning,
-    )  # fmt: skip
     try:
         return twin, scalarize(twin)
     except InfeasibleError:  # round-off: keep the other solver's optimum
@@ -200,8 +165,8 @@ def even_plan(
     """The optimum `res` moved to the one plan of its optimal face that minimizes
     `sum (C - R)^2 / population` (R: `baseline` budget cost (T, M), or the
     scenario's baseline, or 0). Duals and the objective value stay those of `res`.
-    `method`: `res` is the engine's method's answer (re-solved with HiGHS when
-    another solver gave it, see `on_highs`); else any optimum, e.g. a front point.
+    `method`: `res` is the engine's method's answer (re-solved where the solver that
+    gave it has no QP, see `on_qp_solver`); else any optimum, e.g. a front point.
     `max_free`: leave `res` as it is when the face has more free cell columns (their
     number is appended to `skipped`)."""
 
@@ -212,7 +177,7 @@ def even_plan(
         return res
     if baseline is None:
         baseline = baseline_cost(eng)
-    face_eng, face_res = on_highs(eng, res) if method else (eng, res)
+    face_eng, face_res = on_qp_solver(eng, res) if method else (eng, res)
     face = optimal_face(face_eng, face_res, method)
     n_free = int(np.count_nonzero(face.free < m.n_x))
     if max_free is not None and n_free > max_free:
@@ -265,7 +230,7 @@ def even_point(eng: Engine, face: Face, baseline: np.ndarray | None) -> np.ndarr
     idx = first + (np.arange(int(starts[-1])) - np.repeat(starts[:-1][: len(xfree)], counts))
     val = (k * bc**2)[first]
     hessian = (starts.astype(np.int32), idx.astype(np.int32), val)
-    return solve_qp(face, lin, hessian)
+    return minimize_qp(face, lin, hessian)
 
 
 def extended_face(
@@ -351,111 +316,9 @@ def even_extended(
     return replace(res, x=x)
 
 
-def solve_qp(
-    face: Face, lin: np.ndarray, hessian: tuple[np.ndarray, np.ndarray, np.ndarray]
-) -> np.ndarray | None:
-    """min lin . y + 0.5 y' H y on the face: Clarabel's interior point first, HiGHS's
-    active-set QP if Clarabel fails. None if both fail.
-
-    Why Clarabel: the face's QP has few rows and many free columns with a singular
-    Hessian (one rank-one block per cell over its segments); HiGHS's active-set solver
-    then takes one iteration per column leaving its bound (1,000 generated towns:
-    3,238 iterations, 7.4 s), while an interior point takes about 30 (0.02 s, the
-    same objective to 1e-11). Its answer is put back inside the column bounds; the
-    rows hold to its feasibility tolerance (1e-10 relative), far inside the face's."""
-    y = solve_qp_clarabel(face, lin, hessian) if face.n_cols > SMALL_FACE else None
-    if y is None and face.n_cols <= ACTIVE_SET_MAX:
-        y = solve_qp_highs(face, lin, hessian)
-    return y
-
-
-def solve_qp_clarabel(
-    face: Face, lin: np.ndarray, hessian: tuple[np.ndarray, np.ndarray, np.ndarray]
-) -> np.ndarray | None:
-    """The face's QP in Clarabel's form: `A y + s = b`, `s` in the zero cone for
-    equality rows and the nonnegative cone for one-sided rows and column bounds."""
-    try:
-        import clarabel
-        import scipy.sparse as sp
-    except ImportError:  # an installation without them keeps HiGHS's QP
-        return None
-    start, index, value = hessian
-    n = face.n_cols
-    cols = np.repeat(np.arange(n), np.diff(start))
-    lower = sp.csc_matrix((value, (index, cols)), shape=(n, n))  # lower triangle
-    P = sp.triu(lower.T, format="csc")  # the same entries as an upper triangle
-    rows = np.repeat(np.arange(face.n_rows), np.diff(face.row_start))
-    A = sp.csr_matrix((face.row_value, (rows, face.row_index)), shape=(face.n_rows, n))
-    lb, ub = face.row_lb, face.row_ub
-    # The face holds each criterion within a hair of its optimum (a slab 1e-9 wide):
-    # an interior point finds such a slab infeasible, so it becomes its middle plane.
-    eq = np.isfinite(lb) & np.isfinite(ub) & (ub - lb <= 1e-6 * np.maximum(1.0, np.abs(ub)))
-    hi = np.flatnonzero(np.isfinite(ub) & ~eq)
-    lo = np.flatnonzero(np.isfinite(lb) & ~eq)
-    ident = sp.identity(n, format="csr")
-    cu = np.flatnonzero(np.isfinite(face.col_ub))
-    cl = np.flatnonzero(np.isfinite(face.col_lb))
-    M = sp.vstack([A[np.flatnonzero(eq)], A[hi], -A[lo], ident[cu], -ident[cl]], format="csc")
-    mid = 0.5 * (lb[eq] + ub[eq])
-    b = np.concatenate([mid, ub[hi], -lb[lo], face.col_ub[cu], -face.col_lb[cl]])
-    cones = [clarabel.ZeroConeT(int(eq.sum())),
-             clarabel.NonnegativeConeT(len(hi) + len(lo) + len(cu) + len(cl))]  # fmt: skip
-    # Tight tolerances first; on a face where the interior point stalls there (a few
-    # in a hundred generated instances), looser ones. Either answer must then meet
-    # the face's rows to 1e-7 relative, as every solver answer is held to.
-    for tol in (1e-10, 1e-8):
-        settings = clarabel.DefaultSettings()
-        settings.verbose = False
-        settings.tol_gap_abs = settings.tol_gap_rel = tol
-        settings.tol_feas = tol
-        try:
-            sol = clarabel.DefaultSolver(P, np.asarray(lin, float), M, b, cones, settings).solve()
-        except Exception:  # a numerical failure inside Clarabel: HiGHS takes over
-            return None
-        if str(sol.status) not in ("Solved", "AlmostSolved", "InsufficientProgress"):
-            continue
-        y = np.clip(np.array(sol.x), face.col_lb, face.col_ub)
-        act = A @ y
-        slack = 1e-7 * np.maximum(1.0, np.abs(act))
-        if np.all(act >= lb - slack) and np.all(act <= ub + slack):
-            return y
-    return None
-
-
-def solve_qp_highs(
-    face: Face, lin: np.ndarray, hessian: tuple[np.ndarray, np.ndarray, np.ndarray]
-) -> np.ndarray | None:
-    """The same QP with HiGHS's active-set solver (the fallback). It can stall on a
-    degenerate face; it is tried again without presolve, then with a tiny ridge
-    (1e-9 of the largest Hessian entry on every column: strictly convex, and the
-    plan moves by far less than the face's tolerance). None if all fail."""
-    import highspy
-
-    start, index, value = hessian
-    n = face.n_cols
-    diag = np.flatnonzero(np.diff(start) > 0)  # columns with a quadratic term
-    tries = (("on", 0.0), ("off", 0.0), ("off", 1e-9))
-    for presolve, ridge in tries:
-        h = face_highs(face)
-        h.setOptionValue("presolve", presolve)
-        h.setOptionValue("qp_iteration_limit", 100_000)
-        h.changeColsCost(n, np.arange(n, dtype=np.int32), lin)
-        v = value.copy()
-        if ridge:
-            v[start[diag]] += ridge * float(np.abs(value).max())  # first entry: the diagonal
-        status = h.passHessian(n, len(index), highspy.HessianFormat.kTriangular, start, index, v)
-        if status == highspy.HighsStatus.kError:
-            continue
-        try:
-            return run_face(h, _("the even-spread plan"))
-        except SolverError:
-            continue
-    return None
-
-
 def baseline_cost(eng: Engine) -> np.ndarray | None:
     """(T, M) budget cost of the scenario's baseline actual spend, or None."""
-    vol = getattr(eng.scenario, "baseline_volume", None)
+    vol = eng.scenario.baseline_volume
     return None if vol is None else vol * eng.instance.budget_cost[None, :]
 
 
@@ -464,17 +327,14 @@ def town_ranges(eng: Engine, res: LpResult, only: list[int] | None = None) -> np
     the method's answer `res` (two LPs per town on the face; `only`: just those
     towns, the others keep their fixed cost)."""
     m, inst = eng.model, eng.instance
-    eng, res = on_highs(eng, res)
+    eng, res = on_qp_solver(eng, res)
     face = optimal_face(eng, res)
     T, M, S = m.n_towns, m.n_measures, m.n_segments
     fixed_cost = (m.cost * face.fixed[: m.n_x]).reshape(T, M * S).sum(axis=1)
     xfree = face.free[face.free < m.n_x]
     town = xfree // (M * S)
     out = np.repeat(fixed_cost[:, None], 2, axis=1)
-    h = face_highs(face)
-    all_cols = np.arange(face.n_cols, dtype=np.int32)
-    import highspy
-
+    lp = FaceLp(face)
     names = inst.shown_towns
     for t in np.unique(town):
         if only is not None and t not in only:
@@ -482,10 +342,8 @@ def town_ranges(eng: Engine, res: LpResult, only: list[int] | None = None) -> np
         cost = np.zeros(face.n_cols)
         sel = np.flatnonzero(town == t)
         cost[sel] = m.cost[xfree[sel]]
-        h.changeColsCost(face.n_cols, all_cols, cost)
-        for side, sense in ((0, highspy.ObjSense.kMinimize), (1, highspy.ObjSense.kMaximize)):
-            h.changeObjectiveSense(sense)
-            y = run_face(h, _("the range of {town}").format(town=names[t]))
+        for side, maximize in ((0, False), (1, True)):
+            y = lp.optimum(cost, maximize, _("the range of {town}").format(town=names[t]))
             out[t, side] += float(cost @ y)
     return np.maximum(out, 0.0)
 
