@@ -28,6 +28,7 @@ from optimizer.errors import InfeasibleError, InstanceError
 from optimizer.generate import generate_instance
 from optimizer.outputs.plots.pareto import front_png
 from optimizer.outputs.tables import front_tables
+from optimizer.outputs.text import front_message
 from tests.conftest import TINY
 from tests.strategies import (
     instance_and_scenario,
@@ -264,7 +265,7 @@ def single(workdir: Path) -> str:
 def test_tiny_breakpoints_are_the_hand_vertices() -> None:
     front = front_of(str(TINY), "weighted")
     assert front.method == "dichotomic"
-    assert front.message is None
+    assert front_message(front) is None
     got = np.array([p.values for p in front.breakpoints])
     np.testing.assert_allclose(got, TINY_VERTICES, rtol=0, atol=1e-7)
     # 4 solves for the two lexicographic ends, 2k - 3 = 5 for the search.
@@ -277,7 +278,7 @@ def test_tiny_breakpoints_are_the_hand_vertices() -> None:
 def test_tiny_rates_are_residents_per_job_along_each_edge() -> None:
     front = front_of(str(TINY), "weighted")
     bps = front.breakpoints
-    assert front.rate_unit == "population per jobs"
+    assert (front.criteria[front.y], front.criteria[front.x]) == ("population", "jobs")
     assert bps[0].rate_prev is None and bps[-1].rate_next is None
     for edge, want in enumerate(TINY_RATES):
         assert bps[edge].rate_next == pytest.approx(want, rel=1e-9)
@@ -474,8 +475,9 @@ def test_three_criteria_second_seed_and_cbc(synthetic3b: str) -> None:
 def test_zero_range_criterion_gives_a_message_not_a_crash(flat3: str) -> None:
     inst, scen = loaded(flat3, "weighted")
     front = compute_front(inst, scen, points=5)
-    assert front.message is not None and "zero range" in front.message
-    assert "firms" in front.message
+    assert front.zero_range == ("firms",) and not front.single_point
+    message = front_message(front)
+    assert message is not None and message.startswith("zero range: firms (always 0)")
     assert np.all(front.values[:, 2] == 0.0)
     assert_efficient(inst, scen, front)
     # the two live criteria still span the tiny front
@@ -486,7 +488,9 @@ def test_single_point_front(single: str) -> None:
     inst, scen = loaded(single, "weighted")
     front = compute_front(inst, scen)
     assert len(front.points) == 1
-    assert front.message is not None and "single point" in front.message
+    assert front.single_point and front.zero_range == ()
+    message = front_message(front)
+    assert message is not None and message.startswith("the front is a single point")
     p = front.points[0]
     assert p.is_breakpoint and p.rate_prev is None and p.rate_next is None
     assert front.knee is None
@@ -517,7 +521,7 @@ KAZAKHSTAN = Path(__file__).resolve().parents[1] / "instances" / "kazakhstan"
 def test_kazakhstan_front_is_exact() -> None:
     inst, scen = loaded(str(KAZAKHSTAN), None)
     front = front_of(str(KAZAKHSTAN), None)
-    assert front.method == "dichotomic" and front.message is None
+    assert front.method == "dichotomic" and front_message(front) is None
     assert front.solves == 4 + 2 * len(front.breakpoints) - 3
     assert front.knee is not None
     assert_efficient(inst, scen, front)

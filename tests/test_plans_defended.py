@@ -315,7 +315,11 @@ def test_fronts_with_large_faces_stay_fast_and_say_so(tmp_path: Path, monkeypatc
     assert front.seconds < 30
     assert all(p.even for p in front.breakpoints)
     front = compute_front(inst, load_scenario(inst, None), 5, tuning=Tuning(many_max_free=100))
-    assert front.message is not None and "keep the solver's own vertex" in front.message
+    from optimizer.outputs.text import front_message
+
+    assert front.solver_vertices == len(front.breakpoints) and front.face_limit == 100
+    message = front_message(front)
+    assert message is not None and "keep the solver's own vertex" in message
     assert not any(p.even for p in front.breakpoints)
     kz = load_instance(KZ)
     assert all(p.even for p in compute_front(kz, load_scenario(kz, None), 21).points)

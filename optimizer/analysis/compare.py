@@ -74,6 +74,7 @@ Core code: nothing here prints or exits.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -105,6 +106,25 @@ DOMINANCE_TOL = 1e-6
 CELL_TOL = 1e-7
 
 
+class Unreached(StrEnum):
+    """Why the comparison has no value for a quantity (outputs word it)."""
+
+    no_budget = "no_budget"  # no budget reaches the actual's outcomes under the rules
+    at_actual_budget = "at_actual_budget"  # no plan at the actual budget reaches them
+    at_budget = "at_budget"  # no plan at the comparison budget (`Reason.budget_mln`) does
+    none_better = "none_better"  # no plan at the actual budget is better on some criterion
+    share = "share"  # no plan reaches this share of the gain under the rules
+    no_front = "no_front"  # the scenario has no front at the actual budget
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a quantity has no value: the code, and the budget it speaks of (mln)."""
+
+    code: Unreached
+    budget_mln: float | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class ClosestPlan:
     """The least money moved from the actual cells to reach `phi` of the achievable gain."""
@@ -116,7 +136,7 @@ class ClosestPlan:
     objectives: dict[str, float] | None = None
     weighted: float | None = None
     volumes: np.ndarray | None = field(default=None, repr=False)
-    reason: str | None = None
+    reason: Reason | None = None
     # projects' funding fractions of the plan (instances with projects.csv)
     fractions: np.ndarray | None = field(default=None, repr=False)
     # SPEC 10's rule applied among the plans that move as little (False: the face had
@@ -130,7 +150,7 @@ class Efficiency:
 
     value: float | None
     min_budget_mln: float | None
-    reason: str | None = None
+    reason: Reason | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,10 +162,10 @@ class Dominance:
     dominated: bool
     improvement: dict[str, float] | None
     ends: tuple[dict[str, float], ...] = ()
-    reason: str | None = None
+    reason: Reason | None = None
     front_points: int | None = None
     front_dominating: tuple[int, ...] = ()  # front point numbers, from 1 as in pareto.csv
-    front_note: str | None = None
+    front_note: Reason | None = None  # why no front point is listed
     front_values: np.ndarray | None = field(default=None, repr=False)  # (points, C)
 
 
@@ -374,11 +394,7 @@ def min_budget_efficiency(eng: Engine, floors: Extension, ba: float) -> Efficien
     try:
         res = eng.run(cost, False, floors, {eng.model.budget_row: (-INF, INF)})
     except InfeasibleError:
-        return Efficiency(
-            None,
-            None,
-            "no budget reaches the actual's outcomes under the scenario's rules and limits",
-        )
+        return Efficiency(None, None, Reason(Unreached.no_budget))
     a = float(res.x[eng.model.col_A])
     return Efficiency(a / ba, a)
 
@@ -400,9 +416,7 @@ def dominated_by(eng: Engine, fa: np.ndarray, ba: float, floors: Extension) -> D
         return Dominance(
             False,
             None,
-            reason="no allocation that keeps the scenario's rules and "
-            "limits at the actual budget reaches the actual's "
-            "outcomes",
+            reason=Reason(Unreached.at_actual_budget),
         )
     f = eng.criteria_of(res)
     gain = np.maximum(f - fa, 0.0)
@@ -412,8 +426,7 @@ def dominated_by(eng: Engine, fa: np.ndarray, ba: float, floors: Extension) -> D
         return Dominance(
             False,
             improvement,
-            reason="no allocation at the actual budget is better "
-            "on one criterion without being worse on another",
+            reason=Reason(Unreached.none_better),
         )
     ends = []
     for c in range(C):
@@ -448,7 +461,7 @@ def with_front(
         if front is None:
             front = compute_front(instance, scenario, points, solver)
     except InfeasibleError:
-        return replace(dom, front_note="the scenario has no front at the actual budget")
+        return replace(dom, front_note=Reason(Unreached.no_front))
     values = [point_values(p, instance.criteria) for p in front.points]
     tol = 1e-9 * np.maximum(1.0, np.abs(fa))
     # numbered from 1, as the `point` column of pareto.csv
@@ -473,15 +486,12 @@ def point_values(point: Any, criteria: tuple[str, ...]) -> np.ndarray:
 
 def best_weighted(
     eng: Engine, wn: np.ndarray, floors: Extension
-) -> tuple[float | None, str | None]:
+) -> tuple[float | None, Reason | None]:
     """W* = max W(f(x)) s.t. f(x) >= fa at the comparison budget (None with a reason)."""
     try:
         res = eng.run(eng.cost_vector(wn), True, floors)
     except InfeasibleError:
-        return None, (
-            f"no allocation that keeps the scenario's rules and limits at "
-            f"{eng.scenario.budget_mln:,.1f} mln reaches the actual's outcomes"
-        )
+        return None, Reason(Unreached.at_budget, eng.scenario.budget_mln)
     return float(wn @ eng.criteria_of(res)), None
 
 
@@ -492,7 +502,7 @@ def closest_plans(
     wn: np.ndarray,
     w_best: float | None,
     phis: tuple[float, ...],
-    reason: str | None,
+    reason: Reason | None,
     ya: np.ndarray | None = None,
 ) -> tuple[ClosestPlan, ...]:
     """Least money moved (taken out: sum cost max(Xa - X, 0), plus sum cost_p
@@ -525,8 +535,7 @@ def closest_plans(
                         phi,
                         target,
                         None,
-                        reason="no plan reaches this share "
-                        "of the gain under the scenario's rules and limits",
+                        reason=Reason(Unreached.share),
                     )
                 )
                 continue

@@ -75,7 +75,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from optimizer.analysis.projects_front import mip_front, supported
+from optimizer.analysis.projects_front import GridFallback, mip_front, supported
 from optimizer.domain.evaluate import score_volumes
 from optimizer.domain.instance import Instance
 from optimizer.domain.results import Payoff
@@ -133,9 +133,15 @@ class FrontPoint:
 class ParetoFront:
     """The efficient front: points sorted along it, with how it was found.
 
-    `method` is "dichotomic" (two criteria) or "augmecon2" (three or more);
-    `message` explains a degenerate front (single point, zero-range criterion).
-    `x`, `y` are the indices of the trade-off axes (rates are y per x).
+    `method` is "dichotomic" (two criteria) or "augmecon2" (three or more); with
+    projects "epsilon-exact" or "epsilon-grid". What a reader should know about how
+    it was found, as facts (outputs word them): `single_point` (one allocation is
+    best on every criterion, `payoff.ideal`), `zero_range` (criteria with the same
+    value at both ends of the payoff table, held there by the grid), `grid`
+    (projects: the grid used where every point would need too many cells) and
+    `solver_vertices` (breakpoints that keep the solver's own vertex: their faces
+    have over `face_limit` free cells). `x`, `y` are the indices of the trade-off
+    axes (rates are y per x).
     """
 
     criteria: tuple[str, ...]
@@ -143,12 +149,16 @@ class ParetoFront:
     solves: int
     seconds: float
     method: str
-    message: str | None = None
     payoff: Payoff | None = None
     budget_mln: float = 0.0
     x: int = 0
     y: int = 1
     mixed_integer: bool = False  # its solves were mixed-integer programs (projects)
+    single_point: bool = False
+    zero_range: tuple[str, ...] = ()
+    grid: GridFallback | None = None
+    solver_vertices: int = 0
+    face_limit: int = 0
 
     @property
     def knee(self) -> FrontPoint | None:
@@ -162,11 +172,6 @@ class ParetoFront:
     def values(self) -> np.ndarray:
         """(points, C) criteria values."""
         return np.array([p.values for p in self.points]).reshape(-1, len(self.criteria))
-
-    @property
-    def rate_unit(self) -> str:
-        """What a trade-off rate counts, e.g. "population per jobs"."""
-        return f"{self.criteria[self.y]} per {self.criteria[self.x]}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -235,39 +240,39 @@ def compute_front(
     flat = zero_range(payoff)
     scale = Scale(payoff.nadir, np.where(flat, 1.0, payoff.ideal - payoff.nadir))
 
-    message: str | None
-    if flat.all() or max_distance(scale, ends) <= TOL_SAME:
+    single = bool(flat.all() or max_distance(scale, ends) <= TOL_SAME)
+    held = tuple(c for c, f in zip(crit, flat, strict=True) if f)  # zero-range criteria
+    grid = None
+    if single:
         built = single_point(eng, ends, x)
         method = "dichotomic" if len(crit) == 2 else "augmecon2"
-        message = single_point_message(crit, payoff)
+        held = ()
     elif eng.model.n_proj:
-        built, method, message = project_points(eng, ends, payoff, scale, flat, points, x, y)
+        built, method, grid = project_points(eng, ends, payoff, scale, flat, points, x, y)
     elif len(crit) == 2:
         built, method = two_criteria(eng, ends, scale, points, x, y), "dichotomic"
-        message = None
+        held = ()
     else:
         built, method = augmecon2(eng, ends, scale, flat, points, x, y), "augmecon2"
-        message = zero_range_message(crit, payoff, flat)
-    if not eng.model.n_proj and len(built) and not all(p.even for p in built):
-        left = sum(1 for p in built if not p.even and (p.is_breakpoint or len(crit) > 2))
-        note = _(
-            "{left} breakpoint(s) keep the solver's own vertex: their optimal faces have "
-            "over {cells} free cells, too many for a quadratic step per point; "
-            "solve gives the even plan of one point"
-        ).format(left=left, cells=eng.tuning.many_max_free)
-        message = f"{message}; {note}" if message else note
+    vertices = 0
+    if not eng.model.n_proj:
+        vertices = sum(1 for p in built if not p.even and (p.is_breakpoint or len(crit) > 2))
     return ParetoFront(
         criteria=crit,
         points=tuple(built),
         solves=eng.solves - solves0,
         seconds=time.perf_counter() - t0,
         method=method,
-        message=message,
         payoff=payoff,
         budget_mln=eng.scenario.budget_mln,
         x=x,
         y=y,
         mixed_integer=eng.model.is_mip,
+        single_point=single,
+        zero_range=held,
+        grid=grid,
+        solver_vertices=vertices,
+        face_limit=eng.tuning.many_max_free,
     )
 
 
@@ -646,10 +651,11 @@ def single_point(eng: Engine, ends: list[_Vertex], x: int) -> list[FrontPoint]:
 def project_points(
     eng: Engine, ends: list[_Vertex], payoff: Payoff, scale: Scale, flat: np.ndarray,
     points: int, x: int, y: int,
-) -> tuple[list[FrontPoint], str, str | None]:  # fmt: skip
+) -> tuple[list[FrontPoint], str, GridFallback | None]:  # fmt: skip
     """The front of an instance with projects (`projects_front`): every nondominated
-    point where that is a finite list, each marked a breakpoint, with `is_supported`."""
-    found, method, note = mip_front(eng, payoff, flat, points, x, y)
+    point where that is a finite list, each marked a breakpoint, with `is_supported`;
+    the grid used instead when the list would need too many cells."""
+    found, method, grid = mip_front(eng, payoff, flat, points, x, y)
     values = np.array([v for v, _ in found])
     hull = supported(values, scale.range)
     pts = []
@@ -662,27 +668,7 @@ def project_points(
     if len(eng.criteria) == 2:
         pts = rates_along(pts, x, y)
     pts = mark_knee(pts, scale, ends, flat)
-    messages = [m for m in (note, zero_range_message(eng.criteria, payoff, flat)) if m]
-    return pts, method, "; ".join(messages) or None
-
-
-def single_point_message(criteria: tuple[str, ...], payoff: Payoff) -> str:
-    best = ", ".join(f"{c} {v:,.6g}" for c, v in zip(criteria, payoff.ideal, strict=True))
-    return _(
-        "the front is a single point: one allocation is best on every criterion at once "
-        "({best}), so there is no trade-off to show"
-    ).format(best=best)
-
-
-def zero_range_message(criteria: tuple[str, ...], payoff: Payoff, flat: np.ndarray) -> str | None:
-    if not flat.any():
-        return None
-    names = ", ".join(_("{criterion} (always {value})").format(criterion=c, value=f"{payoff.ideal[i]:,.6g}")
-                      for i, c in enumerate(criteria) if flat[i])  # fmt: skip
-    return _(
-        "zero range: {names} takes the same value at both ends of the payoff table, "
-        "so the grid holds it at that one value"
-    ).format(names=names)
+    return pts, method, grid
 
 
 # ----------------------------------------------------------------------------- knee

@@ -121,6 +121,7 @@ i.e. some nonnegative weighting of the (normalized) criteria is maximized there.
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import threading
 import time
@@ -235,10 +236,19 @@ def hints(
         yield
 
 
+@dataclass(frozen=True)
+class GridFallback:
+    """Every nondominated point would need `cells` grid cells, over MAX_EXACT_CELLS: a
+    grid of `levels` levels per criterion is used instead."""
+
+    cells: int
+    levels: int
+
+
 def mip_front(eng: Engine, payoff: Payoff, flat: np.ndarray, points: int, x: int, y: int
-              ) -> tuple[list[tuple[np.ndarray, LpResult]], str, str | None]:  # fmt: skip
+              ) -> tuple[list[tuple[np.ndarray, LpResult]], str, GridFallback | None]:  # fmt: skip
     """Every nondominated point (exact mode) or a grid of them: (values, solve) pairs,
-    the method's name, and a note when the grid is not exhaustive."""
+    the method's name, and the grid used when every point would need too many cells."""
     C = len(eng.criteria)
     q = exact_quanta(eng)
     rng = np.where(flat, 1.0, payoff.ideal - payoff.nadir)
@@ -246,7 +256,7 @@ def mip_front(eng: Engine, payoff: Payoff, flat: np.ndarray, points: int, x: int
     step = q / 2.0 if q is not None else rng / max(points - 1, 1)
     hold = q[x] / 2.0 if q is not None else 1e-9 * max(1.0, abs(float(payoff.ideal[x])))
     outer = [c for c in range(C) if c not in (x, y) and not flat[c]]
-    note = None
+    grid = None
     levels: list[np.ndarray] = []
     for c in outer:
         lo, hi = float(payoff.nadir[c]), float(payoff.ideal[c])
@@ -257,8 +267,7 @@ def mip_front(eng: Engine, payoff: Payoff, flat: np.ndarray, points: int, x: int
             levels.append(np.linspace(lo, hi, points) - 1e-9 * max(1.0, abs(hi)))
     cells = int(np.prod([len(v) for v in levels])) if levels else 1
     if q is not None and cells > MAX_EXACT_CELLS:
-        note = (f"{cells:,} grid cells would be needed for every point; a grid of {points} "
-                "levels per criterion is used instead")  # fmt: skip
+        grid = GridFallback(cells, points)
         levels = [np.linspace(payoff.nadir[c], payoff.ideal[c], points) for c in outer]
         q = None
         step = rng / max(points - 1, 1)
@@ -268,7 +277,7 @@ def mip_front(eng: Engine, payoff: Payoff, flat: np.ndarray, points: int, x: int
     w2[y] = 1.0 / rng[y]
     w2[x] = 0.0
     if q is not None and C == 2:
-        return dedupe(walk_front(eng, payoff, q, x, y), x), method, note
+        return dedupe(walk_front(eng, payoff, q, x, y), x), method, grid
     # stage 1 maximizes f_x (multiples of q_x in exact mode): its search may stop one
     # quantum short of its bound
     steps: tuple[float | None, float | None] = (float(q[x]) if q is not None else None, None)
@@ -297,7 +306,7 @@ def mip_front(eng: Engine, payoff: Payoff, flat: np.ndarray, points: int, x: int
                         break
                     # the grid step, but never past the y end, so the end is listed
                     floors[y] = min(v[y] + step[y], top - near)
-    return dedupe(found, x), method, note
+    return dedupe(found, x), method, grid
 
 
 class Box:
@@ -445,7 +454,9 @@ def walk_front(eng: Engine, payoff: Payoff, q: np.ndarray, x: int, y: int
         if shown is not None:  # the live count shows both sessions' solves
             other.on_solve = lambda n: shown(eng.solves + n)
             eng.on_solve = lambda n: shown(n + other.solves)
-        t = threading.Thread(target=work, name="front-y-end", daemon=True)
+        # the thread speaks the run's language (an error it raises is shown)
+        run = contextvars.copy_context().run
+        t = threading.Thread(target=run, args=(work,), name="front-y-end", daemon=True)
         t.start()
         try:
             while not box.done:

@@ -78,7 +78,7 @@ def pareto(
     from optimizer.domain.actual import load_actual
     from optimizer.outputs.files import input_files, result_folder
     from optimizer.outputs.tables import front_tables
-    from optimizer.outputs.text import fixed, spend_words, term
+    from optimizer.outputs.text import fixed, front_message, spend_words, term
 
     with guarded():
         check_points(points, force)
@@ -118,8 +118,8 @@ def pareto(
             say(actual_text(front, spend_words(inst, spend) + f" {spend.name!r}", position,
                             inst.currency, actual_cost(inst, spend), uplift,
                             scen.objective.method))  # fmt: skip
-        if front.message:
-            note(front.message)
+        if (message := front_message(front)) is not None:
+            note(message)
         err.print(
             _("{method}: {breakpoints}, {points}, {solves}, {seconds} s").format(
                 method=term(front.method),

@@ -101,10 +101,7 @@ class Violation:
     by: float  # how far, in the bound's unit (million, share points, currency per resident)
     unit: str
     town: str | None = None
-
-    def text(self) -> str:
-        where = f" in {self.town}" if self.town else ""
-        return f"{self.rule} ({self.bound} {self.limit:g}){where}: {self.value:,.4g}, off by {self.by:,.4g} {self.unit}"
+    instrument: str | None = None  # a limit's instrument (`rule` is then "limit <instrument>")
 
 
 def check_scenario(
@@ -128,7 +125,8 @@ def check_scenario(
         meas = np.array([i == inst for i in instance.instruments])
         vol = float(volumes[:, meas].sum())
         if vol > limit + tol * max(1.0, limit):
-            out.append(Violation(f"limit {inst}", "max_mln", limit, vol, vol - limit, "mln"))
+            out.append(Violation(f"limit {inst}", "max_mln", limit, vol, vol - limit, "mln",
+                                 instrument=inst))  # fmt: skip
     for rule in scenario.rules:
         sel = rule.cells(instance)
         for bnd in rule.bounds:

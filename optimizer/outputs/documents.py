@@ -20,7 +20,7 @@ from optimizer.domain.results import Diagnosis, Payoff, Solution
 from optimizer.domain.scenario import Scenario
 from optimizer.i18n import rendered_in
 from optimizer.outputs.tables import totals
-from optimizer.outputs.text import cell_reason, unit_text
+from optimizer.outputs.text import cell_reason, reason_text, unit_text
 
 
 def english(words: Callable[..., str], *args: Any) -> str:
@@ -30,8 +30,13 @@ def english(words: Callable[..., str], *args: Any) -> str:
     return rendered_in("en", words, *args)
 
 
+def english_reason(reason: Reason | None) -> str | None:
+    """Why the comparison has no value for a quantity, in English (None: it has one)."""
+    return None if reason is None else english(reason_text, reason)
+
+
 if TYPE_CHECKING:  # types only: `solve` writes its summary without loading the analyses
-    from optimizer.analysis.compare import Comparison
+    from optimizer.analysis.compare import Comparison, Reason
     from optimizer.analysis.explain import TownExplanation
     from optimizer.analysis.sensitivity import ConstraintRate, Drop, SensitivityReport
     from optimizer.analysis.study import Solved
@@ -97,7 +102,7 @@ def comparison_document(cmp: Comparison) -> dict[str, Any]:
         "efficiency": cmp.efficiency.value,
         "efficiency_detail": {
             "min_budget_mln": cmp.efficiency.min_budget_mln,
-            "reason": cmp.efficiency.reason,
+            "reason": english_reason(cmp.efficiency.reason),
         },
         "dominated": dom.dominated,
         "dominance": {
@@ -105,7 +110,7 @@ def comparison_document(cmp: Comparison) -> dict[str, Any]:
             "front_ends": list(dom.ends),
             "front_points": dom.front_points,
             "front_dominating": list(dom.front_dominating),
-            "reason": dom.reason or dom.front_note,
+            "reason": english_reason(dom.reason or dom.front_note),
         },
         "weighted": {
             "weights": cmp.weights,
@@ -123,7 +128,7 @@ def comparison_document(cmp: Comparison) -> dict[str, Any]:
                 "objectives": p.objectives,
                 "weighted": p.weighted,
                 "target_weighted": p.target_weighted,
-                "reason": p.reason,
+                "reason": english_reason(p.reason),
                 "even_plan": p.even,
             }
             for p in cmp.closest

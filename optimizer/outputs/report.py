@@ -26,6 +26,7 @@ from optimizer.outputs.plots.style import measure_names, quoted
 from optimizer.outputs.text import (
     currency_sign,
     fixed,
+    front_message,
     instance_title,
     is_illustrative,
     measure_label,
@@ -34,7 +35,7 @@ from optimizer.outputs.text import (
     num,
     pct,
     percent,
-    reason_words,
+    reason_text,
     region_name,
     scenario_description,
     scenario_name,
@@ -42,6 +43,7 @@ from optimizer.outputs.text import (
     term,
     town_label,
     town_name,
+    violation_name,
 )
 
 # ----------------------------------------------------------------------------- blocks
@@ -771,8 +773,8 @@ def pareto_blocks(
     bps = [i for i, p in enumerate(front.points) if p.is_breakpoint]
     same = cmp is None or same_budget(cmp.actual_budget_mln, front.budget_mln)
     out.append(Para(front_lead(front, len(values), len(bps), cmp is not None and same)))
-    if front.message:
-        out.append(Para(front.message, "note"))
+    if (message := front_message(front)) is not None:
+        out.append(Para(message, "note"))
     if not same:
         out.append(
             Para(
@@ -1011,13 +1013,13 @@ def criteria_blocks(cmp: Any, ill: bool) -> list[Block]:
         ).format(share=percent(eff.value, 1), amount=mln(eff.min_budget_mln))
     else:
         efficiency = _("efficiency: n/a: {reason}").format(
-            reason=reason_words(eff.reason) if eff.reason else eff.reason
+            reason=reason_text(eff.reason)
         )
     dominated = (
         _("dominated: yes")
         if cmp.dominance.dominated
         else _("dominated: no ({reason})").format(
-            reason=reason_words(cmp.dominance.reason) if cmp.dominance.reason else None
+            reason=reason_text(cmp.dominance.reason)
         )
     )
     out.append(Items((efficiency, dominated)))
@@ -1060,22 +1062,13 @@ def closest_blocks(cmp: Any) -> list[Block]:
     return out
 
 
-def rule_name(rule: str) -> str:
-    """A broken bound's name: the budget, a limit on an instrument, or a rule's label."""
-    if rule == "budget":
-        return _("budget")
-    if rule.startswith("limit "):
-        return _("limit {instrument}").format(instrument=term(rule.removeprefix("limit ")))
-    return rule
-
-
 def broken_blocks(cmp: Any, ill: bool) -> list[Block]:
     inst = cmp.instance
     out: list[Block] = []
     if cmp.broken_rules:
         rows = [
             [
-                rule_name(v.rule),
+                violation_name(v),
                 term(v.bound, BOUND_NAMES),
                 significant(v.limit, 4),
                 significant(v.value, 4),

@@ -160,6 +160,7 @@ def allocation_workbook(instance: Instance, sol: Solution, summary: dict[str, An
 def comparison_workbook(cmp: Comparison) -> bytes:
     """`comparison.xlsx`: criteria, closest plans, reallocation, closest plan, by tier/measure."""
     from optimizer.analysis.compare import change_totals
+    from optimizer.outputs.documents import english_reason
     from optimizer.outputs.tables import closest_rows, reallocation_rows
 
     inst = cmp.instance
@@ -170,7 +171,7 @@ def comparison_workbook(cmp: Comparison) -> bytes:
     ]  # fmt: skip
     plans = [
         [p.phi, p.moved_mln, p.added_mln,
-         *((p.objectives or {}).get(c) for c in inst.criteria), p.reason or ""]
+         *((p.objectives or {}).get(c) for c in inst.criteria), english_reason(p.reason) or ""]
         for p in cmp.closest
     ]  # fmt: skip
     tot = change_totals(inst, cmp.actual.volume, cmp.optimal.volumes)
@@ -181,7 +182,7 @@ def comparison_workbook(cmp: Comparison) -> bytes:
         ("actual", cmp.actual.name),
         ("actual budget cost, mln", cmp.actual_budget_mln),
         ("comparison budget, mln", cmp.budget_mln),
-        ("efficiency", eff.value if eff.value is not None else f"n/a: {eff.reason}"),
+        ("efficiency", eff.value if eff.value is not None else f"n/a: {english_reason(eff.reason)}"),
         ("dominated", "yes" if cmp.dominance.dominated else "no"),
     ]
     sheets: dict[str, Sheet] = {

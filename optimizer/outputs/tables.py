@@ -516,7 +516,7 @@ def front_tables(
     """(header, rows) of pareto.csv and of pareto_allocations.csv (SPEC section 9).
 
     pareto.csv: `point,<criterion> ...,allocated_mln,is_breakpoint,is_knee,rate_prev,rate_next`
-    (rates in `front.rate_unit`, empty where there is no neighbour).
+    (rates in criterion y per criterion x, empty where there is no neighbour).
     pareto_allocations.csv: `point,town,measure,volume_mln,budget_cost_mln`, cells
     with volume > 0, sorted by point, town, measure. Points are numbered from 1.
     """

@@ -14,9 +14,11 @@ from optimizer.i18n import N_, _, language, ngettext, percent_sign
 
 
 if TYPE_CHECKING:  # types only: the words load without the analyses
-    from optimizer.analysis.compare import ClosestPlan, Comparison
+    from optimizer.analysis.compare import ClosestPlan, Comparison, Reason
     from optimizer.analysis.explain import CellExplanation, RuleEffect, TownExplanation
+    from optimizer.analysis.pareto import ParetoFront
     from optimizer.analysis.targets import TargetRate
+    from optimizer.domain.evaluate import Violation
 
 # ----------------------------------------------------------------------------- language
 # Words of the data shown in the language in use: the vocabulary the programme and
@@ -332,39 +334,37 @@ def spend_short(instance: Any, spend: Any) -> str:
     return _("illustrative") if is_illustrative(instance, spend) else _("actual")
 
 
-# Known reasons of the comparison's analysis (optimizer.analysis.compare), so they are
-# shown in the language in use; a reason not listed here is shown as it comes.
-COMPARE_REASONS = (
-    N_("no budget reaches the actual's outcomes under the scenario's rules and limits"),
-    N_(
+# Why the comparison has no value for a quantity (`optimizer.analysis.compare.Reason`),
+# by its code (`Unreached`, a StrEnum: its values key this table without loading the
+# analysis).
+REASONS = {
+    "no_budget": N_(
+        "no budget reaches the actual's outcomes under the scenario's rules and limits"
+    ),
+    "at_actual_budget": N_(
         "no allocation that keeps the scenario's rules and limits at the actual budget "
         "reaches the actual's outcomes"
     ),
-    N_(
+    "at_budget": N_(
+        "no allocation that keeps the scenario's rules and limits at {amount} mln "
+        "reaches the actual's outcomes"
+    ),
+    "none_better": N_(
         "no allocation at the actual budget is better on one criterion without being "
         "worse on another"
     ),
-    N_("no plan reaches this share of the gain under the scenario's rules and limits"),
-    N_("no plan exists"),
-)
+    "share": N_("no plan reaches this share of the gain under the scenario's rules and limits"),
+    "no_front": N_("the scenario has no front at the actual budget"),
+}
 
 
-def reason_words(reason: str) -> str:
-    """A reason of the analysis in the language in use (see COMPARE_REASONS)."""
-    import re
-
-    m = re.fullmatch(
-        r"no allocation that keeps the scenario's rules and limits at (.+) mln reaches "
-        r"the actual's outcomes",
-        reason,
-    )
-    if m:
-        budget = float(m.group(1).replace(",", ""))
-        return _(
-            "no allocation that keeps the scenario's rules and limits at {amount} mln "
-            "reaches the actual's outcomes"
-        ).format(amount=mln(budget))
-    return _(reason)
+def reason_text(reason: Reason | None) -> str:
+    """Why the comparison has no value for a quantity, in the language in use, with the
+    budget it speaks of; None (no plan and no reason): "no plan exists"."""
+    if reason is None:
+        return _("no plan exists")
+    words = _(REASONS[reason.code])
+    return words if reason.budget_mln is None else words.format(amount=mln(reason.budget_mln))
 
 
 def change_words(criterion: str, change: float, percent_change: float | None,
@@ -416,7 +416,7 @@ def efficiency_line(cmp: Comparison) -> str:
     cur = cmp.instance.currency
     eff = cmp.efficiency
     if eff.value is None:
-        return _("Efficiency: n/a ({reason}).").format(reason=reason_words(eff.reason or ""))
+        return _("Efficiency: n/a ({reason}).").format(reason=reason_text(eff.reason))
     if eff.value < 1 - 1e-6:
         return _("The same outcomes were reachable with {share} of the money ({amount}).").format(
             share=percent(eff.value), amount=money(eff.min_budget_mln, cur)
@@ -437,7 +437,7 @@ def dominance_line(cmp: Comparison, words: str) -> str:
         )
     return capital(
         _("The {spend} is not dominated ({reason}).").format(
-            spend=words, reason=reason_words(dom.reason or "")
+            spend=words, reason=reason_text(dom.reason)
         )
     )
 
@@ -451,8 +451,8 @@ def closest_lines(cmp: Comparison, illustrative: bool) -> list[str]:
         projects = cmp.instance.projects is not None
         lines = [moved_line(plans[0], plans[-1], cmp.instance.currency, illustrative, projects)]
     else:
-        reason = next((p.reason for p in cmp.closest if p.reason), "no plan exists")
-        lines = [_("Closest plans: none ({reason}).").format(reason=reason_words(reason))]
+        reason = next((p.reason for p in cmp.closest if p.reason), None)
+        lines = [_("Closest plans: none ({reason}).").format(reason=reason_text(reason))]
     if any(not p.even for p in plans):
         lines.append(
             _(
@@ -509,9 +509,18 @@ def moved_words(illustrative: bool, projects: bool) -> str:
     )
 
 
+def violation_name(v: Violation) -> str:
+    """A broken bound's name: the budget, a limit on an instrument, or a rule's label."""
+    if v.rule == "budget":
+        return _("budget")
+    if v.instrument is not None:
+        return _("limit {instrument}").format(instrument=term(v.instrument))
+    return v.rule
+
+
 def broken_rules_line(cmp: Comparison, words: str) -> str:
     """The bounds of the scenario the spend breaks, by rule."""
-    names = sorted({v.rule for v in cmp.broken_rules})
+    names = sorted({violation_name(v) for v in cmp.broken_rules})
     n = len(cmp.broken_rules)
     return capital(
         ngettext(
@@ -962,3 +971,51 @@ def vertex_note(free_cells: int) -> str:
         "its optimal face ({n} free cells: too many, or its QP failed); other "
         "equally good plans exist"
     ).format(n=fixed(free_cells, 0))
+
+
+# ----------------------------------------------------------------------------- front
+
+
+def front_message(front: ParetoFront) -> str | None:
+    """What a reader should know about how the front was found, in one line: a single
+    point, a grid instead of every point, a criterion with no range, breakpoints that
+    keep the solver's own vertex; None when there is nothing to say."""
+    parts = []
+    ideal = dict(zip(front.criteria, front.payoff.ideal, strict=True)) if front.payoff else {}
+    if front.single_point and ideal:
+        best = ", ".join(f"{term(c)} {significant(v, 6)}" for c, v in ideal.items())
+        parts.append(
+            _(
+                "the front is a single point: one allocation is best on every criterion at "
+                "once ({best}), so there is no trade-off to show"
+            ).format(best=best)
+        )
+    if front.grid is not None:
+        parts.append(
+            _(
+                "{cells} grid cells would be needed for every point; a grid of {points} "
+                "levels per criterion is used instead"
+            ).format(cells=fixed(front.grid.cells, 0), points=front.grid.levels)
+        )
+    if front.zero_range and ideal:
+        names = ", ".join(
+            _("{criterion} (always {value})").format(
+                criterion=term(c), value=significant(ideal[c], 6)
+            )
+            for c in front.zero_range
+        )
+        parts.append(
+            _(
+                "zero range: {names} takes the same value at both ends of the payoff table, "
+                "so the grid holds it at that one value"
+            ).format(names=names)
+        )
+    if front.solver_vertices:
+        parts.append(
+            _(
+                "{left} breakpoint(s) keep the solver's own vertex: their optimal faces have "
+                "over {cells} free cells, too many for a quadratic step per point; "
+                "solve gives the even plan of one point"
+            ).format(left=front.solver_vertices, cells=front.face_limit)
+        )
+    return "; ".join(parts) or None

@@ -18,7 +18,7 @@ import numpy as np
 from optimizer.analysis.pareto import ParetoFront
 from optimizer.i18n import N_, _, ngettext
 from optimizer.outputs.plots.style import ACTUAL, FRONT, KNEE, OPTIMAL, POINT, money, thousands
-from optimizer.outputs.text import amount, instance_title, term
+from optimizer.outputs.text import amount, front_message, instance_title, term
 from optimizer.outputs.text import scenario_name as shown_name
 
 LABELS = {
@@ -171,8 +171,8 @@ def front_figure(
         term(front.method),
     ))  # fmt: skip
     ax.set_title(_("Efficient front") + f"\n{where}\n{sub}", fontsize=10.5, loc="left")
-    if front.message:
-        ax.text(0.01, 0.99, wrap(front.message, 90), transform=ax.transAxes, fontsize=8,
+    if (message := front_message(front)) is not None:
+        ax.text(0.01, 0.99, wrap(message, 90), transform=ax.transAxes, fontsize=8,
                 color="#555555", va="top")  # fmt: skip
     # Below the axes: a legend inside would sit on the front or on a label. Three
     # columns, or two when long entries (a spend's name, Russian or Kazakh words)
