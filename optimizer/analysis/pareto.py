@@ -186,7 +186,6 @@ class ActualPosition:
     values: np.ndarray
     dominated: bool
     better: np.ndarray | None
-    better_volumes: np.ndarray | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -734,4 +733,4 @@ def actual_position(
         better = improve(values)
     if better is None or float(((better.values - values) / scale.range).sum()) <= TOL_DOMINATED:
         return ActualPosition(values, False, None)
-    return ActualPosition(values, True, better.values, better.volumes)
+    return ActualPosition(values, True, better.values)

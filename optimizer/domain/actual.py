@@ -42,14 +42,6 @@ class ActualSpend:
     fractions: np.ndarray | None = None
 
 
-def parse_actual_table(
-    table: Table, town_pos: dict[str, int], measure_pos: dict[str, int], problems: list[str]
-) -> np.ndarray | None:
-    """Volumes (T, M) from a table of strings; every problem is appended with its row."""
-    parsed = parse_actual_rows(table, town_pos, measure_pos, {}, problems)
-    return None if parsed is None else parsed[0]
-
-
 def parse_actual_rows(
     table: Table,
     town_pos: dict[str, int],

@@ -95,11 +95,6 @@ class Projects:
         np.add.at(out, (self.town, self.measure), self.clean(fractions) * self.cost)
         return out
 
-    def volume_by_cell(self, fractions: np.ndarray, n_towns: int, n_measures: int) -> np.ndarray:
-        out = np.zeros((n_towns, n_measures))
-        np.add.at(out, (self.town, self.measure), self.clean(fractions) * self.volume)
-        return out
-
 
 def read_projects(
     root: Path,

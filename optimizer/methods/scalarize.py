@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer.domain.scenario import NEEDS, Method
+from optimizer.domain.scenario import Method
 from optimizer.lp.engine import Engine
 from optimizer.lp.model import INF
 from optimizer.lp.session import LpResult, criteria_rows
@@ -114,11 +114,6 @@ class Scalarization:
     method: Method
     solve: Callable[[Engine], LpResult]
     maximizes: bool  # goal and min_budget minimize: a gain is a decrease
-
-    @property
-    def needs(self) -> tuple[str, ...]:
-        """The [objective] keys the method requires."""
-        return NEEDS[self.method]
 
 
 SCALARIZATIONS: dict[Method, Scalarization] = {

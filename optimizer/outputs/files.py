@@ -1,7 +1,7 @@
 """Writing results: `ResultFolder` writes a command's files into a staging folder
 beside `--out` and swaps it in whole (complete-old or complete-new, a manifest per
 command, a lock against a second writer, leftovers of killed runs recovered), never
-over an input file; `OutputDir` writes single files atomically.
+over an input file.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import stat
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -41,51 +40,6 @@ def input_files(
         files.append(scenario.baseline_path)
     files += list(extra)
     return [f.resolve() for f in files]
-
-
-class OutputDir:
-    """An output folder that refuses to write over any input file."""
-
-    def __init__(self, path: Path, inputs: list[Path]) -> None:
-        self.path = Path(path)
-        self.inputs = set(inputs)
-        if self.path.exists() and not self.path.is_dir():
-            raise InstanceError(f"--out {self.path}: exists and is not a folder")
-
-    def target(self, name: str) -> Path:
-        target = (self.path / name).resolve()
-        if target in self.inputs:
-            raise InstanceError(f"--out {self.path}: would overwrite the input file {target}")
-        return target
-
-    def check(self, names: Iterable[str]) -> None:
-        """Check every name before the first write, so a refusal writes nothing."""
-        for n in names:
-            self.target(n)
-
-    def write_bytes(self, name: str, data: bytes) -> Path:
-        target = self.target(name)
-        self.path.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.path)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            # mkstemp makes the file private (0600); outputs get the usual umask mode
-            os.chmod(tmp, 0o666 & ~UMASK)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
-
-    def write_text(self, name: str, text: str) -> Path:
-        return self.write_bytes(name, text.encode("utf-8"))
-
-    def write_json(self, name: str, doc: Any) -> Path:
-        return self.write_text(name, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-
-    def write_csv(self, name: str, header: list[str], rows: Iterable[Iterable[Any]]) -> Path:
-        return self.write_text(name, csv_text(header, rows))
 
 
 class ResultFolder:
