@@ -21,6 +21,16 @@ ROOT = Path(__file__).resolve().parents[1]
 KZ = ROOT / "instances" / "kazakhstan"
 SPEND = "infrastructure-2020-illustrative"
 SCENARIOS = sorted(p.stem for p in (KZ / "scenarios").glob("*.toml"))
+GEN_SCENARIOS = ["balanced", "rules", "epsilon", "lexicographic", "reference", "goal",
+                 "min_budget"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def gen(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated instance with a scenario for every method and an illustrative spend."""
+    from optimizer.generate import generate_instance
+
+    return generate_instance(tmp_path_factory.mktemp("gen") / "g40", towns=40, seed=2)
 
 
 def run(*args: str) -> str:
@@ -48,9 +58,10 @@ def same_cells(a: dict[tuple[str, str], float], b: dict[tuple[str, str], float])
     )  # fmt: skip
 
 
-def solved(tmp: Path, scenario: str, *extra: str) -> tuple[dict, dict[tuple[str, str], float]]:
+def solved(tmp: Path, scenario: str, *extra: str, instance: Path = KZ
+           ) -> tuple[dict, dict[tuple[str, str], float]]:  # fmt: skip
     out = tmp / f"solve-{scenario}"
-    run("solve", str(KZ), "--scenario", scenario, "--out", str(out), *extra)
+    run("solve", str(instance), "--scenario", scenario, "--out", str(out), *extra)
     doc = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     return doc, cells(out / "allocation.csv", "volume_mln")
 
@@ -59,67 +70,73 @@ def solved(tmp: Path, scenario: str, *extra: str) -> tuple[dict, dict[tuple[str,
 def test_solve_sweep_and_compare_show_one_plan(tmp_path: Path, scenario: str) -> None:
     """At the scenario's budget: the sweep's step and compare's optimum (at a given
     budget) are solve's plan, criteria and cells."""
-    doc, plan = solved(tmp_path, scenario)
+    one_plan(tmp_path, KZ, scenario, SPEND, full=scenario in ("plan-2021", "reach-2020-jobs"))
+
+
+@pytest.mark.parametrize("scenario", GEN_SCENARIOS)
+def test_every_method_shows_one_plan(tmp_path: Path, gen: Path, scenario: str) -> None:
+    """The same on a generated instance, one scenario per method."""
+    one_plan(tmp_path, gen, scenario, "spend-illustrative")
+
+
+def one_plan(tmp_path: Path, instance: Path, scenario: str, spend: str, full: bool = True) -> None:
+    """solve's plan against sweep's step and compare's optimum; `full`: also the
+    nominal plan of uncertainty, explain's towns and the report's towns."""
+    doc, plan = solved(tmp_path, scenario, instance=instance)
     budget = doc["budget_mln"]
     sweep = tmp_path / "sweep"
-    run("sweep", str(KZ), "--scenario", scenario, "--budget", f"{budget}:{budget}:1",
+    run("sweep", str(instance), "--scenario", scenario, "--budget", f"{budget}:{budget}:1",
         "--out", str(sweep))  # fmt: skip
     with (sweep / "sweep.csv").open(encoding="utf-8") as f:
         step = next(csv.DictReader(f))
     for c, v in doc["objectives"].items():
         assert float(step[c]) == pytest.approx(v, rel=1e-6, abs=1e-6), c
     cmp_dir = tmp_path / "compare"
-    run("compare", str(KZ), "--scenario", scenario, "--actual", SPEND, "--budget", str(budget),
-        "--points", "0", "--out", str(cmp_dir))  # fmt: skip
+    run("compare", str(instance), "--scenario", scenario, "--actual", spend, "--budget",
+        str(budget), "--points", "0", "--out", str(cmp_dir))  # fmt: skip
     cmp = json.loads((cmp_dir / "comparison.json").read_text(encoding="utf-8"))
     for c, v in doc["objectives"].items():
         assert cmp["optimal"]["objectives"][c] == pytest.approx(v, rel=1e-6, abs=1e-6), c
     same_cells(cells(cmp_dir / "reallocation.csv", "optimal_mln"), plan)
-
-
-def test_budget_override_keeps_the_scenario_normalization(tmp_path: Path) -> None:
-    """`solve --budget` and compare at a spend's budget solve the same problem as the
-    sweep's step at that budget: one normalization, the scenario's own."""
-    spent = 8700.0
-    doc, plan = solved(tmp_path, "plan-2021", "--budget", str(spent))
-    assert doc["payoff"]["budget_mln"] == 10400.0
-    cmp_dir = tmp_path / "compare"
-    run("compare", str(KZ), "--actual", SPEND, "--points", "0", "--out", str(cmp_dir))
-    cmp = json.loads((cmp_dir / "comparison.json").read_text(encoding="utf-8"))
-    assert cmp["budget_mln"] == pytest.approx(spent, rel=1e-9)
+    if not full:
+        return
+    unc = tmp_path / "unc"
+    run("uncertainty", str(instance), "--scenario", scenario, "--draws", "2", "--out", str(unc))
+    nominal = json.loads((unc / "uncertainty.json").read_text(encoding="utf-8"))["nominal"]
     for c, v in doc["objectives"].items():
-        assert cmp["optimal"]["objectives"][c] == pytest.approx(v, rel=1e-6), c
-    same_cells(cells(cmp_dir / "reallocation.csv", "optimal_mln"), plan)
-
-
-@pytest.mark.parametrize("scenario", ["plan-2021", "reach-2020-jobs", "differentiated"])
-def test_uncertainty_scores_the_plan_solve_shows(tmp_path: Path, scenario: str) -> None:
-    """uncertainty's nominal plan is solve's plan (its nominal effects are solve's
-    criteria), and with a spend both are at the spend's budget."""
-    doc, _plan = solved(tmp_path, scenario)
-    out = tmp_path / "unc"
-    run("uncertainty", str(KZ), "--scenario", scenario, "--draws", "2", "--out", str(out))
-    unc = json.loads((out / "uncertainty.json").read_text(encoding="utf-8"))
-    for c, v in doc["objectives"].items():
-        assert unc["nominal"][c] == pytest.approx(v, rel=1e-6, abs=1e-6), c
-    doc, _plan = solved(tmp_path, scenario, "--budget", "8700")
-    run("uncertainty", str(KZ), "--scenario", scenario, "--draws", "2", "--actual", SPEND,
-        "--out", str(out))  # fmt: skip
-    unc = json.loads((out / "uncertainty.json").read_text(encoding="utf-8"))
-    assert unc["budget_mln"] == pytest.approx(8700.0)
-    for c, v in doc["objectives"].items():
-        assert unc["nominal"][c] == pytest.approx(v, rel=1e-6, abs=1e-6), c
-
-
-@pytest.mark.parametrize("scenario", ["plan-2021", "reach-2020-jobs", "equal-per-capita"])
-def test_explain_explains_the_plan_solve_shows(tmp_path: Path, scenario: str) -> None:
-    """explain's volumes are solve's, for a town the plan funds and one it does not
-    (reach-2020-jobs, a min_budget scenario, used to explain the weighted plan:
-    Balkhash 701.3 mln against solve's 0)."""
-    _doc, plan = solved(tmp_path, scenario)
-    for town in ("Balkhash", "Temirtau", "Rudny"):
-        doc = json.loads(run("explain", str(KZ), "--scenario", scenario, "--town", town,
-                             "--format", "json"))  # fmt: skip
-        shown = {(town, m["measure"]): m["volume_mln"] for m in doc["measures"]}
+        assert nominal[c] == pytest.approx(v, rel=1e-6, abs=1e-6), c
+    towns = sorted({t for t, _m in plan})[:2]
+    for town in towns:
+        ex = json.loads(run("explain", str(instance), "--scenario", scenario, "--town", town,
+                            "--format", "json"))  # fmt: skip
+        shown = {(town, m["measure"]): m["volume_mln"] for m in ex["measures"]}
         same_cells({k: v for k, v in shown.items() if v > 1e-6},
                    {k: v for k, v in plan.items() if k[0] == town})  # fmt: skip
+    rep = tmp_path / "report"
+    run("report", str(instance), "--scenario", scenario, "--points", "3", "--out", str(rep),
+        "--format", "xlsx")  # fmt: skip
+    shown = report_town_costs(rep / "report.xlsx")
+    want = town_costs(tmp_path / f"solve-{scenario}" / "allocation.csv")
+    for town, cost in want.items():
+        if cost > 0.05:
+            assert shown.get(town, 0.0) == pytest.approx(cost, abs=0.051), town
+
+
+def town_costs(path: Path) -> dict[str, float]:
+    """allocation.csv: town -> budget cost (mln)."""
+    out: dict[str, float] = {}
+    with path.open(newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            out[r["town"]] = out.get(r["town"], 0.0) + float(r["budget_cost_mln"] or 0)
+    return out
+
+
+def report_town_costs(path: Path) -> dict[str, float]:
+    """The report workbook's by-town sheet: town -> cost (mln, as shown: 0.1)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    rows = list(book["By town"].iter_rows(values_only=True))
+    head = list(rows[0])
+    t, c = head.index("town"), head.index("cost, mln")
+    return {r[t]: float(r[c]) for r in rows[1:] if r[t]}
