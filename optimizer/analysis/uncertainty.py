@@ -68,7 +68,7 @@ from typing import Any
 
 import numpy as np
 
-from optimizer.analysis.compare import actual_cost
+from optimizer.analysis.compare import actual_cost, same_budget
 from optimizer.domain.actual import ActualSpend
 from optimizer.domain.evaluate import score_volumes
 from optimizer.domain.instance import Instance
@@ -274,6 +274,14 @@ class UncertaintyResult:
         if self.actual is not None:
             out["actual"] = self.actual
         return out
+
+    @property
+    def actual_at_plans_budget(self) -> bool:
+        """Whether the actual spend (if any) cost the plans' budget: one budget for all
+        the numbers (False with --budget at another)."""
+        return self.actual_budget_mln is None or same_budget(
+            self.actual_budget_mln, self.budget_mln
+        )
 
     def budgets(self) -> dict[str, float]:
         """plan -> the budget its numbers are at (mln): the plans' budget, and the

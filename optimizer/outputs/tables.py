@@ -326,30 +326,46 @@ def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
     from optimizer.analysis.uncertainty import FUNDED_MLN
 
     percentiles = result.percentiles()
+    # One budget per table (SPEC 14): the title names the plans' budget; an actual
+    # spend at another (--budget) gets a table of its own, titled with its budget.
     head = Table(
-        title=_("{scenario}: {draws} draws (seed {seed})").format(
+        title=_("{scenario} at {amount} mln: {draws} draws (seed {seed})").format(
             scenario=scenario_name(result.scenario_name),
+            amount=mln(result.budget_mln),
             draws=fixed(result.draws, 0),
             seed=result.seed,
         ),
         title_justify="left",
     )
-    # each plan's budget: the plans and an actual spend are compared at the spend's
-    # budget cost, and a row at another (--budget) says so (SPEC 14)
-    cols = (_("plan"), _("budget mln"), _("criterion"), *(percentile(k) for k in (5, 50, 95)),
-            _("mean"), _("nominal effects"))  # fmt: skip
-    for k, col in enumerate(cols):
-        head.add_column(col, justify="right" if k == 1 or k > 2 else "left")
+    stats = (*(percentile(k) for k in (5, 50, 95)), _("mean"))
+    for k, col in enumerate((_("plan"), _("criterion"), *stats, _("nominal effects"))):
+        head.add_column(col, justify="left" if k < 2 else "right")
     # an actual spend the instance lists as illustrative is called so (SPEC 11)
     spend = spend_short(result.instance, f"actual/{result.actual_name}.csv")
-    budgets = result.budgets()
+    apart = not result.actual_at_plans_budget
     for plan, by_c in percentiles.items():
+        if plan == "actual" and apart:
+            continue
         for j, c in enumerate(result.criteria):
             s = by_c[c]
             at_nominal = mln(result.nominal_criteria[j]) if plan == "nominal" else ""
-            head.add_row(spend if plan == "actual" else term(plan), mln(budgets[plan]), term(c),
-                         *(mln(v) if (v := s[k]) is not None else "-"
-                           for k in ("p5", "p50", "p95", "mean")), at_nominal)  # fmt: skip
+            head.add_row(spend if plan == "actual" else term(plan), term(c), *(mln(v) if (v := s[k]) is not None else "-"
+                                    for k in ("p5", "p50", "p95", "mean")), at_nominal)  # fmt: skip
+    spend_table = None
+    if apart and result.actual_budget_mln is not None:
+        words = spend_words(result.instance, f"actual/{result.actual_name}.csv")
+        spend_table = Table(
+            title=_("{spend} at its budget cost, {amount} mln: the same draws").format(
+                spend=words, amount=mln(result.actual_budget_mln)
+            ),
+            title_justify="left",
+        )
+        for k, col in enumerate((_("criterion"), *stats)):
+            spend_table.add_column(col, justify="left" if k == 0 else "right")
+        for c in result.criteria:
+            s = percentiles["actual"][c]
+            spend_table.add_row(term(c), *(mln(v) if (v := s[k]) is not None else "-"
+                                           for k in ("p5", "p50", "p95", "mean")))  # fmt: skip
     notes = []
     voi = result.value_of_knowing()
     gains = ", ".join(
@@ -394,7 +410,7 @@ def uncertainty_tables(result: UncertaintyResult, top: int = 10) -> list[Any]:
         rob.add_row(town_name(inst, t), measure_name(inst, m),
                     mln(result.nominal_volumes[t, m]), pct(100 * f),
                     mln(result.mean_volume[t, m]))  # fmt: skip
-    out = [head]
+    out = [head] if spend_table is None else [head, whole_names(spend_table)]
     if cells or result.project_frequency is None:  # a plan of projects only: no cell table
         out.append(whole_names(rob))
     if result.project_frequency is not None:
