@@ -29,6 +29,7 @@ from enum import StrEnum
 import numpy as np
 
 from optimizer.domain.scenario import Method, Objective, Scenario
+from optimizer.lp.engine import Engine
 
 
 class Margin(StrEnum):
@@ -73,6 +74,11 @@ class MethodDescription:
     value: Callable[[Objective, tuple[str, ...], np.ndarray, np.ndarray, float], float]
     # the criterion the objective counts in, when it is one (epsilon's primary), or None
     counted_in: Callable[[Objective], str | None] = lambda obj: None
+
+    @property
+    def form(self) -> ObjectiveForm:
+        """How its objective is written in an exported problem and valued at a plan."""
+        return FORMS[self.method]
 
     @property
     def least_budget(self) -> bool:
@@ -228,3 +234,101 @@ def describe(method: Method | str | Scenario) -> MethodDescription:
     if isinstance(method, Scenario):
         method = method.objective.method
     return DESCRIPTIONS[Method(method)]
+
+
+# ----------------------------------------------------------------------------- written objectives
+# How each method's objective is written in an exported problem and valued at a plan
+# (SPEC 14: summary.json's method_objective, the optimum of the file `--export-lp`
+# writes). Read through `MethodDescription.form`.
+
+
+@dataclass(frozen=True)
+class ObjectiveForm:
+    """How a method's objective is written and valued (SPEC 14), besides what its
+    description says (`describe`: its sense, and `export_name`, the objective's name
+    in summary.json and in the file).
+
+    `formula`: the file's comment line. `value(eng, f, A)`: the objective at a plan
+    with criteria `f` and allocated budget `A`. `criterion(eng)`: the index of the
+    criterion the objective is, where it is one (summary.json names its identifier).
+    `scale(eng)`: what turns the costs the method solves with into the objective
+    reported (weighted: the weights divided by their sum). `columns(rows)`: the
+    extension's columns named from its rows' names."""
+
+    formula: str
+    value: Callable[[Engine, np.ndarray, float], float]
+    criterion: Callable[[Engine], int] | None = None
+    scale: Callable[[Engine], float] = lambda eng: 1.0
+    columns: Callable[[tuple[str, ...]], tuple[str, ...]] = lambda rows: ()
+
+
+def weights(eng: Engine) -> np.ndarray:
+    return eng.scenario.objective.weight_vector(eng.criteria)
+
+
+def weighted_value(eng: Engine, f: np.ndarray, allocated: float) -> float:
+    w = weights(eng)
+    return float((w / w.sum()) @ (f / eng.normalizers()))
+
+
+def last_criterion(eng: Engine) -> int:
+    return eng.criteria.index(eng.scenario.objective.order[-1])
+
+
+def primary_criterion(eng: Engine) -> int:
+    primary = eng.scenario.objective.primary
+    assert primary is not None  # checked with the scenario (NEEDS)
+    return eng.criteria.index(primary)
+
+
+def reference_value(eng: Engine, f: np.ndarray, allocated: float) -> float:
+    """z + rho sum_c f_c / n_c, z at its best: the least (f_c - ref_c) / n_c."""
+    obj, n = eng.scenario.objective, eng.normalizers()
+    idx = [eng.criteria.index(c) for c in obj.ref]
+    ref = np.array([obj.ref[eng.criteria[i]] for i in idx])
+    z = float(np.min((f[idx] - ref) / n[idx]))
+    return z + float(np.sum(obj.rho * f / n))
+
+
+def goal_value(eng: Engine, f: np.ndarray, allocated: float) -> float:
+    """sum_c w_c d_c / n_c, d_c at its least: the shortfall max(0, target_c - f_c)."""
+    obj, n = eng.scenario.objective, eng.normalizers()
+    idx = [eng.criteria.index(c) for c in obj.targets]
+    target = np.array([obj.targets[eng.criteria[i]] for i in idx])
+    return float(np.sum(weights(eng)[idx] * np.maximum(target - f[idx], 0.0) / n[idx]))
+
+
+FORMS: dict[Method, ObjectiveForm] = {
+    Method.weighted: ObjectiveForm(
+        "maximize sum_c w_c f_c / n_c, the weights summing to 1",
+        weighted_value,
+        scale=lambda eng: 1.0 / float(weights(eng).sum()),
+    ),
+    Method.lexicographic: ObjectiveForm(
+        "the last stage: maximize the last criterion of the order, the earlier ones "
+        "held at (1 - tolerance) of their best (rows floor_c*)",
+        lambda eng, f, a: float(f[last_criterion(eng)]),
+        criterion=last_criterion,
+    ),
+    Method.epsilon: ObjectiveForm(
+        "maximize the primary criterion subject to f_c >= eps_c (rows floor_c*)",
+        lambda eng, f, a: float(f[primary_criterion(eng)]),
+        criterion=primary_criterion,
+    ),
+    Method.reference: ObjectiveForm(
+        "maximize z + rho sum_c f_c / n_c subject to f_c / n_c - z >= ref_c / n_c "
+        "(rows ref_c*, z free)",
+        reference_value,
+        columns=lambda rows: ("z",),
+    ),
+    Method.goal: ObjectiveForm(
+        "minimize sum_c w_c d_c / n_c subject to f_c + d_c >= target_c (rows goal_c*, d_c >= 0)",
+        goal_value,
+        columns=lambda rows: tuple("d_" + r.removeprefix("goal_") for r in rows),
+    ),
+    Method.min_budget: ObjectiveForm(
+        "minimize the allocated budget A subject to f_c >= target_c (rows floor_c*), "
+        "A <= the budget",
+        lambda eng, f, a: a,
+    ),
+}

@@ -23,7 +23,6 @@ columns integer, binary by their bounds).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -43,104 +42,12 @@ from optimizer.methods.scalarize import SCALARIZATIONS
 CRITERION = "f_c{i}"
 
 
-@dataclass(frozen=True)
-class ObjectiveForm:
-    """How a method's objective is written and valued (SPEC 14), besides what its
-    description says (`describe`: its sense, and `export_name`, the objective's name
-    in summary.json and in the file).
-
-    `formula`: the file's comment line. `value(eng, f, A)`: the objective at a plan
-    with criteria `f` and allocated budget `A`. `criterion(eng)`: the index of the
-    criterion the objective is, where it is one (summary.json names its identifier).
-    `scale(eng)`: what turns the costs the method solves with into the objective
-    reported (weighted: the weights divided by their sum). `columns(rows)`: the
-    extension's columns named from its rows' names."""
-
-    formula: str
-    value: Callable[[Engine, np.ndarray, float], float]
-    criterion: Callable[[Engine], int] | None = None
-    scale: Callable[[Engine], float] = lambda eng: 1.0
-    columns: Callable[[tuple[str, ...]], tuple[str, ...]] = lambda rows: ()
-
-
-def weights(eng: Engine) -> np.ndarray:
-    return eng.scenario.objective.weight_vector(eng.criteria)
-
-
-def weighted_value(eng: Engine, f: np.ndarray, allocated: float) -> float:
-    w = weights(eng)
-    return float((w / w.sum()) @ (f / eng.normalizers()))
-
-
-def last_criterion(eng: Engine) -> int:
-    return eng.criteria.index(eng.scenario.objective.order[-1])
-
-
-def primary_criterion(eng: Engine) -> int:
-    primary = eng.scenario.objective.primary
-    assert primary is not None  # checked with the scenario (NEEDS)
-    return eng.criteria.index(primary)
-
-
-def reference_value(eng: Engine, f: np.ndarray, allocated: float) -> float:
-    """z + rho sum_c f_c / n_c, z at its best: the least (f_c - ref_c) / n_c."""
-    obj, n = eng.scenario.objective, eng.normalizers()
-    idx = [eng.criteria.index(c) for c in obj.ref]
-    ref = np.array([obj.ref[eng.criteria[i]] for i in idx])
-    z = float(np.min((f[idx] - ref) / n[idx]))
-    return z + float(np.sum(obj.rho * f / n))
-
-
-def goal_value(eng: Engine, f: np.ndarray, allocated: float) -> float:
-    """sum_c w_c d_c / n_c, d_c at its least: the shortfall max(0, target_c - f_c)."""
-    obj, n = eng.scenario.objective, eng.normalizers()
-    idx = [eng.criteria.index(c) for c in obj.targets]
-    target = np.array([obj.targets[eng.criteria[i]] for i in idx])
-    return float(np.sum(weights(eng)[idx] * np.maximum(target - f[idx], 0.0) / n[idx]))
-
-
-FORMS: dict[Method, ObjectiveForm] = {
-    Method.weighted: ObjectiveForm(
-        "maximize sum_c w_c f_c / n_c, the weights summing to 1",
-        weighted_value,
-        scale=lambda eng: 1.0 / float(weights(eng).sum()),
-    ),
-    Method.lexicographic: ObjectiveForm(
-        "the last stage: maximize the last criterion of the order, the earlier ones "
-        "held at (1 - tolerance) of their best (rows floor_c*)",
-        lambda eng, f, a: float(f[last_criterion(eng)]),
-        criterion=last_criterion,
-    ),
-    Method.epsilon: ObjectiveForm(
-        "maximize the primary criterion subject to f_c >= eps_c (rows floor_c*)",
-        lambda eng, f, a: float(f[primary_criterion(eng)]),
-        criterion=primary_criterion,
-    ),
-    Method.reference: ObjectiveForm(
-        "maximize z + rho sum_c f_c / n_c subject to f_c / n_c - z >= ref_c / n_c "
-        "(rows ref_c*, z free)",
-        reference_value,
-        columns=lambda rows: ("z",),
-    ),
-    Method.goal: ObjectiveForm(
-        "minimize sum_c w_c d_c / n_c subject to f_c + d_c >= target_c (rows goal_c*, d_c >= 0)",
-        goal_value,
-        columns=lambda rows: tuple("d_" + r.removeprefix("goal_") for r in rows),
-    ),
-    Method.min_budget: ObjectiveForm(
-        "minimize the allocated budget A subject to f_c >= target_c (rows floor_c*), "
-        "A <= the budget",
-        lambda eng, f, a: a,
-    ),
-}
-
-
 def method_objective(eng: Engine, values: np.ndarray, allocated_mln: float) -> MethodObjective:
     """The scenario's method's objective at a plan with criteria `values` and budget
     cost `allocated_mln` (summary.json's `method_objective`): at the reported plan, the
     optimum of the problem `export_problem` writes."""
     method = eng.scenario.objective.method
-    form = FORMS[method]
+    form = describe(method).form
     criterion = None if form.criterion is None else eng.criteria[form.criterion(eng)]
     value = form.value(eng, np.asarray(values, dtype=float), float(allocated_mln))
     about = describe(method)
@@ -211,7 +118,7 @@ def last_problem(eng: Engine) -> LastProblem:
     """Run the scenario's method on a recording view of `eng` and return the last
     problem it solved. Raises InfeasibleError when the scenario has no plan."""
     method = eng.scenario.objective.method
-    form = FORMS[method]
+    form = describe(method).form
     rec = recording(eng)
     SCALARIZATIONS[method].solve(rec)
     assert rec.last is not None  # every method solves at least once
@@ -230,7 +137,7 @@ def last_problem(eng: Engine) -> LastProblem:
 
 def header(eng: Engine, problem: LastProblem) -> list[str]:
     """The files' comment lines: which problem this is and what its names mean."""
-    obj, form = eng.scenario.objective, FORMS[problem.method]
+    obj, form = eng.scenario.objective, describe(problem.method).form
     objective = problem.objective
     if form.criterion is not None:
         objective += f" ({CRITERION.format(i=form.criterion(eng))})"
