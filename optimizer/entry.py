@@ -22,12 +22,14 @@ import os
 import signal
 import sys
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # a type only: i18n is imported once the handler is in place
+    from optimizer.i18n import Language
 
 MAIN_PID = os.getpid()
-# The translations the run will speak (an `optimizer.i18n.Language`), read before the
-# heavy imports; None: English.
-RUN_WORDS: Any = None
+# The translations the run will speak, read before the heavy imports; None: English.
+RUN_WORDS: Language | None = None
 
 
 def interrupted(signum: int, frame: FrameType | None) -> None:

@@ -14,7 +14,6 @@ import re
 import string
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from babel.messages.pofile import read_po
 from typer.testing import CliRunner
 
 from optimizer.cli import app
-from optimizer.i18n import LIBRARY_DOMAIN, LOCALE_DIR, language, set_language, speaking
+from optimizer.i18n import LIBRARY_DOMAIN, LOCALE_DIR, speaking
 from tests.test_i18n import identifiers
 
 REPO = Path(__file__).resolve().parent.parent
@@ -82,14 +81,6 @@ def english_words(text: str, allowed: set[str] = ALLOWED) -> set[str]:
         for w in re.findall(r"[A-Za-z][A-Za-z_]*", text)
         if w not in known and not all(p in known for p in w.split("_") if p)
     }
-
-
-@pytest.fixture(autouse=True)
-def _keep_language() -> Iterator[None]:
-    """A command run here leaves its language set (process-wide): put it back."""
-    before = language()
-    yield
-    set_language(before)
 
 
 def run(*args: str, lang: str) -> str:
