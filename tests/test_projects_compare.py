@@ -102,7 +102,10 @@ def test_actual_project_list_is_scored_with_the_projects_own_effects(
 
 def test_compare_cli_says_kept_dropped_added(projects_copy: Path, runner, tmp_path: Path) -> None:
     inst = load_instance(projects_copy)
-    sol = optimize(inst, load_scenario(inst))
+    scen = load_scenario(inst)
+    sol = optimize(inst, scen)
+    # compared at the scenario's budget, so the optimum is `sol` whatever the spend costs
+    at = ["--budget", repr(scen.budget_mln)]
     pr = inst.projects
     funded = [n for n, v in zip(pr.names, sol.fractions, strict=True) if v > 1e-9]
     unfunded = [n for n, v in zip(pr.names, sol.fractions, strict=True)
@@ -112,7 +115,8 @@ def test_compare_cli_says_kept_dropped_added(projects_copy: Path, runner, tmp_pa
     listed = [funded[0], unfunded[0]]
     write_actual(projects_copy, "list", "project,fraction\n" + "".join(f"{n},1\n" for n in listed))
     out = tmp_path / "cmp"
-    res = runner.invoke(app, ["compare", str(projects_copy), "--actual", "list", "--out", str(out)])
+    res = runner.invoke(app, ["compare", str(projects_copy), "--actual", "list", "--out", str(out),
+                              *at])  # fmt: skip
     assert res.exit_code == 0, res.output
     doc = json.loads((out / "comparison.json").read_text())
     opt = doc["projects"]
@@ -121,7 +125,7 @@ def test_compare_cli_says_kept_dropped_added(projects_copy: Path, runner, tmp_pa
     assert set(opt["kept"]) | set(opt["dropped"]) == set(listed)
     assert "projects dropped: 1" in res.output and unfunded[0] in res.output
     res = runner.invoke(app, ["report", str(projects_copy), "--actual", "list", "--out",
-                              str(tmp_path / "rep")])  # fmt: skip
+                              str(tmp_path / "rep"), *at])  # fmt: skip
     assert res.exit_code == 0, res.output
     md = (tmp_path / "rep" / "report.md").read_text()
     assert "Funded projects, actual against the optimum" in md
