@@ -140,3 +140,18 @@ def report_town_costs(path: Path) -> dict[str, float]:
     head = list(rows[0])
     t, c = head.index("town"), head.index("cost, mln")
     return {r[t]: float(r[c]) for r in rows[1:] if r[t]}
+
+
+def test_a_table_at_two_budgets_says_which(tmp_path: Path) -> None:
+    """compare --budget puts the spend (at its own budget) and the optimum (at the
+    given one) in one criteria table: its title names both budgets, in the terminal
+    and in the report."""
+    text = run("compare", str(KZ), "--actual", SPEND, "--budget", "10400", "--points", "0")
+    assert "Criteria: the spend at 8,700.0 mln, the optimum at 10,400.0 mln" in text
+    text = run("compare", str(KZ), "--actual", SPEND, "--points", "0")
+    assert "Criteria, optimum at 8,700.0 mln" in text
+    rep = tmp_path / "rep"
+    run("report", str(KZ), "--actual", SPEND, "--budget", "10400", "--points", "0",
+        "--out", str(rep))  # fmt: skip
+    md = (rep / "report.md").read_text(encoding="utf-8")
+    assert "the spend at 8,700.0 mln, the optimum at 10,400.0 mln" in md

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from optimizer.cli.common import (
     ActualRequired,
@@ -143,9 +144,9 @@ def say_summary(cmp: Any) -> None:
 
 def criteria_table(cmp: Any) -> Table:
     """Each criterion: the spend's value, the optimum's, the uplift and its percent."""
-    from optimizer.outputs.text import fixed, mln, pct, spend_short, term
+    from optimizer.outputs.text import criteria_caption, fixed, mln, pct, spend_short, term
 
-    crit = Table(title=_("Criteria, optimum at {amount} mln").format(amount=mln(cmp.budget_mln)),
+    crit = Table(title=Text(criteria_caption(cmp), no_wrap=True, overflow="ignore"),
                  title_justify="left")  # fmt: skip
     for k, col in enumerate(
         (_("criterion"), spend_short(cmp.instance, cmp.actual), _("optimal"), _("uplift"), "%")

@@ -24,6 +24,7 @@ from optimizer.i18n import N_, _, language, ngettext
 from optimizer.methods.describe import describe
 from optimizer.outputs.plots.style import measure_names, quoted
 from optimizer.outputs.text import (
+    criteria_caption,
     currency_sign,
     fixed,
     front_message,
@@ -1001,7 +1002,7 @@ def criteria_blocks(cmp: Any, ill: bool) -> list[Block]:
         table(
             [_("criterion"), spend_column(ill), _("optimal"), _("uplift"), _("uplift %")],
             rows,
-            caption=_("Criteria (optimum at {amount} mln)").format(amount=mln(cmp.budget_mln)),
+            caption=criteria_caption(cmp),
         )
     )
     eff = cmp.efficiency

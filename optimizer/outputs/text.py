@@ -1019,3 +1019,13 @@ def front_message(front: ParetoFront) -> str | None:
             ).format(left=front.solver_vertices, cells=front.face_limit)
         )
     return "; ".join(parts) or None
+
+
+def criteria_caption(cmp: Comparison) -> str:
+    """The title of a comparison's criteria table, naming each column's budget when
+    the optimum is not at the spend's (SPEC 14: one table, two budgets, said)."""
+    if cmp.at_actual_budget:
+        return _("Criteria, optimum at {amount} mln").format(amount=mln(cmp.budget_mln))
+    return _("Criteria: the spend at {spent} mln, the optimum at {amount} mln").format(
+        spent=mln(cmp.actual_budget_mln), amount=mln(cmp.budget_mln)
+    )
