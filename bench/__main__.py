@@ -24,16 +24,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import resolve
 from bench.report import machine, render, size_table
-from bench.runner import ROOT, child
+from bench.runner import KAZAKHSTAN, ROOT, child
 from bench.scale import generate, profile, run_size, tune
 from bench.startup import startup
-
-KAZAKHSTAN = ROOT / "instances" / "kazakhstan"
-# The re-solve workloads: a 21-point front, a 50-step sweep, 1,000 draws; the rebuild
-# baselines on evenly spaced samples of the solves.
-RESOLVES = {"points": 21, "steps": 50, "draws": 1000, "rebuild_samples": 30, "pulp_samples": 5}
-SMOKE_RESOLVES = {"points": 3, "steps": 3, "draws": 5, "rebuild_samples": 2, "pulp_samples": 1}
 
 
 def log(msg: str) -> None:
@@ -106,7 +101,6 @@ def main(argv: list[str] | None = None) -> None:
 
         res["resolves"] = []
         res["resolve_repeats"] = 1 if args.smoke else 5
-        sizing = SMOKE_RESOLVES if args.smoke else RESOLVES
         if not args.no_resolves:
             targets: list[tuple[Path, str, int]] = [
                 (small, label.removeprefix("the "), res["resolve_repeats"])
@@ -114,16 +108,8 @@ def main(argv: list[str] | None = None) -> None:
             if not (args.quick or args.smoke):
                 big, _ = generate(tmp, 1000)
                 targets.append((big, "1,000 generated towns", 1))
-            for path, name, repeats in targets:
-                for workload in ("front", "sweep", "uncertainty"):
-                    log(f"re-solves: {workload} on {name}")
-                    r = child("bench.resolve", {"workload": workload, "instance": str(path),
-                                                "repeats": repeats, **sizing},
-                              timeout=900)  # fmt: skip
-                    r["instance_label"] = name
-                    if "error" in r:
-                        r["error"] = f"failed: {r['error']}"
-                    res["resolves"].append(r)
+            res["resolves"] = resolve.measure(targets, resolve.SMOKE if args.smoke
+                                              else resolve.SIZING, log)  # fmt: skip
         if not args.no_sensitivity:
             from bench import sensitivity
 

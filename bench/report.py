@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import platform
 import subprocess
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,6 @@ LABELS = {
 
 
 def machine() -> dict[str, str]:
-    import highspy
     import numpy
     import pulp
 
@@ -49,8 +49,7 @@ def machine() -> dict[str, str]:
         "cores": str(os.cpu_count()),
         "memory": mem,
         "python": platform.python_version(),
-        "highs": highspy._Highs().version(),  # type: ignore[attr-defined]
-        "highspy": getattr(highspy, "__version__", "?"),
+        "highs": version("highspy"),  # highspy's version is the HiGHS it wraps
         "pulp": pulp.__version__,
         "numpy": numpy.__version__,
         "commit": commit + (" (optimizer/ has uncommitted changes)" if dirty else ""),
@@ -173,18 +172,7 @@ def targets(res: dict[str, Any]) -> list[str]:
         out.append(
             "| ≥ 5x faster than naive PuLP + CBC, 10,000 towns | not run (size not measured) | — |"
         )
-    for rs in res["resolves"]:
-        if "error" in rs:
-            continue
-        r = ratio(rs["ours"], warm_of(rs))
-        status = "met" if r is not None and r <= 1.5 else "**not met**"
-        out.append(f"| re-solves within 1.5x of a warm highspy loop: {rs['workload']}, "
-                   f"{rs['instance_label']} | {x(r)} | {status} |")  # fmt: skip
-    for rs in res["resolves"]:
-        if "error" in rs:
-            out.append(
-                f"| re-solves: {rs['workload']}, {rs['instance_label']} | {rs['error']} | — |"
-            )
+    out += resolve_targets(res)
     st = res.get("startup")
     if st:
         status = "met" if st["ratio"] <= 1.3 else "**not met**"
@@ -198,6 +186,27 @@ def targets(res: dict[str, Any]) -> list[str]:
         out.append(f"| 30,000 towns under 3 GB peak memory (ours) | {peak:,.0f} MB | {status} |")
     else:
         out.append("| 30,000 towns under 3 GB peak memory | not run (size not measured) | — |")
+    return out
+
+
+RESOLVE_TARGET = "| re-solves"
+
+
+def resolve_targets(res: dict[str, Any]) -> list[str]:
+    """The targets table's rows for the re-solve workloads (each starts RESOLVE_TARGET)."""
+    out = []
+    for rs in res["resolves"]:
+        if "error" in rs:
+            continue
+        r = ratio(rs["ours"], warm_of(rs))
+        status = "met" if r is not None and r <= 1.5 else "**not met**"
+        out.append(f"| re-solves within 1.5x of a warm highspy loop: {rs['workload']}, "
+                   f"{rs['instance_label']} | {x(r)} | {status} |")  # fmt: skip
+    for rs in res["resolves"]:
+        if "error" in rs:
+            out.append(
+                f"| re-solves: {rs['workload']}, {rs['instance_label']} | {rs['error']} | — |"
+            )
     return out
 
 
@@ -234,6 +243,63 @@ def resolve_table(res: dict[str, Any]) -> list[str]:
                f"| {x(ratio(pulp * n, rs['ours']))} |" if pulp is not None else "| — | — | — |")
         )  # fmt: skip
     return out
+
+
+RESOLVE_HEADING = "## Re-solves"
+
+
+def resolve_section(res: dict[str, Any]) -> list[str]:
+    """The re-solves section: what is measured, against what, and the table. `rerun`
+    in `res`: the section was measured on its own (`python -m bench.resolve --write`),
+    so it names its own date, commit and load."""
+    rerun = res.get("rerun")
+    return [
+        RESOLVE_HEADING,
+        "",
+        "Each workload runs our module (`optimizer.analysis.pareto.compute_front`, "
+        "`optimizer.analysis.sweep.sweep_budgets`, `optimizer.analysis.uncertainty.run_uncertainty` with 1 "
+        "worker) end to end, model build included. The bench records every LP it hands to "
+        "HiGHS (costs, sense, added rows, and the row bounds read back from the live "
+        "solver) and replays them (a) on raw highspy objects changed in place, warm, with "
+        "the same first-solve options and simplex strategy per solve as our session, "
+        "reading each solution (the floor), (b) on a fresh model and HiGHS session per "
+        "solve (`build_model` + `open_session`: a fresh Engine per solve), (c) as a fresh "
+        "PuLP problem (`to_pulp`) solved by CBC. (b) and (c) run on an evenly spaced "
+        "sample of the solves and are projected to all of them. For the uncertainty "
+        "study the warm highspy loop is the study itself written in the bench on raw "
+        "highspy (draw the factors, change the costs in place, solve warm, score both "
+        "plans; it reproduces our draws' numbers exactly); for the front and the sweep "
+        "it is the replay, which is stricter (it does none of the work between solves). "
+        "Medians of "
+        f"{res.get('resolve_repeats', 1)} interleaved repeats where the instance is small.",
+        "",
+        *([rerun, ""] if rerun else []),
+        *resolve_table(res),
+        "",
+    ]
+
+
+def replace_section(results: Path, heading: str, lines: list[str]) -> None:
+    """Put a section into results.md in place of the one under `heading` (or at the end)."""
+    text = results.read_text(encoding="utf-8") if results.exists() else ""
+    block = "\n".join(lines).rstrip() + "\n"
+    at = text.find(heading + "\n")
+    if at < 0:
+        text = text.rstrip() + "\n\n\n" + block
+    else:
+        nxt = text.find("\n## ", at + len(heading))
+        text = text[:at] + block + ("\n" + text[nxt + 1 :] if nxt >= 0 else "")
+    results.write_text(text, encoding="utf-8")
+
+
+def replace_rows(results: Path, prefix: str, rows: list[str]) -> None:
+    """Put `rows` in place of the lines of results.md that start with `prefix`."""
+    lines = results.read_text(encoding="utf-8").split("\n")
+    at = [i for i, line in enumerate(lines) if line.startswith(prefix)]
+    if not at:
+        raise ValueError(f"{results}: no line starts with {prefix!r}")
+    lines[at[0] : at[-1] + 1] = rows
+    results.write_text("\n".join(lines), encoding="utf-8")
 
 
 def render(res: dict[str, Any]) -> str:
@@ -347,29 +413,7 @@ def render(res: dict[str, Any]) -> str:
             "",
         ]
     if res["resolves"]:
-        L += [
-            "## Re-solves",
-            "",
-            "Each workload runs our module (`optimizer.analysis.pareto.compute_front`, "
-            "`optimizer.analysis.sweep.sweep_budgets`, `optimizer.analysis.uncertainty.run_uncertainty` with 1 "
-            "worker) end to end, model build included. The bench records every LP it hands to "
-            "HiGHS (costs, sense, added rows, and the row bounds read back from the live "
-            "solver) and replays them (a) on raw highspy objects changed in place, warm, with "
-            "the same first-solve options and simplex strategy per solve as our session, "
-            "reading each solution (the floor), (b) on a fresh model and HiGHS session per "
-            "solve (`build_model` + `open_session`: a fresh Engine per solve), (c) as a fresh "
-            "PuLP problem (`to_pulp`) solved by CBC. (b) and (c) run on an evenly spaced "
-            "sample of the solves and are projected to all of them. For the uncertainty "
-            "study the warm highspy loop is the study itself written in the bench on raw "
-            "highspy (draw the factors, change the costs in place, solve warm, score both "
-            "plans; it reproduces our draws' numbers exactly); for the front and the sweep "
-            "it is the replay, which is stricter (it does none of the work between solves). "
-            "Medians of "
-            f"{res.get('resolve_repeats', 1)} interleaved repeats where the instance is small.",
-            "",
-            *resolve_table(res),
-            "",
-        ]
+        L += resolve_section(res)
     if res.get("sensitivity"):
         from bench.sensitivity import section
 

@@ -27,6 +27,7 @@ import sys
 import time
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -377,11 +378,95 @@ def run(a: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# The workloads measured: a 21-point front, a 50-step sweep and 1,000 draws; the
+# rebuild baselines on evenly spaced samples of the solves. SMOKE: a check that the
+# bench runs (seconds, figures without meaning).
+WORKLOADS = ("front", "sweep", "uncertainty")
+SIZING = {"points": 21, "steps": 50, "draws": 1000, "rebuild_samples": 30, "pulp_samples": 5}
+SMOKE = {"points": 3, "steps": 3, "draws": 5, "rebuild_samples": 2, "pulp_samples": 1}
+
+
+def measure(
+    targets: list[tuple[Path, str, int]], sizing: dict[str, int], log: Any
+) -> list[dict[str, Any]]:
+    """Every workload on every (instance, label, repeats), each in a fresh process."""
+    from bench.runner import child
+
+    out = []
+    for path, label, repeats in targets:
+        for workload in WORKLOADS:
+            log(f"re-solves: {workload} on {label}")
+            r = child("bench.resolve", {"workload": workload, "instance": str(path),
+                                        "repeats": repeats, **sizing}, timeout=900)  # fmt: skip
+            r["instance_label"] = label
+            if "error" in r:
+                r["error"] = f"failed: {r['error']}"
+            out.append(r)
+    return out
+
+
+def rerun(argv: list[str]) -> None:
+    """`python -m bench.resolve [--write]`: the re-solve figures of bench/results.md
+    measured anew (the Kazakhstan instance, 5 repeats; 1,000 generated towns, 1), the
+    section printed and, with `--write`, put in place of the old one with its rows of
+    the targets table (the rest of the page stays as the last full run wrote it)."""
+    import argparse
+    import datetime as dt
+    import os
+    import shutil
+    import tempfile
+
+    from bench.report import (
+        RESOLVE_HEADING,
+        RESOLVE_TARGET,
+        machine,
+        replace_rows,
+        replace_section,
+        resolve_section,
+        resolve_targets,
+    )
+    from bench.runner import KAZAKHSTAN, ROOT
+    from bench.scale import generate
+
+    ap = argparse.ArgumentParser(prog="python -m bench.resolve", description=rerun.__doc__)
+    ap.add_argument("--write", action="store_true", help="put the figures into --results")
+    ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results.md")
+    ap.add_argument("--smoke", action="store_true",
+                    help="tiny workloads on 27 generated towns: does it run? (seconds)")  # fmt: skip
+    args = ap.parse_args(argv)
+    repeats = 1 if args.smoke else 5
+    load = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    m = machine()
+    tmp = Path(tempfile.mkdtemp(prefix="monotowns-bench-resolve-"))
+    try:
+        towns = 27 if args.smoke else 1000
+        big, _ = generate(tmp, towns)
+        targets = [(KAZAKHSTAN, "Kazakhstan instance", repeats),
+                   (big, f"{towns:,} generated towns", 1)]  # fmt: skip
+        resolves = measure(targets, SMOKE if args.smoke else SIZING,
+                           lambda msg: print(msg, file=sys.stderr, flush=True))  # fmt: skip
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    when = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    end = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    res = {"resolves": resolves, "resolve_repeats": repeats,
+           "rerun": f"Measured by `python -m bench.resolve` on {when}, commit {m['commit']}, "
+                    f"HiGHS {m['highs']}, {m['cores']} cores, load average at start / end: "
+                    f"{load} / {end}."}  # fmt: skip
+    lines = resolve_section(res)
+    print("\n".join([*lines, *resolve_targets(res)]))
+    if args.write:
+        replace_section(args.results, RESOLVE_HEADING, lines)
+        replace_rows(args.results, RESOLVE_TARGET, resolve_targets(res))
+
+
 def main() -> None:
-    args = json.loads(sys.argv[1])
-    out = run(args)
-    out["rss_mb"], out["child_rss_mb"] = rss_mb()
-    sys.stdout.write("\n" + json.dumps(out) + "\n")
+    if len(sys.argv) == 2 and sys.argv[1].startswith("{"):  # one workload, for `measure`
+        out = run(json.loads(sys.argv[1]))
+        out["rss_mb"], out["child_rss_mb"] = rss_mb()
+        sys.stdout.write("\n" + json.dumps(out) + "\n")
+    else:
+        rerun(sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+KAZAKHSTAN = ROOT / "instances" / "kazakhstan"
 
 
 def child(module: str, args: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:

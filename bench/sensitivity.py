@@ -176,15 +176,9 @@ def section(res: dict[str, Any], command: str = "python -m bench") -> list[str]:
 
 def write_section(results: Path, lines: list[str]) -> None:
     """Put the section into results.md in place of an earlier one (or at the end)."""
-    text = results.read_text(encoding="utf-8") if results.exists() else ""
-    block = "\n".join(lines).rstrip() + "\n"
-    at = text.find(HEADING)
-    if at < 0:
-        text = text.rstrip() + "\n\n\n" + block
-    else:
-        nxt = text.find("\n## ", at + len(HEADING))
-        text = text[:at] + block + ("\n" + text[nxt + 1 :] if nxt >= 0 else "")
-    results.write_text(text, encoding="utf-8")
+    from bench.report import replace_section
+
+    replace_section(results, HEADING, lines)
 
 
 def ints(text: str) -> list[int]:

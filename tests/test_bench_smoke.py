@@ -46,6 +46,32 @@ def test_python_m_bench_runs(tmp_path: Path) -> None:
     assert rows == ["ours", "raw highspy", "our PuLP route", "naive PuLP"]
 
 
+def test_resolve_figures_rewritten_in_place(tmp_path: Path) -> None:
+    """`python -m bench.resolve --write` measures the re-solves anew and replaces their
+    section and target rows of results.md; the rest of the page stays as it was."""
+    results = tmp_path / "results.md"
+    before = (ROOT / "bench" / "results.md").read_text(encoding="utf-8")
+    results.write_text(before, encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "bench.resolve", "--smoke", "--write",
+                        "--results", str(results)],
+                       cwd=ROOT, capture_output=True, text=True, timeout=900)  # fmt: skip
+    assert p.returncode == 0, p.stderr[-3000:]
+    after = results.read_text(encoding="utf-8")
+    assert "Measured by `python -m bench.resolve`" in after
+    targets = re.findall(r"^\| re-solves within 1\.5x[^|]*: (\w+), ([^|]+) \|", after, flags=re.M)
+    assert targets == [(w, f"{where} instance" if where == "Kazakhstan" else where)
+                       for where in ("Kazakhstan", "27 generated towns")
+                       for w in ("front", "sweep", "uncertainty")]  # fmt: skip
+    rows = re.findall(r"^\| (Kazakhstan instance|27 generated towns) \| (\w+)", after, flags=re.M)
+    assert [r[0] for r in rows] == ["Kazakhstan instance"] * 3 + ["27 generated towns"] * 3
+    untouched = (
+        before[: before.index("## Targets")],
+        before[before.index("## Build") : before.index("## Re-solves")],
+    )
+    assert all(part in after for part in untouched)
+    assert after.endswith(before[before.index("\n## Projects") :])
+
+
 def test_projects_bench_runs(capsys: pytest.CaptureFixture[str]) -> None:
     """Ours on two threads and on one, against the PuLP epsilon loop: the same front."""
     from bench import projects
