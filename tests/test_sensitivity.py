@@ -98,15 +98,20 @@ def test_tiny_jobs_only_budget_rates_by_hand() -> None:
     json.dumps(rep)  # JSON-ready
 
 
-def test_tiny_degenerate_vertex_is_flagged() -> None:
+def test_tiny_breakpoint_gives_both_sides() -> None:
     """At 100 mln the jobs-only optimum sits on a breakpoint (1 job/mln to the left,
-    0.5 to the right): the dual gives one side, the re-solve the other."""
+    0.5 to the right). The dual is either side's slope, or any between, whichever the
+    basis gives; the report gives the rate above (what one more bn buys, which the
+    re-solve confirms) and the rate below, each with its budgets."""
     inst = load_instance(TINY)
     rep = report_for(inst, load_scenario(inst, "jobs-only"))
     b = entry(rep, "budget")
-    assert b["objective"] == pytest.approx(1000, rel=1e-9)
+    assert b["objective"] == pytest.approx(500, rel=1e-9)
     assert b["checked"] == pytest.approx(500, rel=1e-6)
-    assert not b["agrees"]
+    assert b["agrees"]
+    assert b["range_mln"] == pytest.approx([100, 150], abs=1e-6)
+    assert b["below"]["objective"] == pytest.approx(1000, rel=1e-9)
+    assert b["below"]["range_mln"] == pytest.approx([25, 100], abs=1e-6)
 
 
 # ----------------------------------------------------------------------------- finite differences
@@ -253,6 +258,21 @@ def test_table_renders() -> None:
     assert "budget" in text and "1 bn KZT" in text and "jobs" in text
 
 
+def test_table_tells_the_rate_below_a_breakpoint() -> None:
+    """Jobs only at 100 mln, a breakpoint of v(B): the row gives the rate above and its
+    budgets, a note under the table the rate below and its budgets, at any width."""
+    inst = load_instance(TINY)
+    eng = Engine.open(inst, load_scenario(inst, "jobs-only"))
+    rep = sensitivity_report(eng, optimize_engine(eng))
+    below = "budget: the budget is a breakpoint; below it the rate is 1,000 per bn, for budgets"
+    for width in (80, 160):
+        console = Console(record=True, width=width)
+        console.print(sensitivity_table(rep, inst.currency, width))
+        text = " ".join(console.export_text().split())
+        assert "100 – 150 mln" in text
+        assert f"{below} 25 – 100 mln" in text
+
+
 # ----------------------------------------------------------------------------- repair
 
 
@@ -360,8 +380,8 @@ def quick_and_full(inst, scen: Scenario) -> tuple[dict, dict]:
 
 
 def test_quick_depth_on_the_hand_case() -> None:
-    """Jobs only at 60 mln: the same rates as the full report; the range is HiGHS's
-    ranging of the final basis, inside the full report's 25-100 mln."""
+    """Jobs only at 60 mln: the same rates and the same range (25-100 mln, the piece of
+    v(B) between its breakpoints) as the full report."""
     inst = load_instance(TINY)
     quick, full = quick_and_full(inst, load_scenario(inst, "jobs-only").with_budget(60))
     b, f = entry(quick, "budget"), entry(full, "budget")
@@ -369,17 +389,16 @@ def test_quick_depth_on_the_hand_case() -> None:
     assert b["objective"] == pytest.approx(1000, rel=1e-9)
     assert b["checked"] == pytest.approx(f["checked"], rel=1e-9)
     assert b["criteria"]["jobs"] == pytest.approx(1000, rel=1e-5)
-    lo, hi = b["range_mln"]
-    assert 25 - 1e-3 <= lo <= 60 <= hi <= 100 + 1e-3
-    assert b["range_source"] == "highs-ranging"
+    assert b["range_mln"] == pytest.approx([25, 100], abs=1e-6) == f["range_mln"]
+    assert b["range_source"] == "breakpoints"
     assert quick["most_expensive_rule"] is None and "drop" not in b
 
 
 @pytest.mark.parametrize("name", ["balanced", "rules", "epsilon", "reference"])
 def test_quick_rates_are_the_full_rates(generated: list[Path], name: str) -> None:
     """Quick and full read the same duals and make the same first re-solve; where the
-    full report needed no smaller step, the checks agree too; the quick range is
-    inside the full one (ranging is where the basis stays optimal)."""
+    full report needed no smaller step, the checks agree too; the budget's range is
+    the same piece of v(B)."""
     for path in generated:
         inst = load_instance(path)
         quick, full = quick_and_full(inst, load_scenario(inst, name))
@@ -390,9 +409,5 @@ def test_quick_rates_are_the_full_rates(generated: list[Path], name: str) -> Non
             assert q["objective"] == pytest.approx(f["objective"], rel=1e-9, abs=1e-9)
             if f["agrees"] and q["agrees"]:
                 assert q["checked"] == pytest.approx(f["checked"], rel=1e-6, abs=1e-6)
-            if q["kind"] == "budget" and q["range_mln"] is not None:
-                lo, hi = q["range_mln"]
-                flo, fhi = f["range_mln"]
-                B = load_scenario(inst, name).budget_mln
-                assert flo - 1e-6 * B <= lo <= B * (1 + 1e-9)
-                assert fhi is None or (hi is not None and hi <= fhi + 1e-6 * B)
+            if q["kind"] == "budget":
+                assert q["range_mln"] == f["range_mln"] and q["below"] == f["below"]

@@ -11,24 +11,38 @@ in the scenario file does.
 - `objective`: the rate read from the LP's duals (the core's `shadow_prices`,
   scaled to the unit). Relaxing an upper bound raises it, a lower bound lowers
   it. A share rule `S - share * A >= 0` relaxed by one point gains `dual * 0.01 * A`
-  (the envelope theorem for a matrix coefficient).
+  (the envelope theorem for a matrix coefficient). The budget's is the slope of
+  v(B) just above the budget (below: `budget_pieces`), which is its dual wherever
+  the dual is unique; at a breakpoint of v(B) the dual is any slope between the
+  two sides' (which one depends on the basis, so on the row order and the solver),
+  and the entry gives both sides instead (`below`).
 - `checked`: the same rate from a re-solve with the bound relaxed by a small
   `delta` (1 mln or 0.1 % of the budget, whichever is less; 0.01 point; 1 currency unit
-  per resident; tried again at a tenth and a hundredth of that if the rates differ). The method runs again on the engine's own solver session; only row
-  bounds change, or for a share the coefficient of `A` in the rule's rows
-  (`changeCoeff` on the live HiGHS object, restored afterwards; CBC sessions use the
-  first-order right-hand-side form `S - share * A >= -delta * A*` instead).
+  per resident; tried again at a tenth and a hundredth of that if the rates differ).
+  The method runs again on the engine's own solver session; only row bounds change,
+  or for a share the coefficient of `A` in the rule's rows (`changeCoeff` on the
+  live HiGHS object, restored afterwards; CBC sessions use the first-order
+  right-hand-side form `S - share * A >= -delta * A*` instead).
   `agrees` says whether dual and re-solve give the same rate; they differ only
   where the optimal basis changes within `delta` (a degenerate vertex).
 - `criteria`: `(f_c(b + delta) - f_c(b)) / delta` per unit from that re-solve: how
   each criterion moves when the optimal allocation follows the relaxed bound. The
   duals give no per-criterion rate; this is the only way to read one.
-- budget `range_mln`: the budgets over which the objective rate holds. With HiGHS
-  and a single final LP this is HiGHS's ranging of the budget row (the budgets
-  over which the optimal basis stays optimal), confirmed by a re-solve at each
-  finite end; otherwise, or if that check fails, it is found by bisection on
-  re-solves (the optimal value is concave in the budget, so the points where the
-  rate still holds form an interval around the budget).
+- budget `range_mln` (SPEC 14): the budgets over which the budget's rate holds,
+  a property of the problem, not of a basis. The scenario's optimal value v(B)
+  as a function of the budget (normalizers fixed) is concave (convex for the
+  minimizing methods) and piecewise linear, being an LP's optimal value as a
+  function of one right-hand side; the range is the piece of v around the
+  budget, between its two breakpoints, each found exactly by the supporting-line
+  iteration of Eisner and Severance (re-solves on the engine's own session: the
+  gain solved where two lines through solved points cross lies on both exactly
+  at a breakpoint). A piece also ends at the least budget that has a plan, and
+  with spend_all at the most; where more money buys nothing more it has no upper
+  end (None). At a breakpoint, `objective` and `range_mln` are the piece above
+  (what one more bn buys) and `below` the piece below (what one bn less costs).
+  (A basis's ranging, as a solver reports it, is only where that basis stays
+  optimal: at a degenerate optimum it depends on which optimal basis the solver
+  returned, so on the order of the rows in the files and on the solver.)
 - `drop`: for rules and limits, what removing the whole rule gains (objective and
   criteria), and the budget that buys the same gain at the current budget rate.
   The rule whose removal gains most is `most_expensive_rule`.
@@ -55,7 +69,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from optimizer.errors import InfeasibleError
+from optimizer.errors import InfeasibleError, SolverError
 from optimizer.i18n import _
 from optimizer.lp.engine import Engine
 from optimizer.lp.model import INF, BlockKind, RowBlock, Unit
@@ -74,6 +88,20 @@ DELTA_PER_CAPITA = 1.0
 RATE_REL_TOL = 1e-4
 # ... or by less than the objective's solver round-off spread over delta.
 OBJ_REL_TOL = 1e-7
+PER_BN = UNIT_SCALE["mln"]
+# The budget's pieces: a solved value is on a line when it is within this share of the
+# largest value on the curve (solver round-off) ...
+VALUE_REL_TOL = 1e-7
+# ... two budgets are one when they are within this share of the scenario's budget ...
+BUDGET_REL_TOL = 1e-6
+# ... the least or the most budget with a plan is found to this share of it ...
+EDGE_REL_TOL = 1e-8
+# ... a search for one end takes at most this many solves ...
+MAX_STEPS = 100
+# ... and looks for its far point this share of the budget away, then ever farther.
+FIRST_STEP = 0.02
+STEP_GROWTH = 2.0
+RANGE_SOURCE = "breakpoints"  # of v(B), found by re-solves: the same for any basis or solver
 
 
 # ----------------------------------------------------------------------------- the objective
@@ -122,14 +150,12 @@ class Depth(StrEnum):
     """How much re-solving the report does.
 
     - quick (the command line's default): rates from the duals, each checked by one
-      re-solve at a small step; the budget's range from the solver's ranging of the
-      final LP (no re-solves). Its cost is one warm re-solve per budget, limit and
-      rule bound, whatever the instance's size.
+      re-solve at a small step; the budget's rate and range from the breakpoints of
+      v(B) (a few warm re-solves per end). Its cost is one warm re-solve per budget,
+      limit and rule bound, and those of the breakpoints.
     - full: as quick, and a disagreeing check is tried again at a tenth and a
-      hundredth of the step; the budget's range is confirmed by re-solves at its
-      ends and pushed out by bisection where the rate holds beyond the basis; what
-      dropping each rule or limit gains (one re-solve each, far from the optimum's
-      basis), and so the most expensive rule.
+      hundredth of the step; what dropping each rule or limit gains (one re-solve
+      each, far from the optimum's basis), and so the most expensive rule.
     """
 
     quick = "quick"
@@ -157,6 +183,17 @@ class Rates:
 
 
 @dataclass(frozen=True)
+class Piece:
+    """Budgets over which the scenario's optimal value is linear in the budget, and the
+    rate (per bn) at which it moves there: between two breakpoints of v(B), or up to
+    the least (or, with spend_all, the most) budget that has a plan."""
+
+    rate: float
+    low_mln: float
+    high_mln: float | None  # None: every larger budget (more money buys nothing more)
+
+
+@dataclass(frozen=True)
 class ConstraintRate:
     """The budget, a limit or one bound of a rule: its rates per unit (module docstring)."""
 
@@ -170,6 +207,9 @@ class ConstraintRate:
     rates: Rates
     range_mln: tuple[float, float | None] | None = None  # budget; None above: unbounded
     range_source: str | None = None
+    # budget: where the scenario's budget is a breakpoint of v(B), the rate one bn less
+    # costs and the budgets it holds for (`objective` and `range_mln`: one bn more)
+    below: Piece | None = None
     drop: Drop | None = None  # rules and limits
 
 
@@ -334,74 +374,210 @@ def drop_block_group(ctx: Context, blocks: list[RowBlock], budget_rate_bn: float
                 equivalent)  # fmt: skip
 
 
-def budget_range(
-    ctx: Context, rate_mln: float, ranging: tuple[float, float] | None
-) -> tuple[tuple[float, float | None] | None, str]:
-    """Budgets over which the objective rate per million holds (see module docstring).
-
-    HiGHS's ranging gives the budgets over which the basis stays optimal; at a
-    degenerate vertex the rate can hold beyond them, so each end is probed just
-    outside and, if the rate still holds there, pushed out by bisection."""
-    B = ctx.eng.scenario.budget_mln
-    inst = ctx.eng.instance
-    if ctx.depth is Depth.quick:
-        return quick_range(B, ranging)
-    # Beyond the budget cost of every cell's full capacity more money changes nothing.
-    top = max(B, float(inst.effective_capacity().sum(axis=0) @ inst.budget_cost)) + 1.0
-    eps = 1e-6 * max(1.0, B)
-
-    def holds(budget: float) -> bool:
-        with ctx.eng.at_budget(budget) as v:
-            o = solve_outcome(v)
-        if o is None:
-            return False
-        want = rate_mln * (budget - B)
-        return abs(ctx.gain(o) - want) <= ctx.obj_tol() + 1e-9 * abs(want)
-
-    def extend(inner: float, outer: float) -> float:
-        """The last budget between `inner` (where the rate holds) and `outer` where it holds."""
-        if abs(outer - inner) <= eps:
-            return inner
-        probe = inner + math.copysign(eps, outer - inner)
-        if not holds(probe):
-            return inner
-        inner = probe
-        if holds(outer):
-            return outer
-        while abs(outer - inner) > 1e-5 * max(1.0, B):
-            mid = 0.5 * (inner + outer)
-            inner, outer = (mid, outer) if holds(mid) else (inner, mid)
-        return inner
-
-    lo_in = hi_in = B
-    source = "bisection"
-    if ranging is not None:
-        lo, hi = max(ranging[0], 0.0), min(ranging[1], top)
-        if lo <= B <= hi and holds(lo) and holds(hi):
-            lo_in, hi_in, source = lo, hi, "highs-ranging"
-    lo, hi = extend(lo_in, 0.0), extend(hi_in, top)
-    if source == "highs-ranging" and (lo, hi) != (lo_in, hi_in):
-        source = "highs-ranging, extended by bisection"
-    return (lo, None if hi >= top else hi), source
+# ----------------------------------------------------------------------------- the budget's pieces
 
 
-def quick_range(
-    B: float, ranging: tuple[float, float] | None
-) -> tuple[tuple[float, float | None] | None, str]:
-    """The solver's ranging as it stands: the budgets over which the optimal basis
-    stays optimal, so over which the rate certainly holds (it may hold further at a
-    degenerate vertex; `--sensitivity full` finds how far by re-solves)."""
-    if ranging is None or not (
-        ranging[0] <= B + 1e-9 * max(1.0, B) and ranging[1] * (1 + 1e-9) + 1e-9 >= B
-    ):
-        return None, "not computed (no ranging from this solver; --sensitivity full bisects)"
-    hi = None if not math.isfinite(ranging[1]) or ranging[1] >= 1e20 else ranging[1]
-    return (max(ranging[0], 0.0), hi), "highs-ranging"
+@dataclass(frozen=True)
+class Point:
+    """The optimal value at one budget as a gain (`sense * value`) and the slope, per
+    mln, of a line through it that no budget's gain lies above (a supergradient of the
+    concave gain: the budget row's dual)."""
+
+    budget: float
+    gain: float
+    slope: float
+    allocated: float  # what the plan at this budget spends
+
+    def line(self, at: float) -> float:
+        return self.gain + self.slope * (at - self.budget)
 
 
-def highs_ranging(eng: Engine) -> tuple[float, float] | None:
-    """The solver's range of the budget row's bound keeping the last basis optimal."""
-    return eng.session.row_bound_range(eng.model.budget_row)
+@dataclass(frozen=True)
+class Side:
+    """The piece next to the scenario's budget on one side: its slope per mln, its end,
+    and whether the budget itself is a breakpoint on this side."""
+
+    slope: float
+    end: float
+    kink: bool
+
+
+def gain_at(ctx: Context, budget: float) -> Point | None:
+    """The scenario's objective at `budget` with its normalizers kept, re-solved on the
+    engine's own session from the last basis (only the budget row moves, so the warm
+    dual simplex takes few steps); None where it has no plan."""
+    eng = ctx.eng
+    with eng.at_budget(budget) as v:
+        try:
+            res, factor = objective_lp(replace(v, raw=True))
+        except InfeasibleError:
+            return None
+    scale = ctx.sense * factor
+    m = eng.model
+    return Point(budget, scale * res.objective, scale * float(res.row_dual[m.budget_row]),
+                 float(res.x[m.col_A]))  # fmt: skip
+
+
+def gain_inside(ctx: Context, budget: float) -> Point:
+    """`gain_at` between two budgets that have a plan: the budgets with a plan form an
+    interval, so a solver that finds none there is in numerical trouble."""
+    p = gain_at(ctx, budget)
+    if p is None:
+        raise SolverError(
+            _("no plan at a budget of {amount} mln, between budgets that have one "
+              "(numerical trouble)").format(amount=f"{budget:,.3f}")
+        )  # fmt: skip
+    return p
+
+
+def meet(a: Point, b: Point) -> float | None:
+    """Where the lines through `a` and `b` cross (None: parallel)."""
+    ds = a.slope - b.slope
+    return None if ds == 0.0 else a.budget + (b.line(a.budget) - a.gain) / ds
+
+
+def crossing(
+    ctx: Context, base: Point, inner: float, outer: Point, tol: float, btol: float
+) -> tuple[float, Point]:
+    """Where the gain leaves the line `base` between `inner` (on it) and `outer` (below
+    it): Eisner and Severance's supporting-line iteration.
+
+    The gain is concave, so the line through any solved point (`outer`) lies on or
+    above it, and `base`'s piece ends at or before the budget where the two lines
+    cross. The gain is solved there: on `base` (within `tol`), it is on both lines,
+    so it is linear along each on either side and the crossing is the end; below,
+    that point is the new `outer`, nearer and on a nearer piece's line. A piecewise
+    linear gain ends this in as many steps as pieces are passed; should round-off
+    stall it, a bisection on "the gain is on `base`" finishes to `btol`.
+
+    Returns the end and the solved point whose line is the piece after it."""
+    way = math.copysign(1.0, outer.budget - base.budget)
+    for _ in range(MAX_STEPS):
+        x = meet(base, outer)
+        if x is not None and way * (x - inner) <= 0.01 * btol:
+            # outer's line passes through the last budget on base (or, within `tol`,
+            # just short of it: the crossing is then the better end)
+            return (x if way * (x - base.budget) > 0.0 else base.budget), outer
+        crosses = x is not None and way * (outer.budget - x) > 0.01 * btol
+        at = x if crosses and x is not None else 0.5 * (inner + outer.budget)
+        p = gain_inside(ctx, at)
+        if p.gain >= base.line(at) - tol:
+            if crosses:
+                return at, outer
+            inner = at
+        else:
+            outer = p
+        if way * (outer.budget - inner) <= btol:
+            break
+    return 0.5 * (inner + outer.budget), outer
+
+
+def piece_end(
+    ctx: Context, base: Point, toward: float, tol: float, btol: float
+) -> tuple[float, Point | None]:
+    """Where the gain leaves the line `base` (through the scenario's budget), going
+    toward the budget `toward` (nought, or the money that buys every cell whole).
+
+    The far point of the iteration is found by steps from the budget, each
+    `STEP_GROWTH` times the last (the first `FIRST_STEP` of the budget), up to
+    `toward`: the first solved budget below `base`. Warm re-solves after a short move
+    of the budget take few simplex steps; on a big model one from far away costs
+    nearly a solve from scratch. Where a step finds no plan, the budgets halfway
+    between the last with a plan and the first without are tried until one lies
+    below `base` (the far point) or the two meet within `EDGE_REL_TOL` of the budget:
+    the piece ends where the plans do. Going down, a plan that spends less than its
+    budget has a plan at every budget down to what it spends, with the same gain (the
+    budget binds no more), so the search moves there at once.
+
+    Returns the end and the solved point beyond it whose line is the next piece's
+    (None: the gain is on `base` up to the end, where the budgets with a plan end,
+    or `toward`)."""
+    way = math.copysign(1.0, toward - base.budget)
+    edge = EDGE_REL_TOL * max(1.0, abs(base.budget))
+    step = FIRST_STEP * max(abs(base.budget), btol)
+    inner, outside = base.budget, None  # on `base` with a plan; the nearest without one
+    at = inner + way * step
+    while True:
+        if way * (at - toward) >= 0.0:
+            at = toward
+        p = gain_at(ctx, at)
+        if p is not None and p.gain < base.line(at) - tol:
+            return crossing(ctx, base, inner, p, tol, btol)
+        # going down, still looking for a budget without a plan
+        spends_less = (
+            outside is None and p is not None and way < 0.0 and p.allocated < at - edge
+        )
+        if p is None:
+            outside = at
+        else:
+            inner = max(p.allocated, toward) if spends_less else at
+        if inner == toward:
+            return toward, None
+        if outside is not None and abs(outside - inner) <= edge:
+            return inner, None
+        if outside is not None:
+            at = 0.5 * (inner + outside)
+        elif spends_less:
+            at = inner + way * edge  # a budget just below what the plan spends
+        else:
+            step *= STEP_GROWTH
+            at = inner + way * step
+
+
+def side(ctx: Context, origin: Point, toward: float, tol: float, btol: float) -> Side:
+    """The piece next to the scenario's budget toward `toward`. The budget's dual is
+    its slope unless the budget is a breakpoint, where the dual can be any slope
+    between the two sides' (which one depends on the basis); the dual's line then ends
+    at the budget at once, and the side's own slope is that of the piece beyond."""
+    end, beyond = piece_end(ctx, origin, toward, tol, btol)
+    if beyond is None or abs(end - origin.budget) > btol:
+        return Side(origin.slope, end, False)
+    end, _ = piece_end(ctx, replace(origin, slope=beyond.slope), toward, tol, btol)
+    return Side(beyond.slope, end, True)
+
+
+def budget_pieces(ctx: Context) -> tuple[Piece, Piece | None]:
+    """The piece of v(B) that holds above the scenario's budget (what one more unit of
+    money buys) and, where the budget is itself a breakpoint, the piece below it.
+
+    Each end is a breakpoint of v, the least budget with a plan (below), the most
+    with spend_all (above; at that budget the piece below is the only one), or none
+    (None: more money buys nothing more). Every solve runs on the engine's session and
+    moves only the budget: one at the budget, one at each far point, a few per end."""
+    eng = ctx.eng
+    B = eng.scenario.budget_mln
+    btol = BUDGET_REL_TOL * max(1.0, abs(B))
+    origin = gain_at(ctx, B)
+    if origin is None:  # solved at B a moment ago; only round-off gets here
+        raise InfeasibleError(
+            _("scenario {name} is infeasible").format(name=repr(eng.scenario.name))
+        )
+    # Above the money that buys every cell whole no plan spends more.
+    top = max(B, float(eng.instance.effective_capacity().sum(axis=0) @ eng.instance.budget_cost))
+    # Round-off in a value scales with the values along the curve.
+    tol = VALUE_REL_TOL * max(abs(origin.gain), abs(origin.slope) * max(1.0, top), 1e-300)
+    below = side(ctx, origin, 0.0, tol, btol) if B > btol else None
+    above: Side | None = None
+    if top - B > btol:
+        above = side(ctx, origin, top, tol, btol)
+        if above.end - B <= btol and not above.kink:
+            above = None  # spend_all at the most it can spend: no plan above
+        elif not eng.scenario.spend_all and above.end >= top - btol:
+            if abs(above.slope) * (top - B) <= tol:  # more money buys nothing more
+                above = replace(above, end=math.inf)
+    elif not eng.scenario.spend_all:  # the budget buys every cell whole
+        rises = below is not None and below.slope * (B - below.end) > tol
+        above = Side(0.0, math.inf, rises)
+    if above is None:
+        if below is None:  # a single budget has a plan
+            return Piece(origin.slope * PER_BN + 0.0, B, B), None
+        return Piece(below.slope * PER_BN + 0.0, below.end, B), None
+    kink = above.kink or (below is not None and below.kink)
+    start = below.end if below is not None and not kink else B
+    piece = Piece(above.slope * PER_BN + 0.0, start, None if math.isinf(above.end) else above.end)
+    if below is None or not kink:
+        return piece, None
+    return piece, Piece(below.slope * PER_BN + 0.0, below.end, B)
 
 
 def sensitivity_report(eng: Engine, sol: Solution, depth: Depth | None = None) -> SensitivityReport:
@@ -421,7 +597,6 @@ def sensitivity_report(eng: Engine, sol: Solution, depth: Depth | None = None) -
     eng.payoff()  # cached by the solve; normalizers stay fixed from here on
     nominal = eng.view()
     res, factor = objective_lp(replace(nominal, raw=True))
-    ranging = highs_ranging(eng)  # must read the LP just solved, hence no polish
     duals = shadow_prices(nominal, res, maximize)
     base = solve_outcome(nominal)
     if base is None:
@@ -431,7 +606,7 @@ def sensitivity_report(eng: Engine, sol: Solution, depth: Depth | None = None) -
     ctx = Context(eng, base, 1.0 if maximize else -1.0, base.allocated, depth)
     blocks = [b for b in eng.model.blocks if b.kind != "alloc"]
     entries = [
-        constraint_rate(ctx, block, sp.value * factor * UNIT_SCALE[block.unit], sp.binding, ranging)
+        constraint_rate(ctx, block, sp.value * factor * UNIT_SCALE[block.unit], sp.binding)
         for block, sp in zip(blocks, duals, strict=True)
     ]
     most = None
@@ -456,15 +631,15 @@ def sensitivity_report(eng: Engine, sol: Solution, depth: Depth | None = None) -
     )
 
 
-def constraint_rate(
-    ctx: Context,
-    block: RowBlock,
-    rate: float,
-    binding: bool,
-    ranging: tuple[float, float] | None,
-) -> ConstraintRate:
-    """One block's dual rate, checked by a re-solve; the budget's range of validity."""
+def constraint_rate(ctx: Context, block: RowBlock, rate: float, binding: bool) -> ConstraintRate:
+    """One block's rate, checked by a re-solve. The budget's is the slope of v(B) above
+    the budget and holds over that piece (`budget_pieces`), not the dual: at a
+    breakpoint the dual is any slope between the two sides', whichever the basis gives."""
     spend_all = block.kind == "budget" and block.bound == "eq"
+    piece = below = None
+    if block.kind == "budget":
+        piece, below = budget_pieces(ctx)
+        rate = piece.rate
     entry = ConstraintRate(
         name=block_name(ctx.eng, block),
         kind=block.kind,
@@ -475,10 +650,10 @@ def constraint_rate(
         objective=rate + 0.0,
         rates=check_block(ctx, block, rate),
     )
-    if block.kind != "budget":
+    if piece is None:
         return entry
-    span, source = budget_range(ctx, rate / 1000.0, ranging)
-    return replace(entry, range_mln=span, range_source=source)
+    return replace(entry, range_mln=(piece.low_mln, piece.high_mln), range_source=RANGE_SOURCE,
+                   below=below)  # fmt: skip
 
 
 def with_drops(

@@ -372,6 +372,12 @@ def constraint_document(e: ConstraintRate, currency: str) -> dict[str, Any]:
     if e.kind == "budget":
         doc["range_mln"] = None if e.range_mln is None else list(e.range_mln)
         doc["range_source"] = e.range_source
+        # the budget on a breakpoint of v(B): the rate below it and where it holds
+        doc["below"] = (
+            None
+            if e.below is None
+            else {"objective": e.below.rate, "range_mln": [e.below.low_mln, e.below.high_mln]}
+        )
     if e.drop is not None:
         doc["drop"] = drop_document(e.drop)
     return doc

@@ -196,6 +196,14 @@ def sensitivity_table(report: SensitivityReport, currency: str, width: int | Non
         shown = term(e.name)
         name = shown + binding_words(e.binding, e.objective)
         per = unit_text(e.unit, currency)
+        if e.below is not None:  # the budget on a breakpoint of v(B): the other side's rate
+            lo_b, hi_b = fixed(e.below.low_mln, 0), fixed(e.below.high_mln or 0.0, 0)
+            below.append(
+                _(
+                    "{name}: the budget is a breakpoint; below it the rate is {rate} per bn, "
+                    "for budgets {span}"
+                ).format(name=shown, rate=rate(e.below.rate), span=f"{lo_b} – {hi_b} {_('mln')}")
+            )
         if compact:
             if e.unit == "pp":
                 per = _("1 point")
