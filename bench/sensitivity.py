@@ -5,9 +5,10 @@ Each row times the whole process `monotowns solve INSTANCE [-s SCENARIO] FLAGS`
 (standard output discarded) on a generated instance, three ways, runs interleaved:
 
 - `--no-sensitivity`: the baseline, the optimum only;
-- default (`--sensitivity quick`): duals, HiGHS ranging and one re-solve per rule;
-- `--sensitivity full`: bisection of the budget range and a re-solve without each
-  rule (only at the `--full` sizes: minutes at 30,000 towns).
+- default (`--sensitivity quick`): duals, one re-solve per rule and the budget's
+  range between the breakpoints of the optimum (warm re-solves at other budgets);
+- `--sensitivity full`: also a re-solve without each rule (only at the `--full`
+  sizes: minutes at 30,000 towns).
 
 At the `--big` size the default is timed against `--no-sensitivity` once each. The
 figures are ratios against the baseline of the same run (targets: default at most
@@ -140,8 +141,8 @@ def section(res: dict[str, Any], command: str = "python -m bench") -> list[str]:
         f"`{command}`: whole-process wall time of `monotowns solve` on generated instances "
         "(standard output discarded), medians of the runs shown, runs interleaved; every "
         "ratio is against `--no-sensitivity` measured in the same run. Default = "
-        "`--sensitivity quick` (duals, HiGHS ranging, one re-solve per rule); full = "
-        "bisection of the budget range and a re-solve without each rule. Peak memory: the "
+        "`--sensitivity quick` (duals, one re-solve per rule, the budget's range between the "
+        "breakpoints of the optimum); full = also a re-solve without each rule. Peak memory: the "
         f"largest of the process's runs. {res.get('cores', '?')} cores.",
         "",
         "| towns | scenario | runs | --no-sensitivity s | default s | default ÷ off "
