@@ -74,6 +74,7 @@ from optimizer.i18n import _
 from optimizer.lp.engine import Engine
 from optimizer.lp.model import INF, BlockKind, RowBlock, Unit
 from optimizer.lp.session import LpResult
+from optimizer.methods.describe import describe
 from optimizer.methods.scalarize import SCALARIZATIONS, maximizes
 from optimizer.methods.solution import shadow_prices
 
@@ -119,7 +120,7 @@ class Outcome:
 def scenario_objective(eng: Engine, res: LpResult) -> float:
     """The value of the scenario's objective in a method's result (see module docstring)."""
     obj = eng.scenario.objective
-    if obj.method == "lexicographic":
+    if describe(obj.method).staged:
         return float(eng.criteria_of(res)[eng.criteria.index(obj.order[0])])
     return float(res.objective)
 
@@ -137,7 +138,7 @@ def objective_lp(v: Engine) -> tuple[LpResult, float]:
     """The LP whose duals price the scenario objective, solved last on the session
     (so HiGHS ranging reads it), and the factor from its optimum to the objective."""
     obj = v.scenario.objective
-    if obj.method == "lexicographic":
+    if describe(obj.method).staged:
         first = np.eye(len(v.criteria))[v.criteria.index(obj.order[0])]
         return v.run(v.cost_vector(first), True), 1.0 - obj.tolerance
     return SCALARIZATIONS[obj.method].solve(v), 1.0
@@ -452,7 +453,7 @@ def crossing(
 
     Returns the end and the solved point whose line is the piece after it."""
     way = math.copysign(1.0, outer.budget - base.budget)
-    for _ in range(MAX_STEPS):
+    for _step in range(MAX_STEPS):
         x = meet(base, outer)
         if x is not None and way * (x - inner) <= 0.01 * btol:
             # outer's line passes through the last budget on base (or, within `tol`,
@@ -556,15 +557,15 @@ def budget_pieces(ctx: Context) -> tuple[Piece, Piece | None]:
     top = max(B, float(eng.instance.effective_capacity().sum(axis=0) @ eng.instance.budget_cost))
     # Round-off in a value scales with the values along the curve.
     tol = VALUE_REL_TOL * max(abs(origin.gain), abs(origin.slope) * max(1.0, top), 1e-300)
-    below = side(ctx, origin, 0.0, tol, btol) if B > btol else None
+    below = side(ctx, origin, 0.0, tol, btol) if btol < B else None
     above: Side | None = None
     if top - B > btol:
         above = side(ctx, origin, top, tol, btol)
         if above.end - B <= btol and not above.kink:
             above = None  # spend_all at the most it can spend: no plan above
-        elif not eng.scenario.spend_all and above.end >= top - btol:
-            if abs(above.slope) * (top - B) <= tol:  # more money buys nothing more
-                above = replace(above, end=math.inf)
+        elif (not eng.scenario.spend_all and above.end >= top - btol
+              and abs(above.slope) * (top - B) <= tol):  # more money buys nothing more
+            above = replace(above, end=math.inf)
     elif not eng.scenario.spend_all:  # the budget buys every cell whole
         rises = below is not None and below.slope * (B - below.end) > tol
         above = Side(0.0, math.inf, rises)
@@ -618,7 +619,7 @@ def sensitivity_report(eng: Engine, sol: Solution, depth: Depth | None = None) -
         value=base.objective,
         normalizers=(
             dict(zip(eng.criteria, map(float, eng.normalizers()), strict=True))
-            if method in ("weighted", "reference", "goal")
+            if describe(method).normalized
             else None
         ),
         allocated_mln=base.allocated,

@@ -81,6 +81,18 @@ class MethodDescription:
         return FORMS[self.method]
 
     @property
+    def normalized(self) -> bool:
+        """Its objective divides the criteria by the normalizers (payoff ranges)."""
+        return "normalize" in self.settings
+
+    @property
+    def staged(self) -> bool:
+        """It solves in stages, each criterion of `order` held at (1 - tolerance) of its
+        best: the scenario's objective is the first stage's criterion, and one more
+        unit is priced on that stage's LP (lexicographic)."""
+        return "order" in self.settings
+
+    @property
     def least_budget(self) -> bool:
         """The method's answer is a budget: the scenario's budget is only its cap."""
         return self.margin is Margin.budget

@@ -35,6 +35,7 @@ from optimizer.lp.engine import Engine
 from optimizer.lp.model import INF
 from optimizer.lp.qp import FaceLp, minimize_qp
 from optimizer.lp.session import Extension, Feature, LpResult
+from optimizer.methods.describe import describe
 
 FACE_REL = 1e-9  # criteria held within FACE_REL * max(1, |f*|): inside SPEC 10's 1e-7, so the
 # even plan gives up no visible outcome for its evenness
@@ -74,7 +75,7 @@ def face_bounds(eng: Engine, res: LpResult, method: bool = True) -> tuple[np.nda
     for row, (lo, hi) in eng.overrides.items():
         if row < m.n_rows:
             lb[row], ub[row] = lo, hi
-    if method and eng.scenario.objective.method == "min_budget":
+    if method and describe(eng.scenario).least_budget:
         a = float(res.x[m.col_A])
         lb[m.budget_row], ub[m.budget_row] = -INF, a + FACE_REL * max(1.0, abs(a))
     return lb, ub

@@ -151,7 +151,7 @@ def header(eng: Engine, problem: LastProblem) -> list[str]:
         "A allocated budget (mln)"
         + ("; y_p{p}, z_p{p} project p's fraction and on/off" if eng.model.n_proj else ""),
     ]
-    if obj.method in (Method.weighted, Method.reference, Method.goal):
+    if describe(obj.method).normalized:
         n = eng.normalizers()
         source = "none: 1"
         if obj.normalize != "none":
