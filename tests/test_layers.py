@@ -140,3 +140,30 @@ def test_a_run_loads_only_its_own_command() -> None:
     from optimizer.cli import COMMANDS, app
 
     assert [c.name for c in app.registered_commands] == list(COMMANDS)
+
+
+def test_no_module_asks_a_methods_name() -> None:
+    """Methods are described as data (methods/describe.py): outside the scenario's
+    own checks (domain/), no code compares a method's name with a string or a
+    `Method` member to decide what to do."""
+    methods = {"weighted", "lexicographic", "epsilon", "reference", "goal", "min_budget"}
+
+    def names_a_method(node: ast.AST) -> bool:
+        if isinstance(node, ast.Constant):
+            return node.value in methods
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            return node.value.id == "Method"
+        if isinstance(node, ast.Tuple | ast.List | ast.Set):
+            return any(names_a_method(e) for e in node.elts)
+        return False
+
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        if path.parent.name == "domain":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Compare) and any(
+                names_a_method(side) for side in [node.left, *node.comparators]
+            ):
+                found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert found == []
