@@ -19,10 +19,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import typer
-from rich.markup import escape
 
 from optimizer.cli.common import LangOpt, SpeakingCommand, SpeakingGroup, err
-from optimizer.i18n import N_, _
+from optimizer.i18n import N_
 
 APP_HELP = N_("Exact budget allocation for single-industry towns (monotowns).")
 # name -> (module under optimizer.cli, function, help), in the order `--help` lists
@@ -95,17 +94,14 @@ def main() -> None:
     try:
         runner()
     except KeyboardInterrupt:
-        err.print(_("interrupted"))
+        from optimizer.outputs.terminal import interrupted_line
+
+        err.print(interrupted_line())
         sys.exit(130)
     except Exception as e:  # last line of defence: no traceback for users
         if os.environ.get("MONOTOWNS_DEBUG"):
             raise
-        err.print(
-            "[red]"
-            + _("internal error:")
-            + "[/] "
-            + _("{error} (set {variable} for a traceback)").format(
-                error=escape(f"{type(e).__name__}: {e}"), variable="MONOTOWNS_DEBUG=1"
-            )
-        )
+        from optimizer.outputs.terminal import internal_error_line
+
+        err.print(internal_error_line(e))
         sys.exit(1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -17,7 +17,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
 from optimizer.errors import InfeasibleError, OptimizerError
@@ -320,16 +319,18 @@ MAX_POINTS = 1_000
 MAX_DRAWS = 100_000
 
 
+POINTS_WHY = N_("each point is an LP solve and a plan kept in memory")
+DRAWS_WHY = N_("each draw is an LP re-solve and a plan kept in memory")
+
+
 def check_points(points: int, force: bool) -> None:
     """`--points` within MAX_POINTS unless `--force` (pareto, compare, report)."""
-    check_limit(
-        "--points", points, MAX_POINTS, force,
-        _("each point is an LP solve and a plan kept in memory"),
-    )  # fmt: skip
+    check_limit("--points", points, MAX_POINTS, force, POINTS_WHY)
 
 
 def check_limit(option: str, value: int, limit: int, force: bool, why: str) -> None:
-    """Refuse an option above its safety limit unless --force is given (exit 2)."""
+    """Refuse an option above its safety limit unless --force is given (exit 2);
+    `why` (marked N_()) says what each unit of the option costs."""
     from optimizer.errors import InstanceError
 
     if value > limit and not force:
@@ -338,7 +339,7 @@ def check_limit(option: str, value: int, limit: int, force: bool, why: str) -> N
         raise InstanceError(
             _(
                 "{option} {value} is above the limit of {limit} ({why}); add --force to run it anyway"
-            ).format(option=option, value=fixed(value, 0), limit=fixed(limit, 0), why=why)
+            ).format(option=option, value=fixed(value, 0), limit=fixed(limit, 0), why=_(why))
         )
 
 
@@ -359,7 +360,7 @@ def progress_bar(
     )
     from rich.text import Text
 
-    from optimizer.outputs.text import fixed
+    from optimizer.outputs.terminal import progress_count
 
     words = current()  # rich draws the display from a thread of its own
 
@@ -367,10 +368,9 @@ def progress_bar(
         """`what: 1,234 unit`, the count in the language's digits (`1 234`)."""
 
         def render(self, task: Any) -> Text:
-            return Text(f"{what}: {rendered_in(words, fixed, task.completed, 0)} {unit}")
+            return Text(rendered_in(words, progress_count, what, task.completed, unit))
 
     columns: list[ProgressColumn | str]
-    unit = _("done") if unit is None else unit
     if total is None:
         columns = [SpinnerColumn(), Count()]
     else:
@@ -386,10 +386,14 @@ def guarded() -> Iterator[None]:
     try:
         yield
     except InfeasibleError as e:
-        err.print("[red]" + _("infeasible:") + f"[/] {escape(str(e))}")
+        from optimizer.outputs.terminal import infeasible_line
+
+        err.print(infeasible_line(str(e)))
         raise typer.Exit(code=e.exit_code) from None
     except OptimizerError as e:
-        err.print("[red]" + _("error:") + f"[/] {escape(str(e))}")
+        from optimizer.outputs.terminal import error_line
+
+        err.print(error_line(str(e)))
         raise typer.Exit(code=e.exit_code) from None
 
 
@@ -432,12 +436,26 @@ def prepare(instance_dir: Path, scenario: str | None, budget: str | None = None,
 
 def note(text: str) -> None:
     """A note on standard error: `note: ...` in the language in use."""
-    err.print("[yellow]" + _("note:") + f"[/] {text}")
+    from optimizer.outputs.terminal import note_line
+
+    err.print(note_line(text))
 
 
 def wrote(names: list[str], folder: Path) -> None:
     """The closing line of a run that wrote files (file names stay as they are)."""
-    err.print(_("wrote {files} to {folder}").format(files=", ".join(names), folder=folder))
+    from optimizer.outputs.terminal import wrote_line
+
+    err.print(wrote_line(names, folder))
+
+
+def show(view: Iterable[Any]) -> None:
+    """Print a view of `optimizer.outputs.terminal` on standard output: its lines of
+    prose unwrapped (`say`), its tables as they are."""
+    for item in view:
+        if isinstance(item, str):
+            say(item)
+        else:
+            out.print(item)
 
 
 def check_export_path(path: Path, inputs: list[Path]) -> None:

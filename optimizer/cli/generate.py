@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from optimizer.cli.common import LangOpt, err, guarded
-from optimizer.i18n import N_, ngettext
+from optimizer.i18n import N_
 
 
 def generate(
@@ -47,10 +47,6 @@ def generate(
                                  projects=projects, lines=lines,
                                  integer_criteria=integer_criteria, cells=cells)  # fmt: skip
     size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-    from optimizer.outputs.text import fixed
+    from optimizer.outputs.terminal import generated_line
 
-    err.print(
-        ngettext(
-            "wrote {path} ({n} town, {size} MB)", "wrote {path} ({n} towns, {size} MB)", towns
-        ).format(path=path, n=fixed(towns, 0), size=fixed(size / 1e6, 1))
-    )
+    err.print(generated_line(path, towns, size))

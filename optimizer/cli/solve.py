@@ -25,11 +25,12 @@ from optimizer.cli.common import (
     WeightsOpt,
     check_export_path,
     guarded,
+    needs_out,
     note,
     out,
     prepare,
     print_json,
-    say,
+    show,
     wrote,
 )
 from optimizer.errors import InfeasibleError, InstanceError
@@ -125,14 +126,10 @@ def solve(
             raise
         if extra_out:
             study.export(export_lp, export_mps)
-        if solved.solution.uneven_free_cells is not None:
-            from optimizer.outputs.text import vertex_note
+        from optimizer.outputs.terminal import solve_notes
 
-            note(vertex_note(solved.solution.uneven_free_cells))
-        if solved.solution.mip and depth is not None:
-            from optimizer.outputs.text import MIP_SENSITIVITY_NOTE
-
-            note(_(MIP_SENSITIVITY_NOTE))
+        for line in solve_notes(solved, depth is not None):
+            note(line)
         doc = solve_document(inst, scen, solved, depth is not None)
         if target is not None:
             write_solve(target, inst, solved, doc, fmt)
@@ -143,10 +140,7 @@ def solve(
 
 def solve_outputs(inst: Any, fmt: Format, out_dir: Path | None, ranges: bool) -> list[str]:
     """The files `solve` writes; bad option combinations are bad input."""
-    if fmt is Format.xlsx and out_dir is None:
-        raise InstanceError(
-            _("--format xlsx: needs --out DIR to write {name} into").format(name="allocation.xlsx")
-        )
+    needs_out(fmt is Format.xlsx, out_dir, "allocation.xlsx")
     names = (
         ["allocation.csv", "summary.json"]
         + (["allocation.xlsx"] if fmt is Format.xlsx else [])
@@ -198,23 +192,6 @@ def show_solve(inst: Any, scen: Any, solved: Any, doc: dict[str, Any], fmt: Form
         header, rows = with_project_rows(inst, sol.fractions, *allocation_rows(inst, sol.volumes))
         sys.stdout.write(csv_text(header, rows))
         return
-    from optimizer.outputs.tables import print_all, solution_tables
-    from optimizer.outputs.text import provenance_line
+    from optimizer.outputs.terminal import solve_view
 
-    label = provenance_line(inst, scen, [scen.baseline_path])
-    if label:  # SPEC section 11: the first line says what is not a cited fact
-        say(label)
-    tables = solution_tables(inst, sol, shadow_prices=solved.sensitivity is None)
-    if sol.fractions is not None:
-        from optimizer.outputs.tables import projects_table
-
-        tables.append(projects_table(inst, sol.fractions))
-    if solved.sensitivity is not None:
-        from optimizer.outputs.tables import sensitivity_table
-
-        tables.append(sensitivity_table(solved.sensitivity, inst.currency, out.width))
-    if solved.ranges is not None:
-        from optimizer.outputs.tables import ranges_table
-
-        tables.append(ranges_table(solved.ranges, inst))
-    print_all(out, tables)
+    show(solve_view(inst, scen, solved, out.width))

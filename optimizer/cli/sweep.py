@@ -21,14 +21,13 @@ from optimizer.cli.common import (
     WeightsOpt,
     guarded,
     needs_out,
-    out,
     prepare,
-    say,
     progress_bar,
+    show,
     wrote,
 )
 from optimizer.errors import InfeasibleError
-from optimizer.i18n import N_, _
+from optimizer.i18n import N_
 
 RangeOpt = Annotated[
     str,
@@ -60,14 +59,8 @@ def sweep(
     from optimizer.analysis.study import Options, Study
     from optimizer.analysis.sweep import parse_range
     from optimizer.outputs.files import input_files, result_folder
-    from optimizer.outputs.tables import (
-        sweep_gain_table,
-        sweep_header,
-        sweep_notes,
-        sweep_rows,
-        sweep_table,
-    )
-    from optimizer.outputs.text import scenario_name, significant
+    from optimizer.outputs.tables import sweep_header, sweep_rows
+    from optimizer.outputs.terminal import sweep_infeasible, sweep_progress, sweep_view
 
     with guarded():
         budgets = parse_range(budget)
@@ -76,13 +69,9 @@ def sweep(
         needs_out(fmt is Sheet.xlsx, out_dir, "sweep.xlsx")
         names = ["sweep.csv", "sweep.png", *(["sweep.xlsx"] if fmt is Sheet.xlsx else [])]
     with guarded(), result_folder(out_dir, input_files(inst, scen), names, "sweep") as target:
-        with progress_bar(_("sweep"), len(budgets)) as update:
+        with progress_bar(sweep_progress(), len(budgets)) as update:
             result = Study(inst, scen, Options(solver=solver.value)).sweep(budgets, update)
-        out.print(sweep_table(result))
-        if len(result.feasible()) > 1:
-            out.print(sweep_gain_table(result))
-        for line in sweep_notes(result):
-            say(line)
+        show(sweep_view(result))
         if target is not None:
             from optimizer.outputs.plots.sensitivity import sweep_png
 
@@ -94,14 +83,4 @@ def sweep(
                 target.write_bytes("sweep.xlsx", sweep_workbook(result))
             wrote(names, target.path)
         if not result.feasible():
-            raise InfeasibleError(
-                _(
-                    "every budget of the sweep is infeasible for scenario {scenario} ({low} "
-                    "to {high} mln); `{command}` names the rules to relax"
-                ).format(
-                    scenario=repr(scenario_name(scen.name)),
-                    low=significant(budgets[0], 6, group=False),
-                    high=significant(budgets[-1], 6, group=False),
-                    command=f"monotowns solve --budget {budgets[-1]:g}",
-                )
-            )
+            raise InfeasibleError(sweep_infeasible(scen.name, budgets[0], budgets[-1]))

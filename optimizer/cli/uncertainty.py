@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from optimizer.cli.common import (
+    DRAWS_WHY,
     MAX_DRAWS,
     ActualOpt,
     BudgetOpt,
@@ -27,12 +28,12 @@ from optimizer.cli.common import (
     guarded,
     needs_out,
     note,
-    out,
     prepare,
     progress_bar,
+    show,
     wrote,
 )
-from optimizer.i18n import N_, _
+from optimizer.i18n import N_
 
 if TYPE_CHECKING:  # types only: `uncertainty --help` loads no analysis
     from optimizer.analysis.uncertainty import UncertaintyResult
@@ -101,16 +102,10 @@ def uncertainty(
     from optimizer.analysis.study import Options, Study
     from optimizer.analysis.uncertainty import DEFAULT_SIGMA
     from optimizer.outputs.files import input_files, result_folder
-    from optimizer.outputs.tables import uncertainty_tables
+    from optimizer.outputs.terminal import draws_progress, uncertainty_view
 
     with guarded():
-        check_limit(
-            "--draws",
-            draws,
-            MAX_DRAWS,
-            force,
-            _("each draw is an LP re-solve and a plan kept in memory"),
-        )
+        check_limit("--draws", draws, MAX_DRAWS, force, DRAWS_WHY)
         inst, scen = prepare(instance, scenario, budget, method, weights, gap=gap,
                              renormalize=renormalize)  # fmt: skip
         note_unused_sigma(inst, sigma)
@@ -123,7 +118,7 @@ def uncertainty(
         names = uncertainty_files(fmt)
         inputs = input_files(inst, scen, [] if spend is None else [spend.path])
     with guarded(), result_folder(out_dir, inputs, names, "uncertainty") as target:
-        with progress_bar(_("draws"), draws) as update:
+        with progress_bar(draws_progress(), draws) as update:
             study = Study(inst, scen, Options(solver=solver.value, points=0, depth=None), spend,
                           budget_given=budget is not None)  # fmt: skip
             result = study.uncertainty(
@@ -134,8 +129,7 @@ def uncertainty(
                 dask=dask,
                 progress=update,
             )
-        for table in uncertainty_tables(result):
-            out.print(table)
+        show(uncertainty_view(result))
         if target is not None:
             write_uncertainty(target, result, inst, scen, fmt)
             wrote(names, target.path)
@@ -145,13 +139,11 @@ def note_unused_sigma(inst: Instance, sigma: float | None) -> None:
     """Say so when --sigma is given but every measure has its own sigma."""
     import numpy as np
 
+    from optimizer.outputs.terminal import unused_sigma_note
+
     own = inst.measure_sigma
     if sigma is not None and own is not None and not np.isnan(own).any():
-        note(
-            _("{option} is not used: every measure has its own sigma in {file}").format(
-                option=f"--sigma {sigma:g}", file="measures.csv"
-            )
-        )
+        note(unused_sigma_note(sigma))
 
 
 def uncertainty_files(fmt: Sheet) -> list[str]:

@@ -7,7 +7,7 @@ columns without cutting a name.
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -666,17 +666,6 @@ def long_labels(table: Table, col: int, width: int = 40) -> Table:
         column.overflow = "fold"
         column.max_width = width
     return table
-
-
-class Printer(Protocol):
-    """Where tables go: a rich `Console`, or the CLI's stream that trims what it prints."""
-
-    def print(self, *objects: Any, **options: Any) -> None: ...
-
-
-def print_all(console: Printer, items: list[Any]) -> None:
-    for item in items:
-        console.print(item)
 
 
 def binding_words(binding: bool, price: float | None) -> str:

@@ -181,6 +181,12 @@ def percent(v: float, decimals: int = 0) -> str:
     return fixed(100 * v, decimals, group=False) + percent_sign()
 
 
+def typed(v: float) -> str:
+    """A number as it is typed on a command line (`--budget 18000`, `--sigma 0.3`,
+    `--gap 0.01`): Python's shortest form in every language, since a shell reads it."""
+    return f"{v:g}"
+
+
 def capital(text: str) -> str:
     """`text` with its first letter upper-cased (a translation may start a sentence
     with a placeholder: "{spend} ..." -> "Фактические расходы ...")."""
@@ -327,6 +333,18 @@ def spend_words(instance: Any, spend: Any) -> str:
     """ "illustrative spend" for a file the instance's [provenance] lists as
     illustrative (SPEC section 11), else "actual spend" (in the language in use)."""
     return _("illustrative spend") if is_illustrative(instance, spend) else _("actual spend")
+
+
+def spend_label(instance: Any, spend: Any) -> str:
+    """A spend in a figure's legend: `illustrative spend: <name>, 8,700 mln KZT`
+    ("actual spend" when there is no spend to name)."""
+    if spend is None:
+        return _("actual spend")
+    cost = float((spend.volume * instance.budget_cost[None, :]).sum())
+    return _("{spend}: {name}, {amount} mln {currency}").format(
+        spend=spend_words(instance, spend), name=spend.name, amount=fixed(cost, 0),
+        currency=currency_sign(instance.currency),
+    ).rstrip()  # fmt: skip
 
 
 def spend_short(instance: Any, spend: Any) -> str:
@@ -874,11 +892,10 @@ def town_words(ex: TownExplanation, currency: str = "", instance: Any = None) ->
 
 def gap_note(gap: float) -> str:
     """What `--gap G` means for every answer of the run."""
-    within = f"{gap:.4g}" if language() == "en" else significant(gap, 4, group=False)
     return _(
         "--gap {gap}: mixed-integer solves stopped within {within} ({percent}) of the best "
         "possible objective; these answers are not proven optimal"
-    ).format(gap=f"{gap:g}", within=within,
+    ).format(gap=typed(gap), within=significant(gap, 4, group=False),
              percent=significant(gap * 100, 4, group=False) + percent_sign())  # fmt: skip
 
 
