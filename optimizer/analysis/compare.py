@@ -92,7 +92,9 @@ from optimizer.domain.evaluate import (
 from optimizer.domain.instance import Instance
 from optimizer.domain.results import Solution
 from optimizer.domain.scenario import Scenario
+from optimizer.domain.tables import local_number
 from optimizer.errors import InfeasibleError, InstanceError
+from optimizer.i18n import _
 from optimizer.lp.engine import Engine, hold_at
 from optimizer.lp.model import INF
 from optimizer.lp.session import Extension, criteria_rows
@@ -335,7 +337,10 @@ def compare(
             optimal = optimize_engine(eng)
     except InfeasibleError as e:
         raise InfeasibleError(
-            f"at the comparison budget of {b:,.1f} mln: {e}", e.diagnosis
+            _("at the comparison budget of {amount} mln: {error}").format(
+                amount=local_number(f"{b:,.1f}"), error=e
+            ),
+            e.diagnosis,
         ) from None
 
     wn = scen.objective.weight_vector(instance.criteria) / eng.normalizers()

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from optimizer.domain.tables import local_number
 from optimizer.errors import InfeasibleError, SolverError
 from optimizer.i18n import N_, _
 from optimizer.lp.model import LinearModel
@@ -601,5 +602,5 @@ def check_mip_gap(h: Any, allowed: float, step: float = 0.0) -> None:
             _(
                 "HiGHS stopped with a relative gap of {gap}, above the {allowed} asked "
                 "(a proven optimum has 0; --gap G accepts a gap up to G)"
-            ).format(gap=f"{gap:.3g}", allowed=f"{allowed:g}")
+            ).format(gap=local_number(f"{gap:.3g}"), allowed=local_number(f"{allowed:g}"))
         )

@@ -131,6 +131,12 @@ def mln_text(v: float, decimals: int) -> str:
     return local_number(f"{v:,.{decimals}f}")
 
 
+def figure_text(v: float, sig: int) -> str:
+    """`v` to `sig` significant digits, grouped, in the language's digits; a value of
+    more digits is written whole (`12,260`, not `1.226e+04`)."""
+    return local_number(f"{v:,.{sig}g}" if abs(v) < 10**sig else f"{v:,.0f}")
+
+
 def relaxation_text(block: RowBlock, r: Relaxation, names: dict[str, str]) -> str:
     """`low-floor (min_share) must give 30.000 mln (1.50 percentage points) in A, B`;
     `names`: town id -> the name the language in use gives it."""
@@ -225,7 +231,7 @@ def target_diagnosis(eng: Engine) -> Diagnosis:
 
     def beyond(target: float, best: float) -> str:
         return _("target {target} above the best reachable {best}").format(
-            target=local_number(f"{target:,.6g}"), best=local_number(f"{best:,.6g}")
+            target=figure_text(target, 6), best=figure_text(best, 6)
         )
 
     if not out:
@@ -426,7 +432,7 @@ def repair_text(budget: BudgetRepair, rules: list[tuple[RowBlock, RuleRepair]]) 
         }[r.unit].format(
             name=name,
             amount=mln_text(r.by, 3),
-            value=local_number(f"{shown:,.4g}") + (percent_sign() if r.unit == "pp" else ""),
+            value=figure_text(shown, 4) + (percent_sign() if r.unit == "pp" else ""),
         )
         # "or" joins each single-rule repair to what comes before it
         parts.append(_("or {repair}").format(repair=clause) if parts else clause)
