@@ -59,6 +59,10 @@ def open_session(
 # round-off in the last solve cannot make the next one infeasible.
 HOLD_REL = 1e-9
 HOLD_ABS = 1e-7
+# the margins tried in turn where a best held exactly cannot be reached again: the
+# hair above, then the primal feasibility tolerance of the solvers (1e-7), within
+# which a solver may report a best it cannot reach again under the hold
+HOLD_GIVES = (HOLD_REL, 1e-7)
 
 
 @dataclass(eq=False)
@@ -282,7 +286,7 @@ class Engine:
             except InfeasibleError:
                 if not held:
                     raise  # the first stage: the scenario itself is infeasible
-                res = self.lexicographic(order, 0.0)
+                res = self.held_loosely(order)
             assert res is not None
             self._ends[key] = res
         return self._ends[key]
@@ -295,11 +299,23 @@ class Engine:
     def lexicographic(self, order: list[int], tolerance: float) -> LpResult:
         return self.lexicographic_steps(order, tolerance)[0]
 
+    def held_loosely(self, order: list[int]) -> LpResult:
+        """The lexicographic end with each best held a hair below (round-off), or, where
+        the solver's own tolerance is wider than that hair (CBC reports a maximum up to
+        about 1e-9 relative above what it can then reach again), a little more."""
+        for give in HOLD_GIVES[:-1]:
+            try:
+                return self.lexicographic_steps(order, 0.0, give)[0]
+            except InfeasibleError:
+                continue
+        return self.lexicographic_steps(order, 0.0, HOLD_GIVES[-1])[0]
+
     def lexicographic_steps(
-        self, order: list[int], tolerance: float
+        self, order: list[int], tolerance: float, give: float = 0.0
     ) -> tuple[LpResult, dict[int, float]]:
         """Maximize the criteria in `order`, each with the earlier ones held at
-        (1 - tolerance) of their best. Returns the last solve and each best."""
+        (1 - tolerance) of their best, less round-off (`give`: a relative margin
+        instead of HOLD_REL). Returns the last solve and each best."""
         held: dict[int, float] = {}
         bests: dict[int, float] = {}
         res = None
@@ -307,7 +323,7 @@ class Engine:
             ext = self.floors(held) if held else None
             res = self.run(self.cost_vector(np.eye(len(self.criteria))[c]), True, ext)
             bests[c] = float(self.criteria_of(res)[c])
-            held[c] = hold_at(bests[c], tolerance)
+            held[c] = hold_at(bests[c], tolerance, give or HOLD_REL)
         assert res is not None
         return res, bests
 
@@ -347,10 +363,11 @@ class Engine:
                         better.col_dual)  # fmt: skip
 
 
-def hold_at(best: float, tolerance: float) -> float:
-    """The floor that keeps a criterion at (1 - tolerance) of its best, less round-off."""
+def hold_at(best: float, tolerance: float, give: float = 0.0) -> float:
+    """The floor that keeps a criterion at (1 - tolerance) of its best, less round-off
+    (`give`: the relative margin, HOLD_REL by default)."""
     value = (1.0 - tolerance) * best
-    return value - HOLD_REL * abs(value) - HOLD_ABS
+    return value - (give or HOLD_REL) * abs(value) - HOLD_ABS
 
 
 # ----------------------------------------------------------------------------- engine views

@@ -21,7 +21,7 @@ from rich.text import Text
 
 from optimizer.domain.instance import Instance
 from optimizer.domain.results import Solution
-from optimizer.i18n import _, language, ngettext
+from optimizer.i18n import _, ngettext
 from optimizer.outputs.text import (
     currency_sign,
     fixed,
@@ -304,7 +304,7 @@ def sweep_ranges_words(result: SweepResult) -> str:
 
 def sweep_rise_words(result: SweepResult, k: int, c: int) -> str:
     """Why one criterion's rate rises with the budget while the objective's falls."""
-    mid, per_bn = result.marginal_gains()
+    _mid, per_bn = result.marginal_gains()
     ok = [s.budget_mln for s in result.feasible() if s.criteria is not None]
     return _(
         "{criterion} per bn rises from {before} to {now} between {low} and {high} mln: "
@@ -582,9 +582,15 @@ def solution_tables(
         scenario=scenario_name(sol.scenario_name), method=term(sol.method),
         amount=mln(sol.budget_mln), currency=cur,
     )  # fmt: skip
-    # Translated titles run longer than the table; a title is one line, not wrapped
-    # mid-amount (English keeps rich's wrapping, as before).
-    shown: Any = title if language() == "en" else Text(title, no_wrap=True, overflow="ignore")
+    from optimizer.methods.describe import describe
+
+    if describe(sol.method).least_budget:  # the budget is the cap; the plan costs less
+        title = _(
+            "{scenario}: {method}, least budget {amount} mln {currency} (cap {cap})"
+        ).format(scenario=scenario_name(sol.scenario_name), method=term(sol.method),
+                 amount=mln(sol.allocated_mln), currency=cur, cap=mln(sol.budget_mln))  # fmt: skip
+    # A title is one line, not wrapped mid-amount.
+    shown: Any = Text(title, no_wrap=True, overflow="ignore")
     head = Table(title=shown, title_justify="left")
     head.add_column(_("criterion"))
     head.add_column(_("value"), justify="right")
