@@ -270,6 +270,9 @@ def resolve_section(res: dict[str, Any]) -> list[str]:
         "highspy (draw the factors, change the costs in place, solve warm, score both "
         "plans; it reproduces our draws' numbers exactly); for the front and the sweep "
         "it is the replay, which is stricter (it does none of the work between solves). "
+        "Ours is the module as the commands run it: besides its LPs, the payoff table and "
+        "SPEC 10's even plan (a quadratic program on the optimal face) for every front "
+        "breakpoint, sweep step and draw, which neither baseline computes. "
         "Medians of "
         f"{res.get('resolve_repeats', 1)} interleaved repeats where the instance is small.",
         "",
