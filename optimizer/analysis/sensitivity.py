@@ -91,7 +91,7 @@ RATE_REL_TOL = 1e-4
 OBJ_REL_TOL = 1e-7
 PER_BN = UNIT_SCALE["mln"]
 # The budget's pieces: a solved value is on a line when it is within this share of the
-# largest value on the curve (solver round-off) ...
+# larger of it and the value at the budget (solver round-off) ...
 VALUE_REL_TOL = 1e-7
 # ... two budgets are one when they are within this share of the scenario's budget ...
 BUDGET_REL_TOL = 1e-6
@@ -431,6 +431,13 @@ def gain_inside(ctx: Context, budget: float) -> Point:
     return p
 
 
+def on_line(base: Point, p: Point, scale: float) -> bool:
+    """Whether the gain at `p` is on the line `base` to round-off: within
+    `VALUE_REL_TOL` of the larger of `scale` (the gain's size at the budget) and the
+    gain itself. Concavity puts it on or below the line; only below counts."""
+    return p.gain >= base.line(p.budget) - VALUE_REL_TOL * max(scale, abs(p.gain))
+
+
 def meet(a: Point, b: Point) -> float | None:
     """Where the lines through `a` and `b` cross (None: parallel)."""
     ds = a.slope - b.slope
@@ -438,14 +445,14 @@ def meet(a: Point, b: Point) -> float | None:
 
 
 def crossing(
-    ctx: Context, base: Point, inner: float, outer: Point, tol: float, btol: float
+    ctx: Context, base: Point, inner: float, outer: Point, scale: float, btol: float
 ) -> tuple[float, Point]:
     """Where the gain leaves the line `base` between `inner` (on it) and `outer` (below
     it): Eisner and Severance's supporting-line iteration.
 
     The gain is concave, so the line through any solved point (`outer`) lies on or
     above it, and `base`'s piece ends at or before the budget where the two lines
-    cross. The gain is solved there: on `base` (within `tol`), it is on both lines,
+    cross. The gain is solved there: on `base` (`on_line`), it is on both lines,
     so it is linear along each on either side and the crossing is the end; below,
     that point is the new `outer`, nearer and on a nearer piece's line. A piecewise
     linear gain ends this in as many steps as pieces are passed; should round-off
@@ -456,13 +463,13 @@ def crossing(
     for _step in range(MAX_STEPS):
         x = meet(base, outer)
         if x is not None and way * (x - inner) <= 0.01 * btol:
-            # outer's line passes through the last budget on base (or, within `tol`,
+            # outer's line passes through the last budget on base (or, to round-off,
             # just short of it: the crossing is then the better end)
             return (x if way * (x - base.budget) > 0.0 else base.budget), outer
         crosses = x is not None and way * (outer.budget - x) > 0.01 * btol
         at = x if crosses and x is not None else 0.5 * (inner + outer.budget)
         p = gain_inside(ctx, at)
-        if p.gain >= base.line(at) - tol:
+        if on_line(base, p, scale):
             if crosses:
                 return at, outer
             inner = at
@@ -474,7 +481,7 @@ def crossing(
 
 
 def piece_end(
-    ctx: Context, base: Point, toward: float, tol: float, btol: float
+    ctx: Context, base: Point, toward: float, scale: float, btol: float
 ) -> tuple[float, Point | None]:
     """Where the gain leaves the line `base` (through the scenario's budget), going
     toward the budget `toward` (nought, or the money that buys every cell whole).
@@ -502,8 +509,8 @@ def piece_end(
         if way * (at - toward) >= 0.0:
             at = toward
         p = gain_at(ctx, at)
-        if p is not None and p.gain < base.line(at) - tol:
-            return crossing(ctx, base, inner, p, tol, btol)
+        if p is not None and not on_line(base, p, scale):
+            return crossing(ctx, base, inner, p, scale, btol)
         # going down, still looking for a budget without a plan
         spends_less = (
             outside is None and p is not None and way < 0.0 and p.allocated < at - edge
@@ -525,15 +532,15 @@ def piece_end(
             at = inner + way * step
 
 
-def side(ctx: Context, origin: Point, toward: float, tol: float, btol: float) -> Side:
+def side(ctx: Context, origin: Point, toward: float, scale: float, btol: float) -> Side:
     """The piece next to the scenario's budget toward `toward`. The budget's dual is
     its slope unless the budget is a breakpoint, where the dual can be any slope
     between the two sides' (which one depends on the basis); the dual's line then ends
     at the budget at once, and the side's own slope is that of the piece beyond."""
-    end, beyond = piece_end(ctx, origin, toward, tol, btol)
+    end, beyond = piece_end(ctx, origin, toward, scale, btol)
     if beyond is None or abs(end - origin.budget) > btol:
         return Side(origin.slope, end, False)
-    end, _ = piece_end(ctx, replace(origin, slope=beyond.slope), toward, tol, btol)
+    end, _ = piece_end(ctx, replace(origin, slope=beyond.slope), toward, scale, btol)
     return Side(beyond.slope, end, True)
 
 
@@ -555,12 +562,14 @@ def budget_pieces(ctx: Context) -> tuple[Piece, Piece | None]:
         )
     # Above the money that buys every cell whole no plan spends more.
     top = max(B, float(eng.instance.effective_capacity().sum(axis=0) @ eng.instance.budget_cost))
-    # Round-off in a value scales with the values along the curve.
-    tol = VALUE_REL_TOL * max(abs(origin.gain), abs(origin.slope) * max(1.0, top), 1e-300)
-    below = side(ctx, origin, 0.0, tol, btol) if btol < B else None
+    # The gain's size at the budget, for round-off (`on_line`): its value, or what the
+    # budget is worth at its rate where the value is nought.
+    scale = max(abs(origin.gain), abs(origin.slope) * max(abs(B), btol))
+    tol = VALUE_REL_TOL * scale
+    below = side(ctx, origin, 0.0, scale, btol) if btol < B else None
     above: Side | None = None
     if top - B > btol:
-        above = side(ctx, origin, top, tol, btol)
+        above = side(ctx, origin, top, scale, btol)
         if above.end - B <= btol and not above.kink:
             above = None  # spend_all at the most it can spend: no plan above
         elif (not eng.scenario.spend_all and above.end >= top - btol
