@@ -299,6 +299,7 @@ class Context:
     sense: float  # +1 maximize, -1 minimize: gain = sense * (new - old)
     A0: float
     depth: Depth = Depth.full
+    origin: Point | None = None  # the gain at the budget, from the LP the duals price
 
     def gain(self, o: Outcome) -> float:
         return self.sense * (o.objective - self.base.objective)
@@ -407,13 +408,17 @@ def gain_at(ctx: Context, budget: float) -> Point | None:
     """The scenario's objective at `budget` with its normalizers kept, re-solved on the
     engine's own session from the last basis (only the budget row moves, so the warm
     dual simplex takes few steps); None where it has no plan."""
-    eng = ctx.eng
-    with eng.at_budget(budget) as v:
+    with ctx.eng.at_budget(budget) as v:
         try:
             res, factor = objective_lp(replace(v, raw=True))
         except InfeasibleError:
             return None
-    scale = ctx.sense * factor
+    return point_of(ctx.eng, budget, res, ctx.sense * factor)
+
+
+def point_of(eng: Engine, budget: float, res: LpResult, scale: float) -> Point:
+    """The point of the gain an `objective_lp` result gives (`scale`: the sense times
+    the factor from that LP's optimum to the scenario's objective)."""
     m = eng.model
     return Point(budget, scale * res.objective, scale * float(res.row_dual[m.budget_row]),
                  float(res.x[m.col_A]))  # fmt: skip
@@ -555,7 +560,7 @@ def budget_pieces(ctx: Context) -> tuple[Piece, Piece | None]:
     eng = ctx.eng
     B = eng.scenario.budget_mln
     btol = BUDGET_REL_TOL * max(1.0, abs(B))
-    origin = gain_at(ctx, B)
+    origin = ctx.origin if ctx.origin is not None else gain_at(ctx, B)
     if origin is None:  # solved at B a moment ago; only round-off gets here
         raise InfeasibleError(
             _("scenario {name} is infeasible").format(name=repr(eng.scenario.name))
@@ -613,7 +618,9 @@ def sensitivity_report(eng: Engine, sol: Solution, depth: Depth | None = None) -
         raise InfeasibleError(
             _("scenario {name} is infeasible").format(name=repr(eng.scenario.name))
         )
-    ctx = Context(eng, base, 1.0 if maximize else -1.0, base.allocated, depth)
+    sense = 1.0 if maximize else -1.0
+    origin = point_of(eng, eng.scenario.budget_mln, res, sense * factor)
+    ctx = Context(eng, base, sense, base.allocated, depth, origin)
     blocks = [b for b in eng.model.blocks if b.kind != "alloc"]
     entries = [
         constraint_rate(ctx, block, sp.value * factor * UNIT_SCALE[block.unit], sp.binding)
