@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from optimizer.analysis.compare import compare, money_moved
 from optimizer.cli import app
 from optimizer.domain.actual import ActualSpend, load_actual
-from optimizer.domain.evaluate import budget_cost, check_scenario
+from optimizer.domain.evaluate import check_scenario
 from optimizer.domain.instance import load_instance
 from optimizer.domain.scenario import load_scenario
 from optimizer.methods.solution import optimize

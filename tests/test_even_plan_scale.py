@@ -3,18 +3,16 @@ and a face too large for the step leaves the solver's vertex and says so."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from optimizer.cli import app
 from optimizer.domain.instance import load_instance
 from optimizer.domain.scenario import load_scenario
 from optimizer.generate import generate_instance
-from optimizer.lp.engine import Engine
 from optimizer.lp import qp
+from optimizer.lp.engine import Engine
 from optimizer.methods import equal
 from optimizer.methods.solution import optimize_engine
 

@@ -301,7 +301,6 @@ def test_fronts_with_large_faces_stay_fast_and_say_so(tmp_path: Path, monkeypatc
     1,000 generated towns took 348 s instead of 2 s. With the interior point every
     breakpoint there is evened in seconds; faces above MANY_MAX_FREE free cells keep
     the LP's vertex, and the front says so."""
-    import sys
 
     from optimizer.analysis.pareto import compute_front
     from optimizer.domain.instance import load_instance

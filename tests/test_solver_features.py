@@ -140,9 +140,11 @@ def test_cbc_refuses_what_it_does_not_support() -> None:
     with pytest.raises(UnsupportedFeature, match="CBC takes no search hints"), s.hinted(1.0):
         pass
     near = Near(np.array([0]), np.array([1.0]))
-    with pytest.raises(UnsupportedFeature, match="CBC cannot search for a starting plan"):
-        with s.hinted(near=near):
-            pass
+    with (
+        pytest.raises(UnsupportedFeature, match="CBC cannot search for a starting plan"),
+        s.hinted(near=near),
+    ):
+        pass
     with s.hinted():  # nothing asked: the block runs
         pass
 

@@ -143,8 +143,13 @@ def test_a_resolve_that_stalls_again_from_scratch_is_an_error(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize(
-    "scenario", sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "instances"
-                                         / "kazakhstan" / "scenarios").glob("*.toml"))
+    "scenario",
+    sorted(
+        p.stem
+        for p in (
+            Path(__file__).resolve().parents[1] / "instances" / "kazakhstan" / "scenarios"
+        ).glob("*.toml")
+    ),
 )
 def test_every_kazakhstan_scenario_solves_alike_on_both_solvers(scenario: str) -> None:
     """reach-2020-jobs was 'infeasible' with CBC: its payoff row held population at

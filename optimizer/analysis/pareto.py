@@ -86,8 +86,8 @@ from optimizer.lp.engine import Engine, Extended
 from optimizer.lp.model import INF
 from optimizer.lp.session import LpResult, criteria_rows
 from optimizer.methods.equal import even_plan
-from optimizer.tuning import Tuning
 from optimizer.methods.projects import plan_fractions, plan_values
+from optimizer.tuning import Tuning
 
 # In normalized units (a criterion's payoff range is 1).
 TOL_BEYOND = 1e-7  # a weighted optimum this far beyond a segment is a new breakpoint

@@ -41,11 +41,11 @@ if TYPE_CHECKING:
 
     from optimizer.analysis.compare import Comparison
     from optimizer.analysis.explain import TownExplanation
+    from optimizer.analysis.pareto import ActualPosition, ParetoFront
     from optimizer.analysis.project_explain import ProjectExplanation
     from optimizer.analysis.sweep import SweepResult
     from optimizer.analysis.targets import TargetRate
     from optimizer.analysis.uncertainty import UncertaintyResult
-    from optimizer.analysis.pareto import ActualPosition, ParetoFront
 
 
 @dataclass(frozen=True)
@@ -206,14 +206,33 @@ class Study:
         """Whether some feasible plan at the study's budget beats the actual spend on
         every criterion (None without an actual spend)."""
         from optimizer.analysis.pareto import actual_position
-        from optimizer.domain.evaluate import score_volumes
+
+        if self.actual_values is None:
+            return None
+        payoff = self.front.payoff if self.front is not None else None
+        return actual_position(self.engine, self.actual_values, payoff)
+
+    @cached_property
+    def uplift(self) -> dict[str, dict[str, float | None]] | None:
+        """The plan against the actual spend at the study's budget, per criterion: the
+        uplift `compare` prints (None without a spend)."""
+        from optimizer.analysis.compare import optimum_uplift
+
+        if self.actual_values is None:
+            return None
+        return optimum_uplift(self.instance.criteria, self.solution.objectives,
+                              self.actual_values)  # fmt: skip
+
+    @property
+    def actual_values(self) -> np.ndarray | None:
+        """The actual spend's criteria, its cells and its projects scored as every
+        command scores them (None without a spend)."""
+        from optimizer.domain.evaluate import score_plan
 
         if self.actual is None:
             return None
-        payoff = self.front.payoff if self.front is not None else None
-        return actual_position(
-            self.engine, score_volumes(self.instance, self.actual.volume), payoff
-        )
+        fractions = self.actual.fractions if self.instance.projects is not None else None
+        return score_plan(self.instance, self.actual.volume, fractions)
 
     # ------------------------------------------------------------------ export
 

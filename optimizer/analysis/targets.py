@@ -72,7 +72,8 @@ def target_rates(eng: Engine, sol: Solution) -> tuple[TargetRate, ...]:
         cost = -sense * dual + 0.0
         value = float(sol.objectives[c])
         on = value <= bounds[c] + BINDING_REL * max(1.0, abs(bounds[c]))
-        moved = replace(obj, **{desc.bounds: {**bounds, c: bounds[c] + STEP}})
+        assert desc.bounds is not None  # rows exist only for a method with floors
+        moved = replace(obj, **{desc.bounds: {**bounds, c: bounds[c] + STEP}})  # type: ignore[arg-type]
         checked = resolved(eng, replace(eng.scenario, objective=moved))
         out.append(
             TargetRate(

@@ -98,15 +98,7 @@ def pareto(
         ):
             front = study.front
             assert front is not None
-        position = uplift = None
-        if spend is not None:
-            from optimizer.analysis.compare import optimum_uplift
-            from optimizer.domain.evaluate import score_volumes
-
-            fa = score_volumes(inst, spend.volume)
-            position = study.actual_position
-            # the scenario's optimum at the front's budget: the uplift compare prints
-            uplift = optimum_uplift(inst.criteria, study.solution.objectives, fa)
+        position, uplift = study.actual_position, study.uplift
         show(front_view(front, inst, spend, position, uplift, scen.objective.method))
         if (message := front_message(front)) is not None:
             note(message)

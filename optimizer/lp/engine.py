@@ -260,7 +260,9 @@ class Engine:
             C = len(self.criteria)
             table = np.zeros((C, C))
             for c in range(C):
-                table[c] = self.criteria_of(self.lexicographic_end([c] + [d for d in range(C) if d != c]))
+                table[c] = self.criteria_of(
+                    self.lexicographic_end([c] + [d for d in range(C) if d != c])
+                )
             self._payoff = Payoff(self.criteria, table, self.scenario.budget_mln)
         return self._payoff
 

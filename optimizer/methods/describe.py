@@ -274,12 +274,12 @@ class ObjectiveForm:
     columns: Callable[[tuple[str, ...]], tuple[str, ...]] = lambda rows: ()
 
 
-def weights(eng: Engine) -> np.ndarray:
+def raw_weights(eng: Engine) -> np.ndarray:
     return eng.scenario.objective.weight_vector(eng.criteria)
 
 
-def weighted_value(eng: Engine, f: np.ndarray, allocated: float) -> float:
-    w = weights(eng)
+def written_weighted(eng: Engine, f: np.ndarray, allocated: float) -> float:
+    w = raw_weights(eng)
     return float((w / w.sum()) @ (f / eng.normalizers()))
 
 
@@ -293,7 +293,7 @@ def primary_criterion(eng: Engine) -> int:
     return eng.criteria.index(primary)
 
 
-def reference_value(eng: Engine, f: np.ndarray, allocated: float) -> float:
+def written_reference(eng: Engine, f: np.ndarray, allocated: float) -> float:
     """z + rho sum_c f_c / n_c, z at its best: the least (f_c - ref_c) / n_c."""
     obj, n = eng.scenario.objective, eng.normalizers()
     idx = [eng.criteria.index(c) for c in obj.ref]
@@ -302,19 +302,19 @@ def reference_value(eng: Engine, f: np.ndarray, allocated: float) -> float:
     return z + float(np.sum(obj.rho * f / n))
 
 
-def goal_value(eng: Engine, f: np.ndarray, allocated: float) -> float:
+def written_goal(eng: Engine, f: np.ndarray, allocated: float) -> float:
     """sum_c w_c d_c / n_c, d_c at its least: the shortfall max(0, target_c - f_c)."""
     obj, n = eng.scenario.objective, eng.normalizers()
     idx = [eng.criteria.index(c) for c in obj.targets]
     target = np.array([obj.targets[eng.criteria[i]] for i in idx])
-    return float(np.sum(weights(eng)[idx] * np.maximum(target - f[idx], 0.0) / n[idx]))
+    return float(np.sum(raw_weights(eng)[idx] * np.maximum(target - f[idx], 0.0) / n[idx]))
 
 
 FORMS: dict[Method, ObjectiveForm] = {
     Method.weighted: ObjectiveForm(
         "maximize sum_c w_c f_c / n_c, the weights summing to 1",
-        weighted_value,
-        scale=lambda eng: 1.0 / float(weights(eng).sum()),
+        written_weighted,
+        scale=lambda eng: 1.0 / float(raw_weights(eng).sum()),
     ),
     Method.lexicographic: ObjectiveForm(
         "the last stage: maximize the last criterion of the order, the earlier ones "
@@ -330,12 +330,12 @@ FORMS: dict[Method, ObjectiveForm] = {
     Method.reference: ObjectiveForm(
         "maximize z + rho sum_c f_c / n_c subject to f_c / n_c - z >= ref_c / n_c "
         "(rows ref_c*, z free)",
-        reference_value,
+        written_reference,
         columns=lambda rows: ("z",),
     ),
     Method.goal: ObjectiveForm(
         "minimize sum_c w_c d_c / n_c subject to f_c + d_c >= target_c (rows goal_c*, d_c >= 0)",
-        goal_value,
+        written_goal,
         columns=lambda rows: tuple("d_" + r.removeprefix("goal_") for r in rows),
     ),
     Method.min_budget: ObjectiveForm(

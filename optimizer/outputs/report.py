@@ -305,8 +305,9 @@ def least_budget_figures(
         cards.append((term(c), num(sol.objectives[c]), detail))
     for tr in targets:
         if tr.binding:
-            checked = (_("infeasible") if tr.checked is None
-                       else money(tr.checked, instance.currency))
+            checked = (
+                _("infeasible") if tr.checked is None else money(tr.checked, instance.currency)
+            )
             cards.append((
                 _("one more unit of {criterion}").format(criterion=term(tr.criterion)),
                 money(tr.cost, instance.currency),
@@ -1013,15 +1014,11 @@ def criteria_blocks(cmp: Any, ill: bool) -> list[Block]:
             _("efficiency: {share} (the illustrative spend's outcomes need {amount} mln)"),
         ).format(share=percent(eff.value, 1), amount=mln(eff.min_budget_mln))
     else:
-        efficiency = _("efficiency: n/a: {reason}").format(
-            reason=reason_text(eff.reason)
-        )
+        efficiency = _("efficiency: n/a: {reason}").format(reason=reason_text(eff.reason))
     dominated = (
         _("dominated: yes")
         if cmp.dominance.dominated
-        else _("dominated: no ({reason})").format(
-            reason=reason_text(cmp.dominance.reason)
-        )
+        else _("dominated: no ({reason})").format(reason=reason_text(cmp.dominance.reason))
     )
     out.append(Items((efficiency, dominated)))
     return out

@@ -182,7 +182,10 @@ def comparison_workbook(cmp: Comparison) -> bytes:
         ("actual", cmp.actual.name),
         ("actual budget cost, mln", cmp.actual_budget_mln),
         ("comparison budget, mln", cmp.budget_mln),
-        ("efficiency", eff.value if eff.value is not None else f"n/a: {english_reason(eff.reason)}"),
+        (
+            "efficiency",
+            eff.value if eff.value is not None else f"n/a: {english_reason(eff.reason)}",
+        ),
         ("dominated", "yes" if cmp.dominance.dominated else "no"),
     ]
     sheets: dict[str, Sheet] = {
@@ -232,10 +235,18 @@ def uncertainty_workbook(result: UncertaintyResult) -> bytes:
     return workbook(
         {
             "percentiles": (
-                ["plan", "budget_mln", "criterion", "P5", "P50", "P95", "mean",
-                 "at nominal effects"],
+                [
+                    "plan",
+                    "budget_mln",
+                    "criterion",
+                    "P5",
+                    "P50",
+                    "P95",
+                    "mean",
+                    "at nominal effects",
+                ],
                 rows,
-            ),  # fmt: skip
+            ),
             "draws": uncertainty_rows(result),
             "robustness": robustness_rows(result),
         }

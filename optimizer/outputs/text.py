@@ -521,8 +521,7 @@ def moved_words(illustrative: bool, projects: bool) -> str:
         )
         if illustrative
         else _(
-            "{text}, with no criterion below the actual spend (moved: money taken out "
-            "of cells)."
+            "{text}, with no criterion below the actual spend (moved: money taken out of cells)."
         )
     )
 
