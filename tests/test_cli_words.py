@@ -16,6 +16,8 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.helpers import dotted
+
 CLI = Path(__file__).resolve().parent.parent / "optimizer" / "cli"
 WORDS = {"_", "ngettext"}
 # cli/common.py's functions that translate, where typer shows them, texts marked N_()
@@ -23,16 +25,6 @@ WORDS = {"_", "ngettext"}
 # (usage_line), click's usage errors (known_messages)
 TRANSLATORS = {"common.py": {"speak_param", "usage_line", "known_messages"}}
 PRINTERS = {"say", "note", "print", "out.print", "err.print"}
-
-
-def dotted(node: ast.AST) -> str:
-    """`err.print` for the expression `err.print`; "" for others."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        head = dotted(node.value)
-        return f"{head}.{node.attr}" if head else ""
-    return ""
 
 
 def parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:

@@ -14,9 +14,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +23,7 @@ from typer.testing import CliRunner
 from optimizer.cli import app
 from optimizer.domain.scenario import BOUNDS
 from optimizer.i18n import speaking
+from tests.helpers import interrupted_after
 from tests.test_i18n import KZ, identifiers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -332,9 +330,6 @@ def test_kazakhstan_regions_in_both_languages() -> None:
 # ----------------------------------------------------------------------------- interrupts
 
 
-ENTRY = "from optimizer.entry import main; import sys; sys.argv[0] = 'monotowns'; main()"
-
-
 @pytest.mark.parametrize(("args", "env", "word"), [
     (["--lang", "kk"], {}, "тоқтатылды"),
     ([], {"MONOTOWNS_LANG": "ru"}, "прервано"),
@@ -346,23 +341,6 @@ def test_interrupt_in_the_language(args: list[str], env: dict[str, str], word: s
     comes when the CLI's first heavy import (typer) is done, whatever the machine's load
     (`-X importtime` says when; its lines are left out of what the user would see)."""
     base = {k: v for k, v in os.environ.items() if k != "MONOTOWNS_LANG"}
-    proc = subprocess.Popen(
-        [sys.executable, "-X", "importtime", "-c", ENTRY, "solve", str(TINY), *args],
-        env={**base, **env, "PYTHONPATH": str(ROOT)},
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stderr is not None
-    seen = []
-    for line in proc.stderr:
-        seen.append(line)
-        if re.search(r"\|\s+typer$", line.rstrip()):
-            break
-    assert proc.poll() is None, "the run ended before the interrupt"
-    proc.send_signal(signal.SIGINT)
-    _out, rest = proc.communicate(timeout=30)
-    err = "".join(x for x in [*seen, *rest.splitlines(True)] if not x.startswith("import time:"))
-    assert proc.returncode == 130, err
+    code, err = interrupted_after("typer", ["solve", str(TINY), *args], {**base, **env})
+    assert code == 130, err
     assert err == word + "\n", err

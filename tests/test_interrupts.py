@@ -4,12 +4,13 @@ imports, during a long run, with worker processes."""
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from tests.helpers import interrupted_after
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny"
@@ -43,29 +44,8 @@ def test_interrupt_during_imports() -> None:
     left out of what the user would see), not a fixed time: on a loaded machine the
     interpreter alone can take longer than 0.1 s to start."""
     for after in ("optimizer.i18n", "typer"):
-        proc = subprocess.Popen(
-            [sys.executable, "-X", "importtime", "-c", ENTRY, "solve", str(TINY)],
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert proc.stderr is not None
-        seen = []
-        for line in proc.stderr:
-            seen.append(line)
-            if re.search(rf"\|\s+{re.escape(after)}$", line.rstrip()):
-                break
-        else:
-            raise AssertionError(f"the run never imported {after}: {''.join(seen)[-2000:]}")
-        assert proc.poll() is None, "the run ended before the interrupt"
-        proc.send_signal(signal.SIGINT)
-        _out, rest = proc.communicate(timeout=30)
-        err = "".join(
-            x for x in [*seen, *rest.splitlines(True)] if not x.startswith("import time:")
-        )
-        assert proc.returncode == 130, (after, err)
+        code, err = interrupted_after(after, ["solve", str(TINY)], dict(os.environ))
+        assert code == 130, (after, err)
         assert err == "interrupted\n", (after, err)
 
 

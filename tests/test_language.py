@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 import optimizer.cli.common as common
 from optimizer.cli import app
 from optimizer.i18n import language, rendered_in, speaking
+from tests.helpers import dotted
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "optimizer"
@@ -37,16 +38,6 @@ def package_calls() -> Iterator[tuple[Path, ast.Call]]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call):
                 yield path, node
-
-
-def dotted(node: ast.AST) -> str:
-    """`os.environ.update` for the expression `os.environ.update`; "" for others."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        head = dotted(node.value)
-        return f"{head}.{node.attr}" if head else ""
-    return ""
 
 
 # ----------------------------------------------------------------------------- no process state

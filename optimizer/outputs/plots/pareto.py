@@ -9,7 +9,6 @@ actual spend. Three or more: x against y, coloured by the third criterion.
 
 from __future__ import annotations
 
-import io
 import itertools
 from typing import Any
 
@@ -17,7 +16,7 @@ import numpy as np
 
 from optimizer.analysis.pareto import ParetoFront
 from optimizer.i18n import N_, _, ngettext
-from optimizer.outputs.plots.style import ACTUAL, FRONT, KNEE, OPTIMAL, POINT, money, thousands
+from optimizer.outputs.plots.style import ACTUAL, FRONT, KNEE, OPTIMAL, POINT, money, png, thousands
 from optimizer.outputs.text import amount, front_message, instance_title, term
 from optimizer.outputs.text import scenario_name as shown_name
 
@@ -71,23 +70,10 @@ def values_words(xv: float, x: str, yv: float, y: str) -> str:
     )
 
 
-def front_png(
-    front: ParetoFront,
-    actual_values: np.ndarray | None = None,
-    instance_name: str = "",
-    currency: str = "",
-    actual_better: np.ndarray | None = None,
-    actual_label: str = "",
-    scenario_name: str = "",
-    optimum: np.ndarray | None = None,
-) -> bytes:
+def front_png(front: ParetoFront, *args: Any, **options: Any) -> bytes:
     """The picture as PNG bytes (the one front picture: pareto.png and report-front.png);
-    see `front_figure`."""
-    fig = front_figure(front, actual_values, instance_name, currency, actual_better,
-                       actual_label, scenario_name, optimum)  # fmt: skip
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    the arguments are `front_figure`'s."""
+    return png(front_figure(front, *args, **options))
 
 
 def front_figure(
