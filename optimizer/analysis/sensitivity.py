@@ -69,6 +69,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from optimizer.domain.tables import local_number
 from optimizer.errors import InfeasibleError, SolverError
 from optimizer.i18n import _
 from optimizer.lp.engine import Engine
@@ -431,7 +432,7 @@ def gain_inside(ctx: Context, budget: float) -> Point:
     if p is None:
         raise SolverError(
             _("no plan at a budget of {amount} mln, between budgets that have one "
-              "(numerical trouble)").format(amount=f"{budget:,.3f}")
+              "(numerical trouble)").format(amount=local_number(f"{budget:,.3f}"))
         )  # fmt: skip
     return p
 
