@@ -114,13 +114,12 @@ def engine(solver: str, data: str = "tiny") -> Engine:
 
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 def test_a_session_gives_what_it_declares(solver: str) -> None:
-    """Basis, ranging and reduced costs: given where declared, None where not."""
+    """Basis and reduced costs: given where declared, None where not."""
     eng = engine(solver)
     s = eng.session
     res = eng.run(eng.cost_vector(np.ones(len(eng.criteria))))
     assert (res.col_dual is not None) == s.supports(Feature.REDUCED_COSTS)
     assert (s.get_basis() is not None) == s.supports(Feature.BASIS)
-    assert (s.row_bound_range(eng.model.budget_row) is not None) == s.supports(Feature.RANGING)
 
 
 def test_highs_declares_every_feature_and_cbc_none() -> None:

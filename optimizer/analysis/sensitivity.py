@@ -137,7 +137,7 @@ def solve_outcome(v: Engine) -> Outcome | None:
 
 def objective_lp(v: Engine) -> tuple[LpResult, float]:
     """The LP whose duals price the scenario objective, solved last on the session
-    (so HiGHS ranging reads it), and the factor from its optimum to the objective."""
+    (the duals are read from it), and the factor from its optimum to the objective."""
     obj = v.scenario.objective
     if describe(obj.method).staged:
         first = np.eye(len(v.criteria))[v.criteria.index(obj.order[0])]

@@ -359,17 +359,6 @@ class HighsSession:
         norm = float(np.linalg.norm(new) * np.linalg.norm(self.last_cost))
         return norm > 0 and float(new @ self.last_cost) / norm < COLD_COSINE
 
-    def row_bound_range(self, row: int) -> tuple[float, float] | None:
-        """HiGHS's ranging of one row's bound: the values over which the last
-        optimal basis stays optimal."""
-        try:
-            status, rg = self.h.getRanging()
-        except Exception:  # ranging is a refinement; callers fall back to re-solves
-            return None
-        if status != self.hs.HighsStatus.kOk or not rg.valid:
-            return None
-        return float(rg.row_bound_dn.value_[row]), float(rg.row_bound_up.value_[row])
-
     def default_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Row bounds as the model and the current extension define them."""
         ext = self.extension

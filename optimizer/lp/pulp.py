@@ -31,7 +31,7 @@ class CbcSession:
     """PuLP's bundled CBC: builds the PuLP problem for every solve (no warm start)."""
 
     name = "CBC"
-    # Each solve is a separate CBC run on a file PuLP writes: no basis, ranging or
+    # Each solve is a separate CBC run on a file PuLP writes: no basis or
     # reduced costs come back, no start or option reaches it between runs, and its
     # answers (about 1e-6 relative) are too coarse to hold the even plan's face.
     FEATURES: frozenset[Feature] = frozenset()
@@ -78,10 +78,6 @@ class CbcSession:
 
     def set_basis(self, basis: object) -> None:
         """Every CBC solve starts cold."""
-
-    def row_bound_range(self, row: int) -> None:
-        """CBC through PuLP gives no ranging."""
-        return None
 
     def change_coefficient(self, row: int, col: int, value: float) -> None:
         """The next problems are built with the coefficient changed (a copy of the

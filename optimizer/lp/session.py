@@ -124,8 +124,6 @@ class Feature(Enum):
 
     # `get_basis` hands a basis back and `set_basis` starts from it (without: None, ignored)
     BASIS = "basis"
-    # `row_bound_range` gives the range over which the last basis stays optimal (without: None)
-    RANGING = "ranging"
     # each optimum carries its reduced costs (`LpResult.col_dual`; without: None)
     REDUCED_COSTS = "reduced costs"
     # `hinted(near=...)`: a mixed-integer solve first searches near given plans for a start
@@ -163,7 +161,7 @@ class Session(Protocol):
 
     Every operation a caller needs is here, so no caller asks which solver it holds:
     HiGHS implements them on its live object; CBC, which rebuilds the problem for
-    every solve, keeps coefficient changes in a table and has no basis or ranging.
+    every solve, keeps coefficient changes in a table and has no basis.
     What goes beyond solving is declared (`supports`); an operation a session does not
     support raises `UnsupportedFeature` or, where the protocol says so, does nothing.
     """
@@ -199,10 +197,6 @@ class Session(Protocol):
 
     def change_coefficient(self, row: int, col: int, value: float) -> None:
         """One matrix coefficient of the base model changed in place."""
-
-    def row_bound_range(self, row: int) -> tuple[float, float] | None:
-        """The range of a row's bound over which the last basis stays optimal
-        (ranging), or None where the solver gives none."""
 
     def fork(self) -> Session:
         """FORK: a second session on the same model as built (no added rows, no changed
