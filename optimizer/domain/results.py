@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 
@@ -41,6 +42,14 @@ class SolverInfo:
     solves: int
 
 
+class Tightness(StrEnum):
+    """Where a constraint stands in the reported plan; the values are summary.json's."""
+
+    binding = "binding"
+    binding_no_cost = "binding (no cost)"
+    slack = "slack"
+
+
 @dataclass(frozen=True)
 class ShadowPrice:
     """What relaxing one constraint by one unit is worth in the scenario's objective.
@@ -66,11 +75,11 @@ class ShadowPrice:
         return self.value
 
     @property
-    def state(self) -> str:
-        """'binding', 'binding (no cost)' or 'slack', as the terminal says it."""
+    def state(self) -> Tightness:
+        """Binding at a price, binding at no cost, or slack (SPEC 10)."""
         if not self.binding:
-            return "slack"
-        return "binding" if abs(self.value) > 1e-12 else "binding (no cost)"
+            return Tightness.slack
+        return Tightness.binding if abs(self.value) > 1e-12 else Tightness.binding_no_cost
 
 
 @dataclass(frozen=True)

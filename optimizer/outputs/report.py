@@ -1175,11 +1175,12 @@ def shadow_blocks(
     per bn) and in money (the budget that buys as much; for a least-budget plan, the
     budget it saves), then what one more unit of each target costs (its dual, checked
     by a re-solve); raw duals stay in summary.json."""
-    from optimizer.outputs.tables import binding_words
+    from optimizer.outputs.tables import binding_words, state_words
     from optimizer.outputs.text import rate, unit_text
 
     if sens is None:  # a mixed-integer plan has no duals (README, "Projects")
-        rows = [[constraint_name(sp.name, sp.kind), _(sp.state)] for sp in sol.shadow_prices]
+        rows = [[constraint_name(sp.name, sp.kind), state_words(sp.state)]
+                for sp in sol.shadow_prices]  # fmt: skip
         return [
             Heading(_("Shadow prices")),
             Para(

@@ -14,7 +14,7 @@ import numpy as np
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from optimizer.domain.results import Solution
+    from optimizer.domain.results import Solution, Tightness
 
 from rich.table import Table
 from rich.text import Text
@@ -658,7 +658,7 @@ def solution_tables(
         sp.add_column(col, justify="right" if k == 2 else "left")
     for p in sol.shadow_prices:
         sp.add_row(term(p.name), _unit(p.unit),
-                   significant(p.value, 6, group=False), _state(p.state))  # fmt: skip
+                   significant(p.value, 6, group=False), state_words(p.state))  # fmt: skip
     out.append(sp)
     return out
 
@@ -688,11 +688,13 @@ def _unit(unit: str) -> str:
     return words.get(unit, unit)
 
 
-def _state(state: str) -> str:
+def state_words(state: Tightness) -> str:
     """A constraint's state (binding, slack, binding (no cost)) in the language in use."""
-    words = {"binding": _("binding"), "slack": _("slack"),
-             "binding (no cost)": _("binding (no cost)")}  # fmt: skip
-    return words.get(state, state)
+    from optimizer.domain.results import Tightness
+
+    words = {Tightness.binding: _("binding"), Tightness.slack: _("slack"),
+             Tightness.binding_no_cost: _("binding (no cost)")}  # fmt: skip
+    return words[state]
 
 
 def ranges_table(ranges: tuple[Any, ...], instance: Instance | None = None) -> Table:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from optimizer.domain.results import Tightness
 from optimizer.i18n import N_, _, language, ngettext, percent_sign
 
 # ----------------------------------------------------------------------------- words
@@ -855,7 +856,7 @@ def town_words(ex: TownExplanation, currency: str = "", instance: Any = None) ->
     ]
     for sp in ex.binding:
         value = sp.value * (ex.scale if sp.unit == "mln" else 1.0)
-        if sp.state == "binding (no cost)":
+        if sp.state is Tightness.binding_no_cost:
             lines.append(
                 _(
                     "Binding here (no cost): {name}; the plan sits on it, but relaxing it "
