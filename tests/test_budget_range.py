@@ -1,4 +1,4 @@
-""""Holds for budget" is a property of the problem (SPEC 14): the piece of the optimal
+""" "Holds for budget" is a property of the problem (SPEC 14): the piece of the optimal
 value v(B) around the scenario's budget, between its two breakpoints.
 
 Checked against hand-solved pieces, against the same report with the towns' rows

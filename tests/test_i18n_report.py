@@ -135,14 +135,19 @@ def test_report_variants_have_no_english(args: list[str], tmp_path: Path) -> Non
 
 
 def test_cell_values_in_the_language() -> None:
+    """A number the report shows keeps its value, in every language, so the workbook
+    writes numbers without reading the report's text back; other text stays text."""
     from optimizer.outputs.spreadsheet import cell_value
+    from optimizer.outputs.text import fixed, pct
 
     with speaking("ru"):
-        assert cell_value("2\u00a0368,2") == (2368.2, "#,##0.0")
-        assert cell_value("71,3\u00a0%") == (0.713, "0.0%")
-        assert cell_value("-6\u00a0552,9") == (-6552.9, "#,##0.0")
+        assert fixed(2368.2, 1) == "2\u00a0368,2"
+        assert cell_value(fixed(2368.2, 1)) == (2368.2, "#,##0.0")
+        assert cell_value(pct(71.3)) == (0.713, "0.0%")
+        assert cell_value(fixed(-6552.94, 1)) == (-6552.9, "#,##0.0")
         assert cell_value("жұмыс орындары 0,5") == "жұмыс орындары 0,5"
-    assert cell_value("2,368.2") == (2368.2, "#,##0.0")
+        assert cell_value("2\u00a0368,2") == "2\u00a0368,2"  # text is never parsed
+    assert cell_value(fixed(2368.2, 1)) == (2368.2, "#,##0.0")
 
 
 # ----------------------------------------------------------------------------- figures

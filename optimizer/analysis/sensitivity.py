@@ -518,9 +518,7 @@ def piece_end(
         if p is not None and not on_line(base, p, scale):
             return crossing(ctx, base, inner, p, scale, btol)
         # going down, still looking for a budget without a plan
-        spends_less = (
-            outside is None and p is not None and way < 0.0 and p.allocated < at - edge
-        )
+        spends_less = outside is None and p is not None and way < 0.0 and p.allocated < at - edge
         if p is None:
             outside = at
         else:
@@ -578,8 +576,11 @@ def budget_pieces(ctx: Context) -> tuple[Piece, Piece | None]:
         above = side(ctx, origin, top, scale, btol)
         if above.end - B <= btol and not above.kink:
             above = None  # spend_all at the most it can spend: no plan above
-        elif (not eng.scenario.spend_all and above.end >= top - btol
-              and abs(above.slope) * (top - B) <= tol):  # more money buys nothing more
+        elif (
+            not eng.scenario.spend_all
+            and above.end >= top - btol
+            and abs(above.slope) * (top - B) <= tol
+        ):  # more money buys nothing more
             above = replace(above, end=math.inf)
     elif not eng.scenario.spend_all:  # the budget buys every cell whole
         rises = below is not None and below.slope * (B - below.end) > tol

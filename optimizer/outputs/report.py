@@ -24,8 +24,11 @@ from optimizer.i18n import N_, _, language, ngettext
 from optimizer.methods.describe import describe
 from optimizer.outputs.plots.style import measure_names, quoted
 from optimizer.outputs.text import (
+    WHOLE_FORM,
+    Shown,
     criteria_caption,
     currency_sign,
+    decimals_form,
     fixed,
     front_message,
     instance_title,
@@ -126,8 +129,21 @@ def table(
         raise ValueError(f"table {caption or header[0]!r}: rows and alignment must have "
                          f"{len(header)} columns like the header")  # fmt: skip
     return TableBlock(
-        tuple(header), tuple(tuple(str(c) for c in r) for r in rows), tuple(num), caption
+        tuple(header), tuple(tuple(cell_text(c) for c in r) for r in rows), tuple(num), caption
     )
+
+
+def cell_text(cell: Any) -> str:
+    """A table cell as text; a number keeps its value (`Shown`), so the workbook
+    writes it as a number."""
+    if isinstance(cell, str):
+        return cell  # a formatter's Shown stays one
+    if isinstance(cell, bool) or not isinstance(cell, int | float):
+        return str(cell)
+    text = str(cell)
+    if isinstance(cell, int):
+        return Shown(text, float(cell), WHOLE_FORM)
+    return Shown(text, cell, decimals_form(len(text.partition(".")[2])))
 
 
 # ----------------------------------------------------------------------------- words

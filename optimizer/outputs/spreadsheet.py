@@ -15,7 +15,6 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from optimizer.i18n import language
 from optimizer.outputs.tables import (
     allocation_rows,
     robustness_rows,
@@ -24,6 +23,7 @@ from optimizer.outputs.tables import (
     totals,
     uncertainty_rows,
 )
+from optimizer.outputs.text import Shown
 
 if TYPE_CHECKING:
     from optimizer.analysis.compare import Comparison
@@ -39,7 +39,6 @@ MONEY = "#,##0.0"
 WHOLE = "#,##0"
 SHARE = "0.0%"
 PRECISE = "#,##0.0000"
-NUMBER = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})*|\d+)(\.\d+)?(%?)$")
 
 
 def number_format(column: str, value: float) -> str:
@@ -105,26 +104,14 @@ def workbook(sheets: dict[str, Sheet]) -> bytes:
     return buf.getvalue()
 
 
-def cell_value(text: str) -> Any:
-    """A report cell back to a number where it is one: "2,368.2" -> 2368.2, "59.0%" -> 0.59,
-    "+1,544" -> 1544 (in Russian and Kazakh "2 368,2", "59,0 %"); anything else stays text."""
-    text = text.strip()
-    if language() != "en":  # Babel's locale formats: no-break spaces group, a comma decimals
-        plain = re.sub(r"(?<=\d)[\u00a0\u202f ](?=\d{3}\b)", "", text)
-        plain = plain.replace("\u00a0%", "%").replace("\u2212", "-")
-        if re.fullmatch(r"[+-]?\d+(,\d+)?%?", plain):
-            text = plain.replace(",", ".")
-    m = NUMBER.match(text)
-    if not m:
-        return text
-    sign, whole, frac, percent = m.groups()
-    v = float(whole.replace(",", "") + (frac or ""))
-    v = -v if sign == "-" else v
-    if percent:
-        return (v / 100, "0." + "0" * (len(frac) - 1) + "%" if frac else "0%")
-    if frac is None:
-        return (int(v), WHOLE) if abs(v) < 2**53 else v
-    return (v, "#,##0." + "0" * (len(frac) - 1))  # as many decimals as the report shows
+def cell_value(cell: str) -> Any:
+    """A report cell as the workbook writes it: a number the report shows (`Shown`,
+    made by the formatters of outputs/text.py) as that number in a format that shows
+    it alike; any other cell as its text."""
+    if isinstance(cell, Shown):
+        whole = cell.form == WHOLE and abs(cell.value) < 2**53
+        return (int(cell.value), cell.form) if whole else (cell.value, cell.form)
+    return cell
 
 
 # ----------------------------------------------------------------------------- results
@@ -254,8 +241,7 @@ def uncertainty_workbook(result: UncertaintyResult) -> bytes:
 
 
 def tables_workbook(tables: Sequence[tuple[str, Sequence[str], Sequence[Sequence[str]]]]) -> bytes:
-    """A workbook of formatted text tables (the report's): cells that are numbers
-    ("2,368.2", "59.0%") become numbers again."""
+    """A workbook of the report's tables: the numbers it shows as numbers."""
     sheets: dict[str, Sheet] = {}
     for i, (caption, header, rows) in enumerate(tables, start=1):
         name = caption.split(":")[0].split("(")[0].strip() or f"table {i}"

@@ -148,38 +148,78 @@ def currency_sign(currency: str) -> str:
 # import); Russian and Kazakh go through Babel's locale data: `10 400,0`.
 
 
-def fixed(v: float, decimals: int, group: bool = True, sign: bool = False) -> str:
+class Shown(str):
+    """A number as the text shows it, carrying the number it shows (`value`, rounded
+    as shown) and a spreadsheet format that shows it alike (`form`): a workbook made
+    of the report's tables writes numbers, never reading our own text back."""
+
+    value: float
+    form: str
+
+    def __new__(cls, text: str, value: float, form: str) -> Shown:
+        shown = super().__new__(cls, text)
+        shown.value, shown.form = value, form
+        return shown
+
+
+WHOLE_FORM = "#,##0"
+
+
+def decimals_form(decimals: int, percent: bool = False) -> str:
+    """The spreadsheet format with `decimals` decimals (`#,##0.0`, `0.0%`)."""
+    head = "0" if percent else "#,##0"
+    return head + ("." + "0" * decimals if decimals > 0 else "") + ("%" if percent else "")
+
+
+def fixed(
+    v: float, decimals: int, group: bool = True, sign: bool = False
+) -> str:  # a Shown (a str that keeps its number)
     """`v` with `decimals` decimals in the language in use: `10,400.0` / `10 400,0`."""
     lang = language()
+    shown = round(float(v), decimals) + 0.0
     if lang == "en":
-        return f"{v:{'+' if sign else ''}{',' if group else ''}.{decimals}f}"
+        text = f"{v:{'+' if sign else ''}{',' if group else ''}.{decimals}f}"
+        return Shown(text, shown, decimals_form(decimals))
     from babel.numbers import format_decimal
 
     pattern = ("#,##0" if group else "0") + ("." + "0" * decimals if decimals else "")
     text = format_decimal(v, format=pattern, locale=lang, decimal_quantization=True)
     if text.startswith("-") and not text.strip("-0,.\u00a0"):
         text = text[1:]  # -0,0 reads as 0,0
-    return f"+{text}" if sign and not text.startswith("-") else text
+    text = f"+{text}" if sign and not text.startswith("-") else text
+    return Shown(text, shown, decimals_form(decimals))
 
 
-def significant(v: float, sig: int, group: bool = True, sign: bool = False) -> str:
+def significant(
+    v: float, sig: int, group: bool = True, sign: bool = False
+) -> str:  # a Shown (a str that keeps its number)
     """`v` to `sig` significant digits (`0.00605`, `3.204`) in the language in use;
     `sign`: a `+` before positive values (`+0.1873`)."""
+    plain = f"{v:.{sig}g}"
+    shown = float(plain)
+    form = "0.00E+00" if "e" in plain else decimals_form(len(plain.partition(".")[2]))
     if language() == "en":
-        return f"{v:{'+' if sign else ''}{',' if group else ''}.{sig}g}"
-    text = f"{v:.{sig}g}"
-    if "e" in text:
-        text = text.replace(".", ",")
+        return Shown(f"{v:{'+' if sign else ''}{',' if group else ''}.{sig}g}", shown, form)
+    if "e" in plain:
+        text = plain.replace(".", ",")
     else:
-        text = fixed(float(text), len(text.partition(".")[2]), group)
-    return f"+{text}" if sign and not text.startswith("-") else text
+        text = fixed(shown, len(plain.partition(".")[2]), group)
+    return Shown(f"+{text}" if sign and not text.startswith("-") else text, shown, form)
 
 
-def percent(v: float, decimals: int = 0) -> str:
+def as_percent(text: str, value_pct: float, decimals: int) -> Shown:
+    """`text` (a number in percent) with the language's percent sign, showing the
+    fraction `value_pct / 100`."""
+    return Shown(text + percent_sign(), round(value_pct, decimals) / 100 + 0.0,
+                 decimals_form(decimals, percent=True))  # fmt: skip
+
+
+def percent(v: float, decimals: int = 0) -> str:  # a Shown (a str that keeps its number)
     """A fraction as a percentage: `0.96` -> `96%` (`96 %` in Russian)."""
     if language() == "en":
-        return f"{v:.{decimals}%}"
-    return fixed(100 * v, decimals, group=False) + percent_sign()
+        return Shown(f"{v:.{decimals}%}", round(100 * v, decimals) / 100 + 0.0,
+                     decimals_form(decimals, percent=True))  # fmt: skip
+    return as_percent(fixed(100 * v, decimals, group=False), 100 * v, decimals)
 
 
 def typed(v: float) -> str:
@@ -217,15 +257,15 @@ def pct(v: float | None, signed: bool = False) -> str:
     """A percentage already in percent: `12.5%`, signed `+12.5%`."""
     if v is None:
         return _("n/a")
-    return fixed(v, 1, group=False, sign=signed) + percent_sign()
+    return as_percent(fixed(v, 1, group=False, sign=signed), v, 1)
 
 
-def signed_pct(v: float, decimals: int = 0) -> str:
+def signed_pct(v: float, decimals: int = 0) -> str:  # a Shown (a str that keeps its number)
     """A signed percentage that never reads "+-0%": values that round to zero print unsigned."""
     r = round(v, decimals)
     if r == 0:
-        return fixed(0, decimals, group=False) + percent_sign()
-    return fixed(r, decimals, group=False, sign=True) + percent_sign()
+        return as_percent(fixed(0, decimals, group=False), 0.0, decimals)
+    return as_percent(fixed(r, decimals, group=False, sign=True), r, decimals)
 
 
 def shares_pct(values: list[float] | tuple[float, ...], decimals: int = 1) -> list[str]:
@@ -244,7 +284,7 @@ def shares_pct(values: list[float] | tuple[float, ...], decimals: int = 1) -> li
     left = 100 * unit - sum(floors)
     for i in sorted(range(len(exact)), key=lambda i: floors[i] - exact[i])[:left]:
         floors[i] += 1
-    return [fixed(f / unit, decimals, group=False) + percent_sign() for f in floors]
+    return [as_percent(fixed(f / unit, decimals, group=False), f / unit, decimals) for f in floors]
 
 
 def rate(v: float | None, none: str = "-") -> str:
@@ -252,7 +292,7 @@ def rate(v: float | None, none: str = "-") -> str:
     if v is None:
         return none
     if v == 0:
-        return "0"
+        return Shown("0", 0.0, WHOLE_FORM)
     return significant(v, 4) if abs(v) < 1e4 else fixed(v, 0)
 
 
