@@ -299,7 +299,7 @@ def test_provenance_first_line_banner_and_illustrative_spend(tmp_path: Path) -> 
 def test_fronts_with_large_faces_stay_fast_and_say_so(tmp_path: Path, monkeypatch) -> None:
     """A previous attempt evened every breakpoint of any front with HiGHS's active-set QP:
     1,000 generated towns took 348 s instead of 2 s. With the interior point every
-    breakpoint there is evened in seconds; faces above MANY_MAX_FREE free cells keep
+    breakpoint there is evened in seconds; faces above `Tuning.many_max_free` free cells keep
     the LP's vertex, and the front says so."""
 
     from optimizer.analysis.pareto import compute_front

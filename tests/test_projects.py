@@ -266,7 +266,7 @@ def test_hints_hold_for_their_solves_only(tmp_path: Path) -> None:
 
 
 def test_side_searches_where_its_last_plans_agree() -> None:
-    """`Side.near`: nothing before two plans; then the columns its last NEAR_PLANS plans
+    """`Side.near`: nothing before two plans; then the columns its last `Tuning.near_plans` plans
     agree on, at their common value."""
     from optimizer.analysis.projects_front import Side
 

@@ -167,7 +167,7 @@ def constraint_name(name: str, kind: str) -> str:
 
 
 def build_report(study: Study) -> Report:
-    """Lay out a study (`analysis.study.run_study`): the optimum, the front and the
+    """Lay out a study (`analysis.study.Study`): the optimum, the front and the
     comparison with an actual spend when there is one."""
     from optimizer.outputs.plots.compare import allocation_png
     from optimizer.outputs.text import provenance_line
