@@ -84,6 +84,9 @@ from optimizer.methods.scalarize import SCALARIZATIONS
 from optimizer.methods.solution import optimize_engine
 
 DEFAULT_SIGMA = 0.2
+# The widest spread --sigma takes: a factor's median exp(-sigma**2 / 2) is 0.0067 at 3.2,
+# 3.7e-6 at 5 (check_sigma says why none wider is a draw of effects).
+MAX_SIGMA = 5.0
 CHUNK = 25  # draws per task; fixed, so results do not depend on the worker count
 FUNDED_MLN = 1e-6  # a cell counts as funded above this volume
 PERCENTILES = (5, 50, 95)
@@ -92,12 +95,23 @@ PERCENTILES = (5, 50, 95)
 # ----------------------------------------------------------------------------- draws
 
 
+def check_sigma(sigma: float) -> float:
+    """`--sigma` as given, if it is a spread a draw can be made with: finite, >= 0 and at
+    most MAX_SIGMA. Above that the factor exp(sigma * z - sigma**2 / 2) of nearly every
+    draw is below exp(-MAX_SIGMA**2 / 2 + 4 * MAX_SIGMA) (effects wiped out) and, far
+    above, overflows or underflows to 0 and the draw's problem cannot be solved."""
+    if not math.isfinite(sigma) or not 0 <= sigma <= MAX_SIGMA:
+        raise InstanceError(
+            _("--sigma: must be a number from 0 to {most}, got {value}").format(
+                most=f"{MAX_SIGMA:g}", value=f"{sigma:g}"
+            )
+        )
+    return sigma
+
+
 def measure_sigmas(instance: Instance, sigma: float) -> np.ndarray:
     """(M,) sigma of each measure: the `sigma` column of measures.csv, else `sigma`."""
-    if not math.isfinite(sigma) or sigma < 0:
-        raise InstanceError(
-            _("--sigma: must be a number >= 0, got {value}").format(value=repr(sigma))
-        )
+    check_sigma(sigma)
     out = np.full(instance.n_measures, float(sigma))
     if instance.measure_sigma is not None:
         given = ~np.isnan(instance.measure_sigma)

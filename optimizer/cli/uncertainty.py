@@ -100,12 +100,14 @@ def uncertainty(
 ) -> None:
     """The plan under uncertain effects: scored and re-optimized over random draws."""
     from optimizer.analysis.study import Options, Study
-    from optimizer.analysis.uncertainty import DEFAULT_SIGMA
+    from optimizer.analysis.uncertainty import DEFAULT_SIGMA, check_sigma
     from optimizer.outputs.files import input_files, result_folder
     from optimizer.outputs.terminal import draws_progress, uncertainty_view
 
     with guarded():
         check_limit("--draws", draws, MAX_DRAWS, force, DRAWS_WHY)
+        if sigma is not None:
+            check_sigma(sigma)
         inst, scen = prepare(instance, scenario, budget, method, weights, gap=gap,
                              renormalize=renormalize)  # fmt: skip
         note_unused_sigma(inst, sigma)

@@ -64,6 +64,9 @@ OBJECTIVE_KEYS = {
     "rho",
     "targets",
 }
+# Keys of [objective] that hold one word (a method, a criterion, a normalization): a list
+# or a table there is bad input, not a value to compare against the known words.
+WORD_KEYS = ("method", "normalize", "primary")
 # Which keys of [objective] each method needs (SPEC section 5: a missing one is bad input).
 NEEDS: dict[Method, tuple[str, ...]] = {
     Method.weighted: (),
@@ -327,6 +330,13 @@ def parse_objective(where: str, doc: Any, criteria: tuple[str, ...]) -> Objectiv
                     file=where, key=f"'objective.{key}'", known=", ".join(sorted(OBJECTIVE_KEYS))
                 )
             )
+    for key in WORD_KEYS:
+        if key in doc and not isinstance(doc[key], str):
+            raise InstanceError(
+                _("{file}: key {key} must be a string, got {value}").format(
+                    file=where, key=f"'objective.{key}'", value=repr(doc[key])
+                )
+            )
     kw: dict[str, Any] = {}
     kw["method"] = doc.get("method", "weighted")
     if "weights" in doc:
@@ -355,7 +365,7 @@ def check_objective(
     where: str, obj: Objective, criteria: tuple[str, ...], present: set[str]
 ) -> Objective:
     """Method-specific checks; fills the default weights (equal) when none are given."""
-    if obj.method not in set(Method):
+    if not isinstance(obj.method, str) or obj.method not in set(Method):
         raise InstanceError(
             _("{where}: unknown method {method} (one of {methods})").format(
                 where=key_at(where, "'objective.method'"),
@@ -694,6 +704,19 @@ def with_baseline(scenario: Scenario, instance: Instance, ref: str, where: str) 
                    baseline_volume=spend.volume)  # fmt: skip
 
 
+def check_gap_applies(gap: float, instance: Instance) -> None:
+    """A gap above 0 only loosens mixed-integer solves, and only projects make one: on a
+    linear program every answer is proven optimal, so a note that says otherwise would be
+    false; the option is refused instead."""
+    if gap > 0 and instance.projects is None:
+        raise InstanceError(
+            _(
+                "--gap: {instance} has no projects (projects.csv), so nothing is solved as a "
+                "mixed-integer program and every answer is proven optimal; leave --gap out"
+            ).format(instance=instance.path)
+        )
+
+
 def apply_overrides(
     scenario: Scenario,
     instance: Instance,
@@ -711,6 +734,7 @@ def apply_overrides(
     if gap is not None:
         if not (0.0 <= gap < 1.0) or gap != gap:
             raise InstanceError(_("--gap: {gap} must lie in [0, 1) (0.01 is 1%)").format(gap=gap))
+        check_gap_applies(gap, instance)
         scenario = replace(scenario, mip_gap=float(gap))
     if budget is not None:
         scenario = scenario.with_budget(parse_money(budget))
