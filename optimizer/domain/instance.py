@@ -10,7 +10,6 @@ Row numbers are spreadsheet rows: the header is row 1, the first data row is 2.
 
 from __future__ import annotations
 
-import csv
 import itertools
 import math
 import tomllib
@@ -28,12 +27,15 @@ from optimizer.domain.tables import (
     Table,
     cell_at,
     cell_of,
+    check_columns,
     file_digest,
     first_positions,
     key_at,
     parse_bool,
     parse_number,
+    read_header_row,
     read_table,
+    read_text,
     require_columns,
     row_at,
 )
@@ -48,6 +50,10 @@ DISPLAY_REGION = {"ru": "region_ru", "kk": "region_kk"}
 DISPLAY_MEASURE = {"ru": "label_ru", "kk": "label_kk"}
 DISPLAY_NAME = {"ru": "name_ru", "kk": "name_kk"}
 MEASURE_COLUMNS = ("measure", "label", "instrument", "budget_cost", "capacity_per_capita")
+# Columns a person writes for people (why a number is what it is), read by no computation;
+# every other column a strict file has must be one the tool reads.
+NOTE_COLUMNS = ("note", "source")
+TIER_EFFECT_COLUMNS = ("tier", "measure", "eligible", "multiplier", *NOTE_COLUMNS)
 INSTANCE_KEYS = {
     "name",
     "currency",
@@ -230,11 +236,13 @@ def read_provenance(root: Path, path: Path, doc: Any, problems: list[str]) -> Pr
                 problems.append(
                     _("{where}: must be 'file:column' or 'file:key'").format(where=where)
                 )
+            elif not inside(root, target):
+                problems.append(outside_instance(where, file))
             elif not target.is_file():
                 problems.append(
                     _("{where}: no file {name} in the instance").format(where=where, name=file)
                 )
-            elif not provenance_field_exists(target, field):
+            elif not provenance_field_exists(target, field, problems):
                 problems.append(
                     _("{where}: {name} has no column or key {field}").format(
                         where=where, name=file, field=repr(field)
@@ -251,7 +259,9 @@ def read_provenance(root: Path, path: Path, doc: Any, problems: list[str]) -> Pr
         )
         files = []
     for f in files:
-        if not (root / str(f)).is_file():
+        if not inside(root, root / str(f)):
+            problems.append(outside_instance(key_at(path, "'provenance.illustrative'"), f))
+        elif not (root / str(f)).is_file():
             problems.append(
                 _("{where}: no file {name} in the instance").format(
                     where=key_at(path, "'provenance.illustrative'"), name=f
@@ -260,15 +270,32 @@ def read_provenance(root: Path, path: Path, doc: Any, problems: list[str]) -> Pr
     return Provenance(labelled["derived"], labelled["assumed"], tuple(str(f) for f in files))
 
 
-def provenance_field_exists(target: Path, field: str) -> bool:
+def inside(root: Path, target: Path) -> bool:
+    """Whether `target` lies inside the instance folder (after `..` and links): provenance
+    describes the instance's own files, and the instance's checksum covers only those."""
+    return target.resolve().is_relative_to(root.resolve())
+
+
+def outside_instance(where: str, name: object) -> str:
+    return _("{where}: {name} is outside the instance folder; name a file of the instance").format(
+        where=where, name=name
+    )
+
+
+def provenance_field_exists(target: Path, field: str, problems: list[str]) -> bool:
+    """Whether the file has the column (CSV) or dotted key (TOML); the file is read as the
+    tables read it, so an encoding the tables refuse is refused here with the same words
+    (and the entry is not reported again)."""
     if target.suffix == ".csv":
-        with target.open(encoding="utf-8") as f:
-            header = next(csv.reader(f), [])
-        return field in [h.strip() for h in header]
+        header = read_header_row(target, problems)
+        return header is None or field in header
     if target.suffix == ".toml":
+        text = read_text(target, problems)
+        if text is None:
+            return True
         try:
-            doc: Any = tomllib.loads(target.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            doc: Any = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
             return False
         for part in field.split("."):
             if not isinstance(doc, dict) or part not in doc:
@@ -280,15 +307,17 @@ def provenance_field_exists(target: Path, field: str) -> bool:
 
 def read_header(root: Path, problems: list[str]) -> Header | None:
     path = root / "instance.toml"
-    try:
-        # utf-8-sig: a byte-order mark (Excel, Notepad) is read, as it is in the CSV files
-        doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
+    if not path.exists():
         problems.append(
             _("{file}: file not found (every instance needs an instance.toml)").format(file=path)
         )
         return None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+    text = read_text(path, problems)
+    if text is None:
+        return None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
         problems.append(_("{file}: not valid TOML ({reason})").format(file=path, reason=e))
         return None
     head = Header()
@@ -410,6 +439,9 @@ def read_towns(root: Path, head: Header, problems: list[str]) -> dict[str, Any] 
     table = read_table(root / "towns.csv", problems)
     if table is None or not require_columns(table, TOWN_COLUMNS, problems):
         return None
+    known = (*TOWN_COLUMNS, *DISPLAY_TOWN.values(), *DISPLAY_REGION.values())
+    if not check_columns(table, known, problems, extra_allowed=True):
+        return None
     names, regions, tiers, pops = [], [], [], []
     seen: dict[str, int] = {}
     for i, row in enumerate(table.rows):
@@ -485,8 +517,11 @@ def read_measures(root: Path, head: Header, problems: list[str]) -> dict[str, An
                     file=table.name, criterion=repr(c), column=repr(col)
                 )
             )
-    if not require_columns(table, MEASURE_COLUMNS, problems) or any(
-        c not in table.header for c in effect_cols
+    known = (*MEASURE_COLUMNS, *effect_cols, "sigma", *DISPLAY_MEASURE.values(), *NOTE_COLUMNS)
+    if (
+        not require_columns(table, MEASURE_COLUMNS, problems)
+        or any(c not in table.header for c in effect_cols)
+        or not check_columns(table, known, problems)
     ):
         return None
     has_sigma = "sigma" in table.header
@@ -553,16 +588,22 @@ def read_measures(root: Path, head: Header, problems: list[str]) -> dict[str, An
 
 
 def apply_tier_effects(
-    root: Path, head: Header, measure_pos: dict[str, int], problems: list[str]
+    root: Path, head: Header, n_measures: int, measure_pos: dict[str, int], problems: list[str]
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """(tiers x measures) multiplier and eligibility; defaults 1.0 and True."""
-    mult = np.ones((len(head.tiers), len(measure_pos)))
-    elig = np.ones((len(head.tiers), len(measure_pos)), dtype=bool)
+    """(tiers x measures) multiplier and eligibility; defaults 1.0 and True. One column per
+    row of measures.csv (`n_measures`), a duplicated measure included: `measure_pos` points
+    at first rows, which may lie past the number of distinct names."""
+    mult = np.ones((len(head.tiers), n_measures))
+    elig = np.ones((len(head.tiers), n_measures), dtype=bool)
     path = root / "tier_effects.csv"
     if not path.exists():
         return mult, elig
     table = read_table(path, problems)
-    if table is None or not require_columns(table, ("tier", "measure"), problems):
+    if (
+        table is None
+        or not require_columns(table, ("tier", "measure"), problems)
+        or not check_columns(table, TIER_EFFECT_COLUMNS, problems)
+    ):
         return None
     seen: dict[tuple[str, str], int] = {}
     for i, row in enumerate(table.rows):
@@ -629,15 +670,8 @@ def apply_effects(
     if table is None or not require_columns(table, ("town", "measure"), problems):
         return True
     effect_cols = [f"{c}_per_mln" for c in head.criteria]
-    known = {"town", "measure", "capacity_mln", "note", "source", *effect_cols}
-    for col in table.header:
-        if col not in known:
-            problems.append(
-                _(
-                    "{file}: unknown column {column} (expected town, measure, capacity_mln, "
-                    "{effects}, note, source)"
-                ).format(file=table.name, column=repr(col), effects=", ".join(effect_cols))
-            )
+    check_columns(table, ("town", "measure", *effect_cols, "capacity_mln", *NOTE_COLUMNS),
+                  problems)  # fmt: skip
     seen: dict[tuple[str, str], int] = {}
     for i, row in enumerate(table.rows):
         cells = dict(zip(table.header, row, strict=False))
@@ -713,7 +747,7 @@ def load_instance(path: str | Path) -> Instance:
 
     town_pos = first_positions(towns["names"])
     measure_pos = first_positions(measures["names"])
-    tier_tables = apply_tier_effects(root, head, measure_pos, problems)
+    tier_tables = apply_tier_effects(root, head, len(measures["names"]), measure_pos, problems)
     T, M = len(towns["names"]), len(measures["names"])
     base = np.broadcast_to(measures["effects"][None, :, :], (T, M, len(head.criteria))).copy()
     capacity = np.outer(towns["population"], measures["capacity_pc"]) / 1e6

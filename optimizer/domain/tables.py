@@ -7,7 +7,9 @@ named by file, row and column.
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,15 +86,61 @@ def too_large(where: str, value: str) -> str:
 # ----------------------------------------------------------------------------- reading
 
 
+def read_text(path: Path, problems: list[str]) -> str | None:
+    """The text of an input file, decoded the one way every file is: UTF-8, a
+    byte-order mark allowed (Excel's "CSV UTF-8", Notepad). Anything else (Excel's
+    Cyrillic cp1251, UTF-16) is refused naming the file, not guessed at: a guess that
+    decodes is not proof the letters are right. None, with the problem recorded, when
+    the file cannot be read."""
+    if path.is_dir():
+        problems.append(_("{file}: is a folder, a file is expected").format(file=path))
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        problems.append(
+            _("{file}: cannot be read ({reason})").format(file=path, reason=e.strerror or e)
+        )
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        problem = not_utf8(path, data, e)
+        if problem not in problems:  # the provenance check reads the same file first
+            problems.append(problem)
+        return None
+
+
+def not_utf8(path: Path, data: bytes, error: UnicodeDecodeError) -> str:
+    """Why a file is not read, and how to make it readable: save it as UTF-8."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        found = _("it is UTF-16")
+    else:
+        found = _("byte {byte} at position {position} is not UTF-8").format(
+            byte=f"0x{data[error.start]:02x}", position=error.start
+        )
+    return _("{file}: not UTF-8 text ({found}); save it as UTF-8 (in Excel: CSV UTF-8)").format(
+        file=path, found=found
+    )
+
+
 def read_table(path: Path, problems: list[str]) -> Table | None:
     """Read a CSV as strings; record a problem and return None if it cannot be read."""
+    text = read_text(path, problems)
+    if text is None:
+        return None
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            rows = [tuple(c.strip() for c in r) for r in csv.reader(fh)]
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        rows = [tuple(c.strip() for c in r) for r in csv.reader(io.StringIO(text, newline=""))]
+    except csv.Error as e:
         problems.append(_("{file}: cannot be read ({reason})").format(file=path, reason=e))
         return None
     return table_from_rows(str(path), rows, problems)
+
+
+def read_header_row(path: Path, problems: list[str]) -> tuple[str, ...] | None:
+    """The header of a CSV (its first non-blank row), read as `read_table` reads it."""
+    table = read_table(path, problems)
+    return None if table is None else table.header
 
 
 def table_from_rows(name: str, rows: list[tuple[str, ...]], problems: list[str]) -> Table | None:
@@ -106,6 +154,8 @@ def table_from_rows(name: str, rows: list[tuple[str, ...]], problems: list[str])
         problems.append(_("{file}: the file is empty (a header row is required)").format(file=name))
         return None
     (_first, header), data = kept[0], kept[1:]
+    if not nul_free(name, kept, header, problems):
+        return None
     for n, r in data:
         if len(r) != len(header):
             problems.append(
@@ -116,6 +166,28 @@ def table_from_rows(name: str, rows: list[tuple[str, ...]], problems: list[str])
                 ).format(where=row_at(name, n), n=len(r), columns=len(header), values=",".join(r))
             )
     return Table(name, header, tuple(r for _n, r in data), tuple(n for n, _r in data))
+
+
+def nul_free(
+    name: str,
+    rows: list[tuple[int, tuple[str, ...]]],
+    header: tuple[str, ...],
+    problems: list[str],
+) -> bool:
+    """No cell holds a NUL byte: no text editor or spreadsheet writes one, so the file is
+    damaged or not text, and a name with a NUL in it would never match."""
+    clean = True
+    for n, r in rows:
+        for k, cell in enumerate(r):
+            if "\x00" in cell:
+                col = header[k] if k < len(header) and n != rows[0][0] else f"#{k + 1}"
+                problems.append(
+                    _(
+                        "{where}: a NUL byte (\\0) in the cell; the file is damaged or not text"
+                    ).format(where=cell_at(name, n, col))
+                )
+                clean = False
+    return clean
 
 
 def require_columns(
@@ -134,6 +206,52 @@ def require_columns(
             )
         )
     return not missing and not dup
+
+
+# A column this close to a known one (difflib's ratio) is taken for a misspelling of it,
+# even in a file that allows extra columns: `populaton` 0.95, `multiplyer` 0.90,
+# `eligable` 0.88; the extra columns of the shipped instances (`population_year` 0.80,
+# `region_now` 0.75) stay below it.
+NEAR_MISS = 0.85
+
+
+def near_miss(column: str, known: tuple[str, ...] | list[str], cutoff: float) -> str | None:
+    """The known column `column` most likely misspells (a different case counts), or None."""
+    for k in known:
+        if column.casefold() == k.casefold():
+            return k
+    close = difflib.get_close_matches(column, list(known), n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
+def check_columns(
+    table: Table,
+    known: tuple[str, ...] | list[str],
+    problems: list[str],
+    *,
+    extra_allowed: bool = False,
+) -> bool:
+    """Every column of the header is one the file may have: a column nobody reads is a
+    value silently replaced by its default. In a file that allows extra columns (SPEC:
+    towns.csv) only a near miss of a known column is refused. False if any is refused."""
+    ok = True
+    for col in table.header:
+        if col in known:
+            continue
+        near = near_miss(col, known, NEAR_MISS if extra_allowed else 0.6)
+        if extra_allowed and near is None:
+            continue
+        where = _("{file}: unknown column {column}").format(file=table.name, column=repr(col))
+        if near is not None:
+            problems.append(
+                _("{where}; did you mean {known}?").format(where=where, known=repr(near))
+            )
+        else:
+            problems.append(
+                _("{where} (expected {known})").format(where=where, known=", ".join(known))
+            )
+        ok = False
+    return ok
 
 
 def parse_number(
