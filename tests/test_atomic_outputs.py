@@ -139,7 +139,8 @@ def test_infeasible_run_removes_the_stale_allocation(tiny, tmp_path: Path, runne
     (out / "notes.txt").write_text("mine")
     res = runner.invoke(app, ["solve", str(tiny), "-s", "infeasible", "-o", str(out)])
     assert res.exit_code == 3
-    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "summary.json"]
+    shown = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert shown == ["notes.txt", "summary.json"]
     assert json.loads((out / "summary.json").read_text())["status"] == "infeasible"
 
 

@@ -6,6 +6,7 @@ SPEC's exit code (2 bad input, 3 infeasible, 1 anything else).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -113,8 +114,47 @@ err = Stream(stderr=True)
 out = Stream(stderr=False)
 
 
+class ReaderMayLeave:
+    """Standard output whose reader may stop reading (`... --out D | head -1`): the
+    first write that finds the pipe closed points the stream at the null device and
+    the run goes on quietly, so its files are still written and its exit code is the
+    run's own, not a broken pipe's (which would have discarded the results)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.gone = False
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                return int(self.stream.write(text))
+            except BrokenPipeError:
+                self.reader_left()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self.reader_left()
+
+    def reader_left(self) -> None:
+        """Later writes, and the interpreter's last flush, go to the null device."""
+        self.gone = True
+        with contextlib.suppress(OSError, ValueError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self.stream.fileno())
+            os.close(null)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
 def open_consoles() -> None:
     """Make the run's consoles: called when a command (or its help) starts."""
+    if not isinstance(sys.stdout, ReaderMayLeave):
+        sys.stdout = ReaderMayLeave(sys.stdout)
     out.open()
     err.open()
 
