@@ -246,6 +246,19 @@ CORPUS: list[tuple[str, Callable[[Path], None], list[str], list[str]]] = [
         ["uncertainty", "--draws", "100000000"],
         ["--draws 100,000,000 is above the limit of 100,000", "--force"],
     ),
+    # issue 26, L1 and L4: an instance is never a result folder
+    (
+        "L1 out onto the instance",
+        lambda f: None,
+        ["solve", "--out", "{tmp}/tiny"],
+        ["instance folder", "(e.g. --out results)"],
+    ),
+    (
+        "L4 out inside the instance",
+        lambda f: None,
+        ["solve", "--out", "{tmp}/tiny/actual/results"],
+        ["inside the instance folder"],
+    ),
 ]
 
 

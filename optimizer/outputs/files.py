@@ -325,16 +325,16 @@ class ResultFolder:
 
     def commit(self) -> None:
         """Carry over what this run does not replace, record the manifest, swap."""
-        manifest = self.carry_over() if self.final.is_dir() else {}
-        if self.written:
-            manifest[self.command] = {n: self.sums[n] for n in sorted(self.written)}
-        manifest = {c: files for c, files in manifest.items() if files}
-        if manifest:
-            doc = {"commands": manifest}
-            (self.staging / MANIFEST).write_text(
-                json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-            )
         try:
+            manifest = self.carry_over() if self.final.is_dir() else {}
+            if self.written:
+                manifest[self.command] = {n: self.sums[n] for n in sorted(self.written)}
+            manifest = {c: files for c, files in manifest.items() if files}
+            if manifest:
+                doc = {"commands": manifest}
+                (self.staging / MANIFEST).write_text(
+                    json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+                )
             self.swap()
         except OSError as e:
             raise OptimizerError(
@@ -381,7 +381,8 @@ class ResultFolder:
             return
         os.chmod(self.staging, stat.S_IMODE(self.final.stat().st_mode))
         if exchange(self.staging, self.final):
-            shutil.rmtree(self.staging)  # now the old folder
+            # now the old folder; what a failure leaves, the next run's `recover` removes
+            shutil.rmtree(self.staging, ignore_errors=True)
             return
         aside = self.parent / f"{self.prefix}.old-{os.getpid()}"
         os.rename(self.final, aside)
@@ -390,7 +391,7 @@ class ResultFolder:
         except OSError:
             os.rename(aside, self.final)
             raise
-        shutil.rmtree(aside)
+        shutil.rmtree(aside, ignore_errors=True)
 
     def abort(self) -> None:
         """Leave `--out` as it was: drop the staging folder and what `open` created."""
