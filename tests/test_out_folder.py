@@ -60,7 +60,7 @@ def test_l1_out_onto_another_instance_is_refused(tmp_path: Path, runner) -> None
     res = solve(runner, other)
     assert res.exit_code == 2, res.output
     line = one_line(res.output)
-    assert "instance folder" in line and str(other) in line
+    assert "is an instance folder (it has instance.toml)" in line and str(other) in line
     assert files_under(other) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["synthetic-projects"]
 

@@ -137,12 +137,19 @@ class ResultFolder:
     def check_not_an_instance(self) -> None:
         """An instance folder (one with instance.toml) holds inputs only: results written
         into it, or onto it, would be read back as its files or make it invalid."""
-        for p in [self.final, *self.final.parents]:
+        if (self.final / INSTANCE_FILE).exists():
+            raise self.refuse(
+                _(
+                    "is an instance folder (it has {file}); results go to a folder of "
+                    "their own outside it (e.g. --out results)"
+                ).format(file=INSTANCE_FILE)
+            )
+        for p in self.final.parents:
             if (p / INSTANCE_FILE).exists():
                 raise self.refuse(
                     _(
-                        "is inside the instance folder {instance} (or is one); results go "
-                        "to a folder of their own outside it (e.g. --out results)"
+                        "is inside the instance folder {instance}; results go to a folder "
+                        "of their own outside it (e.g. --out results)"
                     ).format(instance=p)
                 )
 
