@@ -171,15 +171,28 @@ def finish(ax: Any, grid: str = "both") -> None:
     ax.set_axisbelow(True)
 
 
+def has_entries(ax: Any, handles: Sequence[Any] | None) -> bool:
+    """Whether a legend would name anything: a panel with nothing labelled (a sweep
+    whose budgets are all infeasible) gets no legend, where matplotlib would draw an
+    empty one and warn on standard error."""
+    if handles is not None:
+        return len(handles) > 0
+    return len(ax.get_legend_handles_labels()[0]) > 0
+
+
 def legend_below(ax: Any, ncol: int = 3, handles: Sequence[Any] | None = None, **kw: Any) -> Any:
-    """A legend under the axes, where it cannot cover data."""
+    """A legend under the axes, where it cannot cover data (None if it would be empty)."""
+    if not has_entries(ax, handles):
+        return None
     args = {} if handles is None else {"handles": list(handles)}
     return ax.legend(**args, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=ncol,
                      fontsize=8, frameon=False, **kw)  # fmt: skip
 
 
 def legend_right(ax: Any, handles: Sequence[Any] | None = None, **kw: Any) -> Any:
-    """A legend beside the axes, on the right."""
+    """A legend beside the axes, on the right (None if it would be empty)."""
+    if not has_entries(ax, handles):
+        return None
     args = {} if handles is None else {"handles": list(handles)}
     return ax.legend(**args, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
                      frameon=False, **kw)  # fmt: skip
