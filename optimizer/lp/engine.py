@@ -15,17 +15,18 @@ State changes are scoped, so no caller has to remember a call order:
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from optimizer.domain.instance import Instance
 from optimizer.domain.results import Payoff
 from optimizer.domain.scenario import Scenario
-from optimizer.errors import InfeasibleError, OptimizerError
+from optimizer.errors import InfeasibleError, OptimizerError, SolverError
 from optimizer.i18n import _
 from optimizer.lp.highs import HighsSession
 from optimizer.lp.model import INF, LinearModel, build_model
@@ -273,24 +274,11 @@ class Engine:
 
         Unlike `lexicographic`, the hold is the optimum itself, not a hair below it:
         the end is then the exact vertex (jobs 125.0, not 124.9999998), and the
-        solver's primal tolerance absorbs the round-off. Should that ever make a later
-        stage infeasible, the method's hold, with its margin, decides."""
+        solver's primal tolerance absorbs the round-off. A stage the exact hold makes
+        infeasible is solved again with the holds loosened (`held_stage`)."""
         key = tuple(order)
         if key not in self._ends:
-            C = len(self.criteria)
-            held: dict[int, float] = {}
-            res: LpResult | None = None
-            try:
-                for c in order:
-                    ext = self.floors(held) if held else None
-                    res = self.run(self.cost_vector(np.eye(C)[c]), True, ext)
-                    held[c] = float(self.criteria_of(res)[c])
-            except InfeasibleError:
-                if not held:
-                    raise  # the first stage: the scenario itself is infeasible
-                res = self.held_loosely(order)
-            assert res is not None
-            self._ends[key] = res
+            self._ends[key] = self.held_steps(order, 0.0, (0.0, *HOLD_GIVES))[0]
         return self._ends[key]
 
     def normalizers(self) -> np.ndarray:
@@ -301,33 +289,72 @@ class Engine:
     def lexicographic(self, order: list[int], tolerance: float) -> LpResult:
         return self.lexicographic_steps(order, tolerance)[0]
 
-    def held_loosely(self, order: list[int]) -> LpResult:
-        """The lexicographic end with each best held a hair below (round-off), or, where
-        the solver's own tolerance is wider than that hair (CBC reports a maximum up to
-        about 1e-9 relative above what it can then reach again), a little more."""
-        for give in HOLD_GIVES[:-1]:
-            try:
-                return self.lexicographic_steps(order, 0.0, give)[0]
-            except InfeasibleError:
-                continue
-        return self.lexicographic_steps(order, 0.0, HOLD_GIVES[-1])[0]
-
     def lexicographic_steps(
-        self, order: list[int], tolerance: float, give: float = 0.0
+        self, order: list[int], tolerance: float
     ) -> tuple[LpResult, dict[int, float]]:
         """Maximize the criteria in `order`, each with the earlier ones held at
-        (1 - tolerance) of their best, less round-off (`give`: a relative margin
-        instead of HOLD_REL). Returns the last solve and each best."""
-        held: dict[int, float] = {}
+        (1 - tolerance) of their best, less round-off. Returns the last solve and
+        each best."""
+        return self.held_steps(order, tolerance, HOLD_GIVES)
+
+    def held_steps(
+        self, order: list[int], tolerance: float, gives: tuple[float, ...]
+    ) -> tuple[LpResult, dict[int, float]]:
+        """The stages of a lexicographic solve, each holding the earlier bests
+        (`held_stage`, with `gives` the margins tried in turn). Returns the last
+        solve and each best."""
         bests: dict[int, float] = {}
         res = None
-        for c in order:
-            ext = self.floors(held) if held else None
-            res = self.run(self.cost_vector(np.eye(len(self.criteria))[c]), True, ext)
+        for stage, c in enumerate(order):
+            res = self.held_stage(order, stage, bests, tolerance, gives)
             bests[c] = float(self.criteria_of(res)[c])
-            held[c] = hold_at(bests[c], tolerance, give or HOLD_REL)
         assert res is not None
         return res, bests
+
+    def held_stage(
+        self,
+        order: list[int],
+        stage: int,
+        bests: dict[int, float],
+        tolerance: float,
+        gives: tuple[float, ...],
+    ) -> LpResult:
+        """Stage `stage` of `order`: its criterion maximized with the earlier bests held.
+
+        The first stage holds nothing: infeasible there, the scenario is. A later
+        stage is feasible by construction (the last stage's plan meets every hold),
+        so "infeasible" there is the solver's round-off: a best reported a hair above
+        what it can reach again (CBC writes 8 significant digits). Such a stage is
+        solved again with each margin of `gives` in turn, then once more from a cold
+        start, before it is called the solver's failure, naming the stage."""
+        c = order[stage]
+        cost = self.cost_vector(np.eye(len(self.criteria))[c])
+        if not bests:
+            return self.run(cost, True)
+        for attempt, give in enumerate((*gives, gives[-1])):
+            if attempt == len(gives):
+                self.session.reset()
+            ext = self.floors({d: hold_at(b, tolerance, give) if give else (1.0 - tolerance) * b
+                               for d, b in bests.items()})  # fmt: skip
+            try:
+                return self.run(cost, True, ext)
+            except InfeasibleError:
+                continue
+        raise SolverError(
+            _(
+                "{solver}: maximizing {criterion} with {held} held at the best found before"
+                " (stage {stage} of {stages}) is infeasible even with the holds loosened by"
+                " {give} of their value: the solver's round-off, not the scenario; try"
+                " --solver highs"
+            ).format(
+                solver=self.session.name,
+                criterion=self.criteria[c],
+                held=", ".join(self.criteria[d] for d in bests),
+                stage=stage + 1,
+                stages=len(order),
+                give=f"{gives[-1]:g}",
+            )
+        )
 
     def polish(
         self, res: LpResult, hold_budget: bool = False, hold: Extension | None = None
@@ -346,23 +373,63 @@ class Engine:
         the targets), floors at the found plan would make the answer depend on which
         vertex the solver returned (HiGHS and CBC gave jobs 7,380 and 7,980 for the
         same goal scenario); over the whole set the answer is the solver's no more.
+
+        The holds are exact first. Where round-off makes the found plan's own values
+        unreachable (CBC writes 8 significant digits: min_budget's least budget
+        7,654.1847 held as a cap is a hair below the 7,654.18473 the floors need), the
+        budget's cap is loosened first, then the holds too (`polish_holds`); the
+        method's plan unpolished is the answer only if every margin fails.
         """
         if self.raw:
             return res
         found = self.criteria_of(res)
         # Held exactly: any margin would be traded away for the other criteria. The
         # found plan meets these rows, so the LP is feasible up to round-off.
-        ext = hold if hold is not None else self.floors({i: float(v) for i, v in enumerate(found)})
-        bounds = None
-        if hold_budget:
-            a = float(res.x[self.model.col_A])
-            bounds = {self.model.budget_row: (-INF, a)}
-        try:
-            better = self.run(self.cost_vector(1.0 / self.normalizers()), True, ext, bounds)
-        except InfeasibleError:  # round-off made the found plan's own values unreachable
-            return res
-        return LpResult(better.x, res.row_dual, res.objective, res.seconds + better.seconds,
-                        better.col_dual)  # fmt: skip
+        exact = (
+            hold if hold is not None else self.floors({i: float(v) for i, v in enumerate(found)})
+        )
+        cost = self.cost_vector(1.0 / self.normalizers())
+        a = float(res.x[self.model.col_A])
+        for hold_give, cap in polish_holds(a if hold_budget else None):
+            bounds = None if cap is None else {self.model.budget_row: (-INF, cap)}
+            try:
+                better = self.run(cost, True, loosened(exact, hold_give), bounds)
+            except InfeasibleError:
+                continue
+            return LpResult(better.x, res.row_dual, res.objective,
+                            res.seconds + better.seconds, better.col_dual)  # fmt: skip
+        return res
+
+
+# CBC (through PuLP) writes its plans with 8 significant digits
+WRITTEN_DIGITS = 8
+
+
+def polish_holds(budget: float | None) -> list[tuple[float, float | None]]:
+    """The (hold's relative margin, budget's cap) pairs the polish tries in turn:
+    exact; then, when the budget is held (`budget`: the plan's, else None), its cap
+    alone loosened by a hair, by the rounding of a number written with
+    WRITTEN_DIGITS digits (a least budget is the number CBC rounds, and every
+    margin given to the cap is spent on the criteria, so the smallest that works is
+    wanted), then by the solvers' tolerance; then the holds too."""
+    if budget is None:
+        return [(0.0, None), *((g, None) for g in HOLD_GIVES)]
+    scale = 10.0 ** math.floor(math.log10(max(abs(budget), 1e-300)))
+    written = 0.5 * scale * 10.0 ** (1 - WRITTEN_DIGITS) * 1.01
+    caps = [budget, budget + HOLD_REL * abs(budget) + HOLD_ABS, budget + written + HOLD_ABS,
+            budget + HOLD_GIVES[-1] * abs(budget) + HOLD_ABS]  # fmt: skip
+    return [*((0.0, cap) for cap in caps), *((g, caps[-1]) for g in HOLD_GIVES)]
+
+
+def loosened(ext: Extension, give: float) -> Extension:
+    """`ext` with every finite row bound moved outward by `give` of itself and HOLD_ABS."""
+    if not give:
+        return ext
+    lb, ub = ext.row_lb.astype(float), ext.row_ub.astype(float)
+    lo, hi = np.isfinite(lb) & (lb > -INF), np.isfinite(ub) & (ub < INF)
+    lb[lo] = lb[lo] - give * np.abs(lb[lo]) - HOLD_ABS
+    ub[hi] = ub[hi] + give * np.abs(ub[hi]) + HOLD_ABS
+    return replace(ext, row_lb=lb, row_ub=ub)
 
 
 def hold_at(best: float, tolerance: float, give: float = 0.0) -> float:
