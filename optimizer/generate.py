@@ -1064,6 +1064,7 @@ def add_projects(
     if not cells:
         files["measures.csv"] = zero_capacity(files["measures.csv"])
         files.pop("effects.csv", None)
+        drop_cell_scenarios(files)
     flags = (f" --projects {count}" + (f" --lines {n_lines}" if n_lines else "")
              + (" --integer-criteria" if integer_criteria else "")
              + ("" if cells else " --no-cells"))  # fmt: skip
@@ -1073,6 +1074,20 @@ def add_projects(
     files["SOURCES.md"] = files["SOURCES.md"].replace(
         f"--criteria {len(crit)}`", f"--criteria {len(crit)}{flags}`"
     ) + projects_sources(count, line_names, integer_criteria, cells, budget)
+
+
+def drop_cell_scenarios(files: dict[str, str]) -> None:
+    """Without cells only `projects.toml` stays: the other scenarios' bounds are read off
+    fills of the cells' capacity, which is now 0, so their floors (the low tier's share)
+    could be met only by spending nothing, and such a scenario is infeasible."""
+    for name in [f for f in files if f.startswith("scenarios/") and f != "scenarios/projects.toml"]:
+        del files[name]
+    text = files["SOURCES.md"]
+    start, end = text.index("## scenarios/"), text.index("## actual/")
+    files["SOURCES.md"] = text[:start] + (
+        "## scenarios/\n\nOnly `projects` (below): without cells, bounds read off a fill of the "
+        "cells' capacity\ncould be met only by spending nothing.\n\n"
+    ) + text[end:]
 
 
 def zero_capacity(measures_csv: str) -> str:

@@ -84,6 +84,12 @@ FILES: list[tuple[str, Callable[[Path], None], list[str], list[str]]] = [
         ["instance.toml", "not UTF-8 text", "save it as UTF-8"],
     ),
     (
+        "scenario in cp1251",
+        encoded("scenarios/weighted.toml", 'name = "План"\nbudget_mln = 100\n', "cp1251"),
+        ["solve"],
+        ["weighted.toml", "not UTF-8 text", "save it as UTF-8"],
+    ),
+    (
         "instance.toml a folder",
         folder_for("instance.toml"),
         ["solve"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from optimizer.cli.common import InstanceArg, LangOpt, err
-from optimizer.errors import InstanceError
+from optimizer.errors import InfeasibleError, InstanceError
 
 
 def validate(instance: InstanceArg, lang: LangOpt = None) -> None:
@@ -34,7 +34,7 @@ def validate(instance: InstanceArg, lang: LangOpt = None) -> None:
     for path in scenarios:
         try:
             load_scenario(inst, path)
-        except InstanceError as e:
+        except (InstanceError, InfeasibleError) as e:
             problems.append(str(e))
     if (
         inst.default_scenario

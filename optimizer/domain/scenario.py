@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 
 from optimizer.domain.instance import DISPLAY_NAME, Instance
-from optimizer.domain.tables import MAX_NUMBER, key_at, too_large
-from optimizer.errors import InstanceError
-from optimizer.i18n import _
+from optimizer.domain.results import Diagnosis
+from optimizer.domain.tables import MAX_NUMBER, key_at, read_text, too_large
+from optimizer.errors import InfeasibleError, InstanceError
+from optimizer.i18n import _, rendered_in
 
 SELECTORS = ("town", "region", "tier", "measure", "instrument")
 SHARE_BOUNDS = ("min_share", "max_share")
@@ -560,6 +561,129 @@ def rule_bounds(where: str, rule_at: str, raw: dict) -> tuple[Bound, ...]:
     return tuple(bounds)
 
 
+# ----------------------------------------------------------------------------- share floors
+# A share floor (`min_share`) holds as `S_sel >= share * A`, which the empty plan (A = 0)
+# meets whatever the share. The empty plan is a legitimate optimum when nothing may be
+# spent for reasons the scenario states as amounts (a budget of 0, caps of 0, no eligible
+# cell with capacity): that is the answer to the question asked. But a share floor speaks
+# of the money spent, so when the floors themselves leave only the empty plan (a floor on
+# cells that can receive no money, or floors on selections sharing no cell that add up
+# to more than the whole) the scenario is contradictory and is infeasible (exit 3), named
+# here before any solve.
+
+# Exact search over the floors' disjoint groups up to this many floors; past it, a greedy
+# pass (largest share first), which may miss a contradiction but never invents one.
+EXACT_FLOORS = 12
+
+
+@dataclass(frozen=True)
+class Floor:
+    """One share floor over a set of cells: a rule's, or one town's of a per-town rule."""
+
+    label: str
+    share: float
+    cells: np.ndarray  # (T, M) bool: the cells that can receive money
+
+
+def usable_cells(rules: tuple[Rule, ...], instance: Instance) -> np.ndarray:
+    """(T, M) cells that can receive money: eligible with capacity (or a project), and
+    not capped at zero by a rule's maximum of 0."""
+    usable = instance.eligible & (instance.capacity > 0)
+    projects = instance.projects
+    if projects is not None:
+        usable[projects.town, projects.measure] |= projects.volume > 0
+    for rule in rules:
+        if any(b.value == 0 and not b.is_lower for b in rule.bounds):
+            usable &= ~rule.cells(instance)
+    return usable
+
+
+def share_floors(rules: tuple[Rule, ...], instance: Instance) -> list[Floor]:
+    """The floors of the rules' `min_share` bounds above 0, over usable cells only; a
+    per-town rule gives one floor per town it selects."""
+    usable = usable_cells(rules, instance)
+    floors = []
+    for rule in rules:
+        share = max((b.value for b in rule.bounds if b.kind == "min_share"), default=0.0)
+        if share <= 0:
+            continue
+        mask = rule.cells(instance)
+        if not rule.per_town:
+            floors.append(Floor(rule.label, share, mask & usable))
+            continue
+        for t in np.flatnonzero(mask.any(axis=1)):
+            one = np.zeros_like(mask)
+            one[t] = mask[t] & usable[t]
+            floors.append(Floor(f"{rule.label} ({instance.towns[t]})", share, one))
+    return floors
+
+
+def disjoint_floors(floors: list[Floor]) -> list[Floor]:
+    """Floors no two of which share a cell, with the largest total share found."""
+
+    def disjoint(group: list[Floor]) -> bool:
+        seen = np.zeros_like(group[0].cells)
+        for f in group:
+            if (seen & f.cells).any():
+                return False
+            seen |= f.cells
+        return True
+
+    if len(floors) <= EXACT_FLOORS:
+        best: list[Floor] = []
+        for bits in range(1, 1 << len(floors)):
+            group = [f for i, f in enumerate(floors) if bits >> i & 1]
+            if sum(f.share for f in group) > sum(f.share for f in best) and disjoint(group):
+                best = group
+        return best
+    picked: list[Floor] = []
+    taken = np.zeros_like(floors[0].cells)
+    for f in sorted(floors, key=lambda f: -f.share):
+        if not (taken & f.cells).any():
+            picked.append(f)
+            taken |= f.cells
+    return picked
+
+
+def floor_contradiction(rules: tuple[Rule, ...], instance: Instance) -> Callable[[], str] | None:
+    """Why the share floors leave only the empty plan, as a function rendering the words
+    (called once in English, once in the language in use), or None if they do not."""
+    floors = share_floors(rules, instance)
+    for f in floors:
+        if not f.cells.any():
+            return lambda f=f: _(
+                "{rule} asks min_share {share} of the money spent for cells that can receive "
+                "none (not eligible for their tier, without capacity, or capped at 0); only "
+                "a plan that spends nothing meets it"
+            ).format(rule=f.label, share=f"{f.share:g}")
+    group = disjoint_floors(floors) if floors else []
+    total = sum(f.share for f in group)
+    if total > 1 + 1e-9:
+        names = ", ".join(f"{f.label} {f.share:g}" for f in group)
+        return lambda: _(
+            "the min_share floors of {rules}, on cells no two of them share, add up to "
+            "{total} of the money spent, more than all of it; only a plan that spends "
+            "nothing meets them"
+        ).format(rules=names, total=f"{total:g}")
+    return None
+
+
+def check_share_floors(scenario_name: str, rules: tuple[Rule, ...], instance: Instance) -> None:
+    """Raise InfeasibleError, with its diagnosis, when the share floors are contradictory."""
+    why = floor_contradiction(rules, instance)
+    if why is None:
+        return
+
+    def render() -> str:
+        return _("scenario {name} is infeasible: {diagnosis}").format(
+            name=repr(scenario_name), diagnosis=why()
+        )
+
+    text = render()
+    diagnosis = Diagnosis(relaxations=(), message=rendered_in("en", render), text=text)
+    raise InfeasibleError(text, diagnosis)
+
+
 def parse_limits(where: str, doc: Any, instance: Instance) -> dict[str, float]:
     if doc is None:
         return {}
@@ -637,10 +761,13 @@ def load_scenario(instance: Instance, ref: str | Path | None = None) -> Scenario
     """Read and validate a scenario (a name in the instance's scenarios/ or a path)."""
     path = resolve_scenario_path(instance, ref)
     where = str(path)
+    unread: list[str] = []
+    text = read_text(path, unread)  # UTF-8 (a byte-order mark allowed), as every file
+    if text is None:
+        raise InstanceError(unread[0])
     try:
-        # utf-8-sig: a byte-order mark (Excel, Notepad) is read, as it is in the CSV files
-        doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
         raise InstanceError(
             _("{file}: not valid TOML ({reason})").format(file=where, reason=e)
         ) from None
@@ -687,6 +814,7 @@ def load_scenario(instance: Instance, ref: str | Path | None = None) -> Scenario
                 )
             )
         scenario = with_baseline(scenario, instance, doc["baseline"], key_at(where, "'baseline'"))
+    check_share_floors(scenario.name, scenario.rules, instance)
     return scenario
 
 

@@ -119,9 +119,11 @@ def not_utf8(path: Path, data: bytes, error: UnicodeDecodeError) -> str:
         found = _("byte {byte} at position {position} is not UTF-8").format(
             byte=f"0x{data[error.start]:02x}", position=error.start
         )
-    return _("{file}: not UTF-8 text ({found}); save it as UTF-8 (in Excel: CSV UTF-8)").format(
-        file=path, found=found
-    )
+    if path.suffix.lower() == ".csv":
+        return _("{file}: not UTF-8 text ({found}); save it as UTF-8 (in Excel: CSV UTF-8)").format(
+            file=path, found=found
+        )
+    return _("{file}: not UTF-8 text ({found}); save it as UTF-8").format(file=path, found=found)
 
 
 def read_table(path: Path, problems: list[str]) -> Table | None:
