@@ -306,3 +306,53 @@ def test_a_stage_no_margin_helps_is_named_not_called_infeasible(tmp_path: Path) 
     eng = rounding_engine(tmp_path, 0.0, refuse_holds=True)
     with pytest.raises(SolverError, match=r"CBC: maximizing \w+ with \w+ held .*stage 2 of 2"):
         eng.lexicographic_end([0, 1])
+
+
+PINNED_RULES = """
+[[rules]]
+name = "a"
+instrument = "subsidy"
+per_town = true
+max_share = {share}
+
+[[rules]]
+name = "b"
+tier = "low"
+min_share = {low}
+
+[[rules]]
+name = "c"
+min_per_capita = 2000
+"""
+
+PINNED = {
+    # a zero weight: the polish held every criterion at the vertex the solver returned
+    # (population 6,963.3 / 6,964.3, firms 835.6 / 832.0 at the same jobs); it now
+    # maximizes over every weighted-optimal plan
+    "zero weight": (20, 625, 24000, "true", 3000,
+                    'method = "weighted"\nweights = { jobs = 1.0, population = 0.0 }\n'
+                    'normalize = "payoff"', 0.05, 0.1),
+    # CBC called "Optimal" a payoff row's last stage whose plan had a column at -71,568
+    # (firms -7,125.9 in the payoff table), which then normalized everything
+    "CBC's plan outside its rows": (30, 706, 36000, "false", 500,
+                                    'method = "epsilon"\nprimary = "jobs"\n'
+                                    "epsilon = { population = 6287.5, firms = 504.5 }", 0.1, 0.066),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(PINNED))
+def test_pinned_generated_scenarios_solve_alike(case: str, tmp_path: Path) -> None:
+    towns, seed, budget, spend_all, guarantee, objective, share, low = PINNED[case]
+    folder = generate_instance(tmp_path / "g", towns, seed, 3, projects=8)
+    (Path(folder) / "scenarios" / "x.toml").write_text(
+        f'name = "x"\nbudget_mln = {budget}\nspend_all = {spend_all}\n\n[limits]\n'
+        f"guarantee = {guarantee}\n\n[objective]\n{objective}\n"
+        + PINNED_RULES.format(share=share, low=low),
+        encoding="utf-8",
+    )
+    inst = load_instance(folder)
+    scen = load_scenario(inst, "x")
+    highs, cbc = optimize(inst, scen, "highs"), optimize(inst, scen, "cbc")
+    for c in inst.criteria:
+        assert cbc.objectives[c] == pytest.approx(highs.objectives[c], rel=1e-6), c
+    assert cbc.allocated_mln == pytest.approx(highs.allocated_mln, rel=1e-6)

@@ -133,6 +133,12 @@ class CbcSession:
                 _("CBC stopped without a proven optimum: {status}").format(status=_(status))
             )
         x = np.array([v.varValue or 0.0 for v in cols])
+        if outside(self.model, extension, row_bounds, x):
+            # CBC can call "Optimal" a plan far outside the rows it was given (a column
+            # at -71,568 where its bound is 0, when the rows hold earlier bests exactly
+            # on a generated instance): no optimum was proven; the caller's holds,
+            # loosened, decide (`Engine.held_stage`)
+            raise InfeasibleError(_("the scenario is infeasible"))
         duals = np.zeros(len(rows))
         for i, cons in enumerate(rows):
             for c in cons:
@@ -141,6 +147,39 @@ class CbcSession:
         # PuLP/CBC duals are d(objective)/d(rhs) for the problem as stated.
         objective = float(pulp.value(prob.objective) or 0.0) / scale
         return LpResult(x=x, row_dual=duals / scale, objective=objective, seconds=seconds)
+
+
+def outside(
+    model: LinearModel,
+    extension: Extension | None,
+    row_bounds: dict[int, tuple[float, float]] | None,
+    x: np.ndarray,
+    tol: float = 1e-6,
+) -> bool:
+    """Whether plan `x` breaks a column bound or a row of the problem (the model, the
+    extension and the moved row bounds) by more than `tol` of the row's size (CBC's
+    plans are written with 8 significant digits, far inside it)."""
+    ext = extension or Extension()
+    lb = np.concatenate([model.col_lb, ext.col_lb])
+    ub = np.concatenate([model.col_ub, ext.col_ub])
+    if ((lb - x) > tol * (1.0 + np.abs(lb))).any() or ((x - ub) > tol * (1.0 + np.abs(ub))).any():
+        return True
+    r_lb = np.concatenate([model.row_lb, ext.row_lb])
+    r_ub = np.concatenate([model.row_ub, ext.row_ub])
+    for i, (lo, hi) in (row_bounds or {}).items():
+        r_lb[i], r_ub[i] = lo, hi
+    act, size = [], []
+    for start, index, value in ((model.row_start, model.row_index, model.row_value),
+                                (ext.row_start, ext.row_index, ext.row_value)):  # fmt: skip
+        rows = np.repeat(np.arange(len(start) - 1), np.diff(start))
+        terms = value * x[index]
+        act.append(np.bincount(rows, weights=terms, minlength=len(start) - 1))
+        size.append(np.bincount(rows, weights=np.abs(terms), minlength=len(start) - 1))
+    activity, scale = np.concatenate(act), tol * (1.0 + np.concatenate(size))
+    with np.errstate(invalid="ignore"):
+        low = np.where(r_lb > -INF, r_lb - activity, 0.0)
+        high = np.where(r_ub < INF, activity - r_ub, 0.0)
+    return bool((low > scale).any() or (high > scale).any())
 
 
 def to_pulp(
