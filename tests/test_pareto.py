@@ -363,7 +363,10 @@ def test_random_instances_give_efficient_complete_fronts(case: tuple[dict, dict]
     with tempfile.TemporaryDirectory() as d:
         folder = write_instance(Path(d) / "inst", raw, {"s": scen_doc})
         inst = load_instance(folder)
-        scen = load_scenario(inst, "s")
+        try:
+            scen = load_scenario(inst, "s")
+        except InfeasibleError:
+            return  # share floors only the empty plan meets (README decisions)
         lp = IndependentLP(inst, scen)
         try:
             front = compute_front(inst, scen, points=5)
@@ -452,7 +455,10 @@ def test_random_three_criteria_grids_are_efficient(case: tuple[dict, dict]) -> N
     with tempfile.TemporaryDirectory() as d:
         folder = write_instance(Path(d) / "inst", raw, {"s": scen_doc})
         inst = load_instance(folder)
-        scen = load_scenario(inst, "s")
+        try:
+            scen = load_scenario(inst, "s")
+        except InfeasibleError:
+            return  # share floors only the empty plan meets (README decisions)
         try:
             front = compute_front(inst, scen, points=4)
         except InfeasibleError:
