@@ -223,7 +223,7 @@ def generated_scenario(k: int, names: tuple[str, ...], payoff: np.ndarray) -> st
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("k", range(12))
+@pytest.mark.parametrize("k", range(36))
 def test_generated_scenarios_solve_alike_on_both_solvers(k: int, tmp_path: Path) -> None:
     """Seeded scenarios of every method with the rule kinds that made CBC fail (a
     per-town share, a low-tier share, a per-capita floor, a guarantee limit,
