@@ -14,6 +14,17 @@ disagreement were found and fixed:
   returned; a goal's optimum is a set of plans (every plan that reaches the
   targets), so the polished answer depended on the vertex (jobs 7,380 with HiGHS,
   7,980 with CBC). It now maximizes over every goal-optimal plan.
+
+Then (issue 26, item 6), on scenarios with spend_all, per-town shares, tier shares,
+per-capita floors and guarantee limits:
+
+- CBC writes its plans with 8 significant digits, so a best or a least budget it
+  reports can sit a hair beyond what it reaches again: a held stage was called
+  "infeasible", and min_budget's polish failed and left the plan unpolished (jobs
+  2,737.8 against 2,748.2). Held stages and the polish now loosen their holds within
+  the solvers' tolerance, and a stage that still fails is named.
+- CBC can call "Optimal" a plan outside its rows; such a plan is no optimum.
+- A zero weight or epsilon made the polish's answer depend on the vertex returned.
 """
 
 from __future__ import annotations
