@@ -28,9 +28,8 @@ INSTANCES = {
     "kazakhstan": ROOT / "instances" / "kazakhstan",
     "synthetic-projects": ROOT / "instances" / "synthetic-projects",
 }
-# A generated instance where cells and projects both count, with three criteria:
-# (the shipped synthetic instance has no cells, and its low-tier floor leaves every
-# scenario but `projects` the empty plan or none)
+# A generated instance where cells and projects both count, with three criteria and
+# a scenario per method (the shipped synthetic instance has no cells and one scenario)
 GENERATED = "generated"
 GENERATED_SCENARIOS = ("balanced", "epsilon", "goal", "lexicographic", "min_budget",
                        "projects", "reference", "rules")  # fmt: skip
