@@ -1084,10 +1084,14 @@ def drop_cell_scenarios(files: dict[str, str]) -> None:
         del files[name]
     text = files["SOURCES.md"]
     start, end = text.index("## scenarios/"), text.index("## actual/")
-    files["SOURCES.md"] = text[:start] + (
-        "## scenarios/\n\nOnly `projects` (below): without cells, bounds read off a fill of the "
-        "cells' capacity\ncould be met only by spending nothing.\n\n"
-    ) + text[end:]
+    files["SOURCES.md"] = (
+        text[:start]
+        + (
+            "## scenarios/\n\nOnly `projects` (below): without cells, bounds read off a fill of the "
+            "cells' capacity\ncould be met only by spending nothing.\n\n"
+        )
+        + text[end:]
+    )
 
 
 def zero_capacity(measures_csv: str) -> str:

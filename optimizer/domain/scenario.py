@@ -8,6 +8,7 @@ the same objective checks as the file does.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import tomllib
@@ -645,17 +646,22 @@ def disjoint_floors(floors: list[Floor]) -> list[Floor]:
     return picked
 
 
+def unreachable_floor(label: str, share: str) -> str:
+    """A share floor on cells that can receive no money, in the language in use."""
+    return _(
+        "{rule} asks min_share {share} of the money spent for cells that can receive "
+        "none (not eligible for their tier, without capacity, or capped at 0); only "
+        "a plan that spends nothing meets it"
+    ).format(rule=label, share=share)
+
+
 def floor_contradiction(rules: tuple[Rule, ...], instance: Instance) -> Callable[[], str] | None:
     """Why the share floors leave only the empty plan, as a function rendering the words
     (called once in English, once in the language in use), or None if they do not."""
     floors = share_floors(rules, instance)
     for f in floors:
         if not f.cells.any():
-            return lambda f=f: _(
-                "{rule} asks min_share {share} of the money spent for cells that can receive "
-                "none (not eligible for their tier, without capacity, or capped at 0); only "
-                "a plan that spends nothing meets it"
-            ).format(rule=f.label, share=f"{f.share:g}")
+            return functools.partial(unreachable_floor, f.label, f"{f.share:g}")
     group = disjoint_floors(floors) if floors else []
     total = sum(f.share for f in group)
     if total > 1 + 1e-9:
