@@ -216,6 +216,13 @@ class Engine:
         c[self.model.col_A] = budget_weight
         return c
 
+    def bounds_with(
+        self, row_bounds: dict[int, tuple[float, float]] | None
+    ) -> dict[int, tuple[float, float]] | None:
+        """A solve's own row bounds with this engine's overrides under them (the
+        solve's win where both name a row)."""
+        return {**self.overrides, **(row_bounds or {})} if self.overrides else row_bounds
+
     def run(
         self,
         cost: np.ndarray,
@@ -223,8 +230,7 @@ class Engine:
         extension: Extension | None = None,
         row_bounds: dict[int, tuple[float, float]] | None = None,
     ) -> LpResult:
-        if self.overrides:
-            row_bounds = {**self.overrides, **(row_bounds or {})}
+        row_bounds = self.bounds_with(row_bounds)
         t0 = time.perf_counter()
         try:
             return self.session.solve(cost, maximize, extension, row_bounds)

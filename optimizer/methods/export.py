@@ -73,7 +73,7 @@ class Recording(EngineView):
         extension: Extension | None = None,
         row_bounds: dict[int, tuple[float, float]] | None = None,
     ) -> LpResult:
-        merged = {**self.overrides, **(row_bounds or {})}
+        merged = self.bounds_with(row_bounds) or {}
         self.last = (np.array(cost, dtype=float), maximize, extension, merged)
         return super().run(cost, maximize, extension, row_bounds)
 
