@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from optimizer.analysis.sensitivity import Depth, SensitivityReport, sensitivity_report
 from optimizer.domain.actual import ActualSpend
 from optimizer.domain.instance import Instance
-from optimizer.domain.results import Payoff, Solution
+from optimizer.domain.results import Solution
 from optimizer.domain.scenario import Scenario
 from optimizer.errors import SolverError
 from optimizer.i18n import _
@@ -92,20 +92,11 @@ class Study:
             scenario = scenario.with_budget(actual_cost(instance, actual))
         self.scenario = scenario
 
-    @property
-    def solver(self) -> str:
-        return self.options.solver
-
     # ------------------------------------------------------------------ the engine
 
     @cached_property
     def engine(self) -> Engine:
         return Engine.open(self.instance, self.scenario, self.options.solver, self.options.tuning)
-
-    @property
-    def solves(self) -> int:
-        """Solves made so far by every question asked of this study."""
-        return self.engine.solves if "engine" in self.__dict__ else 0
 
     @contextmanager
     def reporting(self, on_solve: Callable[[int], None]) -> Iterator[Study]:
@@ -114,11 +105,6 @@ class Study:
             yield self
 
     # ------------------------------------------------------------------ the plan
-
-    @cached_property
-    def payoff(self) -> Payoff:
-        """The payoff table at the reference budget (its ranges normalize criteria)."""
-        return self.engine.payoff()
 
     @cached_property
     def solved(self) -> Solved:
